@@ -1,0 +1,126 @@
+"""Engine, sessions and the unit of work (one commit per action, events after it)."""
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+# Set while a write transaction begins, so SQLite takes its write lock up front.
+_WRITING = contextvars.ContextVar("turnero_writing", default=False)
+
+Publisher = Callable[[list[tuple[str, Any, str]]], None]
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 10, "check_same_thread": False})
+        _sqlite_setup(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy decide when transactions begin (see _on_begin).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A write transaction takes the database's write lock at BEGIN: numbering and
+        # claiming then happen with no other writer between the read and the write.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN")
+
+
+class Database:
+    """One per app: the engine, a session factory and, on SQLite, a writer lock.
+
+    SQLite allows one writer at a time. Waiting for its lock inside the driver
+    would block the whole gevent loop, so writers of this process queue on a
+    cooperative lock first and meet SQLite's lock only across processes.
+    """
+
+    def __init__(self, url: str, echo: bool = False, public_url: str = "http://127.0.0.1:5000"):
+        self.url = url
+        self.public_url = public_url
+        self.engine = make_engine(url, echo=echo)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # threading.Lock is gevent's own lock when `turnero serve` monkey-patched.
+        self._writer = threading.Lock() if self.is_sqlite else None
+        self.publisher: Publisher | None = None
+
+    def unit_of_work(self, write: bool = False) -> UnitOfWork:
+        return UnitOfWork(self, write)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    """`with db.unit_of_work(write=True) as uow:` ... `uow.commit()`.
+
+    Events queued with `uow.emit` are published only once the commit succeeded;
+    leaving the block without a commit rolls back and publishes nothing.
+    """
+
+    def __init__(self, db: Database, write: bool):
+        self.db = db
+        self.write = write
+        self.session: Session | None = None
+        self._pending: list[tuple[str, Any, str]] = []
+        self._committed: list[tuple[str, Any, str]] = []
+        self._token = None
+        self._locked = False
+
+    def __enter__(self) -> UnitOfWork:
+        if self.write and self.db._writer is not None:
+            self.db._writer.acquire()
+            self._locked = True
+        self._token = _WRITING.set(self.write)
+        self.session = self.db.sessions()
+        return self
+
+    def emit(self, event_name: str, payload: Any, room: str) -> None:
+        self._pending.append((event_name, payload, room))
+
+    def commit(self) -> None:
+        self.session.commit()
+        self._committed.extend(self._pending)
+        self._pending.clear()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._pending.clear()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if self.session is not None:
+                self.session.rollback()
+                self.session.close()
+        finally:
+            _WRITING.reset(self._token)
+            if self._locked:
+                self.db._writer.release()
+                self._locked = False
+        # Publish outside the writer lock and only what was committed.
+        if self._committed and self.db.publisher is not None:
+            events, self._committed = self._committed, []
+            try:
+                self.db.publisher(events)
+            except Exception:  # a broadcast failure must not undo a committed action
+                log.exception("publishing %d events failed", len(events))

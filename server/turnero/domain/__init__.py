@@ -1,0 +1,1 @@
+"""The turn-assignment rules: plain Python, no Flask, no database."""

@@ -1,0 +1,31 @@
+"""Prometheus metrics (prometheus_client), served at /metrics."""
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+REQUESTS = Histogram("turnero_http_request_seconds", "HTTP request latency", ["method", "endpoint", "status"],
+                     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+TICKETS_ISSUED = Counter("turnero_tickets_issued_total", "Tickets issued", ["branch", "channel"])
+TICKETS_CALLED = Counter("turnero_tickets_called_total", "Tickets called", ["branch"])
+SOCKET_CLIENTS = Gauge("turnero_socketio_clients", "Connected Socket.IO clients")
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _start_timer():
+        g._t0 = time.perf_counter()
+
+    @app.after_request
+    def _observe(response):
+        t0 = g.pop("_t0", None)
+        if t0 is not None and request.endpoint != "metrics":
+            REQUESTS.labels(request.method, request.endpoint or "none", response.status_code).observe(
+                time.perf_counter() - t0)
+        return response
+
+    @app.get("/metrics")
+    def metrics():
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)

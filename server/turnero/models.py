@@ -1,0 +1,242 @@
+"""The database schema (SQLAlchemy 2 typed models). Alembic migrations create it."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index,
+                        Integer, MetaData, SmallInteger, String, Table, Text, TypeDecorator,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC on every database, handed out as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+counter_services = Table(
+    "counter_services", Base.metadata,
+    Column("counter_id", ForeignKey("counters.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    lang: Mapped[str] = mapped_column(String(5), default="es")
+    country: Mapped[str] = mapped_column(String(2), default="MX")
+    priority_boost_min: Mapped[int] = mapped_column(Integer, default=15)
+    appointment_boost_min: Mapped[int] = mapped_column(Integer, default=10)
+    notify_ahead: Mapped[int] = mapped_column(Integer, default=3)
+    offers_priority: Mapped[bool] = mapped_column(Boolean, default=True)
+    message: Mapped[str | None] = mapped_column(String(280))
+    # Grows by one with every committed change of the branch (clients resync on gaps).
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    services: Mapped[list[Service]] = relationship(back_populates="branch", order_by="Service.prefix")
+    counters: Mapped[list[Counter]] = relationship(back_populates="branch", order_by="Counter.slug")
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("branch_id", "slug"), UniqueConstraint("branch_id", "prefix"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(40))
+    prefix: Mapped[str] = mapped_column(String(1))
+    name_es: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    color: Mapped[str] = mapped_column(String(7), default="#1f6feb")
+    avg_service_min: Mapped[float] = mapped_column(default=5.0)
+    takes_appointments: Mapped[bool] = mapped_column(Boolean, default=False)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=20)
+    slot_capacity: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    branch: Mapped[Branch] = relationship(back_populates="services")
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_es
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("branch_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(10), default="closed")
+
+    branch: Mapped[Branch] = relationship(back_populates="counters")
+    services: Mapped[list[Service]] = relationship(secondary=counter_services, order_by="Service.prefix")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))  # admin | manager | agent
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    branch: Mapped[Branch | None] = relationship()
+
+
+class AuthToken(Base):
+    """A staff API token; only its SHA-256 is kept."""
+
+    __tablename__ = "auth_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # kiosk | display
+    name: Mapped[str] = mapped_column(String(120), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    branch: Mapped[Branch] = relationship()
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    name: Mapped[str | None] = mapped_column(String(120))
+    lang: Mapped[str | None] = mapped_column(String(5))
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DailyNumber(Base):
+    """The last ticket number given per service and local day: the atomic code source."""
+
+    __tablename__ = "daily_numbers"
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "day", "code"),
+        UniqueConstraint("branch_id", "idempotency_key"),
+        Index("ix_tickets_line", "branch_id", "status", "service_id", "sort_at", "seq"),
+        Index("ix_tickets_branch_day", "branch_id", "day"),
+    )
+    # `seq` is the issue order (ties in the line); `id` is the public UUID for staff.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(12))
+    channel: Mapped[str] = mapped_column(String(12))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    lang: Mapped[str] = mapped_column(String(5), default="es")
+    name: Mapped[str | None] = mapped_column(String(120))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    sort_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    # Set by a transfer to a counter: only that counter may call the ticket.
+    target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    recalls: Mapped[int] = mapped_column(SmallInteger, default=0)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+    branch: Mapped[Branch] = relationship()
+    service: Mapped[Service] = relationship()
+    counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
+    target_counter: Mapped[Counter | None] = relationship(foreign_keys=[target_counter_id])
+    customer: Mapped[Customer | None] = relationship()
+
+
+class TicketEvent(Base):
+    """Append-only log of everything that happened to a ticket."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_branch_kind_at", "branch_id", "kind", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    ticket_seq: Mapped[int] = mapped_column(ForeignKey("tickets.seq", ondelete="CASCADE"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    channel: Mapped[str | None] = mapped_column(String(12))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    ticket: Mapped[Ticket] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_seq: Mapped[int] = mapped_column(ForeignKey("tickets.seq", ondelete="CASCADE"), unique=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,70 @@
+"""The Socket.IO door: `subscribe` to a branch or a ticket, and the publisher that
+broadcasts what the unit of work committed."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, request
+from flask_socketio import join_room
+
+from .errors import DomainError
+from .extensions import socketio
+from .metrics import SOCKET_CLIENTS
+from .services import queue
+
+log = logging.getLogger(__name__)
+
+
+def publish(events) -> None:
+    """Emit committed events, in order, each to its room (through the message
+    queue when several processes share it)."""
+    for name, payload, room in events:
+        socketio.emit(name, payload, to=room)
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    SOCKET_CLIENTS.inc()
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args):
+    SOCKET_CLIENTS.dec()
+
+
+@socketio.on("subscribe")
+def on_subscribe(data):
+    """`{"branch": slug}` or `{"ticket": token}`: join its room, answer with a snapshot.
+
+    The room is joined before the snapshot is read, so nothing committed after the
+    snapshot can be missed; the client drops events whose `seq` it already has.
+    """
+    if not isinstance(data, dict):
+        return {"ok": False, "error": "subscribe needs {\"branch\": SLUG} or {\"ticket\": TOKEN}"}
+    db = current_app.extensions["turnero.db"]
+    try:
+        if isinstance(data.get("branch"), str):
+            slug = data["branch"]
+            with db.unit_of_work() as uow:
+                queue.find_branch(uow.session, slug)
+            join_room(f"branch:{slug}")
+            with db.unit_of_work() as uow:
+                state = queue.get_branch_state(uow, slug, data.get("lang"))
+            return {"ok": True, "seq": state["seq"], "state": state}
+        if isinstance(data.get("ticket"), str):
+            with db.unit_of_work() as uow:
+                ticket = queue.find_ticket_by_token(uow.session, data["ticket"])
+                room = f"ticket:{ticket.id}"
+            join_room(room)
+            with db.unit_of_work() as uow:
+                view = queue.get_ticket(uow, data["ticket"])
+            return {"ok": True, "ticket": view}
+    except DomainError as exc:
+        return {"ok": False, "error": str(exc)}
+    return {"ok": False, "error": "subscribe needs {\"branch\": SLUG} or {\"ticket\": TOKEN}"}
+
+
+@socketio.on_error_default
+def on_error(exc):  # pragma: no cover - logged, the connection stays up
+    log.exception("socket.io handler failed (sid %s)", getattr(request, "sid", "?"))
+    return {"ok": False, "error": "internal error"}

@@ -1,0 +1,506 @@
+"""The queue's use cases, one function each. Every one runs inside a unit of work,
+locks its branch first (so each branch's changes are applied one at a time and
+`seq` follows commit order), commits once, and queues its events for after the commit."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from ..db import UnitOfWork
+from ..domain.rules import (CHANNELS, COUNTER_STATES, Action, Status, TransitionNotAllowed,
+                            format_code, local_day, next_status, sort_time)
+from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
+from ..models import (Branch, Counter, Customer, DailyNumber, Feedback, Service, Ticket, TicketEvent,
+                      counter_services, utcnow)
+from . import views
+from .access import Actor, new_secret
+from .phones import normalize_phone
+
+log = logging.getLogger(__name__)
+
+TICKET_LOAD = (joinedload(Ticket.branch), joinedload(Ticket.service), joinedload(Ticket.counter),
+               joinedload(Ticket.customer), joinedload(Ticket.target_counter))
+
+
+# ---------------------------------------------------------------- lookups
+
+def find_branch(session: Session, slug: str, lock: bool = False) -> Branch:
+    query = select(Branch).where(Branch.slug == slug)
+    if lock:
+        query = query.with_for_update()
+    branch = session.scalar(query)
+    if branch is None:
+        raise NotFound(N_("There is no branch “%(branch)s”."), branch=slug)
+    return branch
+
+
+def find_service(session: Session, branch: Branch, slug: str, field: str = "service") -> Service:
+    service = session.scalar(select(Service).where(Service.branch_id == branch.id, Service.slug == slug))
+    if service is None or not service.active:
+        raise NotFound(N_("There is no service “%(service)s” at this branch."),
+                       errors={field: [N_("Unknown service.")]}, service=slug)
+    return service
+
+
+def find_counter(session: Session, branch: Branch, slug: str, field: str = "counter") -> Counter:
+    counter = session.scalar(select(Counter).where(Counter.branch_id == branch.id, Counter.slug == slug))
+    if counter is None:
+        raise NotFound(N_("There is no counter “%(counter)s” at this branch."),
+                       errors={field: [N_("Unknown counter.")]}, counter=slug)
+    return counter
+
+
+def find_ticket_by_token(session: Session, token: str) -> Ticket:
+    ticket = session.scalar(select(Ticket).options(*TICKET_LOAD).where(Ticket.token == token))
+    if ticket is None:
+        raise NotFound(N_("This ticket does not exist."))
+    return ticket
+
+
+def find_ticket_by_id(session: Session, ticket_id: str) -> Ticket:
+    ticket = session.scalar(select(Ticket).options(*TICKET_LOAD).where(Ticket.id == ticket_id))
+    if ticket is None:
+        raise NotFound(N_("This ticket does not exist."))
+    return ticket
+
+
+# ---------------------------------------------------------------- reading
+
+def get_ticket(uow: UnitOfWork, token: str) -> dict:
+    ticket = find_ticket_by_token(uow.session, token)
+    return _view(uow, ticket)
+
+
+def get_branch(uow: UnitOfWork, slug: str, lang: str | None = None) -> dict:
+    branch = find_branch(uow.session, slug)
+    return views.branch_detail(uow.session, branch, _today(branch), lang)
+
+
+def get_branch_state(uow: UnitOfWork, slug: str, lang: str | None = None) -> dict:
+    branch = find_branch(uow.session, slug)
+    return views.branch_state(uow.session, branch, _today(branch), lang)
+
+
+def list_branches(uow: UnitOfWork) -> list[dict]:
+    return [views.branch_summary(b) for b in uow.session.scalars(select(Branch).order_by(Branch.slug))]
+
+
+def list_tickets(uow: UnitOfWork, slug: str, actor: Actor, status: str | None = None,
+                 service: str | None = None) -> list[dict]:
+    """Today's tickets of a branch, in call order, for staff."""
+    session = uow.session
+    branch = find_branch(session, slug)
+    actor.require_staff(branch)
+    query = (select(Ticket).options(*TICKET_LOAD)
+             .where(Ticket.branch_id == branch.id, Ticket.day == _today(branch)))
+    if status:
+        if status not in set(Status):
+            raise Invalid(N_("Unknown ticket status."), errors={"status": [N_("Unknown ticket status.")]})
+        query = query.where(Ticket.status == status)
+    if service:
+        query = query.where(Ticket.service_id == find_service(session, branch, service).id)
+    tickets = session.scalars(query.order_by(Ticket.sort_at, Ticket.seq)).all()
+    stats = views.service_stats(session, branch, _today(branch))
+    positions = {t.seq: ahead for t, ahead in
+                 views.waiting_with_positions(session, branch.id, stats.keys())}
+    return [views.ticket_view(t, ahead=positions.get(t.seq), stats=stats[t.service_id],
+                              public_url=uow.db.public_url, staff=True) for t in tickets]
+
+
+def ticket_history(uow: UnitOfWork, ticket_id: str, actor: Actor) -> list[dict]:
+    ticket = find_ticket_by_id(uow.session, ticket_id)
+    actor.require_staff(ticket.branch)
+    events = uow.session.scalars(
+        select(TicketEvent).options(joinedload(TicketEvent.counter), joinedload(TicketEvent.user))
+        .where(TicketEvent.ticket_seq == ticket.seq).order_by(TicketEvent.id)).all()
+    return [{"kind": e.kind, "at": views.iso(e.at), "channel": e.channel,
+             "counter": e.counter.slug if e.counter else None,
+             "user": e.user.username if e.user else None, "data": e.data or {}} for e in events]
+
+
+# ---------------------------------------------------------------- taking a turn
+
+def fingerprint(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor,
+                phone: str | None = None, name: str | None = None, priority: bool = False,
+                lang: str | None = None, channel: str | None = None,
+                idempotency_key: str | None = None) -> tuple[dict, bool]:
+    """Issue a ticket. Returns (ticket, created); a repeated Idempotency-Key returns
+    the ticket the first request made, with created False."""
+    session = uow.session
+    branch = find_branch(session, branch_slug, lock=True)
+    if actor.kind == "device" and actor.branch_id != branch.id:
+        raise Forbidden(N_("This device belongs to another branch."))
+    if actor.kind == "device" and actor.device_kind != "kiosk":
+        raise Forbidden(N_("This device may not do this."))
+    request = {"service": service, "phone": phone, "name": name, "priority": priority,
+               "lang": lang, "channel": channel}
+    if idempotency_key:
+        existing = session.scalar(select(Ticket).options(*TICKET_LOAD).where(
+            Ticket.branch_id == branch.id, Ticket.idempotency_key == idempotency_key))
+        if existing is not None:
+            if existing.request_fingerprint != fingerprint(request):
+                raise Conflict(N_("This Idempotency-Key was already used for a different request."))
+            return _view(uow, existing), False
+
+    svc = find_service(session, branch, service)
+    channel = _resolve_channel(actor, channel)
+    if priority and not branch.offers_priority:
+        raise Invalid(N_("This branch does not offer priority turns."),
+                      errors={"priority": [N_("This branch does not offer priority turns.")]})
+    lang = lang or branch.lang
+    customer = _customer_for(session, phone, branch, name, lang) if phone else None
+
+    now = utcnow()
+    day = local_day(now, branch.timezone)
+    number = _next_number(session, svc.id, day)
+    ticket = Ticket(
+        token=new_secret(), branch=branch, service=svc, day=day, number=number,
+        code=format_code(svc.prefix, number), channel=channel, priority=priority, lang=lang,
+        name=(name or None), customer=customer, status=Status.WAITING,
+        sort_at=sort_time(now, branch.priority_boost_min if priority else 0), created_at=now,
+        idempotency_key=idempotency_key, request_fingerprint=fingerprint(request) if idempotency_key else None)
+    session.add(ticket)
+    session.flush()
+    _record(session, ticket, "issued", actor, channel=channel, at=now)
+    _changed(uow, branch, services=[svc.id], moved_behind=(ticket.sort_at, ticket.seq),
+             also=[ticket])
+    result = _view(uow, ticket)
+    try:
+        uow.commit()
+    except IntegrityError:
+        # Only a concurrent request with the same Idempotency-Key can get here
+        # (numbers come from a locked row); answer with the ticket it created.
+        uow.rollback()
+        if not idempotency_key:
+            raise
+        existing = session.scalar(select(Ticket).options(*TICKET_LOAD).where(
+            Ticket.branch_id == branch.id, Ticket.idempotency_key == idempotency_key))
+        return _view(uow, existing), False
+    log.info("ticket %s issued at %s (%s)", ticket.code, branch.slug, channel)
+    return result, True
+
+
+def _resolve_channel(actor: Actor, channel: str | None) -> str:
+    if channel is None:
+        return actor.default_channel
+    if channel not in CHANNELS:
+        raise Invalid(N_("Unknown channel."), errors={"channel": [N_("Unknown channel.")]})
+    if channel != actor.default_channel and not actor.is_staff:
+        raise Forbidden(N_("Only staff may set the channel."))
+    return channel
+
+
+def _customer_for(session: Session, raw_phone: str, branch: Branch, name: str | None, lang: str) -> Customer:
+    phone = normalize_phone(raw_phone, branch.country)
+    customer = session.scalar(select(Customer).where(Customer.phone == phone))
+    if customer is None:
+        customer = Customer(phone=phone, name=name or None, lang=lang)
+        session.add(customer)
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # the same phone registered by another branch just now
+            customer = session.scalar(select(Customer).where(Customer.phone == phone))
+    else:
+        customer.lang = lang
+        if name:
+            customer.name = name
+    return customer
+
+
+def _next_number(session: Session, service_id: int, day) -> int:
+    """Atomically take the next number of a service's day (an upsert on a counter row)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(DailyNumber).values(service_id=service_id, day=day, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["service_id", "day"],
+                                      set_={"last": DailyNumber.last + 1}).returning(DailyNumber.last)
+    return session.execute(stmt).scalar_one()
+
+
+# ---------------------------------------------------------------- counters
+
+def set_counter_state(uow: UnitOfWork, branch_slug: str, counter_slug: str, state: str,
+                      actor: Actor) -> dict:
+    if state not in COUNTER_STATES:
+        raise Invalid(N_("Unknown counter state."))
+    session = uow.session
+    branch = find_branch(session, branch_slug, lock=True)
+    actor.require_staff(branch)
+    counter = find_counter(session, branch, counter_slug)
+    if counter.state != state:
+        counter.state = state
+        _changed(uow, branch, services=[s.id for s in counter.services], eta_changed=True)
+    view = counter_view(counter)
+    uow.commit()
+    return view
+
+
+def counter_view(counter: Counter) -> dict:
+    return {"id": counter.slug, "name": counter.name, "state": counter.state,
+            "services": [s.slug for s in counter.services]}
+
+
+def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor) -> dict | None:
+    """Claim the first waiting ticket across the counter's services, or None.
+
+    The branch row is locked first; on PostgreSQL the claimed ticket row is also
+    taken with FOR UPDATE SKIP LOCKED, so two counters never get the same ticket.
+    Whatever the counter still had called or in service is finished first.
+    """
+    session = uow.session
+    branch = find_branch(session, branch_slug, lock=True)
+    actor.require_staff(branch)
+    counter = find_counter(session, branch, counter_slug)
+    if counter.state != "open":
+        raise Conflict(N_("The counter is not open; open it first."))
+    now = utcnow()
+    touched_services: set[int] = set()
+    auto_done = False
+    for current in session.scalars(select(Ticket).options(*TICKET_LOAD).where(
+            Ticket.counter_id == counter.id,
+            Ticket.status.in_((Status.CALLED, Status.SERVING)))):
+        _apply(session, current, Action.DONE, actor, now, counter=counter, data={"auto": True})
+        touched_services.add(current.service_id)
+        auto_done = True
+
+    service_ids = [s.id for s in counter.services]
+    mine = Ticket.target_counter_id == counter.id
+    eligible = (Ticket.service_id.in_(service_ids) & Ticket.target_counter_id.is_(None)) if service_ids else None
+    query = (select(Ticket).where(Ticket.branch_id == branch.id, Ticket.status == Status.WAITING,
+                                  or_(mine, eligible) if eligible is not None else mine)
+             .order_by(Ticket.sort_at, Ticket.seq).limit(1)
+             .with_for_update(skip_locked=True))
+    ticket = session.scalar(query)
+    if ticket is None:
+        if touched_services:
+            _changed(uow, branch, services=touched_services, eta_changed=True)
+            uow.commit()
+        return None
+    place = (ticket.sort_at, ticket.seq)
+    _apply(session, ticket, Action.CALL, actor, now, counter=counter)
+    touched_services.add(ticket.service_id)
+    _changed(uow, branch, services=touched_services, moved_behind=place, also=[ticket],
+             called=ticket, counter=counter, eta_changed=auto_done)
+    result = _view(uow, ticket)
+    uow.commit()
+    log.info("ticket %s called to %s at %s", ticket.code, counter.slug, branch.slug)
+    return result
+
+
+# ---------------------------------------------------------------- staff actions on one ticket
+
+def act(uow: UnitOfWork, ticket_id: str, action: Action, actor: Actor) -> dict:
+    """Recall, start, done, no-show or requeue a ticket (by its UUID)."""
+    session = uow.session
+    ticket = _locked_ticket(session, ticket_id)
+    actor.require_staff(ticket.branch)
+    place = (ticket.sort_at, ticket.seq)
+    was_waiting = ticket.status == Status.WAITING
+    _apply(session, ticket, action, actor, utcnow(), counter=ticket.counter)
+    moved = action is Action.REQUEUE or was_waiting
+    _changed(uow, ticket.branch, services=[ticket.service_id],
+             moved_behind=place if moved else None, also=[ticket],
+             called=ticket if action is Action.RECALL else None, counter=ticket.counter,
+             eta_changed=action is Action.DONE)
+    result = _view(uow, ticket)
+    uow.commit()
+    return result
+
+
+def transfer(uow: UnitOfWork, ticket_id: str, actor: Actor, service: str | None = None,
+             counter: str | None = None) -> dict:
+    """Move a ticket to another service or counter; it keeps its place in time."""
+    if bool(service) == bool(counter):
+        raise Invalid(N_("Give either a service or a counter."),
+                      errors={"service": [N_("Give either a service or a counter.")]})
+    session = uow.session
+    ticket = _locked_ticket(session, ticket_id)
+    actor.require_staff(ticket.branch)
+    branch = ticket.branch
+    old_service, old_place = ticket.service_id, (ticket.sort_at, ticket.seq)
+    data: dict = {"from_service": ticket.service.slug}
+    if service:
+        target = find_service(session, branch, service)
+        ticket.service = target
+        ticket.target_counter = None
+        data["to_service"] = target.slug
+    else:
+        target_counter = find_counter(session, branch, counter)
+        ticket.target_counter = target_counter
+        data["to_counter"] = target_counter.slug
+    _apply(session, ticket, Action.TRANSFER, actor, utcnow(), counter=ticket.counter, data=data)
+    services = {old_service, ticket.service_id}
+    _changed(uow, branch, services=services,
+             moved_behind=(min(old_place, (ticket.sort_at, ticket.seq))),
+             also=[ticket])
+    result = _view(uow, ticket)
+    uow.commit()
+    return result
+
+
+def cancel(uow: UnitOfWork, token: str, actor: Actor) -> dict:
+    """The holder of the token (or staff for them) cancels the ticket."""
+    session = uow.session
+    ticket = find_ticket_by_token(session, token)
+    branch = find_branch(session, ticket.branch.slug, lock=True)
+    session.refresh(ticket)
+    if actor.kind == "user":
+        actor.require_staff(branch)
+    place = (ticket.sort_at, ticket.seq)
+    was_waiting = ticket.status == Status.WAITING
+    _apply(session, ticket, Action.CANCEL, actor, utcnow(), counter=ticket.counter,
+           channel=None if actor.kind == "user" else ticket.channel)
+    _changed(uow, branch, services=[ticket.service_id], moved_behind=place if was_waiting else None,
+             also=[ticket])
+    result = _view(uow, ticket)
+    uow.commit()
+    return result
+
+
+def give_feedback(uow: UnitOfWork, token: str, score: int, comment: str | None,
+                  channel: str | None = None) -> dict:
+    session = uow.session
+    ticket = find_ticket_by_token(session, token)
+    if ticket.status != Status.DONE:
+        raise Conflict(N_("You can rate a visit once it is over."))
+    if session.scalar(select(Feedback).where(Feedback.ticket_seq == ticket.seq)) is not None:
+        raise Conflict(N_("This visit was already rated. Thank you!"))
+    if not 1 <= score <= 5:
+        raise Invalid(N_("The score goes from 1 to 5."), errors={"score": [N_("The score goes from 1 to 5.")]})
+    session.add(Feedback(ticket_seq=ticket.seq, score=score, comment=comment or None,
+                         channel=channel or ticket.channel))
+    _record(session, ticket, "feedback", None, channel=channel or ticket.channel, at=utcnow(),
+            data={"score": score})
+    uow.commit()
+    return {"ticket": ticket.id, "score": score, "comment": comment or None}
+
+
+# ---------------------------------------------------------------- shared steps
+
+def _locked_ticket(session: Session, ticket_id: str) -> Ticket:
+    """Find a ticket by UUID, then lock its branch and read it again under the lock."""
+    ticket = find_ticket_by_id(session, ticket_id)
+    find_branch(session, ticket.branch.slug, lock=True)
+    session.refresh(ticket)
+    return ticket
+
+
+def _apply(session: Session, ticket: Ticket, action: Action, actor: Actor | None, now, *,
+           counter: Counter | None = None, data: dict | None = None, channel: str | None = None) -> None:
+    try:
+        status = next_status(ticket.status, action)
+    except TransitionNotAllowed as exc:
+        raise Conflict(_TRANSITION_MESSAGES[action], action=str(exc.action), status=str(exc.status)) from exc
+    if action is Action.CALL:
+        ticket.counter = counter
+        ticket.called_at = now
+        ticket.target_counter = None
+    elif action is Action.RECALL:
+        ticket.recalls += 1
+        ticket.called_at = now
+    elif action is Action.START:
+        ticket.started_at = now
+    elif action in (Action.DONE, Action.NO_SHOW, Action.CANCEL):
+        ticket.finished_at = now
+    elif action in (Action.REQUEUE, Action.TRANSFER):
+        ticket.counter = None
+        ticket.called_at = ticket.started_at = None
+    ticket.status = status
+    kind = {Action.CALL: "called", Action.RECALL: "recalled", Action.START: "started",
+            Action.DONE: "done", Action.NO_SHOW: "no_show", Action.CANCEL: "cancelled",
+            Action.REQUEUE: "requeued", Action.TRANSFER: "transferred"}[action]
+    _record(session, ticket, kind, actor, channel=channel, at=now, counter=counter, data=data)
+
+
+_TRANSITION_MESSAGES = {
+    Action.CALL: N_("Only a waiting ticket can be called."),
+    Action.RECALL: N_("Only a called ticket can be called again."),
+    Action.START: N_("Only a called ticket can start being served."),
+    Action.DONE: N_("Only a ticket that was called or is being served can be finished."),
+    Action.NO_SHOW: N_("Only a called ticket can be marked as a no-show."),
+    Action.CANCEL: N_("This ticket can no longer be cancelled."),
+    Action.REQUEUE: N_("Only a called or no-show ticket can go back to the line."),
+    Action.TRANSFER: N_("This ticket can no longer be transferred."),
+}
+
+
+def _record(session: Session, ticket: Ticket, kind: str, actor: Actor | None, *, at, channel=None,
+            counter: Counter | None = None, data: dict | None = None) -> None:
+    if channel is None and actor is not None:
+        channel = "staff" if actor.kind == "user" else ("kiosk" if actor.kind == "device" else None)
+    session.add(TicketEvent(
+        ticket_seq=ticket.seq, branch_id=ticket.branch_id, kind=kind, at=at, channel=channel,
+        user_id=actor.user_id if actor else None, device_id=actor.device_id if actor else None,
+        counter_id=counter.id if counter is not None else None, data=data or None))
+
+
+def _today(branch: Branch):
+    return local_day(utcnow(), branch.timezone)
+
+
+def _view(uow: UnitOfWork, ticket: Ticket) -> dict:
+    session = uow.session
+    ahead = views.ahead_of(session, ticket) if ticket.status == Status.WAITING else None
+    stats = views.service_stats(session, ticket.branch, _today(ticket.branch)).get(ticket.service_id) \
+        if ahead is not None else None
+    return views.ticket_view(ticket, ahead=ahead, stats=stats, public_url=uow.db.public_url)
+
+
+def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_behind=None,
+             also: Iterable[Ticket] = (), called: Ticket | None = None, counter: Counter | None = None,
+             eta_changed: bool = False) -> None:
+    """A change of the branch, queued for after the commit: bump `seq`, then
+    `ticket.called`, the new `branch.state`, and `ticket.update` for every ticket
+    whose place or wait moved.
+
+    `moved_behind` is the place (sort_at, seq) where a ticket entered or left a
+    line: the tickets behind it moved. `eta_changed` means every waiting ticket of
+    those lines has a new wait (a counter opened or closed, a service time ended).
+    """
+    session = uow.session
+    branch.seq += 1
+    session.flush()
+    today = _today(branch)
+    room = f"branch:{branch.slug}"
+    if called is not None and counter is not None:
+        uow.emit("ticket.called", {
+            "branch": branch.slug, "seq": branch.seq, "code": called.code,
+            "service": called.service.slug, "counter": {"id": counter.slug, "name": counter.name},
+            "recall": called.recalls > 0}, room)
+    stats = views.service_stats(session, branch, today)
+    uow.emit("branch.state", views.branch_state(session, branch, today, stats=stats), room)
+    updated: set[int] = set()
+    service_ids = set(services)
+    if service_ids and (eta_changed or moved_behind is not None):
+        rows = views.waiting_with_positions(session, branch.id, service_ids,
+                                            after=None if eta_changed else moved_behind)
+        for ticket, ahead in rows:
+            updated.add(ticket.seq)
+            uow.emit("ticket.update", views.ticket_view(
+                ticket, ahead=ahead, stats=stats[ticket.service_id], public_url=uow.db.public_url,
+                include_token=False), f"ticket:{ticket.id}")
+    for ticket in also:
+        if ticket.seq in updated:
+            continue
+        ahead = views.ahead_of(session, ticket) if ticket.status == Status.WAITING else None
+        uow.emit("ticket.update", views.ticket_view(
+            ticket, ahead=ahead, stats=stats.get(ticket.service_id), public_url=uow.db.public_url,
+            include_token=False), f"ticket:{ticket.id}")
+
+
+__all__ = ["take_ticket", "call_next", "act", "transfer", "cancel", "give_feedback", "set_counter_state",
+           "get_ticket", "get_branch", "get_branch_state", "list_branches", "list_tickets",
+           "ticket_history", "counter_services"]
