@@ -391,3 +391,9 @@ def test_docs_page_loads_nothing_from_another_host(client):
     html = client.get(f"{API}/docs").get_data(as_text=True)
     assert "cdn." not in html and "unpkg" not in html
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
+
+
+def test_start_page_lists_the_branches_in_both_languages(client):
+    es = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    en = client.get("/?lang=en").get_data(as_text=True)
+    assert "Sucursal Centro" in es and 'lang="es"' in es and 'lang="en"' in en

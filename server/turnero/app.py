@@ -7,7 +7,7 @@ import os
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Response, json, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy import text
 
 from .config import Config
@@ -47,13 +47,16 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     app.extensions["turnero.db"] = database
 
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
     limiter.init_app(app)
     # Browsers may connect from the server's own origin (the default) or from the
     # public URL when it differs (a proxy in front).
     origins = sorted({cfg.PUBLIC_URL, *cfg.CORS_ORIGINS}) if cfg.CORS_ORIGINS else None
+    # The handlers are registered on import, before init_app builds the server
+    # (init_app hands them to every new server, so several apps can coexist).
+    from . import realtime
     socketio.init_app(app, async_mode=cfg.ASYNC_MODE, message_queue=cfg.REDIS_URL,
                       cors_allowed_origins=origins, json=json, max_http_buffer_size=16 * 1024)
-    from . import realtime  # registers the Socket.IO handlers
     database.publisher = realtime.publish
 
     from . import metrics

@@ -3,11 +3,13 @@ broadcasts what the unit of work committed."""
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 
 from flask import current_app, request
+from flask_babel import force_locale, gettext
 from flask_socketio import join_room
 
-from .errors import DomainError
+from .errors import N_, DomainError
 from .extensions import socketio
 from .metrics import SOCKET_CLIENTS
 from .services import queue
@@ -40,7 +42,16 @@ def on_subscribe(data):
     snapshot can be missed; the client drops events whose `seq` it already has.
     """
     if not isinstance(data, dict):
-        return {"ok": False, "error": "subscribe needs {\"branch\": SLUG} or {\"ticket\": TOKEN}"}
+        return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
+    lang = data.get("lang") if data.get("lang") in ("es", "en") else None
+    with force_locale(lang) if lang else nullcontext():
+        return _subscribe(data, lang)
+
+
+BAD_SUBSCRIBE = N_("Subscribe with {\"branch\": SLUG} or {\"ticket\": TOKEN}.")
+
+
+def _subscribe(data: dict, lang: str | None) -> dict:
     db = current_app.extensions["turnero.db"]
     try:
         if isinstance(data.get("branch"), str):
@@ -49,7 +60,7 @@ def on_subscribe(data):
                 queue.find_branch(uow.session, slug)
             join_room(f"branch:{slug}")
             with db.unit_of_work() as uow:
-                state = queue.get_branch_state(uow, slug, data.get("lang"))
+                state = queue.get_branch_state(uow, slug, lang)
             return {"ok": True, "seq": state["seq"], "state": state}
         if isinstance(data.get("ticket"), str):
             with db.unit_of_work() as uow:
@@ -60,11 +71,11 @@ def on_subscribe(data):
                 view = queue.get_ticket(uow, data["ticket"])
             return {"ok": True, "ticket": view}
     except DomainError as exc:
-        return {"ok": False, "error": str(exc)}
-    return {"ok": False, "error": "subscribe needs {\"branch\": SLUG} or {\"ticket\": TOKEN}"}
+        return {"ok": False, "error": gettext(exc.message, **exc.params)}
+    return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
 
 
 @socketio.on_error_default
 def on_error(exc):  # pragma: no cover - logged, the connection stays up
     log.exception("socket.io handler failed (sid %s)", getattr(request, "sid", "?"))
-    return {"ok": False, "error": "internal error"}
+    return {"ok": False, "error": gettext(N_("Something went wrong on our side; please try again."))}
