@@ -142,3 +142,31 @@ def test_two_processes_share_events_through_redis(live_server_factory, pg_url):
         assert ta["services"] == tb["services"] and ta["seq"] == tb["seq"]
     finally:
         listener.close()
+
+
+def test_a_write_waiting_for_another_process_does_not_freeze_the_server(live_server_factory, tmp_path):
+    """Another process holds SQLite's write lock: a ticket request waits for it, and
+    meanwhile the same gevent server still answers other requests."""
+    import sqlite3
+    path = tmp_path / "locked.db"
+    server = live_server_factory(f"sqlite:///{path}")
+    prepare(server)
+    server.start()
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    result = {}
+    writer = threading.Thread(target=lambda: result.update(r=requests.post(
+        f"{server.url}/api/v1/branches/centro/tickets", json={"service": "caja"}, timeout=30)))
+    try:
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive(), "the write should be waiting for the lock"
+        # If waiting froze the event loop, this would not be answered until the lock
+        # is released, which happens only after it returns: it would time out.
+        assert requests.get(f"{server.url}/api/v1/branches/centro", timeout=8).ok
+        assert writer.is_alive()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    writer.join(30)
+    assert result["r"].status_code == 201

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +45,38 @@ def _sqlite_setup(engine: Engine) -> None:
     def _on_begin(conn):
         # A write transaction takes the database's write lock at BEGIN: numbering and
         # claiming then happen with no other writer between the read and the write.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN")
+        if _WRITING.get():
+            _begin_immediate(conn.connection.dbapi_connection)
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+SQLITE_LOCK_WAIT_S = 10.0
+
+
+def _begin_immediate(dbapi_conn) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write lock in short sleeps.
+
+    SQLite's own busy timeout sleeps inside the driver, which would freeze every
+    greenlet of a gevent server; time.sleep is cooperative once gevent patched it.
+    """
+    deadline = time.monotonic() + SQLITE_LOCK_WAIT_S
+    delay = 0.001
+    dbapi_conn.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+    finally:
+        dbapi_conn.execute("PRAGMA busy_timeout=10000")
 
 
 class Database:
