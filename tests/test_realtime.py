@@ -132,3 +132,19 @@ def test_events_are_published_only_after_the_commit(app, monkeypatch):
         uow.emit("branch.state", {}, "branch:centro")
         raise RuntimeError("the action failed before its commit")
     assert published == []
+
+
+def test_ticket_listeners_hear_every_event_inside_the_transaction(app, client, take, agent, open_counter):
+    """Messaging hangs its outbox on these: each ticket event, and each waiting
+    ticket whose place moved, is told while the transaction is still open."""
+    db = app.extensions["turnero.db"]
+    heard = []
+    db.ticket_listeners.append(
+        lambda session, kind, ticket, **d: heard.append((kind, ticket.code, d.get("ahead"), session.in_transaction())))
+    take()
+    take()
+    open_counter()
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    assert ("issued", "A001", None, True) in heard and ("issued", "A002", None, True) in heard
+    assert ("called", "A001", None, True) in heard
+    assert ("moved", "A002", 0, True) in heard

@@ -34,6 +34,9 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
         INFO={"description": "The one queue every Turnero channel reads and changes. "
                              "Real-time events: Socket.IO, see CONTRACT.md."},
         SECURITY_SCHEMES={"bearer": {"type": "http", "scheme": "bearer"}},
+        TAGS=[{"name": "Branches", "description": "Branches, their services and waits"},
+              {"name": "Tickets", "description": "Taking, following and cancelling a turn"},
+              {"name": "Staff", "description": "Counters and staff actions (Bearer token)"}],
         DOCS_FAVICON="/static/favicon.svg",
         SWAGGER_UI_CSS="/static/vendor/swagger-ui/swagger-ui.css",
         SWAGGER_UI_BUNDLE_JS="/static/vendor/swagger-ui/swagger-ui-bundle.js",

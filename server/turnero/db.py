@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 _WRITING = contextvars.ContextVar("turnero_writing", default=False)
 
 Publisher = Callable[[list[tuple[str, Any, str]]], None]
+# Called inside the transaction for every ticket event (see services.queue._record)
+# and for every waiting ticket whose place moved (kind "moved"): the place where
+# messaging writes its outbox rows, so they commit or roll back with the change.
+TicketListener = Callable[..., None]
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -91,11 +95,12 @@ class Database:
         self.url = url
         self.public_url = public_url
         self.engine = make_engine(url, echo=echo)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"turnero.db": self})
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # threading.Lock is gevent's own lock when `turnero serve` monkey-patched.
         self._writer = threading.Lock() if self.is_sqlite else None
         self.publisher: Publisher | None = None
+        self.ticket_listeners: list[TicketListener] = []
 
     def unit_of_work(self, write: bool = False) -> UnitOfWork:
         return UnitOfWork(self, write)

@@ -441,10 +441,18 @@ def _record(session: Session, ticket: Ticket, kind: str, actor: Actor | None, *,
             counter: Counter | None = None, data: dict | None = None) -> None:
     if channel is None and actor is not None:
         channel = "staff" if actor.kind == "user" else ("kiosk" if actor.kind == "device" else None)
-    session.add(TicketEvent(
+    event = TicketEvent(
         ticket_seq=ticket.seq, branch_id=ticket.branch_id, kind=kind, at=at, channel=channel,
         user_id=actor.user_id if actor else None, device_id=actor.device_id if actor else None,
-        counter_id=counter.id if counter is not None else None, data=data or None))
+        counter_id=counter.id if counter is not None else None, data=data or None)
+    session.add(event)
+    _tell_listeners(session, kind, ticket, event=event, counter=counter)
+
+
+def _tell_listeners(session: Session, kind: str, ticket: Ticket, **details) -> None:
+    """In-transaction listeners (messaging's outbox): what they write commits with the change."""
+    for listener in session.info["turnero.db"].ticket_listeners:
+        listener(session, kind, ticket, **details)
 
 
 def _today(branch: Branch):
@@ -489,6 +497,7 @@ def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_
                                             after=None if eta_changed else moved_behind)
         for ticket, ahead in rows:
             updated.add(ticket.seq)
+            _tell_listeners(session, "moved", ticket, ahead=ahead)
             uow.emit("ticket.update", views.ticket_view(
                 ticket, ahead=ahead, stats=stats[ticket.service_id], public_url=uow.db.public_url,
                 include_token=False), f"ticket:{ticket.id}")
