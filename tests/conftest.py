@@ -217,3 +217,61 @@ def live_server_factory(tmp_path):
     yield _make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """A `turnero serve` process (gevent) with the demo data on its own SQLite file,
+    shared by the tests of one module. `live.url`, `live.password`, `live.cli(...)`."""
+    instance = tmp_path_factory.mktemp("live")
+    server = LiveServer(f"sqlite:///{instance}/live.db", instance)
+    server.cli("db", "upgrade")
+    server.cli("demo", "--password", DEMO_PASSWORD)
+    server.password = DEMO_PASSWORD
+    server.start()
+    yield server
+    server.stop()
+
+
+# ---------------------------------------------------------------- browsers (Playwright + Debian's Chromium)
+
+CHROMIUM = os.environ.get("TURNERO_CHROMIUM", "/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+TV = {"width": 1920, "height": 1080}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is required at {CHROMIUM} (scripts/test installs Debian's chromium)", pytrace=False)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """`new_page(viewport=PHONE, locale="es-MX")` -> a page in a fresh browser context."""
+    contexts = []
+
+    def _new(viewport=None, locale="es-MX", **kwargs):
+        ctx = browser.new_context(viewport=viewport or DESKTOP, locale=locale, **kwargs)
+        contexts.append(ctx)
+        return ctx.new_page()
+    yield _new
+    for ctx in contexts:
+        ctx.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot under test-artifacts/screenshots/ (looked at by people)."""
+    path = ARTIFACTS / "screenshots" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
