@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -135,9 +136,16 @@ def fingerprint(payload: dict) -> str:
 def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor,
                 phone: str | None = None, name: str | None = None, priority: bool = False,
                 lang: str | None = None, channel: str | None = None,
-                idempotency_key: str | None = None) -> tuple[dict, bool]:
+                idempotency_key: str | None = None, via: str | None = None,
+                place_at: datetime | None = None) -> tuple[dict, bool]:
     """Issue a ticket. Returns (ticket, created); a repeated Idempotency-Key returns
-    the ticket the first request made, with created False."""
+    the ticket the first request made, with created False.
+
+    `via` is the channel as the calling door itself knows it (the SMS door says
+    "sms", appointment check-in "appointment"): it is not checked against the
+    actor, unlike `channel`, which a request asks for. `place_at` fixes the
+    ticket's place in time (a checked-in appointment: its time minus the boost)
+    instead of issue time minus the priority boost."""
     session = uow.session
     branch = find_branch(session, branch_slug, lock=True)
     if actor.kind == "device" and actor.branch_id != branch.id:
@@ -155,7 +163,7 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
             return _view(uow, existing), False
 
     svc = find_service(session, branch, service)
-    channel = _resolve_channel(actor, channel)
+    channel = via if via in CHANNELS else _resolve_channel(actor, channel)
     if priority and not branch.offers_priority:
         raise Invalid(N_("This branch does not offer priority turns."),
                       errors={"priority": [N_("This branch does not offer priority turns.")]})
@@ -169,7 +177,8 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
         token=new_secret(), branch=branch, service=svc, day=day, number=number,
         code=format_code(svc.prefix, number), channel=channel, priority=priority, lang=lang,
         name=(name or None), customer=customer, status=Status.WAITING,
-        sort_at=sort_time(now, branch.priority_boost_min if priority else 0), created_at=now,
+        sort_at=place_at if place_at is not None else sort_time(now, branch.priority_boost_min if priority else 0),
+        created_at=now,
         idempotency_key=idempotency_key, request_fingerprint=fingerprint(request) if idempotency_key else None)
     session.add(ticket)
     session.flush()
