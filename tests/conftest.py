@@ -66,6 +66,16 @@ def sqlite_url(tmp_path_factory):
     return url
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch):
+    """Real argon2 with light parameters in this process: the same code paths without
+    half a second of a shared CI core per hash (production keeps the defaults)."""
+    from argon2 import PasswordHasher
+
+    from turnero.services import access
+    monkeypatch.setattr(access, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request):
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from .config import Config
 from .db import Database
 from .errors import N_, DomainError
-from .extensions import babel, limiter, select_locale, socketio
+from .extensions import babel, csrf, limiter, select_locale, socketio
 
 __all__ = ["create_app"]
 
@@ -36,12 +36,16 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
         SECURITY_SCHEMES={"bearer": {"type": "http", "scheme": "bearer"}},
         TAGS=[{"name": "Branches", "description": "Branches, their services and waits"},
               {"name": "Tickets", "description": "Taking, following and cancelling a turn"},
-              {"name": "Staff", "description": "Counters and staff actions (Bearer token)"}],
+              {"name": "Staff", "description": "Counters and staff actions (Bearer token)"},
+              {"name": "Devices", "description": "Kiosks and lobby displays"}],
         DOCS_FAVICON="/static/favicon.svg",
         SWAGGER_UI_CSS="/static/vendor/swagger-ui/swagger-ui.css",
         SWAGGER_UI_BUNDLE_JS="/static/vendor/swagger-ui/swagger-ui-bundle.js",
         SWAGGER_UI_STANDALONE_PRESET_JS="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
         BABEL_DEFAULT_LOCALE="es",
+        # Forms stay valid as long as the session: a customer may wait an hour before
+        # cancelling from the tracking page.
+        WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=cfg.REDIS_URL or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
     )
@@ -52,6 +56,7 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     limiter.init_app(app)
+    csrf.init_app(app)
     # Browsers may connect from the server's own origin (the default) or from the
     # public URL when it differs (a proxy in front).
     origins = sorted({cfg.PUBLIC_URL, *cfg.CORS_ORIGINS}) if cfg.CORS_ORIGINS else None
@@ -68,8 +73,17 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
 
     from .api import api
     app.register_blueprint(api)
-    from .web import web
+    # The JSON API checks CSRF itself: Bearer tokens need none, and a browser session
+    # counts only with a valid X-CSRFToken header (see api.routes.actor).
+    csrf.exempt(api)
+    from .pages import web
     app.register_blueprint(web)
+    from .staff import init_app as init_staff
+    init_staff(app)
+    from .messaging import init_app as init_messaging
+    init_messaging(app)
+    from .appointments import init_app as init_appointments
+    init_appointments(app)
 
     from . import cli
     cli.register(app)

@@ -102,7 +102,11 @@ def user_create(username, role, branch, password):
 @with_appcontext
 def serve(host, port):
     """Run the server (gevent, WebSockets) for production use."""
+    from .messaging.worker import start_in_serve
     from .serve import run
+    start_in_serve(current_app._get_current_object())  # the outbox worker, when TURNERO_OUTBOX_IN_SERVE
+    from .appointments.reminders import start_in_serve as start_reminders
+    start_reminders(current_app._get_current_object())  # appointment reminders, unless TURNERO_REMINDERS_IN_SERVE=0
     run(current_app._get_current_object(), host, port)
 
 

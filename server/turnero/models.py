@@ -64,6 +64,9 @@ class Branch(Base):
     country: Mapped[str] = mapped_column(String(2), default="MX")
     priority_boost_min: Mapped[int] = mapped_column(Integer, default=15)
     appointment_boost_min: Mapped[int] = mapped_column(Integer, default=10)
+    # Appointment check-in window around the booked time (migration 0003).
+    checkin_before_min: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    checkin_after_min: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     notify_ahead: Mapped[int] = mapped_column(Integer, default=3)
     offers_priority: Mapped[bool] = mapped_column(Boolean, default=True)
     message: Mapped[str | None] = mapped_column(String(280))

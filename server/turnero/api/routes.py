@@ -9,12 +9,14 @@ from flask import current_app, request
 
 from ..db import Database
 from ..domain.rules import Action
-from ..errors import N_, Invalid, NotFound, Unauthorized
+from ..errors import N_, Forbidden, Invalid, NotFound, Unauthorized
 from ..extensions import limiter
 from ..metrics import TICKETS_CALLED, TICKETS_ISSUED
+from ..models import Device
 from ..services import access, queue
-from .schemas import (BranchOut, BranchSummary, CounterOut, EventOut, FeedbackIn, FeedbackOut, LoginIn,
-                      StaffTicketOut, TicketIn, TicketOut, TicketQuery, TokenOut, TransferIn)
+from .schemas import (BranchOut, BranchSummary, CounterOut, DeviceOut, EventOut, FeedbackIn,
+                      FeedbackOut, LoginIn, MessageOut, PhoneIn, StaffTicketOut, TicketIn,
+                      TicketOut, TicketQuery, TokenOut, TransferIn)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 
@@ -37,7 +39,15 @@ def bearer_token() -> str | None:
 
 
 def actor(uow) -> access.Actor:
-    return access.actor_for_token(uow.session, bearer_token())
+    token = bearer_token()
+    if token is None:
+        # The staff console's JavaScript: the browser session, with X-CSRFToken
+        # when it changes something (see staff.auth.session_actor).
+        from ..staff.auth import session_actor
+        who = session_actor()
+        if who is not None:
+            return who
+    return access.actor_for_token(uow.session, token)
 
 
 def request_lang() -> str | None:
@@ -257,3 +267,50 @@ def branch_tickets(branch, query):
     with database().unit_of_work() as uow:
         return queue.list_tickets(uow, branch, actor(uow), status=query.get("status"),
                                   service=query.get("service"))
+
+
+# ---------------------------------------------------------------- SMS updates for a ticket already taken
+
+
+@api.post("/tickets/<token>/phone")
+@api.input(PhoneIn, arg_name="body")
+@api.output(TicketOut)
+@api.doc(summary="Leave a phone number for SMS updates on this ticket", tags=["Tickets"],
+         responses=[404, 409, 422],
+         description="The holder of the ticket's token (or staff for them, with their Bearer token). "
+                     "The number is normalised to E.164 with the branch's country.")
+def ticket_phone(token, body):
+    with database().unit_of_work(write=True) as uow:
+        return queue.set_ticket_phone(uow, token, body["phone"], actor(uow))
+
+
+# ---------------------------------------------------------------- devices
+
+
+@api.get("/device")
+@api.output(DeviceOut)
+@api.doc(summary="The kiosk or lobby display this device token belongs to, and its branch",
+         tags=["Devices"], responses=[401, 403], **BEARER)
+def whoami_device():
+    with database().unit_of_work() as uow:
+        who = actor(uow)
+        if who.kind == "anonymous":
+            raise Unauthorized(N_("Use the header “Authorization: Bearer TOKEN”."))
+        if who.kind != "device":
+            raise Forbidden(N_("Only a kiosk or display device token can do this."))
+        device = uow.session.get(Device, who.device_id)
+        return {"id": device.id, "kind": device.kind, "branch": device.branch.slug, "name": device.name}
+
+
+# ---------------------------------------------------------------- messages of a ticket (SMS, WhatsApp, voice)
+
+
+@api.get("/tickets/<ticket_id>/messages")
+@api.output(MessageOut(many=True))
+@api.doc(summary="The texts, calls and notifications of a ticket, oldest first (staff)", tags=["Staff"],
+         responses=[401, 403, 404], **BEARER)
+def ticket_messages(ticket_id):
+    from ..messaging.history import ticket_messages as messages_of
+    check_uuid(ticket_id)
+    with database().unit_of_work() as uow:
+        return messages_of(uow, ticket_id, actor(uow))

@@ -142,3 +142,30 @@ class EventOut(Schema):
     counter = String(allow_none=True)
     user = String(allow_none=True)
     data = Dict()
+
+
+class PhoneIn(Schema):
+    phone = String(required=True, validate=Length(1, 32, error="Not a valid phone number."),
+                   metadata={"example": "55 1234 5678"})
+
+
+class DeviceOut(Schema):
+    id = Integer()
+    kind = String(validate=OneOf(["kiosk", "display"]))
+    branch = String(metadata={"description": "slug of the device's branch", "example": "centro"})
+    name = String()
+
+
+class MessageOut(Schema):
+    """A text or call received about a ticket, the reply given, or a notification sent."""
+    direction = String(validate=OneOf(["in", "out"]))
+    channel = String(metadata={"example": "sms"})
+    kind = String(allow_none=True, metadata={"description": "the command received, `reply`, or the "
+                                                              "notification: confirm, near, called, recall, "
+                                                              "feedback_request"})
+    body = String()
+    status = String(metadata={"description": "received; or queued, sending, sent, delivered, failed"})
+    phone = String()
+    at = String()
+    error = String(allow_none=True)
+    attempts = Integer()

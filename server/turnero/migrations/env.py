@@ -2,6 +2,8 @@
 from alembic import context
 
 from turnero.models import Base
+import turnero.messaging.models  # noqa: F401
+import turnero.appointments.models  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

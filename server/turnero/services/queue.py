@@ -522,3 +522,53 @@ def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_
 __all__ = ["take_ticket", "call_next", "act", "transfer", "cancel", "give_feedback", "set_counter_state",
            "get_ticket", "get_branch", "get_branch_state", "list_branches", "list_tickets",
            "ticket_history", "counter_services"]
+
+
+# ---------------------------------------------------------------- a phone for a ticket already taken
+
+def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor) -> dict:
+    """The holder of a ticket (or staff for them) leaves a phone number for SMS updates.
+
+    The number goes through the one normaliser and becomes the ticket's customer; the
+    change is recorded as a `phone_added` event (so messaging's listener sees it) and
+    broadcast like any other change of the branch.
+    """
+    session = uow.session
+    ticket = find_ticket_by_token(session, token)
+    branch = find_branch(session, ticket.branch.slug, lock=True)
+    session.refresh(ticket)
+    if actor.kind == "user":
+        actor.require_staff(branch)
+    if ticket.status not in (Status.WAITING, Status.CALLED):
+        raise Conflict(N_("This turn is over: there is nothing left to send you."))
+    ticket.customer = _customer_for(session, phone, branch, ticket.name, ticket.lang)
+    _record(session, ticket, "phone_added", actor, at=utcnow(),
+            channel=None if actor.kind == "user" else actor.default_channel)
+    _changed(uow, branch, services=[], also=[ticket])
+    result = _view(uow, ticket)
+    uow.commit()
+    log.info("ticket %s at %s now has a phone for updates", ticket.code, branch.slug)
+    return result
+
+
+def get_feedback(uow: UnitOfWork, token: str) -> dict | None:
+    """The rating the holder gave this visit, or None."""
+    ticket = find_ticket_by_token(uow.session, token)
+    feedback = uow.session.scalar(select(Feedback).where(Feedback.ticket_seq == ticket.seq))
+    if feedback is None:
+        return None
+    return {"ticket": ticket.id, "score": feedback.score, "comment": feedback.comment}
+
+
+__all__ += ["set_ticket_phone", "get_feedback"]
+
+
+def branch_changed(uow: UnitOfWork, branch: Branch) -> None:
+    """An administrative change the displays show (names, colours, counters, settings):
+    queue a fresh `branch.state` and new waits for after the commit. Call it with the
+    branch row locked (`find_branch(..., lock=True)`)."""
+    service_ids = uow.session.scalars(select(Service.id).where(Service.branch_id == branch.id)).all()
+    _changed(uow, branch, services=service_ids, eta_changed=True)
+
+
+__all__ += ["branch_changed"]

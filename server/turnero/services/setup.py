@@ -66,6 +66,8 @@ def load_demo(session: Session, password: str | None = None) -> str | None:
         elif not generated:
             # An explicit --password resets the demo users' password.
             session.scalar(select(User).where(User.username == username)).password_hash = hash_password(password)
+    from ..appointments.setup import load_demo_hours
+    load_demo_hours(session)
     return generated if created_any else None
 
 

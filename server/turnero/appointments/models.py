@@ -1,0 +1,93 @@
+"""Appointment tables: a branch's opening hours and closures, and the appointments.
+
+They share `turnero.models.Base`, so Alembic, the test fixtures and `create_app`
+see one schema. Times are UTC instants (`UTCDateTime`); opening hours are wall
+times of the branch's own time zone.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String,
+                        Time)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..models import Base, Branch, Customer, Service, Ticket, UTCDateTime, new_uuid, utcnow
+
+
+class OpeningHours(Base):
+    """One range of one weekday (0 = Monday ... 6 = Sunday); a day may have several."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        Index("ix_opening_hours_branch_weekday", "branch_id", "weekday"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("opens < closes", name="opens_before_closes"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    opens: Mapped[time] = mapped_column(Time)
+    closes: Mapped[time] = mapped_column(Time)
+
+    branch: Mapped[Branch] = relationship()
+
+
+class Closure(Base):
+    """Whole days a branch takes no appointments (holidays, works), first to last inclusive."""
+
+    __tablename__ = "branch_closures"
+    __table_args__ = (
+        Index("ix_branch_closures_branch_days", "branch_id", "first_day", "last_day"),
+        CheckConstraint("first_day <= last_day", name="days_in_order"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    branch: Mapped[Branch] = relationship()
+
+
+class Appointment(Base):
+    """A booked visit. `token` is its holder's secret (manage page, .ics), `code` what
+    people type at the kiosk, `id` (UUID) what staff use."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_slot", "branch_id", "service_id", "start_at", "status"),
+        Index("ix_appointments_customer", "customer_id", "status"),
+        Index("ix_appointments_status_start", "status", "start_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    lang: Mapped[str] = mapped_column(String(5), default="es")
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # booked -> checked_in -> done; booked -> cancelled | no_show; checked_in -> no_show
+    status: Mapped[str] = mapped_column(String(12), default="booked")
+    channel: Mapped[str] = mapped_column(String(12), default="web")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ticket_seq: Mapped[int | None] = mapped_column(ForeignKey("tickets.seq", ondelete="SET NULL"))
+    reschedules: Mapped[int] = mapped_column(Integer, default=0)
+    # When each reminder went to the outbox (None: not yet); cleared by a reschedule.
+    reminded_day_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_hour_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_queued: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    branch: Mapped[Branch] = relationship()
+    service: Mapped[Service] = relationship()
+    customer: Mapped[Customer] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
+
+
+__all__ = ["OpeningHours", "Closure", "Appointment"]

@@ -1,0 +1,247 @@
+"""The customer's appointment pages, rendered on the server and working without
+JavaScript: book (`/b/<branch>/book`), then see, move, cancel or check in
+(`/a/<token>`). Every form calls one use case of appointments/services.py; its field
+messages are shown next to the fields."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from babel.dates import format_date, format_time, get_timezone_location
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+
+from ..errors import DomainError, NotFound
+from ..pages.common import CSP, database, field_errors, not_found_page, page_lang
+from ..services import queue
+from ..services.access import ANONYMOUS
+from ..staff.blueprints import csrf_error_page, domain_error_page
+from . import services
+from .rules import BOOKING_HORIZON_DAYS
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("appointments", __name__)
+
+DAYS_SHOWN = 14
+
+
+# ---------------------------------------------------------------- what the templates show
+
+@bp.app_template_filter("appt_day")
+def day_label(value: str | date, fmt: str = "EEE d MMM") -> str:
+    """`2026-11-24` -> "mar 24 nov" / "Tue 24 Nov" (fmt "full": the whole date)."""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(day, format=fmt, locale=page_lang())
+
+
+@bp.app_template_filter("appt_time")
+def time_label(local_iso: str) -> str:
+    """A wall time from a view's `local_*` field: "9:00" / "9:00 AM"."""
+    return format_time(datetime.fromisoformat(local_iso).time(), format="short", locale=page_lang())
+
+
+@bp.app_template_filter("appt_date")
+def date_label(local_iso: str, fmt: str = "full") -> str:
+    return format_date(datetime.fromisoformat(local_iso).date(), format=fmt, locale=page_lang())
+
+
+@bp.app_template_filter("appt_zone")
+def zone_label(tz_name: str) -> str:
+    """`America/Mexico_City` -> "hora de México (Ciudad de México)" / "Mexico (Mexico City) Time"."""
+    return get_timezone_location(tz_name, locale=page_lang())
+
+
+@bp.after_request
+def _headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _staff_area() -> bool:
+    return request.path.startswith("/staff/")
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    """A page that cannot be shown: the staff error page under /staff, else the
+    public 404 or a short explanation."""
+    if _staff_area():
+        return domain_error_page(exc)
+    if isinstance(exc, NotFound):
+        return not_found_page(_problem(exc))
+    return render_template("appointments/error.html", title=gettext(exc.title), detail=_problem(exc)), exc.status
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(exc: CSRFError):
+    log.info("form refused on %s: %s", request.path, exc.description)
+    if _staff_area():
+        return csrf_error_page(exc)
+    return render_template("errors/400.html", back=request.path), 400
+
+
+def _problem(exc: DomainError) -> str:
+    return gettext(exc.message, **exc.params)
+
+
+def _form(name: str) -> str:
+    return (request.form.get(name) or "").strip()
+
+
+def _day_arg(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _chooser(uow, branch: str, service: str, asked: date | None, day_url: Callable[[str], str]) -> dict:
+    """Day chips for the next two weeks and the chosen day's slots (the first day
+    with a free place when none was asked)."""
+    days = services.days_with_slots(uow, branch, service, count=DAYS_SHOWN)
+    for d in days:
+        d["url"] = day_url(d["date"])
+    first = date.fromisoformat(days[0]["date"])
+    chosen = asked or next((date.fromisoformat(d["date"]) for d in days if d["free"]), None) or first
+    slots = services.list_slots(uow, branch, service, chosen)
+    return {"days": days, "date": chosen.isoformat(), "slots": slots,
+            "max_date": (first + timedelta(days=BOOKING_HORIZON_DAYS)).isoformat()}
+
+
+# ---------------------------------------------------------------- book
+
+@bp.get("/b/<branch>/book")
+def book(branch):
+    return _book_page(branch, {"service": request.args.get("service", ""),
+                               "date": request.args.get("date", "")})
+
+
+@bp.post("/b/<branch>/book")
+def book_post(branch):
+    values = {k: _form(k) for k in ("service", "date", "start", "name", "phone")}
+    errors = {}
+    if not values["start"]:
+        errors["start"] = [gettext("Choose a time.")]
+    for field, limit in (("name", 120), ("phone", 32)):
+        if len(values[field]) > limit:
+            errors[field] = [gettext("This is too long.")]
+    if errors:
+        return _book_page(branch, values, errors)
+    try:
+        with database().unit_of_work(write=True) as uow:
+            appointment = services.book(uow, branch, service=values["service"], start=values["start"],
+                                        name=values["name"], phone=values["phone"], actor=ANONYMOUS,
+                                        lang=page_lang())
+    except DomainError as exc:
+        if isinstance(exc, NotFound) and not exc.errors:
+            raise
+        return _book_page(branch, values, field_errors(exc), _problem(exc), status=exc.status)
+    return redirect(url_for("appointments.manage", token=appointment["token"], booked=1), 303)
+
+
+def _book_page(branch: str, values: dict, errors: dict | None = None, problem: str | None = None,
+               status: int | None = None):
+    with database().unit_of_work() as uow:
+        info = services.appointment_services(uow, branch, page_lang())
+        ids = [s["id"] for s in info["services"]]
+        if values.get("service") not in ids:
+            values["service"] = ids[0] if len(ids) == 1 else ""
+        chooser = _chooser(uow, branch, values["service"], _day_arg(values.get("date")),
+                           lambda d: url_for("appointments.book", branch=branch, service=values["service"], date=d)) \
+            if values["service"] else None
+    service = next((s for s in info["services"] if s["id"] == values["service"]), None)
+    return render_template("appointments/book.html", info=info, service=service, chooser=chooser,
+                           values=values, errors=errors or {}, problem=problem), \
+        status or (422 if errors or problem else 200)
+
+
+# ---------------------------------------------------------------- manage
+
+@bp.get("/a/<token>")
+def manage(token):
+    notice = {"booked": gettext("Your appointment is booked."),
+              "moved": gettext("Your appointment was moved."),
+              "cancelled": gettext("Your appointment was cancelled.")}
+    shown = next((text for key, text in notice.items() if request.args.get(key)), None)
+    return _manage_page(token, notice=shown)
+
+
+def _manage_page(token: str, notice: str | None = None, problem: str | None = None, status: int = 200):
+    with database().unit_of_work() as uow:
+        appointment = services.get_appointment(uow, token)
+        ticket = queue.get_ticket(uow, appointment["ticket"]["token"]) if appointment["ticket"] else None
+    return render_template("appointments/manage.html", a=appointment, ticket=ticket, notice=notice,
+                           problem=problem), status
+
+
+def _act(token: str, use_case, done_flag: str | None = None):
+    """Run a use case on the appointment; back to its page with a notice or the problem."""
+    try:
+        with database().unit_of_work(write=True) as uow:
+            use_case(uow, token, ANONYMOUS)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _manage_page(token, problem=_problem(exc), status=exc.status)
+    return redirect(url_for("appointments.manage", token=token, **({done_flag: 1} if done_flag else {})), 303)
+
+
+@bp.post("/a/<token>/cancel")
+def cancel(token):
+    return _act(token, services.cancel, "cancelled")
+
+
+@bp.post("/a/<token>/check-in")
+def check_in(token):
+    return _act(token, services.check_in_by_token)
+
+
+@bp.post("/a/<token>/walk-in")
+def walk_in(token):
+    try:
+        with database().unit_of_work(write=True) as uow:
+            ticket = services.walk_in(uow, token, ANONYMOUS)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _manage_page(token, problem=_problem(exc), status=exc.status)
+    return redirect(url_for("web.track", token=ticket["token"]), 303)
+
+
+@bp.get("/a/<token>/move")
+def move(token):
+    return _move_page(token, request.args.get("date"))
+
+
+@bp.post("/a/<token>/move")
+def move_post(token):
+    start = _form("start")
+    if not start:
+        return _move_page(token, _form("date"), {"start": [gettext("Choose a time.")]})
+    try:
+        with database().unit_of_work(write=True) as uow:
+            services.reschedule(uow, token, start, ANONYMOUS)
+    except DomainError as exc:
+        if isinstance(exc, NotFound) and not exc.errors:
+            raise
+        return _move_page(token, _form("date"), field_errors(exc), _problem(exc), exc.status)
+    return redirect(url_for("appointments.manage", token=token, moved=1), 303)
+
+
+def _move_page(token: str, asked: str | None, errors: dict | None = None, problem: str | None = None,
+               status: int | None = None):
+    with database().unit_of_work() as uow:
+        appointment = services.get_appointment(uow, token)
+        if appointment["status"] != "booked":
+            return redirect(url_for("appointments.manage", token=token), 303)
+        chooser = _chooser(uow, appointment["branch"], appointment["service"], _day_arg(asked),
+                           lambda d: url_for("appointments.move", token=token, date=d))
+    return render_template("appointments/move.html", a=appointment, chooser=chooser, errors=errors or {},
+                           problem=problem), status or (422 if errors or problem else 200)

@@ -1,0 +1,37 @@
+"""Reminders in `turnero serve`: a greenlet that queues the due reminders (a day and
+an hour before) every minute. Several server processes may each run it: the
+reminder flags, taken under row locks, make each reminder go out once.
+
+Turn it off with TURNERO_REMINDERS_IN_SERVE=0 and run `turnero appointments remind`
+from cron instead."""
+from __future__ import annotations
+
+import logging
+import os
+
+from ..config import _bool
+from .services import queue_due_reminders
+
+log = logging.getLogger(__name__)
+
+POLL_S = 60.0
+
+
+def start_in_serve(app, poll_s: float = POLL_S):
+    if not _bool(os.environ.get("TURNERO_REMINDERS_IN_SERVE"), default=True):
+        return None
+    import gevent
+
+    db = app.extensions["turnero.db"]
+
+    def _run():
+        while True:
+            try:
+                with app.app_context(), db.unit_of_work(write=True) as uow:
+                    queue_due_reminders(uow)
+            except Exception:  # a database hiccup must not stop the loop
+                log.exception("queueing appointment reminders failed")
+            gevent.sleep(poll_s)
+
+    log.info("appointment reminders: checked every %s s", poll_s)
+    return gevent.spawn(_run)

@@ -1,0 +1,158 @@
+"""Request and response schemas of the appointment API (marshmallow via APIFlask)."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+
+from .rules import AppointmentStatus, CheckIn
+
+STATUSES = [s.value for s in AppointmentStatus]
+
+
+class SlotQuery(Schema):
+    service = String(required=True, validate=Length(1, 40), metadata={"example": "plataforma"})
+    date = Date(required=True, metadata={"description": "local day of the branch, YYYY-MM-DD"})
+
+
+class SlotOut(Schema):
+    start = String(metadata={"description": "UTC, ISO 8601", "example": "2026-11-24T15:00:00Z"})
+    end = String()
+    free = Integer(metadata={"description": "places still free in this slot"})
+    capacity = Integer()
+    local_start = String(metadata={"description": "the same instant in the branch's time zone",
+                                   "example": "2026-11-24T09:00:00-06:00"})
+    local_end = String()
+
+
+class AppointmentIn(Schema):
+    service = String(required=True, validate=Length(1, 40), metadata={"example": "plataforma"})
+    start = String(required=True, validate=Length(1, 40), metadata={
+        "description": "a slot's `start`: ISO 8601 with offset (`Z` for UTC); without an offset it is "
+                       "a wall time of the branch", "example": "2026-11-24T15:00:00Z"})
+    name = String(required=True, validate=Length(1, 120))
+    phone = String(required=True, validate=Length(1, 32), metadata={"example": "55 1234 5678"})
+    lang = String(validate=OneOf(["es", "en"]))
+
+
+class RescheduleIn(Schema):
+    start = String(required=True, validate=Length(1, 40), metadata={"example": "2026-11-24T15:20:00Z"})
+
+
+class CheckInIn(Schema):
+    code = String(validate=Length(1, 20), metadata={"example": "HK7MXR"})
+    phone = String(validate=Length(1, 32), metadata={"example": "55 1234 5678"})
+
+
+class TicketRef(Schema):
+    id = String()
+    code = String(metadata={"example": "B007"})
+    status = String()
+    token = String()
+    track_url = String()
+
+
+class AppointmentOut(Schema):
+    id = String(metadata={"description": "UUID, for staff actions"})
+    token = String(metadata={"description": "secret of the appointment's holder"})
+    code = String(metadata={"description": "what the customer types at the kiosk", "example": "HK7MXR"})
+    branch = String()
+    branch_name = String()
+    service = String()
+    service_name = String()
+    name = String()
+    lang = String()
+    start = String(metadata={"description": "UTC, ISO 8601"})
+    end = String()
+    timezone = String()
+    local_start = String()
+    local_end = String()
+    status = String(validate=OneOf(STATUSES))
+    channel = String()
+    created_at = String()
+    checkin_opens = String()
+    checkin_closes = String()
+    checkin_opens_local = String()
+    checkin_closes_local = String()
+    checkin = String(allow_none=True, validate=OneOf([c.value for c in CheckIn]),
+                     metadata={"description": "while booked: early, open or late"})
+    ticket = Nested(TicketRef, allow_none=True)
+    manage_url = String()
+    calendar_url = String()
+
+
+class StaffAppointmentOut(AppointmentOut):
+    phone = String()
+
+
+class DayQuery(Schema):
+    date = Date(required=True)
+    service = String(validate=Length(1, 40))
+
+
+class DayAppointment(StaffAppointmentOut):
+    """An appointment as listed in its day (a schema of its own so the OpenAPI
+    components stay distinct), with what staff may do with it."""
+
+    may_no_show = Boolean()
+    may_cancel = Boolean()
+
+
+class DayService(Schema):
+    id = String()
+    name = String()
+    color = String()
+    appointments = List(Nested(DayAppointment))
+
+
+class DayOut(Schema):
+    branch = String()
+    name = String()
+    date = String()
+    timezone = String()
+    services = List(Nested(DayService))
+
+
+class HoursIn(Schema):
+    hours = Dict(keys=String(), values=String(validate=Length(max=200)), required=True, metadata={
+        "description": "weekday (0 = Monday ... 6 = Sunday) -> \"09:00-13:00, 14:00-17:00\"; \"\" closes "
+                       "that weekday; weekdays left out keep their hours",
+        "example": {"0": "09:00-17:00", "5": "09:00-13:00", "6": ""}})
+
+
+class CheckInWindowIn(Schema):
+    checkin_before_min = Integer(required=True, strict=True, validate=Range(0, 240))
+    checkin_after_min = Integer(required=True, strict=True, validate=Range(0, 240))
+
+
+class ClosureIn(Schema):
+    first_day = Date(required=True)
+    last_day = Date(metadata={"description": "inclusive; the first day when left out"})
+    reason = String(load_default="", validate=Length(max=200))
+
+
+class ClosureOut(Schema):
+    id = Integer()
+    first_day = String()
+    last_day = String()
+    reason = String()
+
+
+class ServiceSlots(Schema):
+    id = String()
+    name = String()
+    takes_appointments = Boolean()
+    slot_minutes = Integer()
+    slot_capacity = Integer()
+
+
+class SettingsOut(Schema):
+    branch = String()
+    name = String()
+    timezone = String()
+    hours = Dict(keys=String(), values=String())
+    closures = List(Nested(ClosureOut))
+    checkin_before_min = Integer()
+    checkin_after_min = Integer()
+    appointment_boost_min = Integer()
+    services = List(Nested(ServiceSlots))

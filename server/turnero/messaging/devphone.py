@@ -1,0 +1,134 @@
+"""/dev/phone: text and call the server as a phone would, without a Twilio account.
+
+Only with the console backend on a development machine, or in debug (see
+settings.py, TURNERO_DEV_PHONE). What is sent goes through the very
+same handlers as the Twilio webhooks (`inbound.receive_text`, `inbound.answer_call`);
+the page shows the replies and the notifications the outbox holds for the number.
+"""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+from apiflask import APIBlueprint
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ..errors import N_, DomainError
+from ..services import queue
+from ..services.phones import normalize_phone
+from . import history, inbound
+from .settings import settings
+
+devphone = APIBlueprint("devphone", __name__, url_prefix="/dev/phone", enable_openapi=False)
+
+DEFAULT_NUMBER = "+525512345678"
+QUICK = {"es": ["TURNO", "ESTADO", "CANCELAR", "AYUDA", "LLEGUE", "STOP", "START"],
+         "en": ["JOIN", "STATUS", "CANCEL", "HELP", "HERE", "STOP", "START"]}
+
+
+@devphone.before_request
+def only_in_development():
+    if not (settings().dev_phone or current_app.debug):
+        abort(404)
+
+
+def _db():
+    return current_app.extensions["turnero.db"]
+
+
+def _params(source) -> dict:
+    return {"number": (source.get("number") or DEFAULT_NUMBER).strip()[:32],
+            "branch": (source.get("branch") or settings().default_branch).strip()[:40],
+            "channel": "whatsapp" if source.get("channel") == "whatsapp" else "sms"}
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+    locale = get_locale()
+    return str(locale.language) if locale is not None else "es"
+
+
+@devphone.get("")
+def phone():
+    params = _params(request.args)
+    cfg = settings()
+    with _db().unit_of_work() as uow:
+        branches = queue.list_branches(uow)
+        branch = next((b for b in branches if b["slug"] == params["branch"]), branches[0] if branches else None)
+        problem, phone_e164, items, numbers = None, params["number"], [], history.recent_numbers(uow.session)
+        if branch is not None:
+            try:
+                found = queue.find_branch(uow.session, branch["slug"])
+                phone_e164 = normalize_phone(params["number"], found.country)
+            except DomainError:
+                problem = gettext("Not a valid phone number.")
+            items = history.conversation(uow.session, phone_e164)
+    zone = ZoneInfo(branch["timezone"]) if branch else ZoneInfo("UTC")
+    for item in items:
+        item["local"] = _local_time(item["at"], zone)
+    call = {"step": request.args.get("call_step"), "tries": request.args.get("tries", "0")}
+    return render_template("messaging/phone.html", params=params, branches=branches, branch=branch,
+                           items=items, phone=phone_e164, problem=problem, numbers=numbers, call=call,
+                           branch_number=cfg.number_of(branch["slug"]) if branch else "",
+                           quick=QUICK.get(_lang(), QUICK["es"]))
+
+
+@devphone.post("")
+def text():
+    params = _params(request.form)
+    body = (request.form.get("body") or "").strip()
+    if body:
+        inbound.receive_text(current_app._get_current_object(), params["branch"], params["number"],
+                             settings().number_of(params["branch"]), body, params["channel"],
+                             sid="SMdev" + secrets.token_hex(14))
+    return redirect(url_for("devphone.phone", lang=request.args.get("lang"), **params) + "#end")
+
+
+@devphone.post("/call")
+def call():
+    params = _params(request.form)
+    step = request.form.get("step", "")
+    step = step if step in ("menu", "repeat") else ""
+    digits = (request.form.get("digits") or "")[:1]
+    try:
+        tries = int(request.form.get("tries") or 0)
+    except ValueError:
+        tries = 0
+    response = inbound.answer_call(current_app._get_current_object(), params["branch"], params["number"],
+                                   settings().number_of(params["branch"]), step=step, digits=digits,
+                                   tries=tries, call_sid="CAdev" + secrets.token_hex(14))
+    follow = _next_step(str(response))
+    extra = {"call_step": follow[0], "tries": follow[1]} if follow else {}
+    return redirect(url_for("devphone.phone", lang=request.args.get("lang"), **params, **extra) + "#end")
+
+
+def _next_step(twiml: str):
+    """Where the call goes on a key press: the step and tries of the Gather's action."""
+    gather = ElementTree.fromstring(twiml).find("Gather")
+    if gather is None:
+        return None
+    query = parse_qs(urlsplit(gather.get("action", "")).query)
+    return query.get("step", [""])[0] or "start", query.get("tries", ["0"])[0]
+
+
+def _local_time(at: str | None, zone: ZoneInfo) -> str:
+    if not at:
+        return ""
+    from datetime import datetime
+    moment = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=ZoneInfo("UTC"))
+    return moment.astimezone(zone).strftime("%H:%M:%S")
+
+
+KIND_LABELS = {"confirm": N_("confirmation"), "near": N_("turn near"), "called": N_("your turn"),
+               "recall": N_("called again"), "feedback_request": N_("rating request")}
+STATUS_LABELS = {"queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"),
+                 "delivered": N_("delivered"), "failed": N_("failed")}
+
+
+@devphone.context_processor
+def _labels():
+    return {"kind_label": lambda kind: gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind,
+            "status_label": lambda status: gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status}

@@ -1,0 +1,109 @@
+"""Notifications to any ticket with a phone, whatever its channel.
+
+`on_ticket_event` is registered in `db.ticket_listeners`: the queue calls it inside
+the transaction of every change, so the outbox rows it adds commit (or roll back)
+with the change itself.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.rules import Status, local_day
+from ..models import Feedback, Ticket, utcnow
+from ..services import views
+from . import texts
+from .models import TicketNotice
+from .outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+# A ticket taken by text already got its confirmation as the reply to the text.
+ANSWERED_INLINE = ("sms", "whatsapp")
+
+
+def make_listener(app):
+    def messaging_listener(session: Session, kind: str, ticket: Ticket, **details) -> None:
+        if kind not in KINDS:
+            return
+        # A moved ticket matters only once near the front: decide that before loading anything.
+        if kind == "moved" and (details.get("ahead") is None or details["ahead"] > ticket.branch.notify_ahead):
+            return
+        try:
+            on_ticket_event(app, session, kind, ticket, **details)
+        except Exception:  # a notification must never stop the queue itself
+            log.exception("no %s notification for ticket %s", kind, ticket.code)
+    return messaging_listener
+
+
+KINDS = ("issued", "phone_added", "moved", "called", "recalled", "done")
+LANGS = ("es", "en")
+
+
+def on_ticket_event(app, session: Session, kind: str, ticket: Ticket, **details) -> None:
+    customer = ticket.customer
+    if customer is None or customer.opted_out:
+        return
+    branch = ticket.branch
+    lang = next((c for c in (ticket.lang, customer.lang, branch.lang) if c in LANGS), "es")
+    write = _Writer(app, session, ticket, customer.phone, lang)
+    if kind in ("issued", "phone_added"):
+        view = _waiting_view(session, ticket, app)
+        if view["ahead"] is not None and view["ahead"] <= branch.notify_ahead:
+            _first(session, ticket, "near")  # the confirmation already says how close it is
+        if kind == "issued" and ticket.channel in ANSWERED_INLINE:
+            return
+        if ticket.status == Status.WAITING:
+            write("confirm", lambda: texts.confirmation(view, branch.name))
+    elif kind == "moved":
+        ahead = details.get("ahead")
+        if ahead is not None and ahead <= branch.notify_ahead and _first(session, ticket, "near"):
+            view = _waiting_view(session, ticket, app, ahead=ahead)
+            write("near", lambda: texts.near(view))
+    elif kind in ("called", "recalled"):
+        counter = details.get("counter") or ticket.counter
+        name = counter.name if counter is not None else ""
+        if kind == "called":
+            write("called", lambda: texts.called(ticket.code, name))
+        else:
+            write("recall", lambda: texts.recalled(ticket.code, name))
+    elif kind == "done":
+        rated = session.scalar(select(Feedback.id).where(Feedback.ticket_seq == ticket.seq))
+        if rated is None and _first(session, ticket, "feedback_request"):
+            write("feedback_request", lambda: texts.feedback_request(branch.name))
+
+
+class _Writer:
+    def __init__(self, app, session, ticket, phone, lang):
+        self.app, self.session, self.ticket, self.phone, self.lang = app, session, ticket, phone, lang
+
+    def __call__(self, kind: str, body) -> None:
+        from .settings import settings
+        with texts.speaking(self.lang, self.app):
+            text = body()
+            limit = settings(self.app).max_chars
+        channel = "whatsapp" if self.ticket.channel == "whatsapp" else "sms"
+        enqueue(self.session, phone=self.phone, body=text, kind=kind, lang=self.lang, channel=channel,
+                branch_id=self.ticket.branch_id, ticket_seq=self.ticket.seq, max_chars=limit)
+        log.info("%s message queued for ticket %s at %s", kind, self.ticket.code, self.ticket.branch.slug)
+
+
+def _first(session: Session, ticket: Ticket, kind: str) -> bool:
+    """True the first time a notice is decided for this ticket (then recorded)."""
+    if session.get(TicketNotice, (ticket.seq, kind)) is not None:
+        return False
+    session.add(TicketNotice(ticket_seq=ticket.seq, kind=kind, at=utcnow()))
+    return True
+
+
+def _waiting_view(session: Session, ticket: Ticket, app, ahead: int | None = None) -> dict:
+    """The ticket as every channel shows it (place and wait from the read models)."""
+    if ticket.status == Status.WAITING and ahead is None:
+        ahead = views.ahead_of(session, ticket)
+    stats = None
+    if ticket.status == Status.WAITING:
+        today = local_day(utcnow(), ticket.branch.timezone)
+        stats = views.service_stats(session, ticket.branch, today).get(ticket.service_id)
+    return views.ticket_view(ticket, ahead=ahead, stats=stats, public_url=session.info["turnero.db"].public_url)

@@ -1,0 +1,116 @@
+"""Messaging settings, read from the app's configuration and the environment.
+
+The names of CONTRACT.md (`TURNERO_SMS_BACKEND`, `TURNERO_TWILIO_*`) live in
+`Config`; the ones only messaging uses are read here, from the same place first
+(so tests and `create_app(overrides=...)` can set them) and then the environment:
+
+- `TURNERO_TWILIO_BRANCH` (default `centro`): the branch a Twilio number serves when
+  it is not listed in `TURNERO_TWILIO_NUMBERS`.
+- `TURNERO_TWILIO_NUMBERS`: `+15550001111=centro,+15550002222=norte`, one entry per
+  Twilio number (SMS, WhatsApp and voice share the number's branch).
+- `TURNERO_SMS_JOINS_PER_HOUR` (default 3): turns one phone may take by text or call.
+- `TURNERO_SMS_MAX_CHARS` (default 480): longer outgoing texts are cut at a word.
+- `TURNERO_OUTBOX_IN_SERVE` (default: on with the console backend, off with twilio):
+  run the outbox worker inside `turnero serve`.
+- `TURNERO_OUTBOX_POLL_S` (default 1): how often the worker looks for due messages.
+- `TURNERO_DEV_PHONE`: the /dev/phone page, only ever with the console backend (or in
+  debug). On by default only while TURNERO_PUBLIC_URL is a loopback address (a
+  development machine): the page shows any number's messages, tracking links included.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from ..config import _bool
+
+
+@dataclass(frozen=True)
+class MessagingSettings:
+    backend: str
+    account_sid: str | None
+    auth_token: str | None
+    sms_from: str | None
+    whatsapp_from: str | None
+    public_url: str
+    default_branch: str
+    numbers: dict[str, str] = field(default_factory=dict)
+    joins_per_hour: int = 3
+    max_chars: int = 480
+    in_serve: bool = True
+    poll_s: float = 1.0
+    dev_phone: bool = False
+
+    @property
+    def console(self) -> bool:
+        return self.backend == "console"
+
+    def branch_for(self, to: str | None) -> str:
+        """The branch slug a Twilio number (SMS, `whatsapp:` or voice) serves."""
+        number = (to or "").strip()
+        if number.lower().startswith("whatsapp:"):
+            number = number.split(":", 1)[1]
+        return self.numbers.get(number.replace(" ", ""), self.default_branch)
+
+    def number_of(self, branch: str) -> str:
+        """The number customers of a branch text (the dev phone shows it)."""
+        for number, slug in self.numbers.items():
+            if slug == branch:
+                return number
+        return self.sms_from or "+15005550006"
+
+
+def settings(app=None) -> MessagingSettings:
+    app = app or current_app
+    cfg = app.config["TURNERO"]
+
+    def value(name: str, default=None):
+        found = getattr(cfg, name, None)
+        if found is None or found == "":
+            found = os.environ.get(f"TURNERO_{name}")
+        return default if found is None or found == "" else found
+
+    backend = (value("SMS_BACKEND", "console") or "console").strip().lower()
+    token = value("TWILIO_AUTH_TOKEN")
+    if token is None and backend == "console":
+        token = dev_auth_token(app)
+    public_url = str(value("PUBLIC_URL", "http://127.0.0.1:5000")).rstrip("/")
+    local = urlsplit(public_url).hostname in ("127.0.0.1", "localhost", "::1")
+    return MessagingSettings(
+        backend=backend,
+        account_sid=value("TWILIO_ACCOUNT_SID"),
+        auth_token=token,
+        sms_from=value("TWILIO_FROM"),
+        whatsapp_from=value("TWILIO_WHATSAPP_FROM"),
+        public_url=public_url,
+        default_branch=value("TWILIO_BRANCH", "centro"),
+        numbers=_numbers(value("TWILIO_NUMBERS", "")),
+        joins_per_hour=int(value("SMS_JOINS_PER_HOUR", 3)),
+        max_chars=int(value("SMS_MAX_CHARS", 480)),
+        in_serve=_bool(str(value("OUTBOX_IN_SERVE", "")), default=backend == "console"),
+        poll_s=float(value("OUTBOX_POLL_S", 1.0)),
+        dev_phone=backend == "console" and _bool(str(value("DEV_PHONE", "")), default=local),
+    )
+
+
+def dev_auth_token(app=None) -> str:
+    """The auth token of the console backend (no Twilio account): derived from the
+    secret key, so the dev phone and any local test client can sign requests."""
+    app = app or current_app
+    return hmac.new(app.config["SECRET_KEY"].encode(), b"turnero-dev-twilio", hashlib.sha256).hexdigest()[:32]
+
+
+def _numbers(text) -> dict[str, str]:
+    if isinstance(text, dict):
+        return dict(text)
+    mapping = {}
+    for entry in str(text).split(","):
+        number, sep, slug = entry.partition("=")
+        if sep and number.strip() and slug.strip():
+            mapping[number.strip().replace(" ", "")] = slug.strip()
+    return mapping

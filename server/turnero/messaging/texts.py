@@ -1,0 +1,223 @@
+"""What the server says by text and by voice, in the customer's language.
+
+Every sentence is an English message id translated with Flask-Babel; the
+functions here only choose and join them. Numbers (places, waits) come from the
+same read models every channel uses.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import has_app_context
+from flask_babel import force_locale, gettext, ngettext
+
+from ..errors import DomainError
+
+ELLIPSIS = "…"
+VOICE_LANGUAGES = {"es": "es-MX", "en": "en-US"}
+
+
+@contextmanager
+def speaking(lang: str, app=None):
+    """Translate in `lang`, also outside a request (the worker, the CLI)."""
+    if not has_app_context() and app is not None:
+        with app.app_context(), force_locale(lang):
+            yield
+        return
+    with force_locale(lang):
+        yield
+
+
+def fit(text: str, limit: int) -> str:
+    """Cut a text that is over the limit at a word, and say so with an ellipsis."""
+    text = " ".join(text.split()) if "\n" not in text else text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:") + ELLIPSIS
+
+
+def error(exc: DomainError) -> str:
+    return gettext(exc.message, **exc.params)
+
+
+def place(ahead: int | None, eta: dict | None) -> str:
+    if not ahead:
+        return gettext("You are next.")
+    low, high = (eta or {}).get("low_min", 0), (eta or {}).get("high_min", 0)
+    return ngettext("%(num)d person ahead of you; wait about %(low)d to %(high)d min.",
+                    "%(num)d people ahead of you; wait about %(low)d to %(high)d min.",
+                    ahead, low=low, high=high)
+
+
+def ticket_status(ticket: dict) -> str:
+    """One ticket's state, the answer to STATUS."""
+    counter = (ticket.get("counter") or {}).get("name", "")
+    if ticket["status"] == "called":
+        return gettext("%(code)s: it is your turn, please go to %(counter)s.", code=ticket["code"],
+                       counter=counter)
+    if ticket["status"] == "serving":
+        return gettext("%(code)s: you are being served at %(counter)s.", code=ticket["code"], counter=counter)
+    return gettext("%(code)s (%(service)s): ", code=ticket["code"], service=ticket["service_name"]) + \
+        place(ticket.get("ahead"), ticket.get("eta"))
+
+
+def confirmation(ticket: dict, branch_name: str) -> str:
+    """The answer to JOIN and the confirmation of a turn taken elsewhere with a phone."""
+    return " ".join([
+        gettext("Your turn at %(branch)s: %(code)s (%(service)s).", branch=branch_name, code=ticket["code"],
+                service=ticket["service_name"]),
+        place(ticket.get("ahead"), ticket.get("eta")),
+        gettext("Follow it: %(url)s", url=ticket["track_url"]),
+        gettext("Text STATUS to see it, CANCEL to cancel it."),
+    ])
+
+
+def already_waiting(ticket: dict) -> str:
+    return gettext("You already have a turn.") + " " + ticket_status(ticket)
+
+
+def near(ticket: dict) -> str:
+    return gettext("Get ready, %(code)s:", code=ticket["code"]) + " " + place(ticket.get("ahead"), ticket.get("eta"))
+
+
+def called(code: str, counter: str) -> str:
+    return gettext("It is your turn! %(code)s, please go to %(counter)s.", code=code, counter=counter)
+
+
+def recalled(code: str, counter: str) -> str:
+    return gettext("We are calling you again: %(code)s, please go to %(counter)s now.", code=code,
+                   counter=counter)
+
+
+def feedback_request(branch_name: str) -> str:
+    return gettext("Thank you for visiting %(branch)s. How did we do? Answer with a number from "
+                   "1 (bad) to 5 (very good).", branch=branch_name)
+
+
+def feedback_thanks(score: int) -> str:
+    return gettext("Thank you! You rated your visit %(score)d of 5.", score=score)
+
+
+def menu(names: list[str]) -> str:
+    options = ", ".join(f"{i} {name}" for i, name in enumerate(names, start=1))
+    return gettext("Which service? Answer with its number: %(options)s.", options=options)
+
+
+def menu_again(count: int) -> str:
+    return gettext("Answer with a number from 1 to %(count)d.", count=count)
+
+
+def unknown_service(asked: str) -> str:
+    return gettext("We have no service “%(asked)s”.", asked=asked)
+
+
+def no_ticket(branch_name: str) -> str:
+    return gettext("You have no turn today at %(branch)s. Text JOIN to take one.", branch=branch_name)
+
+
+def cancelled(code: str) -> str:
+    return gettext("Your turn %(code)s is cancelled. Text JOIN if you need a new one.", code=code)
+
+
+def help_text(branch_name: str, service_names: list[str]) -> str:
+    return " ".join([
+        gettext("%(branch)s by text:", branch=branch_name),
+        gettext("JOIN [service] takes a turn (%(services)s); STATUS shows it; CANCEL cancels it; "
+                "HERE checks in for an appointment; STOP stops all messages, START turns them on again.",
+                services=", ".join(service_names)),
+    ])
+
+
+def opted_out(branch_name: str) -> str:
+    return gettext("You will get no more messages from %(branch)s. Text START to get them again.",
+                   branch=branch_name)
+
+
+def opted_in() -> str:
+    return gettext("Messages are on again. Text HELP for the commands.")
+
+
+def too_many_joins() -> str:
+    return gettext("You took several turns in the last hour; please try again later or ask at the branch.")
+
+
+def no_appointment() -> str:
+    return gettext("We found no appointment to check in for. Text JOIN to take a turn.")
+
+
+def checked_in(ticket: dict) -> str:
+    return gettext("You are checked in: %(code)s.", code=ticket["code"]) + " " + \
+        place(ticket.get("ahead"), ticket.get("eta"))
+
+
+def bad_sender() -> str:
+    return gettext("Sorry, we can only serve messages from a phone number.")
+
+
+def not_configured() -> str:
+    return gettext("Sorry, this number is not set up yet.")
+
+
+def unavailable() -> str:
+    return gettext("Sorry, something went wrong on our side; please try again.")
+
+
+# ---------------------------------------------------------------- voice
+
+def spell_code(code: str) -> str:
+    """`A042` read out as "A, 0, 4, 2": a text-to-speech engine would say "A forty-two"."""
+    return ", ".join(code)
+
+
+def voice_welcome(branch_name: str) -> str:
+    return gettext("Welcome to %(branch)s.", branch=branch_name)
+
+
+def voice_option(service_name: str, digit: int) -> str:
+    return gettext("For %(service)s, press %(digit)d.", service=service_name, digit=digit)
+
+
+def voice_no_choice() -> str:
+    return gettext("We did not get your choice.")
+
+
+def voice_ticket(ticket: dict) -> str:
+    code = spell_code(ticket["code"])
+    counter = (ticket.get("counter") or {}).get("name", "")
+    if ticket["status"] == "called":
+        return gettext("Your turn %(code)s is being called: please go to %(counter)s.", code=code, counter=counter)
+    if ticket["status"] == "serving":
+        return gettext("Your turn %(code)s is being served at %(counter)s.", code=code, counter=counter)
+    head = gettext("Your turn is %(code)s, for %(service)s.", code=code, service=ticket["service_name"])
+    ahead, eta = ticket.get("ahead"), ticket.get("eta") or {}
+    if not ahead:
+        return head + " " + gettext("You are next.")
+    return head + " " + ngettext(
+        "There is %(num)d person ahead of you; the wait is about %(low)d to %(high)d minutes.",
+        "There are %(num)d people ahead of you; the wait is about %(low)d to %(high)d minutes.",
+        ahead, low=eta.get("low_min", 0), high=eta.get("high_min", 0))
+
+
+def voice_sms_follows() -> str:
+    return gettext("We are sending it to you by text message too.")
+
+
+def voice_repeat() -> str:
+    return gettext("To hear it again, press 1.")
+
+
+def voice_goodbye() -> str:
+    return gettext("Thank you, goodbye.")
+
+
+def voice_too_many() -> str:
+    return gettext("You took several turns in the last hour; please ask at the branch.")
+
+
+def voice_sorry() -> str:
+    return gettext("Sorry, we could not take your turn now; please try again later.")
+

@@ -1,0 +1,434 @@
+/* Turnero staff console. Every action goes through the JSON API with the session
+   cookie and the page's CSRF token; the branch is followed over Socket.IO. The
+   server computes what is shown (order, positions, estimates); this file only
+   renders it and formats times. */
+(function () {
+  "use strict";
+
+  var cfgNode = document.getElementById("console-config");
+  if (!cfgNode) return;
+  var cfg = JSON.parse(cfgNode.textContent);
+  var T = cfg.texts;
+  var branch = cfg.branch.slug;
+  var counter = cfg.counter;            // {id, name, state, services}
+  var current = cfg.current;            // the ticket at this counter, or null
+  var historyOf = current;              // the ticket whose history is shown
+  var waiting = [];
+  var lastSeq = -1;
+  var busy = false;
+  var clockSkewMs = 0;                  // server clock minus browser clock (from the Date header)
+  var serviceById = {};
+  cfg.services.forEach(function (s) { serviceById[s.id] = s; });
+  var counterById = {};
+  cfg.counters.forEach(function (c) { counterById[c.id] = c; });
+
+  var $ = function (id) { return document.getElementById(id); };
+  var timeFmt = new Intl.DateTimeFormat(cfg.lang, { hour: "2-digit", minute: "2-digit", timeZone: cfg.branch.timezone });
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key] != null ? values[key] : ""; });
+  }
+  function clock(iso) { return iso ? timeFmt.format(new Date(iso)) : ""; }
+  function minutesSince(iso) {
+    var ms = Date.now() + clockSkewMs - new Date(iso).getTime();
+    return Math.max(0, Math.floor(ms / 60000));
+  }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+  function channelIcon(channel) {
+    var wrap = el("span", "channel channel-" + channel);
+    var label = T.channels[channel] || channel;
+    wrap.title = label;
+    var svgNS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(svgNS, "svg");
+    svg.setAttribute("class", "icon");
+    svg.setAttribute("aria-hidden", "true");
+    var use = document.createElementNS(svgNS, "use");
+    use.setAttribute("href", "#ch-" + channel);
+    svg.appendChild(use);
+    wrap.appendChild(svg);
+    wrap.appendChild(el("span", "channel-label", label));
+    return wrap;
+  }
+  function serviceName(slug) { return serviceById[slug] ? serviceById[slug].name : slug; }
+
+  // ------------------------------------------------------------ talking to the API
+
+  function api(method, path, body) {
+    var headers = { "Accept": "application/json", "X-CSRFToken": cfg.csrf, "Accept-Language": cfg.lang };
+    var init = { method: method, headers: headers, credentials: "same-origin" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(cfg.api + path, init).then(function (response) {
+      var date = response.headers.get("Date");
+      if (date) clockSkewMs = new Date(date).getTime() - Date.now();
+      if (response.status === 204) return null;
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          var error = new Error(data.detail || data.title || String(response.status));
+          error.status = response.status;
+          throw error;
+        }
+        return data;
+      });
+    }, function () { throw new Error(T.network); });
+  }
+
+  var toastTimer = null;
+  function say(message, kind) {
+    var toast = $("toast");
+    toast.textContent = message;
+    toast.className = "toast is-visible" + (kind ? " toast-" + kind : "");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.className = "toast"; }, kind === "error" ? 9000 : 4000);
+  }
+  function failed(error) { say(fmt(T.error, { detail: error.message }), "error"); }
+
+  // ------------------------------------------------------------ rendering
+
+  function renderCounter() {
+    var pill = $("counter-state");
+    pill.className = "pill pill-" + counter.state;
+    pill.textContent = T.counter_states[counter.state] || counter.state;
+    var banner = $("closed-banner");
+    banner.hidden = counter.state === "open";
+    $("closed-text").textContent = counter.state === "paused" ? T.paused : T.closed;
+    var pause = document.querySelector('[data-action="pause"]');
+    pause.hidden = counter.state !== "open";
+  }
+
+  function renderCurrent() {
+    var has = !!current;
+    $("current-empty").hidden = has;
+    $("current-ticket").hidden = !has;
+    if (has) {
+      $("current-code").textContent = current.code;
+      var status = $("current-status");
+      status.className = "pill pill-" + current.status;
+      status.textContent = T.status[current.status] || current.status;
+      var svc = serviceById[current.service];
+      $("current-swatch").style.setProperty("--swatch", svc ? svc.color : "#888");
+      $("current-service").textContent = serviceName(current.service);
+      var ch = $("current-channel");
+      ch.textContent = "";
+      ch.appendChild(channelIcon(current.channel));
+      $("current-created").textContent = clock(current.created_at) + " · " +
+        fmt(T.minutes, { n: minutesSince(current.created_at) });
+      var who = [current.name, current.phone].filter(Boolean).join(" · ");
+      $("current-customer-row").hidden = !who;
+      $("current-customer").textContent = who;
+      var flags = $("current-flags");
+      flags.textContent = "";
+      if (current.priority) flags.appendChild(el("span", "badge badge-priority", T.priority));
+      if (current.recalls > 0) flags.appendChild(el("span", "badge", T.events.recalled + " ×" + current.recalls));
+    }
+    var status = has ? current.status : null;
+    var open = counter.state === "open";
+    setEnabled("call-next", open);
+    setEnabled("recall", status === "called");
+    setEnabled("start", status === "called");
+    setEnabled("done", status === "called" || status === "serving");
+    setEnabled("no-show", status === "called");
+    setEnabled("transfer", status === "called" || status === "serving");
+    setEnabled("requeue", status === "called");
+    setEnabled("pause", open);
+  }
+
+  function setEnabled(action, enabled) {
+    document.querySelectorAll('[data-action="' + action + '"]').forEach(function (b) {
+      b.disabled = !enabled || busy;
+    });
+  }
+
+  function mineToCall(ticket) {
+    if (ticket.target_counter) return ticket.target_counter === counter.id;
+    return counter.services.indexOf(ticket.service) !== -1;
+  }
+
+  function renderWaiting() {
+    var list = $("waiting-list");
+    list.textContent = "";
+    var mine = waiting.filter(mineToCall);
+    $("waiting-count").textContent = mine.length;
+    $("waiting-empty").hidden = mine.length > 0;
+    mine.forEach(function (t) {
+      var li = el("li", "waiting-item");
+      var button = el("button", "waiting-row");
+      button.type = "button";
+      button.dataset.ticket = t.id;
+      button.setAttribute("aria-pressed", historyOf && historyOf.id === t.id ? "true" : "false");
+      var svc = serviceById[t.service];
+      var code = el("span", "waiting-code", t.code);
+      code.style.setProperty("--swatch", svc ? svc.color : "#888");
+      button.appendChild(code);
+      var middle = el("span", "waiting-main");
+      middle.appendChild(el("span", "waiting-service", serviceName(t.service)));
+      var meta = el("span", "waiting-meta");
+      meta.appendChild(channelIcon(t.channel));
+      if (t.priority) meta.appendChild(el("span", "badge badge-priority", T.priority));
+      if (t.target_counter) meta.appendChild(el("span", "badge badge-for-you", T.for_you));
+      middle.appendChild(meta);
+      button.appendChild(middle);
+      var time = el("span", "waiting-time");
+      time.appendChild(el("strong", null, fmt(T.minutes, { n: minutesSince(t.created_at) })));
+      time.appendChild(el("span", null, fmt(T.since, { time: clock(t.created_at) })));
+      button.appendChild(time);
+      button.addEventListener("click", function () { showHistory(t); });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+  }
+
+  function renderCalls(calling) {
+    var list = $("calls-list");
+    list.textContent = "";
+    $("calls-empty").hidden = calling.length > 0;
+    calling.slice(0, 6).forEach(function (c) {
+      var li = el("li", "call" + (c.counter && c.counter.id === counter.id ? " call-mine" : ""));
+      li.appendChild(el("span", "call-code", c.code));
+      li.appendChild(el("span", "call-counter", c.counter ? c.counter.name : ""));
+      li.appendChild(el("span", "call-time", clock(c.called_at) + (c.recall ? " · " + T.events.recalled : "")));
+      list.appendChild(li);
+    });
+  }
+
+  function showHistory(ticket) {
+    historyOf = ticket;
+    document.querySelectorAll(".waiting-row").forEach(function (b) {
+      b.setAttribute("aria-pressed", b.dataset.ticket === (ticket && ticket.id) ? "true" : "false");
+    });
+    loadHistory();
+  }
+
+  function loadHistory() {
+    var list = $("history-list");
+    var title = $("history-title");
+    if (!historyOf) {
+      list.textContent = "";
+      $("history-empty").hidden = false;
+      title.textContent = title.dataset.plain || title.textContent;
+      return Promise.resolve();
+    }
+    title.dataset.plain = title.dataset.plain || title.textContent;
+    title.textContent = fmt(T.history_of, { code: historyOf.code });
+    var id = historyOf.id;
+    return api("GET", "/tickets/" + id + "/events").then(function (events) {
+      if (!historyOf || historyOf.id !== id) return;
+      list.textContent = "";
+      $("history-empty").hidden = true;
+      events.forEach(function (e) {
+        var li = el("li", "event event-" + e.kind);
+        li.appendChild(el("span", "event-time", clock(e.at)));
+        var body = el("span", "event-body");
+        body.appendChild(el("strong", null, T.events[e.kind] || e.kind));
+        var details = [];
+        if (e.counter && counterById[e.counter]) details.push(counterById[e.counter].name);
+        if (e.data && e.data.to_service) details.push("→ " + serviceName(e.data.to_service));
+        if (e.data && e.data.to_counter) details.push("→ " + (counterById[e.data.to_counter] || { name: e.data.to_counter }).name);
+        if (e.data && e.data.score) details.push("★ " + e.data.score);
+        if (e.user) details.push(e.user);
+        if (details.length) body.appendChild(el("span", "event-details", details.join(" · ")));
+        li.appendChild(body);
+        if (e.channel) li.appendChild(channelIcon(e.channel));
+        list.appendChild(li);
+      });
+    }).catch(failed);
+  }
+
+  // ------------------------------------------------------------ reading the server
+
+  function loadWaiting() {
+    return api("GET", "/branches/" + branch + "/tickets?status=waiting").then(function (tickets) {
+      waiting = tickets;
+      renderWaiting();
+    }).catch(failed);
+  }
+
+  function refreshCurrent() {
+    if (!current) return Promise.resolve();
+    var mine = current;
+    return api("GET", "/tickets/" + encodeURIComponent(mine.token)).then(function (fresh) {
+      if (current !== mine) return;
+      var stillHere = (fresh.status === "called" || fresh.status === "serving") &&
+        fresh.counter && fresh.counter.id === counter.id;
+      if (stillHere) {
+        current = Object.assign({}, mine, fresh, { name: mine.name, phone: mine.phone, token: mine.token });
+      } else {
+        current = null;
+      }
+      renderCurrent();
+      if (historyOf && historyOf.id === mine.id) loadHistory();
+    }).catch(function () { /* the next event tries again */ });
+  }
+
+  // ------------------------------------------------------------ actions
+
+  var ACTIONS = {
+    "call-next": function () {
+      return api("POST", "/branches/" + branch + "/counters/" + counter.id + "/call-next").then(function (ticket) {
+        if (!ticket) {
+          current = null;
+          say(T.nobody_called);
+          return;
+        }
+        current = ticket;
+        historyOf = ticket;
+        say(fmt(T.called, { code: ticket.code }), "ok");
+      });
+    },
+    "recall": ticketAction("recall", "recalled"),
+    "start": ticketAction("start", "started"),
+    "done": ticketAction("done", "done", true),
+    "no-show": ticketAction("no-show", "no_show", true),
+    "requeue": ticketAction("requeue", "requeued", true),
+    "transfer": function () { openTransfer(); return null; },
+    "pause": counterAction("pause", "paused"),
+    "open": counterAction("open", "opened"),
+    "close": counterAction("close", "closed"),
+  };
+
+  function ticketAction(path, message, finishes) {
+    return function () {
+      if (!current) return null;
+      return api("POST", "/tickets/" + current.id + "/" + path).then(function (ticket) {
+        say(fmt(T[message], { code: ticket.code }), "ok");
+        historyOf = ticket;
+        current = finishes ? null : Object.assign({}, current, ticket);
+      });
+    };
+  }
+
+  function counterAction(path, message) {
+    return function () {
+      return api("POST", "/branches/" + branch + "/counters/" + counter.id + "/" + path).then(function (view) {
+        counter = view;
+        say(T[message], "ok");
+        renderCounter();
+      });
+    };
+  }
+
+  function run(action) {
+    var fn = ACTIONS[action];
+    if (!fn || busy) return;
+    var button = document.querySelector('[data-action="' + action + '"]');
+    if (button && button.disabled) return;
+    var pending = fn();
+    if (!pending) return;
+    busy = true;
+    renderCurrent();
+    pending.catch(failed).then(function () {
+      busy = false;
+      renderCurrent();
+      renderWaiting();
+      loadHistory();
+    });
+  }
+
+  document.querySelectorAll("[data-action]").forEach(function (button) {
+    button.addEventListener("click", function () { run(button.dataset.action); });
+  });
+
+  // ------------------------------------------------------------ transfer dialog
+
+  var dialog = $("transfer-dialog");
+  function openTransfer() {
+    if (!current) return;
+    $("transfer-code").textContent = current.code;
+    $("transfer-error").textContent = "";
+    dialog.querySelectorAll('input[name="target"]').forEach(function (r) { r.checked = false; });
+    dialog.showModal();
+    var first = dialog.querySelector('input[name="target"]');
+    if (first) first.focus();
+  }
+  $("transfer-cancel").addEventListener("click", function () { dialog.close(); });
+  $("transfer-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var chosen = dialog.querySelector('input[name="target"]:checked');
+    if (!chosen) { $("transfer-error").textContent = T.choose_target; return; }
+    if (!current || busy) return;
+    var parts = chosen.value.split(":");
+    var body = {};
+    body[parts[0]] = parts[1];
+    var target = parts[0] === "service" ? serviceName(parts[1]) : (counterById[parts[1]] || {}).name;
+    busy = true;
+    api("POST", "/tickets/" + current.id + "/transfer", body).then(function (ticket) {
+      dialog.close();
+      say(fmt(T.transferred, { code: ticket.code, target: target }), "ok");
+      historyOf = ticket;
+      current = null;
+    }, function (error) {
+      $("transfer-error").textContent = fmt(T.error, { detail: error.message });
+    }).then(function () {
+      busy = false;
+      renderCurrent();
+      renderWaiting();
+      loadHistory();
+    });
+  });
+
+  // ------------------------------------------------------------ keyboard
+
+  var KEYS = { n: "call-next", r: "recall", s: "start", d: "done", x: "no-show", t: "transfer",
+               b: "requeue", p: "pause", o: "open" };
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    if (dialog.open) return;
+    var tag = (event.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable) return;
+    var action = KEYS[event.key.toLowerCase()];
+    if (!action) return;
+    event.preventDefault();
+    run(action);
+  });
+
+  // ------------------------------------------------------------ live
+
+  function setLive(state) {
+    var live = $("live");
+    live.dataset.state = state;
+    live.textContent = state === "live" ? T.live : T.reconnecting;
+  }
+
+  function resync(state) {
+    if (state) {
+      lastSeq = state.seq;
+      renderCalls(state.calling || []);
+    }
+    loadWaiting();
+    refreshCurrent();
+  }
+
+  if (window.io) {
+    var socket = window.io({ transports: ["websocket", "polling"] });
+    socket.on("connect", function () {
+      socket.emit("subscribe", { branch: branch, lang: cfg.lang }, function (ack) {
+        if (ack && ack.ok) {
+          setLive("live");
+          resync(ack.state);
+        }
+      });
+    });
+    socket.on("disconnect", function () { setLive("reconnecting"); });
+    socket.on("branch.state", function (state) {
+      if (state.seq <= lastSeq) return;
+      resync(state);
+    });
+  } else {
+    setLive("reconnecting");
+  }
+
+  // Waiting times tick by the minute.
+  setInterval(function () { renderWaiting(); if (current) renderCurrent(); }, 30000);
+
+  renderCounter();
+  renderCurrent();
+  loadWaiting();
+  loadHistory();
+})();

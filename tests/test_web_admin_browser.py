@@ -1,0 +1,103 @@
+"""The administration in a real browser against a live server: an admin creates a
+service that customers can then take (the API offers it), a form shows its
+messages next to the fields, and every admin page is photographed in es and en."""
+import re
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from conftest import DESKTOP, PHONE, screenshot
+
+API = "/api/v1"
+pytestmark = pytest.mark.live
+
+
+def sign_in(page, live, username="admin"):
+    page.goto(f"{live.url}/staff/login")
+    page.get_by_label(re.compile("Usuario|Username")).fill(username)
+    page.get_by_label(re.compile("Contraseña|Password")).fill(live.password)
+    page.get_by_role("button", name=re.compile("^(Iniciar sesión|Log in)$")).click()
+    expect(page.locator("h1")).to_have_text(re.compile("Elija su ventanilla|Choose your counter"))
+
+
+def test_admin_creates_a_service_that_customers_can_take(live, new_page):
+    page = new_page(viewport=DESKTOP, locale="es-MX")
+    foreign = []
+    page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(live.url) else None)
+    sign_in(page, live)
+    page.get_by_role("link", name="Administración").click()
+    expect(page.locator("h1")).to_have_text("Sucursales")
+    nav = page.get_by_role("navigation", name="Administración")
+    nav.get_by_role("link", name="Servicios").first.click()
+    page.get_by_role("link", name="Nuevo servicio").click()
+
+    # First with a letter already in use: the message appears next to the field.
+    page.get_by_label("Nombre corto").fill("tramites")
+    page.get_by_label("Letra").fill("A")
+    page.get_by_label("Nombre en español").fill("Trámites")
+    page.get_by_label("Nombre en inglés").fill("Paperwork")
+    page.get_by_label(re.compile("Tiempo promedio")).fill("7")
+    page.get_by_role("button", name="Guardar servicio").click()
+    letter = page.get_by_label("Letra")
+    expect(letter).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#prefix-error")).to_have_text("El servicio “caja” ya usa esta letra.")
+    screenshot(page, "admin-service-errors-es-desktop")
+
+    letter.fill("C")
+    page.get_by_role("button", name="Guardar servicio").click()
+    expect(page.locator(".flash-success")).to_contain_text("Trámites")
+    expect(page.get_by_role("row", name=re.compile("Trámites"))).to_be_visible()
+    services = {s["id"]: s for s in requests.get(f"{live.url}{API}/branches/centro", timeout=10).json()["services"]}
+    assert services["tramites"]["prefix"] == "C" and services["tramites"]["name"] == "Trámites"
+    taken = requests.post(f"{live.url}{API}/branches/centro/tickets", json={"service": "tramites"}, timeout=10)
+    assert taken.status_code == 201 and taken.json()["code"] == "C001"
+    assert foreign == []
+
+
+def test_an_agent_is_kept_out_of_the_administration(live, new_page):
+    page = new_page(viewport=DESKTOP, locale="en-US")
+    sign_in(page, live, "agente")
+    expect(page.get_by_role("link", name="Administration")).to_have_count(0)
+    response = page.goto(f"{live.url}/admin/branches/centro")
+    assert response.status == 403
+    expect(page.locator("h1")).to_have_text("Forbidden")
+
+
+@pytest.mark.parametrize(("lang", "locale"), [("es", "es-MX"), ("en", "en-US")])
+def test_admin_page_screenshots(live, new_page, lang, locale):
+    page = new_page(viewport=DESKTOP, locale=locale)
+    sign_in(page, live)
+    pages = {
+        "branches": "/admin/branches",
+        "branch": "/admin/branches/centro",
+        "services": "/admin/branches/centro/services",
+        "service": "/admin/branches/centro/services/caja",
+        "counters": "/admin/branches/centro/counters",
+        "counter": "/admin/branches/centro/counters/v2",
+        "users": "/admin/users",
+        "user-new": "/admin/users/new",
+    }
+    for name, path in pages.items():
+        response = page.goto(live.url + path)
+        assert response.status == 200, path
+        expect(page.locator("h1")).to_be_visible()
+        screenshot(page, f"admin-{name}-{lang}-desktop")
+    page.goto(live.url + "/admin/users")
+    page.get_by_role("link", name="agente", exact=True).click()
+    expect(page.locator("h1")).to_contain_text("agente")
+    screenshot(page, f"admin-user-{lang}-desktop")
+    page.goto(live.url + "/admin/branches/centro/devices")
+    page.get_by_label(re.compile("Nombre|Name")).fill("Kiosco entrada" if lang == "es" else "Entrance kiosk")
+    page.get_by_role("button", name=re.compile("Emitir token|Issue token")).click()
+    token = page.locator("#issued-token").inner_text()
+    assert len(token) >= 22
+    # The token works at once: the kiosk takes a ticket with it.
+    r = requests.post(f"{live.url}{API}/branches/centro/tickets", json={"service": "caja"},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert r.status_code == 201 and r.json()["channel"] == "kiosk"
+    screenshot(page, f"admin-devices-{lang}-desktop")
+    phone = new_page(viewport=PHONE, locale=locale)
+    sign_in(phone, live)
+    phone.goto(live.url + "/admin/branches/centro")
+    screenshot(phone, f"admin-branch-{lang}-phone")

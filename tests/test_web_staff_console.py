@@ -1,0 +1,201 @@
+"""The staff console in a real browser against a live gevent server: every button
+end to end, live updates over Socket.IO, two agents seeing each other's calls, and
+the screenshots people look at (es and en, desktop and phone)."""
+import re
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from conftest import DESKTOP, PHONE, screenshot
+
+API = "/api/v1"
+pytestmark = pytest.mark.live
+
+
+def take(live, service="caja", **body) -> dict:
+    r = requests.post(f"{live.url}{API}/branches/centro/tickets", json={"service": service, **body}, timeout=10)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def ticket(live, token) -> dict:
+    return requests.get(f"{live.url}{API}/tickets/{token}", timeout=10).json()
+
+
+def counter_state(live, counter) -> str:
+    body = requests.get(f"{live.url}{API}/branches/centro", timeout=10).json()
+    return {c["id"]: c["state"] for c in body["counters"]}[counter]
+
+
+def sign_in(page, live, username="agente", password=None, shot=None):
+    page.goto(f"{live.url}/staff/login")
+    page.get_by_label(re.compile("Usuario|Username")).fill(username)
+    page.get_by_label(re.compile("Contraseña|Password")).fill(password or live.password)
+    if shot:
+        screenshot(page, shot)
+    page.get_by_role("button", name=re.compile("^(Iniciar sesión|Log in)$")).click()
+    expect(page.locator("h1")).to_have_text(re.compile("Elija su ventanilla|Choose your counter"))
+
+
+def open_console(page, live, counter_name):
+    page.get_by_role("link", name=re.compile(counter_name)).click()
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")
+
+
+def button(page, name):
+    return page.locator(".actions, .state-banner").get_by_role("button", name=re.compile(name))
+
+
+def test_an_agent_serves_from_the_console(live, new_page):
+    page = new_page(viewport=DESKTOP, locale="es-MX")
+    foreign = []
+    page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(live.url) else None)
+    sign_in(page, live, shot="staff-login-es-desktop")
+    screenshot(page, "staff-choose-es-desktop")
+    open_console(page, live, "Ventanilla 1")
+    expect(page.locator("#counter-state")).to_have_text("Cerrada")
+    expect(button(page, "Llamar siguiente")).to_be_disabled()
+
+    button(page, "Abrir ventanilla").click()
+    expect(page.locator("#counter-state")).to_have_text("Abierta")
+    assert counter_state(live, "v1") == "open"
+
+    # A ticket taken elsewhere appears in the waiting list live, with its channel.
+    first = take(live, "caja")
+    row = page.locator("#waiting-list .waiting-row", has_text=first["code"])
+    expect(row).to_be_visible()
+    expect(row.locator(".channel-web")).to_have_attribute("title", "Web")
+
+    button(page, "Llamar siguiente").click()
+    expect(page.locator("#current-code")).to_have_text(first["code"])
+    expect(page.locator("#current-status")).to_have_text("Llamado")
+    expect(row).to_have_count(0)
+    assert ticket(live, first["token"])["status"] == "called"
+    expect(page.locator("#history-list .event")).to_have_count(2)  # issued, called
+    screenshot(page, "staff-console-es-desktop")
+
+    button(page, "Volver a llamar").click()
+    expect(page.locator("#current-flags")).to_contain_text("×1")
+    assert ticket(live, first["token"])["recalls"] == 1
+
+    button(page, "Atender").click()
+    expect(page.locator("#current-status")).to_have_text("En atención")
+    assert ticket(live, first["token"])["status"] == "serving"
+
+    button(page, "Terminar").click()
+    expect(page.locator("#current-ticket")).to_be_hidden()
+    expect(page.locator("#toast")).to_contain_text(f"{first['code']} terminado")
+    assert ticket(live, first["token"])["status"] == "done"
+
+    # Keyboard: N calls, then the transfer dialog sends the ticket to another line.
+    second = take(live, "caja")
+    expect(page.locator("#waiting-list .waiting-row", has_text=second["code"])).to_be_visible()
+    page.keyboard.press("n")
+    expect(page.locator("#current-code")).to_have_text(second["code"])
+    button(page, "Transferir").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Atención a clientes").check()
+    dialog.get_by_role("button", name="Transferir").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#current-ticket")).to_be_hidden()
+    moved = ticket(live, second["token"])
+    assert (moved["status"], moved["service"]) == ("waiting", "plataforma")
+
+    # No-show with its shortcut, back to line, then pause.
+    third = take(live, "caja")
+    expect(page.locator("#waiting-list .waiting-row", has_text=third["code"])).to_be_visible()
+    button(page, "Llamar siguiente").click()
+    expect(page.locator("#current-code")).to_have_text(third["code"])
+    page.keyboard.press("x")
+    expect(page.locator("#current-ticket")).to_be_hidden()
+    assert ticket(live, third["token"])["status"] == "no_show"
+
+    fourth = take(live, "caja")
+    expect(page.locator("#waiting-list .waiting-row", has_text=fourth["code"])).to_be_visible()
+    button(page, "Llamar siguiente").click()
+    expect(page.locator("#current-code")).to_have_text(fourth["code"])
+    button(page, "Regresar a la fila").click()
+    expect(page.locator("#waiting-list .waiting-row", has_text=fourth["code"])).to_be_visible()
+    assert ticket(live, fourth["token"])["status"] == "waiting"
+
+    button(page, "Pausar ventanilla").click()
+    expect(page.locator("#counter-state")).to_have_text("En pausa")
+    expect(button(page, "Llamar siguiente")).to_be_disabled()
+    assert counter_state(live, "v1") == "paused"
+    button(page, "Abrir ventanilla").click()
+    expect(page.locator("#counter-state")).to_have_text("Abierta")
+    # Clicking a waiting ticket shows the channels it went through.
+    page.locator("#waiting-list .waiting-row", has_text=fourth["code"]).click()
+    expect(page.locator("#history-title")).to_have_text(f"Historial de {fourth['code']}")
+    expect(page.locator("#history-list .event")).to_have_count(3)  # issued, called, requeued
+    assert foreign == []
+
+
+def test_two_agents_see_each_others_calls(live, new_page):
+    live.cli("user", "create", "agente2", "--role", "agent", "--branch", "centro", "--password", live.password)
+    one = new_page(viewport=DESKTOP, locale="es-MX")
+    two = new_page(viewport=DESKTOP, locale="es-MX")
+    sign_in(one, live, "agente")
+    sign_in(two, live, "agente2")
+    open_console(one, live, "Ventanilla 1")
+    open_console(two, live, "Ventanilla 2")
+    for page in (one, two):
+        if page.locator("#closed-banner").is_visible():
+            button(page, "Abrir ventanilla").click()
+        expect(page.locator("#counter-state")).to_have_text("Abierta")
+    # Whatever earlier tests left in line is called away first.
+    for page in (one, two):
+        while page.locator("#waiting-list .waiting-row").count():
+            button(page, "Llamar siguiente").click()
+            page.wait_for_timeout(200)
+        if page.locator("#current-ticket").is_visible():
+            button(page, "Terminar").click()
+            expect(page.locator("#current-ticket")).to_be_hidden()
+
+    a, b = take(live, "caja"), take(live, "caja")
+    for page in (one, two):  # both lines show both tickets (v1 and v2 both serve caja)
+        expect(page.locator("#waiting-list .waiting-row")).to_have_count(2)
+    button(one, "Llamar siguiente").click()
+    expect(one.locator("#current-code")).to_have_text(a["code"])
+    # The other agent sees the call and the shorter line at once.
+    expect(two.locator("#calls-list .call").first).to_contain_text(a["code"])
+    expect(two.locator("#calls-list .call").first).to_contain_text("Ventanilla 1")
+    expect(two.locator("#waiting-list .waiting-row")).to_have_count(1)
+    button(two, "Llamar siguiente").click()
+    expect(two.locator("#current-code")).to_have_text(b["code"])
+    expect(one.locator("#calls-list .call").first).to_contain_text(b["code"])
+    expect(one.locator("#calls-list .call").first).to_contain_text("Ventanilla 2")
+    expect(one.locator("#waiting-list .waiting-row")).to_have_count(0)
+
+
+def test_an_agent_cannot_use_another_branchs_console(live, new_page):
+    page = new_page(viewport=DESKTOP, locale="en-US")
+    sign_in(page, live)
+    response = page.goto(f"{live.url}/staff/norte/v1")
+    assert response.status == 403
+    expect(page.locator("h1")).to_have_text("Forbidden")
+
+
+@pytest.mark.parametrize(("lang", "locale"), [("es", "es-MX"), ("en", "en-US")])
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_console_screenshots(live, new_page, lang, locale, size):
+    page = new_page(viewport=DESKTOP if size == "desktop" else PHONE, locale=locale)
+    sign_in(page, live, shot=None if (lang, size) == ("es", "desktop") else f"staff-login-{lang}-{size}")
+    if (lang, size) != ("es", "desktop"):
+        screenshot(page, f"staff-choose-{lang}-{size}")
+    open_console(page, live, "Ventanilla 3")
+    if page.locator("#closed-banner").is_visible():
+        button(page, "Abrir ventanilla|Open counter").click()
+    take(live, "plataforma", phone="55 1234 5678", name="Ana")
+    take(live, "plataforma")
+    if page.locator("#current-ticket").is_hidden():
+        button(page, "Llamar siguiente|Call next").click()
+    expect(page.locator("#current-ticket")).to_be_visible()
+    expect(page.locator("#waiting-list .waiting-row").first).to_be_visible()
+    page.locator("#toast").evaluate("el => el.classList.remove('is-visible')")  # the page, not the toast
+    expect(page.locator("#toast")).to_be_hidden()
+    # es-desktop's first console shot comes from the walk-through above.
+    suffix = "-2" if (lang, size) == ("es", "desktop") else ""
+    screenshot(page, f"staff-console-{lang}-{size}{suffix}")
