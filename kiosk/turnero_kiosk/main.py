@@ -1,0 +1,78 @@
+"""`turnero-kiosk --server URL --token DEVICE_TOKEN [--printer SPEC] [--windowed]`:
+wires the server link, the printer, the flow and the window. Nothing else."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from turnero_qt import ConfigError, DeviceLink, add_client_arguments, client_config
+
+from .config import add_kiosk_arguments, kiosk_options
+from .flow import KioskFlow
+from .printing import PrintService, make_printer
+from .screens import KioskWindow
+
+log = logging.getLogger("turnero_kiosk")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="turnero-kiosk",
+                                     description="Turnero's touch kiosk: take a turn at the branch door.")
+    add_client_arguments(parser)
+    add_kiosk_arguments(parser)
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = client_config(args, app="kiosk")
+        options = kiosk_options(cfg, args)
+        printer = make_printer(options.printer)
+    except (ConfigError, ValueError) as exc:
+        log.error("turnero-kiosk: %s", exc)
+        return 2
+    if not options.admin_pin:
+        log.warning("no admin_pin configured: the staff exit gesture is disabled")
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("turnero-kiosk")
+    link = DeviceLink(cfg.server, cfg.token, kind="kiosk", branch=cfg.branch, lang=options.settings.lang)
+    printing = PrintService(printer)
+    flow = KioskFlow(link, printing, options.settings)
+    window = KioskWindow(flow, admin_pin=options.admin_pin)
+    window.exit_requested.connect(app.quit)
+
+    # systemd's stop and Ctrl+C end the app cleanly; the timer lets Python see the signal.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: (window.allow_close(), app.quit()))
+    heartbeat = QTimer()
+    heartbeat.start(500)
+    heartbeat.timeout.connect(lambda: None)
+
+    if options.windowed:
+        window.resize(720, 1280)
+        window.show()
+    else:
+        window.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+        window.setCursor(Qt.CursorShape.BlankCursor)
+        # Without a window manager showFullScreen() does not fill the screen: set the geometry too.
+        window.setGeometry(app.primaryScreen().geometry())
+        window.showFullScreen()
+    log.info("kiosk started: server %s, printer %s", cfg.server, printer.description)
+    flow.start()
+    code = app.exec()
+    flow.stop()
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""The lobby display app against a real `turnero serve`: what the room sees and hears."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import sqlite3  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from conftest import ARTIFACTS  # noqa: E402
+from test_display_support import make_display  # noqa: E402
+from test_qt_client_support import Network, Staff, device_token  # noqa: E402
+from turnero_display.words import announcement  # noqa: E402
+
+pytestmark = pytest.mark.live
+WAIT = 20_000  # ms, generous: not a timing assertion
+SHOTS = ARTIFACTS / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def agent_at_centro(live):
+    staff = Staff(live.url, live.password)
+    for counter in ("v1", "v2", "v3"):
+        staff.open(counter)
+    return staff
+
+
+@pytest.fixture
+def staff(agent_at_centro):
+    agent_at_centro.finish_everyone()
+    return agent_at_centro
+
+
+@pytest.fixture(scope="module")
+def admin_staff(live):
+    return Staff(live.url, live.password, username="admin")
+
+
+@pytest.fixture
+def display(qtbot, live):
+    made = []
+
+    def _make(branch="centro", **kwargs):
+        shown, speech = make_display(live.url, device_token(live, "display", branch), **kwargs)
+        qtbot.addWidget(shown.window)
+        made.append(shown)
+        with qtbot.waitSignal(shown.link.branch_changed, timeout=WAIT):
+            shown.start()
+        qtbot.waitUntil(lambda: shown.model.connection == "online", timeout=WAIT)
+        return shown, speech
+    yield _make
+    for shown in made:
+        shown.stop()
+
+
+def sql(live, statement: str, *params) -> None:
+    path = live.env["TURNERO_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute(statement, params)
+
+
+def test_a_call_appears_with_its_counter_and_is_announced(qtbot, staff, display):
+    shown, speech = display()
+    window = shown.window
+    ticket = staff.take("caja")
+    staff.call_next("v1")
+    qtbot.waitUntil(lambda: window.code.text() == ticket["code"], timeout=WAIT)
+    assert window.counter.text() == "→ Ventanilla 1"
+    expected = announcement(ticket["code"], "Ventanilla 1", "es")
+    assert expected.startswith("Turno A cero") and expected.endswith(", ventanilla uno")
+    qtbot.waitUntil(lambda: speech.texts == [expected], timeout=WAIT)
+    assert speech.said[0][1] == "es"
+    assert shown.model.highlighted
+
+
+def test_a_recall_is_announced_again(qtbot, staff, display):
+    shown, speech = display()
+    ticket = staff.take("plataforma")
+    called = staff.call_next("v3")
+    said = announcement(ticket["code"], "Ventanilla 3", "es")
+    qtbot.waitUntil(lambda: speech.texts == [said], timeout=WAIT)
+    staff.recall(called["id"])
+    qtbot.waitUntil(lambda: speech.texts == [said, said], timeout=WAIT)
+    qtbot.waitUntil(lambda: shown.window.recall.isVisible(), timeout=WAIT)
+    assert shown.window.recall.text() == "Llamado de nuevo"
+    assert [c.code for c in shown.model.calls].count(ticket["code"]) == 1
+
+
+def test_a_burst_of_five_calls_is_announced_five_times_in_order(qtbot, staff, display):
+    shown, speech = display()
+    tickets = [staff.take("caja") for _ in range(5)]
+    counters = ["v1", "v2", "v1", "v2", "v1"]
+    for counter in counters:
+        staff.call_next(counter)
+    expected = [announcement(t["code"], f"Ventanilla {c[1]}", "es") for t, c in zip(tickets, counters)]
+    qtbot.waitUntil(lambda: len(speech.texts) >= 5 and not shown.announcer.busy, timeout=WAIT)
+    assert speech.texts == expected
+    assert shown.window.code.text() == tickets[-1]["code"]
+    assert [row.code.text() for row in shown.window.rows[:4]] == [t["code"] for t in reversed(tickets[:4])]
+
+
+def test_no_names_or_phones_are_ever_shown(qtbot, staff, display):
+    shown, speech = display()
+    ticket = staff.take("caja", name="Rosalía Privada", phone="55 1234 5678")
+    staff.call_next("v1")
+    qtbot.waitUntil(lambda: shown.window.code.text() == ticket["code"], timeout=WAIT)
+    qtbot.waitUntil(lambda: len(speech.texts) == 1, timeout=WAIT)
+    on_screen = " ".join(shown.window.all_texts() + speech.texts)
+    assert ticket["code"] in on_screen
+    for private in ("Rosalía", "Privada", "1234", "5678", "+52"):
+        assert private not in on_screen
+
+
+def test_calls_during_an_outage_are_shown_after_it_but_not_announced(qtbot, staff, display):
+    network = Network()
+    shown, speech = display(transport_factory=network.factory)
+    network.cut()
+    qtbot.waitUntil(lambda: shown.model.connection == "reconnecting", timeout=WAIT)
+    assert shown.window.status.isVisible() and "Reconectando" in shown.window.status.text()
+    save(shown.window, "display-es-1920x1080-reconnecting")
+    ticket = staff.take("caja")
+    staff.call_next("v2")
+    network.restore()
+    qtbot.waitUntil(lambda: shown.window.code.text() == ticket["code"], timeout=WAIT)
+    assert shown.model.connection == "online" and not shown.window.status.isVisible()
+    assert speech.texts == []
+    follow = staff.take("caja")
+    staff.call_next("v1")
+    qtbot.waitUntil(lambda: speech.texts == [announcement(follow["code"], "Ventanilla 1", "es")], timeout=WAIT)
+
+
+def save(window, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    assert window.grab().save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("branch, lang", [("centro", "es"), ("norte", "en")])
+def test_screenshots_landscape_and_portrait(qtbot, live, staff, admin_staff, display, branch, lang):
+    """1920x1080 and 1080x1920, es (centro) and en (norte switched to English): saved
+    under test-artifacts/screenshots/ and looked at."""
+    if branch == "norte":
+        sql(live, "UPDATE branches SET lang = 'en', name = 'North Branch' WHERE slug = 'norte'")
+        staff = admin_staff
+        staff.open("v1", branch="norte")
+        staff.finish_everyone(branch="norte")
+    sql(live, "UPDATE branches SET message = ? WHERE slug = ?",
+        "Hoy atendemos hasta las 15:00 · Traiga su identificación" if lang == "es"
+        else "Open until 3 pm today · Please have your ID ready", branch)
+    counters = ["v1", "v2", "v3", "v1", "v2", "v3"] if branch == "centro" else ["v1"] * 6
+    for _ in range(9):
+        staff.take("caja", branch=branch)
+    for _ in range(4):
+        staff.take("plataforma", branch=branch)
+    for counter in counters:
+        staff.call_next(counter, branch=branch)
+    shown, speech = display(branch=branch)
+    window = shown.window
+    qtbot.waitUntil(lambda: len(shown.model.calls) >= 6 and window.message.isVisible(), timeout=WAIT)
+    last = staff.call_next(counters[0], branch=branch)
+    qtbot.waitUntil(lambda: window.code.text() == last["code"] and shown.model.highlighted, timeout=WAIT)
+    qtbot.waitUntil(lambda: len(speech.texts) == 1, timeout=WAIT)
+    assert speech.said[0][1] == lang
+    if lang == "en":
+        assert speech.texts[0].startswith("Ticket A zero")
+        assert window.recent_title.text() == "LAST CALLS"
+        assert [r.name.text() for r in window.line_rows if r.isVisible()] == ["Cashier", "Customer service"]
+    for width, height in ((1920, 1080), (1080, 1920)):
+        window.resize(width, height)
+        qtbot.waitUntil(lambda: window.size().width() == width and window.size().height() == height,
+                        timeout=WAIT)
+        qtbot.wait(50)  # let the layout settle before grabbing
+        path = save(window, f"display-{lang}-{width}x{height}")
+        assert path.stat().st_size > 20_000
+        # every text fits: no label is cut off at the window's edge
+        for label in window.findChildren(type(window.code)):
+            if label.isVisible() and label.text():
+                assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width() + 2, label.text()
+    qtbot.waitUntil(lambda: not shown.model.highlighted, timeout=WAIT)
+    window.resize(1920, 1080)
+    qtbot.wait(50)
+    save(window, f"display-{lang}-1920x1080-settled")
+
+
+def test_the_layout_scales_from_720p_to_4k(qtbot, staff, display):
+    staff.take("caja")
+    staff.call_next("v2")
+    shown, _ = display()
+    window = shown.window
+    sizes = {}
+    for width, height in ((1280, 720), (3840, 2160)):
+        window.resize(width, height)
+        qtbot.waitUntil(lambda: window.width() == width, timeout=WAIT)
+        qtbot.wait(50)
+        sizes[width] = window.code.font().pixelSize()
+        save(window, f"display-es-{width}x{height}")
+    assert sizes[3840] > 2.5 * sizes[1280]
+
+
+def test_server_stopped_then_restarted_the_display_reconnects_and_resyncs(qtbot, live, staff, display):
+    """The module's server process is stopped and started again on the same port
+    (LiveServer keeps it): the display marks the outage, keeps the last calls on
+    screen, reconnects by itself and follows the calls again."""
+    first = staff.take("caja")
+    staff.call_next("v1")
+    shown, speech = display()
+    qtbot.waitUntil(lambda: shown.window.code.text() == first["code"], timeout=WAIT)
+    live.stop()
+    try:
+        qtbot.waitUntil(lambda: shown.model.connection == "reconnecting", timeout=WAIT)
+        assert shown.window.status.isVisible()
+        assert shown.window.code.text() == first["code"]   # the last known calls stay on screen
+    finally:
+        live.start()
+    qtbot.waitUntil(lambda: shown.model.connection == "online", timeout=WAIT)
+    assert not shown.window.status.isVisible()
+    ticket = staff.take("caja")
+    staff.call_next("v1")
+    qtbot.waitUntil(lambda: shown.window.code.text() == ticket["code"], timeout=WAIT)
+    qtbot.waitUntil(lambda: speech.texts == [announcement(ticket["code"], "Ventanilla 1", "es")], timeout=WAIT)

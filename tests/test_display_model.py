@@ -1,0 +1,119 @@
+"""The display's widget-free core alone: DisplayModel and the Announcer queue."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from test_display_support import RecordingSpeech  # noqa: E402
+from turnero_display.announcer import Announcer, Chime, QtSpeech  # noqa: E402
+from turnero_display.model import DisplayModel  # noqa: E402
+
+WAIT = 20_000
+
+
+STATE = {
+    "branch": "centro", "seq": 9,
+    "services": [
+        {"id": "caja", "name": "Caja", "names": {"es": "Caja", "en": "Cashier"}, "prefix": "A",
+         "color": "#1f6feb", "waiting": 3, "eta": {"low_min": 4, "high_min": 9}},
+        {"id": "plataforma", "name": "Atención a clientes", "names": {"es": "Atención a clientes",
+                                                                       "en": "Customer service"},
+         "prefix": "B", "color": "#8250df", "waiting": 0, "eta": {"low_min": 0, "high_min": 15}},
+    ],
+    "calling": [
+        {"code": "A042", "service": "caja", "counter": {"id": "v3", "name": "Ventanilla 3"},
+         "called_at": "2026-11-23T15:04:05Z", "recall": True},
+        {"code": "B007", "service": "plataforma", "counter": {"id": "v2", "name": "Ventanilla 2"},
+         "called_at": "2026-11-23T15:03:00Z", "recall": False},
+        {"code": "A042", "service": "caja", "counter": {"id": "v3", "name": "Ventanilla 3"},
+         "called_at": "2026-11-23T15:01:00Z", "recall": False},
+    ],
+}
+DETAIL = {"slug": "centro", "name": "Sucursal Centro", "lang": "es", "timezone": "America/Mexico_City",
+          "message": "  Hoy cerramos a las 15:00  "}
+
+
+def test_the_model_shows_the_servers_numbers_and_each_code_once(qtbot):
+    model = DisplayModel(join_url="http://turnos.test")
+    model.set_branch(DETAIL)
+    with qtbot.waitSignal(model.changed):
+        model.set_state(STATE, "subscribe")
+    assert model.current.code == "A042" and model.current.counter_name == "Ventanilla 3"
+    assert model.current.recall and model.current.color == "#1f6feb"
+    assert [c.code for c in model.last_calls] == ["B007"]
+    caja, plataforma = model.lines
+    assert (caja.name, caja.waiting, caja.people, caja.wait) == ("Caja", 3, "3 personas", "4–9 min")
+    assert (plataforma.people, plataforma.wait) == ("Nadie en fila", "hasta 15 min")
+    assert model.message == "Hoy cerramos a las 15:00"
+    assert model.join_url == "http://turnos.test/b/centro/join"
+    assert len(model.clock) == 5 and model.clock[2] == ":"
+
+
+def test_a_language_override_renames_the_lines_and_speaks_english(qtbot):
+    model = DisplayModel(lang="en")
+    model.set_branch(DETAIL)
+    model.set_state(STATE)
+    assert [line.name for line in model.lines] == ["Cashier", "Customer service"]
+    with qtbot.waitSignal(model.announce) as said:
+        model.on_called({"seq": 10, "code": "A043", "counter": {"id": "v1", "name": "Ventanilla 1"}})
+    assert said.args == ["Ticket A zero forty-three, ventanilla one", "en"]
+
+
+def test_a_call_is_highlighted_for_a_while_then_not(qtbot):
+    model = DisplayModel(highlight_seconds=0.2)
+    with qtbot.waitSignal(model.highlight_changed) as lit:
+        model.on_called({"seq": 1, "code": "A001", "counter": {"id": "v1", "name": "Ventanilla 1"}})
+    assert lit.args == [True]
+    with qtbot.waitSignal(model.highlight_changed, timeout=WAIT) as unlit:
+        pass
+    assert unlit.args == [False]
+
+
+def test_connection_states(qtbot):
+    model = DisplayModel()
+    assert model.connection == "connecting"
+    model.set_online(False)
+    assert model.connection == "connecting"   # never reached yet
+    model.set_online(True)
+    with qtbot.waitSignal(model.connection_changed) as changed:
+        model.set_online(False)
+    assert changed.args == ["reconnecting"]
+
+
+def test_the_announcer_says_a_burst_one_after_the_other_in_order(qtbot):
+    speech = RecordingSpeech()
+    announcer = Announcer(speech, None, pause_ms=10)
+    for n in range(1, 6):
+        announcer.announce(f"Turno A{n}", "es")
+    qtbot.waitUntil(lambda: len(speech.said) == 5 and not announcer.busy, timeout=WAIT)
+    assert speech.said == [(f"Turno A{n}", "es") for n in range(1, 6)]
+
+
+def test_a_speech_engine_that_never_finishes_does_not_stop_the_queue(qtbot):
+    speech = RecordingSpeech(finishes=False)
+    announcer = Announcer(speech, None, pause_ms=10, speech_timeout_ms=200)
+    announcer.announce("uno", "es")
+    announcer.announce("dos", "es")
+    qtbot.waitUntil(lambda: [t for t, _ in speech.said] == ["uno", "dos"], timeout=WAIT)
+
+
+def test_sound_off_says_nothing(qtbot):
+    speech = RecordingSpeech()
+    announcer = Announcer(speech, None, enabled=False)
+    with qtbot.assertNotEmitted(announcer.started, wait=100):
+        announcer.announce("Turno A1", "es")
+    assert speech.said == []
+
+
+def test_the_real_chime_and_qt_speech_run_without_an_audio_device(qtbot):
+    """No sound card here: the chime plays to nowhere and the queue still moves on.
+    Qt's "mock" engine stands for a real one; an engine that cannot start ("speechd"
+    without its daemon) is skipped over, never stuck on."""
+    chime = Chime()
+    assert chime.path.exists() and chime.path.stat().st_size > 10_000
+    for engine in ("mock", "no-such-engine"):
+        announcer = Announcer(QtSpeech(engine), chime, pause_ms=10)
+        with qtbot.waitSignal(announcer.spoken, timeout=WAIT) as spoken:
+            announcer.announce("Turno A cero cero uno, ventanilla uno", "es")
+        assert spoken.args == ["Turno A cero cero uno, ventanilla uno"]

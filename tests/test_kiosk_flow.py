@@ -1,0 +1,257 @@
+"""KioskFlow alone (no widgets, no server): a fake link hands it branch data and
+answers its requests, so each rule of the flow is checked on its own."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtCore import QObject, Signal
+
+from turnero_kiosk.flow import KioskFlow, KioskSettings, PrintState, Screen
+from turnero_kiosk.printing import PrinterFault, PrintService, make_printer
+from turnero_qt.rest import ApiError, RestReply
+
+BRANCH = {"slug": "centro", "name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es",
+          "country": "MX", "offers_priority": True,
+          "services": [{"id": "caja", "names": {"es": "Caja", "en": "Cashier"}, "prefix": "A",
+                        "waiting": 2, "eta": {"low_min": 3, "high_min": 8}}]}
+TICKET = {"code": "A007", "service": "caja", "ahead": 2, "eta": {"low_min": 3, "high_min": 8},
+          "track_url": "http://turnero.test/t/abc", "created_at": "2026-11-23T15:04:05Z", "priority": False}
+
+
+class FakeRest:
+    def __init__(self):
+        self.lang = None
+        self.sent: list[tuple[str, dict, RestReply]] = []
+
+    def take_ticket(self, branch, service, **kw):
+        reply = RestReply("POST", f"/branches/{branch}/tickets", kw.get("idempotency_key"))
+        self.sent.append(("ticket", {"service": service, **kw}, reply))
+        return reply
+
+    def check_in(self, branch, **kw):
+        reply = RestReply("POST", f"/branches/{branch}/check-in", kw.get("idempotency_key"))
+        self.sent.append(("check-in", kw, reply))
+        return reply
+
+    def get(self, path, params=None):
+        reply = RestReply("GET", path, None)
+        self.sent.append(("get", {"path": path}, reply))
+        return reply
+
+    def last(self, kind):
+        return next(item for item in reversed(self.sent) if item[0] == kind)
+
+
+class FakeLink(QObject):
+    device_known = Signal(object)
+    branch_changed = Signal(object)
+    branch_state = Signal(object, str)
+    online_changed = Signal(bool)
+    failed = Signal(str)
+
+    def __init__(self):
+        super().__init__()
+        self.rest = FakeRest()
+        self.device = {"branch": "centro", "kind": "kiosk"}
+
+    def start(self):
+        self.online_changed.emit(True)
+        self.branch_state.emit({"seq": 1, "services": BRANCH["services"]}, "subscribe")
+        self.branch_changed.emit(BRANCH)
+
+    def stop(self):
+        pass
+
+
+def answer(reply: RestReply, data=None, error: ApiError | None = None):
+    reply.done = True
+    if error is None:
+        reply.status, reply.data = 201, data
+        reply.succeeded.emit(data)
+    else:
+        reply.status, reply.error = error.status, error
+        reply.failed.emit(error)
+    reply.finished.emit()
+
+
+class FailingPrinter:
+    blocking_io = False
+    description = "broken"
+
+    def print_slip(self, slip):
+        raise PrinterFault("broken: paper jam")
+
+
+@pytest.fixture
+def flow(qtbot):
+    made = []
+
+    def _make(printer=None, **settings):
+        link = FakeLink()
+        f = KioskFlow(link, PrintService(printer or make_printer("none")), KioskSettings(**settings))
+        f.start()
+        made.append(f)
+        assert f.screen == Screen.WELCOME
+        return f
+
+    yield _make
+    for f in made:
+        f.stop()
+
+
+def to_taking(f, phone_digits=""):
+    f.choose_service("caja")
+    for d in phone_digits:
+        f.press_digit(d)
+    f.submit_phone()
+    f.choose_priority(False)
+    assert f.screen == Screen.TAKING
+    return f.link.rest.last("ticket")
+
+
+def test_try_again_after_an_error_sends_the_same_idempotency_key(flow):
+    f = flow()
+    _, body, first = to_taking(f, "5512345678")
+    assert body["phone"] == "+525512345678" and body["idempotency_key"]
+    answer(first, error=ApiError(503, "Service Unavailable"))
+    assert f.screen == Screen.ERROR and f.message
+    f.retry()
+    _, again, second = f.link.rest.last("ticket")
+    assert again["idempotency_key"] == body["idempotency_key"]
+    answer(second, TICKET)
+    assert f.screen == Screen.TICKET and f.ticket["code"] == "A007"
+
+
+def test_a_new_customer_gets_a_new_key(flow):
+    f = flow()
+    _, first, reply = to_taking(f)
+    answer(reply, TICKET)
+    f.finish()
+    _, second, _ = to_taking(f)
+    assert second["idempotency_key"] != first["idempotency_key"]
+
+
+def test_the_servers_phone_complaint_goes_back_to_the_phone_step(flow):
+    f = flow()
+    _, _, reply = to_taking(f, "5512345678")
+    answer(reply, error=ApiError(422, "Unprocessable", "Invalid input",
+                                 errors={"phone": ["No es un número de teléfono válido."]}))
+    assert f.screen == Screen.PHONE
+    assert f.message == "No es un número de teléfono válido."
+
+
+def test_a_lost_connection_while_online_offers_to_try_again(flow):
+    f = flow()
+    _, body, reply = to_taking(f)
+    answer(reply, error=ApiError(None, "server unreachable", timeout=True))
+    assert f.screen == Screen.ERROR and "tiempo" in f.message
+    f.retry()
+    assert f.link.rest.last("ticket")[1]["idempotency_key"] == body["idempotency_key"]
+
+
+def test_going_offline_keeps_the_ticket_on_screen_until_done(flow):
+    f = flow()
+    _, _, reply = to_taking(f)
+    answer(reply, TICKET)
+    f.link.online_changed.emit(False)
+    assert f.screen == Screen.TICKET
+    f.finish()
+    assert f.screen == Screen.OFFLINE
+    f.link.online_changed.emit(True)
+    assert f.screen == Screen.WELCOME
+
+
+def test_offline_drops_a_half_taken_turn(flow):
+    f = flow()
+    to_taking(f)
+    f.link.online_changed.emit(False)
+    assert f.screen == Screen.OFFLINE and f.attempt_key is None
+    f.choose_service("caja")
+    assert f.screen == Screen.OFFLINE  # nothing to tap while out of service
+
+
+def test_a_printer_fault_keeps_the_ticket_longer(flow, qtbot):
+    f = flow(printer=FailingPrinter(), ticket_seconds=10, fault_ticket_seconds=50)
+    _, _, reply = to_taking(f)
+    answer(reply, TICKET)
+    qtbot.waitUntil(lambda: f.print_state == PrintState.FAILED, timeout=10_000)
+    assert f.screen == Screen.TICKET and f.countdown > 10
+
+
+def test_no_printer_says_to_photograph_the_qr(flow):
+    f = flow()
+    _, _, reply = to_taking(f)
+    answer(reply, TICKET)
+    assert f.print_state == PrintState.NONE
+
+
+def test_check_in_sends_a_code_or_a_phone(flow):
+    f = flow()
+    f._on_openapi({"paths": {"/api/v1/branches/{branch}/check-in": {}}})
+    assert f.check_in_available
+    f.start_check_in()
+    for ch in "k7m3pa":
+        f.press_key(ch)
+    f.submit_check_in()
+    kind, body, reply = f.link.rest.last("check-in")
+    assert body["code"] == "K7M3PA" and body["idempotency_key"]
+    answer(reply, error=ApiError(409, "Check-in is closed", "Es muy temprano para registrar su llegada."))
+    assert f.screen == Screen.CHECKIN and "temprano" in f.message
+    for _ in range(6):
+        f.delete_key()
+    for ch in "5598765432":
+        f.press_key(ch)
+    f.submit_check_in()
+    _, body, reply = f.link.rest.last("check-in")
+    assert body == {"phone": "+525598765432", "code": None, "idempotency_key": body["idempotency_key"]}
+    answer(reply, {**TICKET, "code": "B001", "service": "plataforma"})
+    assert f.screen == Screen.TICKET
+
+
+def test_no_check_in_button_without_the_endpoint(flow):
+    f = flow()
+    f._on_openapi({"paths": {"/api/v1/branches/{branch}/tickets": {}}})
+    assert not f.check_in_available
+    f.start_check_in()
+    assert f.screen == Screen.WELCOME
+
+
+def test_language_follows_the_branch_and_resets_for_the_next_customer(flow):
+    f = flow()
+    assert f.lang == "es"
+    f.set_lang("en")
+    _, body, reply = to_taking(f)
+    assert body["lang"] == "en" and f.link.rest.lang == "en"  # server messages come in English too
+    answer(reply, TICKET)
+    f.finish()
+    assert f.lang == "es"
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
+def test_every_control_is_named_and_large(qtbot, flow, size):
+    from PySide6.QtWidgets import QAbstractButton
+
+    from turnero_kiosk.screens import KioskWindow
+    f = flow()
+    f.check_in_available = True
+    f.service, f.ticket = "caja", {**TICKET, "priority": True}
+    window = KioskWindow(f, admin_pin="2468")
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    for screen in Screen:
+        f.screen = screen
+        window.show_screen()
+        qtbot.waitExposed(window)
+        assert window.size().toTuple() == size, screen  # nothing pushes the window past the display
+        for lang in ("es", "en"):
+            f._set_lang(lang)
+            for control in window.current.findChildren(QAbstractButton):
+                if not control.isVisibleTo(window.current):
+                    continue
+                assert control.accessibleName().strip(), (screen, control.text())
+                assert control.width() >= 64 and control.height() >= 64, (screen, control.accessibleName())
+    window.allow_close()
