@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -33,11 +33,12 @@ TICKET_LOAD = (joinedload(Ticket.branch), joinedload(Ticket.service), joinedload
 
 # ---------------------------------------------------------------- lookups
 
+_BRANCH = select(Branch).where(Branch.slug == bindparam("slug"))
+_BRANCH_LOCKED = _BRANCH.with_for_update()
+
+
 def find_branch(session: Session, slug: str, lock: bool = False) -> Branch:
-    query = select(Branch).where(Branch.slug == slug)
-    if lock:
-        query = query.with_for_update()
-    branch = session.scalar(query)
+    branch = session.scalar(_BRANCH_LOCKED if lock else _BRANCH, {"slug": slug})
     if branch is None:
         raise NotFound(N_("There is no branch “%(branch)s”."), branch=slug)
     return branch
@@ -162,7 +163,10 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
                 raise Conflict(N_("This Idempotency-Key was already used for a different request."))
             return _view(uow, existing), False
 
-    svc = find_service(session, branch, service)
+    services = views.branch_services(session, branch)
+    svc = next((s for s in services if s.slug == service and s.active), None)
+    if svc is None:
+        find_service(session, branch, service)  # raises the right NotFound
     channel = via if via in CHANNELS else _resolve_channel(actor, channel)
     if priority and not branch.offers_priority:
         raise Invalid(N_("This branch does not offer priority turns."),
@@ -183,9 +187,14 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
     session.add(ticket)
     session.flush()
     _record(session, ticket, "issued", actor, channel=channel, at=now)
-    _changed(uow, branch, services=[svc.id], moved_behind=(ticket.sort_at, ticket.seq),
-             also=[ticket])
-    result = _view(uow, ticket)
+    # A ticket usually joins at the end of its line: then everyone waiting is ahead of
+    # it and no one's place moved. Only a boosted ticket needs its place counted.
+    behind = views.anyone_behind(session, ticket)
+    stats = _changed(uow, branch, services=[svc.id],
+                     moved_behind=(ticket.sort_at, ticket.seq) if behind else None,
+                     also=[ticket], last_in_line=set() if behind else {ticket.seq}, branch_services=services)
+    ahead = views.ahead_of(session, ticket) if behind else stats[svc.id].waiting - 1
+    result = _view(uow, ticket, ahead=ahead, stats=stats)
     try:
         uow.commit()
     except IntegrityError:
@@ -229,14 +238,19 @@ def _customer_for(session: Session, raw_phone: str, branch: Branch, name: str | 
     return customer
 
 
+def _numbering(insert):
+    return (insert(DailyNumber).values(service_id=bindparam("service_id"), day=bindparam("day"), last=1)
+            .on_conflict_do_update(index_elements=["service_id", "day"], set_={"last": DailyNumber.last + 1})
+            .returning(DailyNumber.last))
+
+
+_NEXT_NUMBER = {"postgresql": _numbering(pg_insert), "sqlite": _numbering(sqlite_insert)}
+
+
 def _next_number(session: Session, service_id: int, day) -> int:
     """Atomically take the next number of a service's day (an upsert on a counter row)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(DailyNumber).values(service_id=service_id, day=day, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["service_id", "day"],
-                                      set_={"last": DailyNumber.last + 1}).returning(DailyNumber.last)
-    return session.execute(stmt).scalar_one()
+    stmt = _NEXT_NUMBER[session.get_bind().dialect.name]
+    return session.execute(stmt, {"service_id": service_id, "day": day}).scalar_one()
 
 
 # ---------------------------------------------------------------- counters
@@ -301,9 +315,9 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
     place = (ticket.sort_at, ticket.seq)
     _apply(session, ticket, Action.CALL, actor, now, counter=counter)
     touched_services.add(ticket.service_id)
-    _changed(uow, branch, services=touched_services, moved_behind=place, also=[ticket],
+    stats = _changed(uow, branch, services=touched_services, moved_behind=place, also=[ticket],
              called=ticket, counter=counter, eta_changed=auto_done)
-    result = _view(uow, ticket)
+    result = _view(uow, ticket, stats=stats)
     uow.commit()
     log.info("ticket %s called to %s at %s", ticket.code, counter.slug, branch.slug)
     return result
@@ -320,11 +334,11 @@ def act(uow: UnitOfWork, ticket_id: str, action: Action, actor: Actor) -> dict:
     was_waiting = ticket.status == Status.WAITING
     _apply(session, ticket, action, actor, utcnow(), counter=ticket.counter)
     moved = action is Action.REQUEUE or was_waiting
-    _changed(uow, ticket.branch, services=[ticket.service_id],
+    stats = _changed(uow, ticket.branch, services=[ticket.service_id],
              moved_behind=place if moved else None, also=[ticket],
              called=ticket if action is Action.RECALL else None, counter=ticket.counter,
              eta_changed=action is Action.DONE)
-    result = _view(uow, ticket)
+    result = _view(uow, ticket, stats=stats)
     uow.commit()
     return result
 
@@ -352,10 +366,10 @@ def transfer(uow: UnitOfWork, ticket_id: str, actor: Actor, service: str | None 
         data["to_counter"] = target_counter.slug
     _apply(session, ticket, Action.TRANSFER, actor, utcnow(), counter=ticket.counter, data=data)
     services = {old_service, ticket.service_id}
-    _changed(uow, branch, services=services,
+    stats = _changed(uow, branch, services=services,
              moved_behind=(min(old_place, (ticket.sort_at, ticket.seq))),
              also=[ticket])
-    result = _view(uow, ticket)
+    result = _view(uow, ticket, stats=stats)
     uow.commit()
     return result
 
@@ -372,9 +386,9 @@ def cancel(uow: UnitOfWork, token: str, actor: Actor) -> dict:
     was_waiting = ticket.status == Status.WAITING
     _apply(session, ticket, Action.CANCEL, actor, utcnow(), counter=ticket.counter,
            channel=None if actor.kind == "user" else ticket.channel)
-    _changed(uow, branch, services=[ticket.service_id], moved_behind=place if was_waiting else None,
+    stats = _changed(uow, branch, services=[ticket.service_id], moved_behind=place if was_waiting else None,
              also=[ticket])
-    result = _view(uow, ticket)
+    result = _view(uow, ticket, stats=stats)
     uow.commit()
     return result
 
@@ -468,17 +482,24 @@ def _today(branch: Branch):
     return local_day(utcnow(), branch.timezone)
 
 
-def _view(uow: UnitOfWork, ticket: Ticket) -> dict:
+def _view(uow: UnitOfWork, ticket: Ticket, ahead: int | None = None,
+          stats: dict[int, views.ServiceStats] | None = None) -> dict:
+    """The ticket as its holder sees it; `ahead`/`stats` when the caller has them."""
     session = uow.session
-    ahead = views.ahead_of(session, ticket) if ticket.status == Status.WAITING else None
-    stats = views.service_stats(session, ticket.branch, _today(ticket.branch)).get(ticket.service_id) \
-        if ahead is not None else None
-    return views.ticket_view(ticket, ahead=ahead, stats=stats, public_url=uow.db.public_url)
+    if ticket.status != Status.WAITING:
+        return views.ticket_view(ticket, ahead=None, stats=None, public_url=uow.db.public_url)
+    if ahead is None:
+        ahead = views.ahead_of(session, ticket)
+    if stats is None:
+        stats = views.service_stats(session, ticket.branch, _today(ticket.branch))
+    return views.ticket_view(ticket, ahead=ahead, stats=stats.get(ticket.service_id),
+                             public_url=uow.db.public_url)
 
 
 def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_behind=None,
              also: Iterable[Ticket] = (), called: Ticket | None = None, counter: Counter | None = None,
-             eta_changed: bool = False) -> None:
+             eta_changed: bool = False, last_in_line: frozenset[int] | set[int] = frozenset(),
+             branch_services: list[Service] | None = None) -> dict[int, views.ServiceStats]:
     """A change of the branch, queued for after the commit: bump `seq`, then
     `ticket.called`, the new `branch.state`, and `ticket.update` for every ticket
     whose place or wait moved.
@@ -497,8 +518,9 @@ def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_
             "branch": branch.slug, "seq": branch.seq, "code": called.code,
             "service": called.service.slug, "counter": {"id": counter.slug, "name": counter.name},
             "recall": called.recalls > 0}, room)
-    stats = views.service_stats(session, branch, today)
-    uow.emit("branch.state", views.branch_state(session, branch, today, stats=stats), room)
+    listed = branch_services if branch_services is not None else views.branch_services(session, branch)
+    stats = views.service_stats(session, branch, today, listed)
+    uow.emit("branch.state", views.branch_state(session, branch, today, stats=stats, services=listed), room)
     updated: set[int] = set()
     service_ids = set(services)
     if service_ids and (eta_changed or moved_behind is not None):
@@ -513,10 +535,15 @@ def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_
     for ticket in also:
         if ticket.seq in updated:
             continue
-        ahead = views.ahead_of(session, ticket) if ticket.status == Status.WAITING else None
+        ahead = None
+        if ticket.seq in last_in_line:  # everyone else waiting in its line is ahead
+            ahead = stats[ticket.service_id].waiting - 1
+        elif ticket.status == Status.WAITING:
+            ahead = views.ahead_of(session, ticket)
         uow.emit("ticket.update", views.ticket_view(
             ticket, ahead=ahead, stats=stats.get(ticket.service_id), public_url=uow.db.public_url,
             include_token=False), f"ticket:{ticket.id}")
+    return stats
 
 
 __all__ = ["take_ticket", "call_next", "act", "transfer", "cancel", "give_feedback", "set_counter_state",
@@ -544,8 +571,8 @@ def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor) -> d
     ticket.customer = _customer_for(session, phone, branch, ticket.name, ticket.lang)
     _record(session, ticket, "phone_added", actor, at=utcnow(),
             channel=None if actor.kind == "user" else actor.default_channel)
-    _changed(uow, branch, services=[], also=[ticket])
-    result = _view(uow, ticket)
+    stats = _changed(uow, branch, services=[], also=[ticket])
+    result = _view(uow, ticket, stats=stats)
     uow.commit()
     log.info("ticket %s at %s now has a phone for updates", ticket.code, branch.slug)
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..domain.rules import Eta, Status, estimate_wait, mean_service_minutes
@@ -29,29 +29,51 @@ class ServiceStats:
         return estimate_wait(ahead, self.mean_min, self.open_counters)
 
 
-def service_stats(session: Session, branch: Branch, today) -> dict[int, ServiceStats]:
+# Statements of the hot path are built once: building SQLAlchemy expressions costs
+# more than running these small indexed queries.
+_SERVICES = (select(Service).where(Service.branch_id == bindparam("branch_id"))
+             .order_by(Service.prefix))
+_WAITING_COUNTS = (select(Ticket.service_id, func.count())
+                   .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value)
+                   .group_by(Ticket.service_id))
+_OPEN_COUNTERS = (select(counter_services.c.service_id, func.count())
+                  .join(Counter, Counter.id == counter_services.c.counter_id)
+                  .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "open")
+                  .group_by(counter_services.c.service_id))
+_RANKED_DONE = (
+    select(Ticket.service_id, Ticket.started_at, Ticket.finished_at,
+           func.row_number().over(partition_by=Ticket.service_id,
+                                  order_by=Ticket.finished_at.desc()).label("rn"))
+    .where(Ticket.branch_id == bindparam("branch_id"), Ticket.day == bindparam("day"),
+           Ticket.status == Status.DONE.value, Ticket.started_at.is_not(None), Ticket.finished_at.is_not(None))
+    .subquery())
+_RECENT_DURATIONS = (select(_RANKED_DONE.c.service_id, _RANKED_DONE.c.started_at, _RANKED_DONE.c.finished_at)
+                     .where(_RANKED_DONE.c.rn <= RECENT_SAMPLES))
+_AHEAD = (select(func.count()).select_from(Ticket).where(
+    Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
+    Ticket.status == Status.WAITING.value,
+    tuple_(Ticket.sort_at, Ticket.seq) < tuple_(bindparam("sort_at", type_=Ticket.sort_at.type),
+                                                bindparam("seq"))))
+_ANY_BEHIND = (select(Ticket.seq).where(
+    Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
+    Ticket.status == Status.WAITING.value,
+    tuple_(Ticket.sort_at, Ticket.seq) > tuple_(bindparam("sort_at", type_=Ticket.sort_at.type),
+                                                bindparam("seq"))).limit(1))
+
+
+def branch_services(session: Session, branch: Branch) -> list[Service]:
+    return session.scalars(_SERVICES, {"branch_id": branch.id}).all()
+
+
+def service_stats(session: Session, branch: Branch, today,
+                  services: list[Service] | None = None) -> dict[int, ServiceStats]:
     """Waiting count, recent mean service time and open counters, per service."""
-    services = session.scalars(select(Service).where(Service.branch_id == branch.id)).all()
-    waiting = dict(session.execute(
-        select(Ticket.service_id, func.count())
-        .where(Ticket.branch_id == branch.id, Ticket.status == Status.WAITING)
-        .group_by(Ticket.service_id)).all())
-    open_counts = dict(session.execute(
-        select(counter_services.c.service_id, func.count())
-        .join(Counter, Counter.id == counter_services.c.counter_id)
-        .where(Counter.branch_id == branch.id, Counter.state == "open")
-        .group_by(counter_services.c.service_id)).all())
-    ranked = (
-        select(Ticket.service_id, Ticket.started_at, Ticket.finished_at,
-               func.row_number().over(partition_by=Ticket.service_id,
-                                      order_by=Ticket.finished_at.desc()).label("rn"))
-        .where(Ticket.branch_id == branch.id, Ticket.day == today, Ticket.status == Status.DONE,
-               Ticket.started_at.is_not(None), Ticket.finished_at.is_not(None))
-        .subquery())
+    services = services if services is not None else branch_services(session, branch)
+    params = {"branch_id": branch.id}
+    waiting = dict(session.execute(_WAITING_COUNTS, params).all())
+    open_counts = dict(session.execute(_OPEN_COUNTERS, params).all())
     durations: dict[int, list[float]] = defaultdict(list)
-    for service_id, started, finished in session.execute(
-            select(ranked.c.service_id, ranked.c.started_at, ranked.c.finished_at)
-            .where(ranked.c.rn <= RECENT_SAMPLES)):
+    for service_id, started, finished in session.execute(_RECENT_DURATIONS, {**params, "day": today}):
         durations[service_id].append(_seconds(started, finished))
     return {
         s.id: ServiceStats(waiting=waiting.get(s.id, 0),
@@ -68,31 +90,33 @@ def _seconds(started, finished) -> float:
     return (finished - started).total_seconds()
 
 
+_RECENT_CALLS = (
+    select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name)
+    .join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
+    .join(Service, Service.id == Ticket.service_id)
+    .join(Counter, Counter.id == TicketEvent.counter_id)
+    .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")))
+    .order_by(TicketEvent.id.desc())
+    .limit(CALLING_LIMIT))
+
+
 def recent_calls(session: Session, branch: Branch, lang: str) -> list[dict]:
-    rows = session.execute(
-        select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name)
-        .join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
-        .join(Service, Service.id == Ticket.service_id)
-        .join(Counter, Counter.id == TicketEvent.counter_id)
-        .where(TicketEvent.branch_id == branch.id, TicketEvent.kind.in_(("called", "recalled")))
-        .order_by(TicketEvent.id.desc())
-        .limit(CALLING_LIMIT)).all()
+    rows = session.execute(_RECENT_CALLS, {"branch_id": branch.id}).all()
     return [{"code": code, "service": service, "counter": {"id": cslug, "name": cname},
              "called_at": iso(at), "recall": kind == "recalled"}
             for kind, at, code, service, cslug, cname in rows]
 
 
 def branch_state(session: Session, branch: Branch, today, lang: str | None = None,
-                 stats: dict[int, ServiceStats] | None = None) -> dict:
+                 stats: dict[int, ServiceStats] | None = None, services: list[Service] | None = None) -> dict:
     """The `branch.state` payload: codes only, never names or phones."""
     lang = lang or branch.lang
-    stats = stats if stats is not None else service_stats(session, branch, today)
-    services = session.scalars(select(Service).where(Service.branch_id == branch.id, Service.active)
-                               .order_by(Service.prefix)).all()
+    services = services if services is not None else branch_services(session, branch)
+    stats = stats if stats is not None else service_stats(session, branch, today, services)
     return {
         "branch": branch.slug,
         "seq": branch.seq,
-        "services": [_service_entry(s, stats[s.id], lang) for s in services],
+        "services": [_service_entry(s, stats[s.id], lang) for s in services if s.active],
         "calling": recent_calls(session, branch, lang),
     }
 
@@ -137,13 +161,19 @@ def branch_summary(branch: Branch) -> dict:
             "timezone": branch.timezone, "lang": branch.lang}
 
 
+def _place(ticket: Ticket) -> dict:
+    return {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
+            "sort_at": ticket.sort_at, "seq": ticket.seq}
+
+
 def ahead_of(session: Session, ticket: Ticket) -> int:
     """Tickets of the same line that will be called before this one."""
-    return session.scalar(
-        select(func.count()).select_from(Ticket).where(
-            Ticket.branch_id == ticket.branch_id, Ticket.service_id == ticket.service_id,
-            Ticket.status == Status.WAITING,
-            tuple_(Ticket.sort_at, Ticket.seq) < tuple_(ticket.sort_at, ticket.seq)))
+    return session.scalar(_AHEAD, _place(ticket))
+
+
+def anyone_behind(session: Session, ticket: Ticket) -> bool:
+    """Whether a waiting ticket of the same line stands behind this one."""
+    return session.scalar(_ANY_BEHIND, _place(ticket)) is not None
 
 
 def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None, public_url: str,
@@ -199,5 +229,5 @@ def waiting_with_positions(session: Session, branch_id: int, service_ids, after=
     return session.execute(query.order_by(Ticket.sort_at, Ticket.seq)).all()
 
 
-__all__ = ["ServiceStats", "service_stats", "branch_state", "branch_detail", "branch_summary",
+__all__ = ["ServiceStats", "service_stats", "branch_services", "anyone_behind", "branch_state", "branch_detail", "branch_summary",
            "ahead_of", "ticket_view", "waiting_with_positions", "iso"]
