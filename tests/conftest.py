@@ -179,6 +179,7 @@ class LiveServer:
         self.env.pop("TURNERO_ASYNC_MODE", None)
         if redis_url:
             self.env["TURNERO_REDIS_URL"] = redis_url
+            self.env["TURNERO_SOCKETIO_CHANNEL"] = f"turnero-test-{os.getpid()}"
         self.log = instance / f"server-{self.port}.log"
         self.proc = None
 

@@ -63,7 +63,7 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     # The handlers are registered on import, before init_app builds the server
     # (init_app hands them to every new server, so several apps can coexist).
     from . import realtime
-    socketio.init_app(app, async_mode=cfg.ASYNC_MODE, message_queue=cfg.REDIS_URL,
+    socketio.init_app(app, async_mode=cfg.ASYNC_MODE, message_queue=cfg.REDIS_URL, channel=cfg.SOCKETIO_CHANNEL,
                       cors_allowed_origins=origins, json=json, max_http_buffer_size=16 * 1024)
     database.publisher = realtime.publish
 

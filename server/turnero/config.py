@@ -22,6 +22,9 @@ class Config:
         self.DATABASE_URL = env.get("TURNERO_DATABASE_URL") or default_db
         self.SECRET_KEY = env.get("TURNERO_SECRET_KEY") or _instance_secret(instance_path)
         self.REDIS_URL = env.get("TURNERO_REDIS_URL") or None
+        # Redis pub/sub channels ignore the database number: installations (and test
+        # runs) sharing one Redis keep apart by channel name.
+        self.SOCKETIO_CHANNEL = env.get("TURNERO_SOCKETIO_CHANNEL") or "turnero"
         self.PUBLIC_URL = (env.get("TURNERO_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.CORS_ORIGINS = [o.strip() for o in (env.get("TURNERO_CORS_ORIGINS") or "").split(",") if o.strip()]
         self.SMS_BACKEND = env.get("TURNERO_SMS_BACKEND") or "console"
