@@ -1,5 +1,5 @@
 """The administration in a real browser against a live server: an admin creates a
-service that customers can then take (the API offers it), a form shows its
+service that customers can then take (the API and the join page offer it), a form shows its
 messages next to the fields, and every admin page is photographed in es and en."""
 import re
 
@@ -52,6 +52,11 @@ def test_admin_creates_a_service_that_customers_can_take(live, new_page):
     assert services["tramites"]["prefix"] == "C" and services["tramites"]["name"] == "Trámites"
     taken = requests.post(f"{live.url}{API}/branches/centro/tickets", json={"service": "tramites"}, timeout=10)
     assert taken.status_code == 201 and taken.json()["code"] == "C001"
+    # ... and the customers' join page offers it.
+    join = new_page(viewport=PHONE, locale="es-MX")
+    join.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(live.url) else None)
+    join.goto(f"{live.url}/b/centro/join")
+    expect(join.get_by_role("radio", name=re.compile("Trámites"))).to_be_visible()
     assert foreign == []
 
 

@@ -22,6 +22,11 @@ EVENTS = {
     "feedback": N_("Rated the visit"),
 }
 COUNTER_STATES = {"open": N_("Open"), "paused": N_("Paused"), "closed": N_("Closed")}
+MESSAGE_DIRECTIONS = {"in": N_("Received"), "out": N_("Sent")}
+MESSAGE_STATUS = {
+    "queued": N_("Waiting to go out"), "sending": N_("Going out"), "sent": N_("Handed to the carrier"),
+    "delivered": N_("Delivered"), "failed": N_("Not delivered"),
+}
 MESSAGES = {
     "nobody": N_("No one is waiting for this counter."),
     "no_current": N_("No ticket at this counter. Press “Call next” when you are ready."),
@@ -40,6 +45,9 @@ MESSAGES = {
     "reconnecting": N_("Reconnecting…"),
     "history_of": N_("History of %(code)s"),
     "no_history": N_("Choose a ticket to see its history."),
+    "messages_of": N_("Messages of %(code)s"),
+    "no_messages_chosen": N_("Choose a ticket to see its texts and calls."),
+    "no_messages": N_("No texts or calls for this ticket."),
     "minutes": N_("%(n)s min"),
     "since": N_("since %(time)s"),
     "priority": N_("Priority"),
@@ -58,7 +66,8 @@ def console_texts() -> dict:
     def tr(table):
         return {key: gettext(message) for key, message in table.items()}
     return {"status": tr(STATUS), "channels": tr(CHANNELS), "events": tr(EVENTS),
-            "counter_states": tr(COUNTER_STATES), **tr(MESSAGES)}
+            "counter_states": tr(COUNTER_STATES),
+            "directions": tr(MESSAGE_DIRECTIONS), "message_status": tr(MESSAGE_STATUS), **tr(MESSAGES)}
 
 
 def label(table: dict, key: str | None) -> str:

@@ -213,7 +213,7 @@
       list.textContent = "";
       $("history-empty").hidden = false;
       title.textContent = title.dataset.plain || title.textContent;
-      return Promise.resolve();
+      return loadMessages();
     }
     title.dataset.plain = title.dataset.plain || title.textContent;
     title.textContent = fmt(T.history_of, { code: historyOf.code });
@@ -236,6 +236,51 @@
         if (details.length) body.appendChild(el("span", "event-details", details.join(" · ")));
         li.appendChild(body);
         if (e.channel) li.appendChild(channelIcon(e.channel));
+        list.appendChild(li);
+      });
+    }).catch(failed).then(loadMessages);
+  }
+
+  // The texts, WhatsApp messages and calls of the ticket whose history is shown,
+  // oldest first, as the server lists them.
+  function loadMessages() {
+    var list = $("messages-list");
+    var empty = $("messages-empty");
+    var title = $("messages-title");
+    title.dataset.plain = title.dataset.plain || title.textContent;
+    if (!historyOf) {
+      list.textContent = "";
+      empty.textContent = T.no_messages_chosen;
+      empty.hidden = false;
+      title.textContent = title.dataset.plain;
+      return Promise.resolve();
+    }
+    title.textContent = fmt(T.messages_of, { code: historyOf.code });
+    var id = historyOf.id;
+    return api("GET", "/tickets/" + id + "/messages").then(function (messages) {
+      if (!historyOf || historyOf.id !== id) return;
+      list.textContent = "";
+      empty.textContent = T.no_messages;
+      empty.hidden = messages.length > 0;
+      messages.forEach(function (m) {
+        var li = el("li", "message message-" + m.direction);
+        li.appendChild(el("span", "event-time", clock(m.at)));
+        var body = el("div", "message-body");
+        var head = el("div", "message-head");
+        var arrow = el("span", "message-arrow", m.direction === "in" ? "↘" : "↗");
+        arrow.setAttribute("aria-hidden", "true");
+        head.appendChild(arrow);
+        head.appendChild(el("strong", "message-direction", T.directions[m.direction] || m.direction));
+        head.appendChild(channelIcon(m.channel));
+        if (m.direction === "out") {
+          head.appendChild(el("span", "pill pill-msg-" + m.status, T.message_status[m.status] || m.status));
+        }
+        body.appendChild(head);
+        body.appendChild(el("p", "message-text", m.body));
+        if (m.direction === "out" && m.status === "failed" && m.error) {
+          body.appendChild(el("span", "event-details", m.error));
+        }
+        li.appendChild(body);
         list.appendChild(li);
       });
     }).catch(failed);
