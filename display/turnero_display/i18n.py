@@ -5,6 +5,8 @@ gettext: `text("calls.last", "en")`. A test checks both languages are complete.
 """
 from __future__ import annotations
 
+from turnero_qt import wording
+
 LANGS = ("es", "en")
 DEFAULT_LANG = "es"
 
@@ -48,22 +50,9 @@ def people(n: int, lang: str) -> str:
 
 
 def minutes(n: int, lang: str) -> str:
-    if n < 60:
-        return text("wait.minutes", lang, n=n)
-    hours, rest = divmod(n, 60)
-    return text("wait.hours", lang, h=hours) if rest == 0 else text("wait.hours_minutes", lang, h=hours, m=rest)
+    return wording.minutes(n, lang, text)
 
 
 def wait_range(eta: dict | None, lang: str) -> str:
-    """`{"low_min": 4, "high_min": 9}` -> "4–9 min": the server's range in words (the
-    same wording as the kiosk), never computed here."""
-    if not eta:
-        return ""
-    low, high = int(eta.get("low_min") or 0), int(eta.get("high_min") or 0)
-    if high <= 0:
-        return text("wait.none", lang)
-    if low <= 0:
-        return text("wait.upto", lang, high=minutes(high, lang))
-    if high < 60:
-        return text("wait.range", lang, low=low, high=minutes(high, lang))
-    return text("wait.range", lang, low=minutes(low, lang), high=minutes(high, lang))
+    """The server's wait range in this app's words (turnero_qt.wording)."""
+    return wording.wait_range(eta, lang, text)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from turnero_qt import wording
+
 LANGS = ("es", "en")
 DEFAULT_LANG = "es"
 
@@ -159,24 +161,12 @@ def plural(key: str, n: int, lang: str | None) -> str:
 
 
 def minutes(n: int, lang: str | None) -> str:
-    if n < 60:
-        return text("wait.minutes", lang, n=n)
-    hours, rest = divmod(n, 60)
-    return text("wait.hours", lang, h=hours) if rest == 0 else text("wait.hours_minutes", lang, h=hours, m=rest)
+    return wording.minutes(n, lang, text)
 
 
 def wait_range(eta: dict | None, lang: str | None) -> str:
-    """`{"low_min": 4, "high_min": 9}` -> "4 – 9 min" (the server computed it; this only words it)."""
-    if not eta:
-        return ""
-    low, high = int(eta.get("low_min") or 0), int(eta.get("high_min") or 0)
-    if high <= 0:
-        return text("wait.none", lang)
-    if low <= 0:
-        return text("wait.upto", lang, high=minutes(high, lang))
-    if high < 60:
-        return text("wait.range", lang, low=low, high=minutes(high, lang))
-    return text("wait.range", lang, low=minutes(low, lang), high=minutes(high, lang))
+    """The server's wait range in this app's words (turnero_qt.wording)."""
+    return wording.wait_range(eta, lang, text)
 
 
 def local_datetime(moment: datetime, lang: str | None) -> str:

@@ -1,0 +1,34 @@
+"""Wording of what the server computed, shared by the kiosk and the display.
+
+Each app keeps its own string table; it hands its `text(key, lang, **params)`
+lookup here, which needs the keys wait.none, wait.upto, wait.range, wait.minutes,
+wait.hours and wait.hours_minutes.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Text = Callable[..., str]
+
+
+def minutes(n: int, lang: str | None, text: Text) -> str:
+    """90 -> "1 h 30 min" (in the app's words)."""
+    if n < 60:
+        return text("wait.minutes", lang, n=n)
+    hours, rest = divmod(n, 60)
+    return text("wait.hours", lang, h=hours) if rest == 0 else text("wait.hours_minutes", lang, h=hours, m=rest)
+
+
+def wait_range(eta: dict | None, lang: str | None, text: Text) -> str:
+    """`{"low_min": 4, "high_min": 9}` -> "4 – 9 min": the server's range in words,
+    never computed here."""
+    if not eta:
+        return ""
+    low, high = int(eta.get("low_min") or 0), int(eta.get("high_min") or 0)
+    if high <= 0:
+        return text("wait.none", lang)
+    if low <= 0:
+        return text("wait.upto", lang, high=minutes(high, lang, text))
+    if high < 60:
+        return text("wait.range", lang, low=low, high=minutes(high, lang, text))
+    return text("wait.range", lang, low=minutes(low, lang, text), high=minutes(high, lang, text))
