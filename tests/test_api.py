@@ -397,3 +397,5 @@ def test_start_page_lists_the_branches_in_both_languages(client):
     es = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
     en = client.get("/?lang=en").get_data(as_text=True)
     assert "Sucursal Centro" in es and 'lang="es"' in es and 'lang="en"' in en
+    for page in ("/b/centro/join", "/b/centro/book", "/b/centro/display"):
+        assert page in es
