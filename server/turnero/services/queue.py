@@ -20,7 +20,7 @@ from ..domain.rules import (CHANNELS, COUNTER_STATES, Action, Status, Transition
                             format_code, local_day, next_status, sort_time)
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
 from ..models import (Branch, Counter, Customer, DailyNumber, Feedback, Service, Ticket, TicketEvent,
-                      counter_services, utcnow)
+                      utcnow)
 from . import views
 from .access import Actor, new_secret
 from .phones import normalize_phone
@@ -546,9 +546,6 @@ def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_
     return stats
 
 
-__all__ = ["take_ticket", "call_next", "act", "transfer", "cancel", "give_feedback", "set_counter_state",
-           "get_ticket", "get_branch", "get_branch_state", "list_branches", "list_tickets",
-           "ticket_history", "counter_services"]
 
 
 # ---------------------------------------------------------------- a phone for a ticket already taken
@@ -587,7 +584,6 @@ def get_feedback(uow: UnitOfWork, token: str) -> dict | None:
     return {"ticket": ticket.id, "score": feedback.score, "comment": feedback.comment}
 
 
-__all__ += ["set_ticket_phone", "get_feedback"]
 
 
 def branch_changed(uow: UnitOfWork, branch: Branch) -> None:
@@ -598,4 +594,6 @@ def branch_changed(uow: UnitOfWork, branch: Branch) -> None:
     _changed(uow, branch, services=service_ids, eta_changed=True)
 
 
-__all__ += ["branch_changed"]
+__all__ = ["take_ticket", "call_next", "act", "transfer", "cancel", "give_feedback", "set_counter_state",
+           "get_ticket", "get_branch", "get_branch_state", "list_branches", "list_tickets",
+           "ticket_history", "set_ticket_phone", "get_feedback", "branch_changed"]
