@@ -101,6 +101,12 @@ class Database:
         self._writer = threading.Lock() if self.is_sqlite else None
         self.publisher: Publisher | None = None
         self.ticket_listeners: list[TicketListener] = []
+        # What this process remembers of each branch between requests, by branch id:
+        # its setup ((setup_version, day), views.BranchSetup) and its waiting lines
+        # ((seq, setup_version), views.Lines). See services.views.setup_for and
+        # services.queue.take_ticket for why each is safe to reuse.
+        self.setups: dict[int, tuple[tuple, Any]] = {}
+        self.lines: dict[int, tuple[tuple, Any]] = {}
 
     def unit_of_work(self, write: bool = False) -> UnitOfWork:
         return UnitOfWork(self, write)
@@ -122,6 +128,7 @@ class UnitOfWork:
         self.session: Session | None = None
         self._pending: list[tuple[str, Any, str]] = []
         self._committed: list[tuple[str, Any, str]] = []
+        self._on_commit: list[Callable[[], None]] = []
         self._token = None
         self._locked = False
 
@@ -136,14 +143,23 @@ class UnitOfWork:
     def emit(self, event_name: str, payload: Any, room: str) -> None:
         self._pending.append((event_name, payload, room))
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the next commit succeeded (forgotten on rollback):
+        for memory that may only learn what the database really holds."""
+        self._on_commit.append(callback)
+
     def commit(self) -> None:
         self.session.commit()
         self._committed.extend(self._pending)
         self._pending.clear()
+        callbacks, self._on_commit = self._on_commit, []
+        for callback in callbacks:
+            callback()
 
     def rollback(self) -> None:
         self.session.rollback()
         self._pending.clear()
+        self._on_commit.clear()
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:

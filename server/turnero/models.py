@@ -43,6 +43,10 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+def new_version() -> str:
+    return uuid.uuid4().hex
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -72,6 +76,10 @@ class Branch(Base):
     message: Mapped[str | None] = mapped_column(String(280))
     # Grows by one with every committed change of the branch (clients resync on gaps).
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A new random value with every change to what a branch.state shows besides who
+    # waits: services, counters, calls, service times (migration 0004). While it
+    # stands, those parts read once can be reused (services.views.BranchSetup).
+    setup_version: Mapped[str] = mapped_column(String(32), default=new_version, server_default="")
 
     services: Mapped[list[Service]] = relationship(back_populates="branch", order_by="Service.prefix")
     counters: Mapped[list[Counter]] = relationship(back_populates="branch", order_by="Counter.slug")

@@ -40,9 +40,10 @@ def bearer_token() -> str | None:
 
 def actor(uow) -> access.Actor:
     token = bearer_token()
-    if token is None:
+    if token is None and current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
         # The staff console's JavaScript: the browser session, with X-CSRFToken
-        # when it changes something (see staff.auth.session_actor).
+        # when it changes something (see staff.auth.session_actor). Staff log in
+        # without "remember me", so no session cookie means no staff session.
         from ..staff.auth import session_actor
         who = session_actor()
         if who is not None:

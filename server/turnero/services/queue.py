@@ -9,9 +9,10 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -19,8 +20,8 @@ from ..db import UnitOfWork
 from ..domain.rules import (CHANNELS, COUNTER_STATES, Action, Status, TransitionNotAllowed,
                             format_code, local_day, next_status, sort_time)
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
-from ..models import (Branch, Counter, Customer, DailyNumber, Feedback, Service, Ticket, TicketEvent,
-                      utcnow)
+from ..models import (Branch, Counter, Customer, DailyNumber, Feedback, Service, Ticket, TicketEvent, new_uuid,
+                      new_version, utcnow)
 from . import views
 from .access import Actor, new_secret
 from .phones import normalize_phone
@@ -134,6 +135,16 @@ def fingerprint(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+_BRANCHES = Branch.__table__
+# Taking a turn locks the branch row by bumping its `seq` and reads its settings in
+# the same statement; the rest of the hot path is plain Core on the session's
+# connection (same transaction), with no ORM object made for the new ticket.
+_TAKE_BRANCH = (update(_BRANCHES).where(_BRANCHES.c.slug == bindparam("b_slug"))
+                .values(seq=_BRANCHES.c.seq + 1).returning(*_BRANCHES.c))
+_INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.seq)
+_INSERT_EVENT = insert(TicketEvent.__table__)
+
+
 def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor,
                 phone: str | None = None, name: str | None = None, priority: bool = False,
                 lang: str | None = None, channel: str | None = None,
@@ -146,9 +157,20 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
     "sms", appointment check-in "appointment"): it is not checked against the
     actor, unlike `channel`, which a request asks for. `place_at` fixes the
     ticket's place in time (a checked-in appointment: its time minus the boost)
-    instead of issue time minus the priority boost."""
+    instead of issue time minus the priority boost.
+
+    This is the busiest use case, so it runs as few statements as it can: lock and
+    bump the branch (reading its settings), take a number, insert the ticket and
+    its event. What else a `branch.state` needs is remembered between tickets: the
+    branch's setup (services, open counters, service times, recent calls) per
+    `setup_version`, and the waiting lines from one ticket to the next as long as
+    nothing else changed the branch (see `_waiting_lines`)."""
     session = uow.session
-    branch = find_branch(session, branch_slug, lock=True)
+    conn = session.connection()
+    branch = conn.execute(_TAKE_BRANCH, {"b_slug": branch_slug}).one_or_none()
+    if branch is None:
+        raise NotFound(N_("There is no branch “%(branch)s”."), branch=branch_slug)
+    _forget_seq(session, branch.id)
     if actor.kind == "device" and actor.branch_id != branch.id:
         raise Forbidden(N_("This device belongs to another branch."))
     if actor.kind == "device" and actor.device_kind != "kiosk":
@@ -156,17 +178,17 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
     request = {"service": service, "phone": phone, "name": name, "priority": priority,
                "lang": lang, "channel": channel}
     if idempotency_key:
-        existing = session.scalar(select(Ticket).options(*TICKET_LOAD).where(
-            Ticket.branch_id == branch.id, Ticket.idempotency_key == idempotency_key))
-        if existing is not None:
-            if existing.request_fingerprint != fingerprint(request):
-                raise Conflict(N_("This Idempotency-Key was already used for a different request."))
-            return _view(uow, existing), False
+        replayed = _replay(session, branch.id, idempotency_key, request)
+        if replayed is not None:
+            return _view(uow, replayed), False
 
-    services = views.branch_services(session, branch)
-    svc = next((s for s in services if s.slug == service and s.active), None)
+    now = utcnow()
+    day = local_day(now, branch.timezone)
+    setup = views.setup_for(session, branch.id, branch.setup_version, day, remember=True)
+    svc = setup.service(service)
     if svc is None:
-        find_service(session, branch, service)  # raises the right NotFound
+        raise NotFound(N_("There is no service “%(service)s” at this branch."),
+                       errors={"service": [N_("Unknown service.")]}, service=service)
     channel = via if via in CHANNELS else _resolve_channel(actor, channel)
     if priority and not branch.offers_priority:
         raise Invalid(N_("This branch does not offer priority turns."),
@@ -174,40 +196,110 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
     lang = lang or branch.lang
     customer = _customer_for(session, phone, branch, name, lang) if phone else None
 
-    now = utcnow()
-    day = local_day(now, branch.timezone)
-    number = _next_number(session, svc.id, day)
-    ticket = Ticket(
-        token=new_secret(), branch=branch, service=svc, day=day, number=number,
-        code=format_code(svc.prefix, number), channel=channel, priority=priority, lang=lang,
-        name=(name or None), customer=customer, status=Status.WAITING,
-        sort_at=place_at if place_at is not None else sort_time(now, branch.priority_boost_min if priority else 0),
-        created_at=now,
-        idempotency_key=idempotency_key, request_fingerprint=fingerprint(request) if idempotency_key else None)
-    session.add(ticket)
-    session.flush()
-    _record(session, ticket, "issued", actor, channel=channel, at=now)
-    # A ticket usually joins at the end of its line: then everyone waiting is ahead of
-    # it and no one's place moved. Only a boosted ticket needs its place counted.
-    behind = views.anyone_behind(session, ticket)
-    stats = _changed(uow, branch, services=[svc.id],
-                     moved_behind=(ticket.sort_at, ticket.seq) if behind else None,
-                     also=[ticket], last_in_line=set() if behind else {ticket.seq}, branch_services=services)
-    ahead = views.ahead_of(session, ticket) if behind else stats[svc.id].waiting - 1
-    result = _view(uow, ticket, ahead=ahead, stats=stats)
+    lines = _waiting_lines(uow, conn, branch)
+    number = _next_number(conn, svc.id, day)
+    values = {
+        "id": new_uuid(), "token": new_secret(), "branch_id": branch.id, "service_id": svc.id, "day": day,
+        "number": number, "code": format_code(svc.prefix, number), "channel": channel, "priority": priority,
+        "lang": lang, "name": name or None, "customer_id": customer.id if customer is not None else None,
+        "status": Status.WAITING.value,
+        "sort_at": place_at if place_at is not None else sort_time(now, branch.priority_boost_min if priority else 0),
+        "created_at": now, "called_at": None, "started_at": None, "finished_at": None, "counter_id": None,
+        "target_counter_id": None, "recalls": 0, "idempotency_key": idempotency_key,
+        "request_fingerprint": fingerprint(request) if idempotency_key else None,
+    }
     try:
-        uow.commit()
+        values["seq"] = conn.execute(_INSERT_TICKET, values).scalar_one()
     except IntegrityError:
-        # Only a concurrent request with the same Idempotency-Key can get here
-        # (numbers come from a locked row); answer with the ticket it created.
+        # Requests under one key wait for each other on the branch lock, and the
+        # later one finds the earlier one's ticket above; should the unique index
+        # still refuse this one, answer with the ticket the key made.
         uow.rollback()
-        if not idempotency_key:
+        replayed = _replay(session, branch.id, idempotency_key, request) if idempotency_key else None
+        if replayed is None:
             raise
-        existing = session.scalar(select(Ticket).options(*TICKET_LOAD).where(
-            Ticket.branch_id == branch.id, Ticket.idempotency_key == idempotency_key))
-        return _view(uow, existing), False
+        return _view(uow, replayed), False
+    ticket = _NewTicket(session, values, customer=customer)
+    conn.execute(_INSERT_EVENT, {
+        "ticket_seq": ticket.seq, "branch_id": branch.id, "kind": "issued", "at": now, "channel": channel,
+        "user_id": actor.user_id, "device_id": actor.device_id, "counter_id": None, "data": None})
+    _tell_listeners(session, "issued", ticket)
+
+    # A ticket usually joins at the end of its line: then everyone waiting is ahead of
+    # it and no one's place moved. Only a ticket placed earlier moves the ones behind.
+    waiting, last = lines.get(svc.id, (0, None))
+    behind = last is not None and last > ticket.sort_at
+    lines[svc.id] = (waiting + 1, ticket.sort_at if last is None or ticket.sort_at > last else last)
+    stats = setup.stats({service_id: count for service_id, (count, _last) in lines.items()})
+    uow.emit("branch.state", views.state_payload(branch, setup, stats), f"branch:{branch.slug}")
+    if behind:
+        ahead = views.ahead_of(conn, ticket)
+        _moved_lines(uow, branch.id, [svc.id], (ticket.sort_at, ticket.seq), stats)
+    else:
+        ahead = waiting
+    view = dict(branch_slug=branch.slug, service=svc, counter=None, ahead=ahead, stats=stats[svc.id],
+                public_url=uow.db.public_url)
+    uow.emit("ticket.update", views.ticket_json(ticket, include_token=False, **view), f"ticket:{ticket.id}")
+    result = views.ticket_json(ticket, **view)
+    uow.commit()
     log.info("ticket %s issued at %s (%s)", ticket.code, branch.slug, channel)
     return result, True
+
+
+def _waiting_lines(uow: UnitOfWork, conn, branch) -> views.Lines:
+    """The branch's waiting lines before this new ticket, and once it is committed,
+    remembered with it for the next one.
+
+    Every change of a branch bumps its `seq` under the branch lock, so lines that
+    this process committed at `seq` N are still the database's when the next ticket
+    finds the branch at N + 1 (at N before its own bump): nothing else changed in
+    between. The `setup_version` in the key tells a deleted and re-made branch with
+    the same id apart."""
+    memory = uow.db.lines
+    known = memory.get(branch.id)
+    if known is not None and known[0] == (branch.seq - 1, branch.setup_version):
+        lines = dict(known[1])
+    else:
+        lines = views.read_lines(conn, branch.id)
+    uow.on_commit(lambda: memory.__setitem__(branch.id, ((branch.seq, branch.setup_version), lines)))
+    return lines
+
+
+def _replay(session: Session, branch_id: int, key: str, request: dict) -> Ticket | None:
+    """The ticket an Idempotency-Key already made (None if none); another request
+    under the same key is a conflict."""
+    existing = session.scalar(select(Ticket).options(*TICKET_LOAD).where(
+        Ticket.branch_id == branch_id, Ticket.idempotency_key == key))
+    if existing is not None and existing.request_fingerprint != fingerprint(request):
+        raise Conflict(N_("This Idempotency-Key was already used for a different request."))
+    return existing
+
+
+def _forget_seq(session: Session, branch_id: int) -> None:
+    """The branch's `seq` was bumped by a Core statement: an ORM copy of the row in
+    this session (a caller that locked it first) must read it again."""
+    known = session.identity_map.get(Session.identity_key(Branch, branch_id))
+    if known is not None:
+        session.expire(known, ["seq"])
+
+
+class _NewTicket:
+    """A ticket just inserted with Core: its columns and its customer as attributes,
+    and for anything else (branch, service...) the ORM object, loaded on first use
+    only (the listeners of a ticket without a phone need nothing more)."""
+
+    def __init__(self, session: Session, values: dict, customer: Customer | None):
+        self.__dict__.update(values)
+        self.__dict__["customer"] = customer
+        self.__dict__["_session"] = session
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        loaded = self.__dict__.get("_loaded")
+        if loaded is None:
+            loaded = self.__dict__["_loaded"] = self._session.get(Ticket, self.seq)
+        return getattr(loaded, name)
 
 
 def _resolve_channel(actor: Actor, channel: str | None) -> str:
@@ -247,10 +339,9 @@ def _numbering(insert):
 _NEXT_NUMBER = {"postgresql": _numbering(pg_insert), "sqlite": _numbering(sqlite_insert)}
 
 
-def _next_number(session: Session, service_id: int, day) -> int:
+def _next_number(conn: Connection, service_id: int, day) -> int:
     """Atomically take the next number of a service's day (an upsert on a counter row)."""
-    stmt = _NEXT_NUMBER[session.get_bind().dialect.name]
-    return session.execute(stmt, {"service_id": service_id, "day": day}).scalar_one()
+    return conn.execute(_NEXT_NUMBER[conn.dialect.name], {"service_id": service_id, "day": day}).scalar_one()
 
 
 # ---------------------------------------------------------------- counters
@@ -387,7 +478,7 @@ def cancel(uow: UnitOfWork, token: str, actor: Actor) -> dict:
     _apply(session, ticket, Action.CANCEL, actor, utcnow(), counter=ticket.counter,
            channel=None if actor.kind == "user" else ticket.channel)
     stats = _changed(uow, branch, services=[ticket.service_id], moved_behind=place if was_waiting else None,
-             also=[ticket])
+                     also=[ticket], setup_changed=False)
     result = _view(uow, ticket, stats=stats)
     uow.commit()
     return result
@@ -498,8 +589,7 @@ def _view(uow: UnitOfWork, ticket: Ticket, ahead: int | None = None,
 
 def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_behind=None,
              also: Iterable[Ticket] = (), called: Ticket | None = None, counter: Counter | None = None,
-             eta_changed: bool = False, last_in_line: frozenset[int] | set[int] = frozenset(),
-             branch_services: list[Service] | None = None) -> dict[int, views.ServiceStats]:
+             eta_changed: bool = False, setup_changed: bool = True) -> dict[int, views.ServiceStats]:
     """A change of the branch, queued for after the commit: bump `seq`, then
     `ticket.called`, the new `branch.state`, and `ticket.update` for every ticket
     whose place or wait moved.
@@ -507,9 +597,13 @@ def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_
     `moved_behind` is the place (sort_at, seq) where a ticket entered or left a
     line: the tickets behind it moved. `eta_changed` means every waiting ticket of
     those lines has a new wait (a counter opened or closed, a service time ended).
+    `setup_changed` (the default) gives the branch a new `setup_version`: say False
+    only for a change that touches no service, counter, call or service time.
     """
     session = uow.session
     branch.seq += 1
+    if setup_changed:
+        branch.setup_version = new_version()
     session.flush()
     today = _today(branch)
     room = f"branch:{branch.slug}"
@@ -518,34 +612,36 @@ def _changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_
             "branch": branch.slug, "seq": branch.seq, "code": called.code,
             "service": called.service.slug, "counter": {"id": counter.slug, "name": counter.name},
             "recall": called.recalls > 0}, room)
-    listed = branch_services if branch_services is not None else views.branch_services(session, branch)
-    stats = views.service_stats(session, branch, today, listed)
-    uow.emit("branch.state", views.branch_state(session, branch, today, stats=stats, services=listed), room)
+    setup = (views.read_setup(session, branch.id, today) if setup_changed
+             else views.setup_for(session, branch.id, branch.setup_version, today))
+    stats = setup.stats(views.waiting_counts(session, branch.id))
+    uow.emit("branch.state", views.state_payload(branch, setup, stats), room)
     updated: set[int] = set()
     service_ids = set(services)
     if service_ids and (eta_changed or moved_behind is not None):
-        rows = views.waiting_with_positions(session, branch.id, service_ids,
-                                            after=None if eta_changed else moved_behind)
-        for ticket, ahead in rows:
-            updated.add(ticket.seq)
-            _tell_listeners(session, "moved", ticket, ahead=ahead)
-            uow.emit("ticket.update", views.ticket_view(
-                ticket, ahead=ahead, stats=stats[ticket.service_id], public_url=uow.db.public_url,
-                include_token=False), f"ticket:{ticket.id}")
+        updated = _moved_lines(uow, branch.id, service_ids, None if eta_changed else moved_behind, stats)
     for ticket in also:
         if ticket.seq in updated:
             continue
-        ahead = None
-        if ticket.seq in last_in_line:  # everyone else waiting in its line is ahead
-            ahead = stats[ticket.service_id].waiting - 1
-        elif ticket.status == Status.WAITING:
-            ahead = views.ahead_of(session, ticket)
+        ahead = views.ahead_of(session, ticket) if ticket.status == Status.WAITING else None
         uow.emit("ticket.update", views.ticket_view(
             ticket, ahead=ahead, stats=stats.get(ticket.service_id), public_url=uow.db.public_url,
             include_token=False), f"ticket:{ticket.id}")
     return stats
 
 
+def _moved_lines(uow: UnitOfWork, branch_id: int, service_ids, after, stats) -> set[int]:
+    """`ticket.update` (and the "moved" listeners) for the waiting tickets of these
+    lines behind `after` (all of them when None). Returns their seqs."""
+    session = uow.session
+    updated: set[int] = set()
+    for ticket, ahead in views.waiting_with_positions(session, branch_id, service_ids, after=after):
+        updated.add(ticket.seq)
+        _tell_listeners(session, "moved", ticket, ahead=ahead)
+        uow.emit("ticket.update", views.ticket_view(
+            ticket, ahead=ahead, stats=stats[ticket.service_id], public_url=uow.db.public_url,
+            include_token=False), f"ticket:{ticket.id}")
+    return updated
 
 
 # ---------------------------------------------------------------- a phone for a ticket already taken
@@ -568,7 +664,7 @@ def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor) -> d
     ticket.customer = _customer_for(session, phone, branch, ticket.name, ticket.lang)
     _record(session, ticket, "phone_added", actor, at=utcnow(),
             channel=None if actor.kind == "user" else actor.default_channel)
-    stats = _changed(uow, branch, services=[], also=[ticket])
+    stats = _changed(uow, branch, services=[], also=[ticket], setup_changed=False)
     result = _view(uow, ticket, stats=stats)
     uow.commit()
     log.info("ticket %s at %s now has a phone for updates", ticket.code, branch.slug)

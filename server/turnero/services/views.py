@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ..domain.rules import Eta, Status, estimate_wait, mean_service_minutes
-from ..models import Branch, Counter, Service, Ticket, TicketEvent, counter_services
+from ..domain.rules import Eta, Status, estimate_wait, local_day, mean_service_minutes
+from ..models import Branch, Counter, Service, Ticket, TicketEvent, counter_services, utcnow
 
 RECENT_SAMPLES = 10
 CALLING_LIMIT = 10
@@ -29,13 +31,53 @@ class ServiceStats:
         return estimate_wait(ahead, self.mean_min, self.open_counters)
 
 
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A service as the read models need it: plain values, shareable between requests."""
+    id: int
+    slug: str
+    prefix: str
+    name_es: str
+    name_en: str
+    color: str
+    avg_service_min: float
+    takes_appointments: bool
+    active: bool
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_es
+
+
+@dataclass(frozen=True)
+class BranchSetup:
+    """What a branch.state shows besides who waits: the services, how many counters
+    serve each, the recent mean service time of each, and the recent calls.
+
+    Only staff and admin change these, and every such change gives the branch a
+    new `setup_version`; a setup read under one version stays true while the branch
+    row still carries it (see `setup_for`)."""
+    services: tuple[ServiceInfo, ...]
+    open_counters: dict[int, int]
+    mean_min: dict[int, float]
+    calling: tuple[dict, ...]
+
+    def service(self, slug: str) -> ServiceInfo | None:
+        return next((s for s in self.services if s.slug == slug and s.active), None)
+
+    def stats(self, waiting: dict[int, int]) -> dict[int, ServiceStats]:
+        return {s.id: ServiceStats(waiting=waiting.get(s.id, 0), mean_min=self.mean_min[s.id],
+                                   open_counters=self.open_counters.get(s.id, 0))
+                for s in self.services}
+
+
 # Statements of the hot path are built once: building SQLAlchemy expressions costs
 # more than running these small indexed queries.
-_SERVICES = (select(Service).where(Service.branch_id == bindparam("branch_id"))
-             .order_by(Service.prefix))
-_WAITING_COUNTS = (select(Ticket.service_id, func.count())
-                   .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value)
-                   .group_by(Ticket.service_id))
+_SERVICE_COLUMNS = (Service.id, Service.slug, Service.prefix, Service.name_es, Service.name_en, Service.color,
+                    Service.avg_service_min, Service.takes_appointments, Service.active)
+_SERVICES = select(*_SERVICE_COLUMNS).where(Service.branch_id == bindparam("branch_id")).order_by(Service.prefix)
+_LINES = (select(Ticket.service_id, func.count(), func.max(Ticket.sort_at))
+          .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value)
+          .group_by(Ticket.service_id))
 _OPEN_COUNTERS = (select(counter_services.c.service_id, func.count())
                   .join(Counter, Counter.id == counter_services.c.counter_id)
                   .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "open")
@@ -49,6 +91,14 @@ _RANKED_DONE = (
     .subquery())
 _RECENT_DURATIONS = (select(_RANKED_DONE.c.service_id, _RANKED_DONE.c.started_at, _RANKED_DONE.c.finished_at)
                      .where(_RANKED_DONE.c.rn <= RECENT_SAMPLES))
+_RECENT_CALLS = (
+    select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name)
+    .join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
+    .join(Service, Service.id == Ticket.service_id)
+    .join(Counter, Counter.id == TicketEvent.counter_id)
+    .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")))
+    .order_by(TicketEvent.id.desc())
+    .limit(CALLING_LIMIT))
 _AHEAD = (select(func.count()).select_from(Ticket).where(
     Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
     Ticket.status == Status.WAITING.value,
@@ -61,26 +111,77 @@ _ANY_BEHIND = (select(Ticket.seq).where(
                                                 bindparam("seq"))).limit(1))
 
 
-def branch_services(session: Session, branch: Branch) -> list[Service]:
-    return session.scalars(_SERVICES, {"branch_id": branch.id}).all()
+def _conn(db: Session | Connection) -> Connection:
+    # Plain Core statements on the session's own connection (same transaction),
+    # without the ORM's per-statement work.
+    return db.connection() if isinstance(db, Session) else db
 
 
-def service_stats(session: Session, branch: Branch, today,
-                  services: list[Service] | None = None) -> dict[int, ServiceStats]:
-    """Waiting count, recent mean service time and open counters, per service."""
-    services = services if services is not None else branch_services(session, branch)
-    params = {"branch_id": branch.id}
-    waiting = dict(session.execute(_WAITING_COUNTS, params).all())
-    open_counts = dict(session.execute(_OPEN_COUNTERS, params).all())
+def read_setup(db: Session | Connection, branch_id: int, today) -> BranchSetup:
+    """Read a branch's setup from the database (4 small indexed queries)."""
+    conn = _conn(db)
+    params = {"branch_id": branch_id}
+    services = tuple(ServiceInfo(*row) for row in conn.execute(_SERVICES, params))
+    open_counts = dict(conn.execute(_OPEN_COUNTERS, params).all())
     durations: dict[int, list[float]] = defaultdict(list)
-    for service_id, started, finished in session.execute(_RECENT_DURATIONS, {**params, "day": today}):
+    for service_id, started, finished in conn.execute(_RECENT_DURATIONS, {**params, "day": today}):
         durations[service_id].append(_seconds(started, finished))
-    return {
-        s.id: ServiceStats(waiting=waiting.get(s.id, 0),
-                           mean_min=mean_service_minutes(durations.get(s.id, []), s.avg_service_min),
-                           open_counters=open_counts.get(s.id, 0))
-        for s in services
-    }
+    calling = tuple(
+        {"code": code, "service": service, "counter": {"id": cslug, "name": cname},
+         "called_at": iso(at), "recall": kind == "recalled"}
+        for kind, at, code, service, cslug, cname in conn.execute(_RECENT_CALLS, params))
+    return BranchSetup(
+        services=services, open_counters=open_counts,
+        mean_min={s.id: mean_service_minutes(durations.get(s.id, []), s.avg_service_min) for s in services},
+        calling=calling)
+
+
+def setup_for(session: Session, branch_id: int, version: str, today, *, remember: bool = False) -> BranchSetup:
+    """The branch's setup, from this process's memory when it was read under the same
+    `setup_version` (and local day: service times are today's), else from the database.
+
+    `remember=True` keeps what was read. Only a caller holding the branch row lock
+    and changing none of the setup may ask for it (taking a ticket): every change of
+    the setup takes that lock first, so nothing changes it between reading the
+    version and reading the setup. Versions are random, so one that a rolled-back
+    transaction made is never met again."""
+    memory = session.info["turnero.db"].setups
+    key = (version, today)
+    known = memory.get(branch_id)
+    if known is not None and known[0] == key:
+        return known[1]
+    setup = read_setup(session, branch_id, today)
+    if remember:
+        memory[branch_id] = (key, setup)
+    return setup
+
+
+# A branch's waiting lines: per service id, (how many wait, the latest place in time
+# among them). A new ticket placed at or after that latest time has no one behind it.
+Lines = dict[int, tuple[int, datetime]]
+
+
+def read_lines(db: Session | Connection, branch_id: int) -> Lines:
+    return {service_id: (count, last) for service_id, count, last in
+            _conn(db).execute(_LINES, {"branch_id": branch_id})}
+
+
+def waiting_counts(db: Session | Connection, branch_id: int) -> dict[int, int]:
+    return {service_id: count for service_id, (count, _last) in read_lines(db, branch_id).items()}
+
+
+def branch_services(session: Session, branch: Branch) -> tuple[ServiceInfo, ...]:
+    return setup_for(session, branch.id, branch.setup_version, _local_today(branch)).services
+
+
+def service_stats(session: Session, branch: Branch, today) -> dict[int, ServiceStats]:
+    """Waiting count, recent mean service time and open counters, per service."""
+    setup = setup_for(session, branch.id, branch.setup_version, today)
+    return setup.stats(waiting_counts(session, branch.id))
+
+
+def _local_today(branch: Branch):
+    return local_day(utcnow(), branch.timezone)
 
 
 def _seconds(started, finished) -> float:
@@ -90,38 +191,25 @@ def _seconds(started, finished) -> float:
     return (finished - started).total_seconds()
 
 
-_RECENT_CALLS = (
-    select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name)
-    .join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
-    .join(Service, Service.id == Ticket.service_id)
-    .join(Counter, Counter.id == TicketEvent.counter_id)
-    .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")))
-    .order_by(TicketEvent.id.desc())
-    .limit(CALLING_LIMIT))
-
-
-def recent_calls(session: Session, branch: Branch, lang: str) -> list[dict]:
-    rows = session.execute(_RECENT_CALLS, {"branch_id": branch.id}).all()
-    return [{"code": code, "service": service, "counter": {"id": cslug, "name": cname},
-             "called_at": iso(at), "recall": kind == "recalled"}
-            for kind, at, code, service, cslug, cname in rows]
-
-
-def branch_state(session: Session, branch: Branch, today, lang: str | None = None,
-                 stats: dict[int, ServiceStats] | None = None, services: list[Service] | None = None) -> dict:
-    """The `branch.state` payload: codes only, never names or phones."""
+def state_payload(branch, setup: BranchSetup, stats: dict[int, ServiceStats], lang: str | None = None) -> dict:
+    """The `branch.state` payload: codes only, never names or phones. `branch` is the
+    ORM row or any row with slug, seq, lang and message."""
     lang = lang or branch.lang
-    services = services if services is not None else branch_services(session, branch)
-    stats = stats if stats is not None else service_stats(session, branch, today, services)
     return {
         "branch": branch.slug,
         "seq": branch.seq,
-        "services": [_service_entry(s, stats[s.id], lang) for s in services if s.active],
-        "calling": recent_calls(session, branch, lang),
+        "services": [_service_entry(s, stats[s.id], lang) for s in setup.services if s.active],
+        "calling": list(setup.calling),
+        "message": branch.message,
     }
 
 
-def _service_entry(service: Service, stats: ServiceStats, lang: str) -> dict:
+def branch_state(session: Session, branch: Branch, today, lang: str | None = None) -> dict:
+    setup = setup_for(session, branch.id, branch.setup_version, today)
+    return state_payload(branch, setup, setup.stats(waiting_counts(session, branch.id)), lang)
+
+
+def _service_entry(service: ServiceInfo, stats: ServiceStats, lang: str) -> dict:
     return {
         "id": service.slug,
         "name": service.name(lang),
@@ -161,40 +249,53 @@ def branch_summary(branch: Branch) -> dict:
             "timezone": branch.timezone, "lang": branch.lang}
 
 
-def _place(ticket: Ticket) -> dict:
+def _place(ticket) -> dict:
     return {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
             "sort_at": ticket.sort_at, "seq": ticket.seq}
 
 
-def ahead_of(session: Session, ticket: Ticket) -> int:
+def ahead_of(db: Session | Connection, ticket) -> int:
     """Tickets of the same line that will be called before this one."""
-    return session.scalar(_AHEAD, _place(ticket))
+    return _conn(db).execute(_AHEAD, _place(ticket)).scalar_one()
 
 
-def anyone_behind(session: Session, ticket: Ticket) -> bool:
+def anyone_behind(session: Session, ticket) -> bool:
     """Whether a waiting ticket of the same line stands behind this one."""
-    return session.scalar(_ANY_BEHIND, _place(ticket)) is not None
+    return _conn(session).execute(_ANY_BEHIND, _place(ticket)).first() is not None
 
 
 def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None, public_url: str,
                 include_token: bool = True, staff: bool = False) -> dict:
     """A ticket in JSON. `ahead`/`position`/`eta` only while it waits."""
+    active = ticket.status in (Status.CALLED, Status.SERVING)
+    view = ticket_json(ticket, branch_slug=ticket.branch.slug, service=ticket.service,
+                       counter=ticket.counter if active else None, ahead=ahead, stats=stats,
+                       public_url=public_url, include_token=include_token)
+    if staff:
+        view["phone"] = ticket.customer.phone if ticket.customer is not None else None
+        view["name"] = ticket.name
+        view["target_counter"] = ticket.target_counter.slug if ticket.target_counter else None
+    return view
+
+
+def ticket_json(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter: Counter | None,
+                ahead: int | None, stats: ServiceStats | None, public_url: str, include_token: bool = True) -> dict:
+    """`ticket_view` from the ticket's own columns (an ORM object or a row) and its
+    branch, service and counter given apart."""
     waiting = ticket.status == Status.WAITING
     view = {
         "id": ticket.id,
         "code": ticket.code,
-        "branch": ticket.branch.slug,
-        "service": ticket.service.slug,
-        "service_name": ticket.service.name(ticket.lang),
+        "branch": branch_slug,
+        "service": service.slug,
+        "service_name": service.name(ticket.lang),
         "channel": ticket.channel,
         "priority": ticket.priority,
         "status": ticket.status,
         "position": (ahead + 1) if waiting and ahead is not None else None,
         "ahead": ahead if waiting else None,
         "eta": stats.eta(ahead).as_dict() if waiting and stats is not None and ahead is not None else None,
-        "counter": ({"id": ticket.counter.slug, "name": ticket.counter.name}
-                    if ticket.counter is not None and ticket.status in (Status.CALLED, Status.SERVING)
-                    else None),
+        "counter": {"id": counter.slug, "name": counter.name} if counter is not None else None,
         "lang": ticket.lang,
         "recalls": ticket.recalls,
         "created_at": iso(ticket.created_at),
@@ -205,10 +306,6 @@ def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None
     if include_token:
         view["token"] = ticket.token
         view["track_url"] = f"{public_url}/t/{ticket.token}"
-    if staff:
-        view["phone"] = ticket.customer.phone if ticket.customer is not None else None
-        view["name"] = ticket.name
-        view["target_counter"] = ticket.target_counter.slug if ticket.target_counter else None
     return view
 
 
@@ -229,5 +326,6 @@ def waiting_with_positions(session: Session, branch_id: int, service_ids, after=
     return session.execute(query.order_by(Ticket.sort_at, Ticket.seq)).all()
 
 
-__all__ = ["ServiceStats", "service_stats", "branch_services", "anyone_behind", "branch_state", "branch_detail", "branch_summary",
-           "ahead_of", "ticket_view", "waiting_with_positions", "iso"]
+__all__ = ["ServiceStats", "ServiceInfo", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "waiting_counts",
+           "service_stats", "branch_services", "anyone_behind", "state_payload", "branch_state", "branch_detail",
+           "branch_summary", "ahead_of", "ticket_view", "ticket_json", "waiting_with_positions", "iso"]
