@@ -1,6 +1,7 @@
 """The administration in a real browser against a live server: an admin creates a
 service that customers can then take (the API and the join page offer it), a form shows its
-messages next to the fields, and every admin page is photographed in es and en."""
+messages next to the fields, the menus fold behind buttons on a phone, and every admin page
+is photographed in es and en."""
 import re
 
 import pytest
@@ -67,6 +68,52 @@ def test_an_agent_is_kept_out_of_the_administration(live, new_page):
     response = page.goto(f"{live.url}/admin/branches/centro")
     assert response.status == 403
     expect(page.locator("h1")).to_have_text("Forbidden")
+
+
+def test_on_a_phone_the_menus_fold_behind_buttons_that_open_them(live, new_page):
+    page = new_page(viewport=PHONE, locale="es-MX")
+    sign_in(page, live)
+    page.goto(live.url + "/admin/branches/centro")
+    menu = page.get_by_role("button", name="Menú")
+    top_links = page.get_by_role("navigation", name="Cuenta")
+    sections = page.get_by_role("button", name=re.compile("^Secciones"))
+    admin_nav = page.get_by_role("navigation", name="Administración")
+    # Both menus start folded: the page's own content comes first.
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(top_links.get_by_role("link", name="Citas")).to_be_hidden()
+    expect(sections).to_contain_text("Sucursal Centro · Configuración")
+    expect(admin_nav.get_by_role("link", name="Servicios").first).to_be_hidden()
+    expect(page.locator("h1")).to_be_in_viewport()
+    screenshot(page, "admin-menus-closed-es-phone")
+
+    # The administration's sections open and lead to a page.
+    sections.click()
+    expect(sections).to_have_attribute("aria-expanded", "true")
+    admin_nav.get_by_role("link", name="Servicios").first.click()
+    expect(page.locator("h1")).to_have_text("Servicios")
+    expect(page.get_by_role("button", name=re.compile("^Secciones"))).to_contain_text("Sucursal Centro · Servicios")
+
+    # The top bar's menu opens, Escape folds it again, and its links work.
+    menu = page.get_by_role("button", name="Menú")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(top_links.get_by_role("link", name="Citas")).to_be_visible()
+    screenshot(page, "admin-menu-open-es-phone")
+    top_links.get_by_role("link", name="Ventanillas").focus()
+    page.keyboard.press("Escape")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_focused()
+    menu.click()
+    top_links.get_by_role("link", name="Citas").click()
+    expect(page).to_have_url(re.compile(r"/staff/appointments"))
+
+    # On a wide screen every link shows and the buttons are gone.
+    page.set_viewport_size(DESKTOP)
+    page.goto(live.url + "/admin/branches/centro")
+    expect(page.get_by_role("button", name="Menú")).to_be_hidden()
+    expect(page.get_by_role("button", name=re.compile("^Secciones"))).to_be_hidden()
+    expect(top_links.get_by_role("link", name="Citas")).to_be_visible()
+    expect(admin_nav.get_by_role("link", name="Servicios").first).to_be_visible()
 
 
 @pytest.mark.parametrize(("lang", "locale"), [("es", "es-MX"), ("en", "en-US")])

@@ -36,6 +36,8 @@ class Config:
         self.ASYNC_MODE = env.get("TURNERO_ASYNC_MODE") or _detect_async_mode()
         self.STAFF_TOKEN_HOURS = int(env.get("TURNERO_STAFF_TOKEN_HOURS") or 12)
         self.LOGIN_RATE_LIMIT = env.get("TURNERO_LOGIN_RATE_LIMIT") or "10 per minute"
+        # Appointments booked by customers (web page and API together), per client address.
+        self.BOOKING_RATE_LIMIT = env.get("TURNERO_BOOKING_RATE_LIMIT") or "20 per hour"
         self.ECHO_SQL = _bool(env.get("TURNERO_ECHO_SQL"))
 
     def as_flask(self) -> dict:

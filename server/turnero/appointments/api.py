@@ -7,6 +7,7 @@ import re
 from apiflask import APIBlueprint
 from flask import Response, json
 from flask_babel import gettext
+from flask_limiter.errors import RateLimitExceeded
 
 from ..api.routes import BEARER, actor, database, request_lang
 from ..api.schemas import TicketOut
@@ -15,6 +16,7 @@ from ..metrics import TICKETS_ISSUED
 from ..services.views import iso
 from . import services
 from .calendar import appointment_ics
+from .limits import booking_limit, too_many_bookings
 from .schemas import (AppointmentIn, AppointmentOut, CheckInIn, CheckInWindowIn, ClosureIn, ClosureOut,
                       DayOut, DayQuery, HoursIn, RescheduleIn, SettingsOut, SlotOut, SlotQuery,
                       StaffAppointmentOut)
@@ -23,6 +25,21 @@ api = APIBlueprint("appointments_api", __name__, url_prefix="/api/v1", tag="Appo
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TAG = {"name": "Appointments", "description": "Slots, booking, managing and checking in for appointments"}
+
+
+def _too_many_bookings(limit):
+    from ..app import problem
+    return problem(429, gettext("Too many requests"), too_many_bookings(limit))
+
+
+@api.errorhandler(RateLimitExceeded)
+def rate_limited(exc: RateLimitExceeded):
+    """The on_breach answer as it is (a problem+json in the request's language)."""
+    if exc.response is not None:
+        return exc.response
+    from ..app import problem
+    return problem(429, gettext("Too many requests"),
+                   gettext("Too many attempts; wait a minute and try again."))
 
 
 @api.errorhandler(services.CheckInClosed)
@@ -54,12 +71,15 @@ def slots(branch, query):
 
 
 @api.post("/branches/<branch>/appointments")
+@booking_limit(_too_many_bookings, booked=lambda response: response.status_code == 201, staff_exempt=True)
 @api.input(AppointmentIn, arg_name="body")
 @api.output(AppointmentOut, status_code=201)
-@api.doc(summary="Book an appointment", responses=[404, 409, 422],
+@api.doc(summary="Book an appointment", responses=[404, 409, 422, 429],
          description="409 when the slot is full or this phone already has an appointment for the "
-                     "service at that time; 422 when `start` is not one of the day's slots. A staff "
-                     "Bearer token books for a customer (channel `staff`).")
+                     "service at that time; 422 when `start` is not one of the day's slots; 429 when "
+                     "this client address has booked too many (`TURNERO_BOOKING_RATE_LIMIT`, shared "
+                     "with the booking page; `Retry-After` says when to try again). A staff "
+                     "Bearer token books for a customer (channel `staff`) and is not limited.")
 def book(branch, body):
     with database().unit_of_work(write=True) as uow:
         return services.book(uow, branch, service=body["service"], start=body["start"], name=body["name"],

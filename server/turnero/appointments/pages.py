@@ -9,8 +9,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_time, get_timezone_location
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 
 from ..errors import DomainError, NotFound
@@ -19,6 +20,7 @@ from ..services import queue
 from ..services.access import ANONYMOUS
 from ..staff.blueprints import csrf_error_page, domain_error_page
 from . import services
+from .limits import booking_limit, too_many_bookings
 from .rules import BOOKING_HORIZON_DAYS
 
 log = logging.getLogger(__name__)
@@ -123,9 +125,29 @@ def book(branch):
                                "date": request.args.get("date", "")})
 
 
+def _book_values() -> dict:
+    return {k: _form(k) for k in ("service", "date", "start", "name", "phone")}
+
+
+def _too_many_bookings(limit):
+    """The booking form again, as filled, with why it was not sent and when to retry."""
+    log.info("booking refused by the rate limit on %s", request.path)
+    return make_response(_book_page(request.view_args["branch"], _book_values(),
+                                    problem=too_many_bookings(limit), status=429))
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(exc: RateLimitExceeded):
+    if exc.response is not None:
+        return exc.response
+    return render_template("appointments/error.html", title=gettext("Too many requests"),
+                           detail=gettext("Too many attempts; wait a minute and try again.")), 429
+
+
 @bp.post("/b/<branch>/book")
+@booking_limit(_too_many_bookings, booked=lambda response: response.status_code == 303)
 def book_post(branch):
-    values = {k: _form(k) for k in ("service", "date", "start", "name", "phone")}
+    values = _book_values()
     errors = {}
     if not values["start"]:
         errors["start"] = [gettext("Choose a time.")]

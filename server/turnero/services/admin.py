@@ -14,12 +14,13 @@ import re
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from ..models import AuthToken, Branch, Counter, Device, Service, User, utcnow
+from ..models import (AuthToken, Branch, Counter, DailyNumber, Device, Feedback, Service, Ticket, TicketEvent, User,
+                      counter_services, utcnow)
 from . import access, queue, setup
 from .access import DEVICE_KINDS, ROLES, Actor
 
@@ -44,6 +45,8 @@ def require_manager(actor: Actor, branch: Branch | None = None) -> None:
         raise Unauthorized(N_("Log in as staff to do this."))
     if actor.kind != "user" or actor.role not in ("admin", "manager"):
         raise Forbidden(N_("Only administrators and managers may do this."))
+    if actor.role == "manager" and actor.branch_id is None:  # e.g. their branch was deleted
+        raise Forbidden(N_("You are not assigned to a branch yet. Ask an administrator."))
     if branch is not None and actor.role != "admin" and actor.branch_id != branch.id:
         raise Forbidden(N_("You can only manage your own branch."))
 
@@ -293,6 +296,128 @@ def update_branch(uow: UnitOfWork, actor: Actor, slug: str, **values) -> Branch:
     uow.commit()
     log.info("branch %s settings changed by %s", branch.slug, actor.username)
     return branch_view(branch)
+
+
+# ---------------------------------------------------------------- deleting a branch
+
+class BranchInUse(Conflict):
+    """The branch still has customers: tickets in line today or appointments to come.
+    `errors` names each reason ("tickets", "appointments") with what it counted."""
+
+
+TICKETS_SHOWN = 10
+
+
+def _branch_contents(session: Session, branch: Branch) -> dict:
+    """What deleting `branch` would remove, and what stops it now (the active tickets of
+    the branch's local today, the booked appointments that have not ended)."""
+    from ..appointments.models import Appointment, Closure, OpeningHours
+    from ..domain.rules import ACTIVE, local_day
+
+    def count(model, *where) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(model.branch_id == branch.id, *where))
+
+    now = utcnow()
+    today = local_day(now, branch.timezone)
+    busy = list(session.scalars(
+        select(Ticket.code).where(Ticket.branch_id == branch.id, Ticket.day == today, Ticket.status.in_(ACTIVE))
+        .order_by(Ticket.sort_at, Ticket.seq)))
+    upcoming = (Appointment.status == "booked", Appointment.end_at > now)
+    first_appointment = session.scalar(select(func.min(Appointment.start_at))
+                                       .where(Appointment.branch_id == branch.id, *upcoming))
+    staff = list(session.scalars(select(User.username).where(User.branch_id == branch.id).order_by(User.username)))
+    return {
+        "slug": branch.slug, "name": branch.name, "timezone": branch.timezone,
+        "services": count(Service), "counters": count(Counter), "devices": count(Device),
+        "tickets": count(Ticket), "appointments": count(Appointment),
+        "hours": count(OpeningHours) + count(Closure), "staff": staff,
+        "busy_tickets": busy, "upcoming_appointments": count(Appointment, *upcoming),
+        "first_appointment": first_appointment,
+    }
+
+
+def branch_contents(uow: UnitOfWork, actor: Actor, slug: str) -> dict:
+    """For the confirmation page: what goes with the branch and whether it can go now."""
+    require_admin(actor)
+    return _branch_contents(uow.session, _branch(uow.session, actor, slug))
+
+
+def in_use(contents: dict) -> BranchInUse | None:
+    errors = {}
+    busy = contents["busy_tickets"]
+    if busy:
+        codes = ", ".join(busy[:TICKETS_SHOWN]) + ("…" if len(busy) > TICKETS_SHOWN else "")
+        errors["tickets"] = [Message(N_("Tickets waiting, called or being served today: %(count)d (%(codes)s). "
+                                        "Serve, finish or cancel them first."), count=len(busy), codes=codes)]
+    if contents["upcoming_appointments"]:
+        first = contents["first_appointment"].astimezone(ZoneInfo(contents["timezone"]))
+        errors["appointments"] = [Message(N_("Appointments booked from now on: %(count)d, the first on %(when)s. "
+                                             "Cancel or move them first."),
+                                          count=contents["upcoming_appointments"],
+                                          when=first.strftime("%Y-%m-%d %H:%M"))]
+    if not errors:
+        return None
+    return BranchInUse(N_("“%(name)s” cannot be deleted while it has customers."), errors=errors,
+                       name=contents["name"])
+
+
+def delete_branch(uow: UnitOfWork, actor: Actor, slug: str, *, confirm: str | None) -> dict:
+    """Delete a branch with everything of its own, in one transaction: services,
+    counters, devices, daily numbers, opening hours and closures, past tickets with
+    their events, ratings and notices, past appointments. Its staff stay, without a
+    branch; customers stay (they may use other branches); texts already sent stay in
+    the messages log without the branch, and those still waiting to go out are dropped
+    (failed, "branch deleted"). Only administrators; the short name must be typed to
+    confirm; refused (BranchInUse, nothing changed) while customers are in line today
+    or have appointments to come."""
+    from ..appointments.models import Appointment, Closure, OpeningHours
+    from ..messaging.models import InboundMessage, OutboxMessage, TicketNotice
+
+    require_admin(actor)
+    session = uow.session
+    branch = _branch(session, actor, slug, lock=True)  # no ticket or booking can start meanwhile
+    contents = _branch_contents(session, branch)
+    refused = in_use(contents)
+    if refused is not None:
+        raise refused
+    if (confirm or "").strip() != branch.slug:
+        raise Invalid(N_("Some fields are not valid."), errors={
+            "confirm": [Message(N_("That is not “%(slug)s”. Type it exactly as shown."), slug=branch.slug)]})
+
+    bid = branch.id
+    tickets = select(Ticket.seq).where(Ticket.branch_id == bid).scalar_subquery()
+    services = select(Service.id).where(Service.branch_id == bid).scalar_subquery()
+    counters = select(Counter.id).where(Counter.branch_id == bid).scalar_subquery()
+    # Children first, so no foreign key is left pointing at a deleted row (whether or
+    # not the database cascades by itself).
+    session.execute(update(OutboxMessage).where(OutboxMessage.branch_id == bid, OutboxMessage.status == "queued")
+                    .values(status="failed", error="branch deleted", status_at=utcnow()))
+    session.execute(update(OutboxMessage).where(OutboxMessage.branch_id == bid).values(branch_id=None, ticket_seq=None))
+    session.execute(update(InboundMessage).where(InboundMessage.branch_id == bid)
+                    .values(branch_id=None, ticket_seq=None))
+    for table in (OutboxMessage, InboundMessage):  # a message of another branch about one of these tickets
+        session.execute(update(table).where(table.ticket_seq.in_(tickets)).values(ticket_seq=None))
+    session.execute(delete(Appointment).where(Appointment.branch_id == bid))
+    session.execute(delete(TicketNotice).where(TicketNotice.ticket_seq.in_(tickets)))
+    session.execute(delete(Feedback).where(Feedback.ticket_seq.in_(tickets)))
+    session.execute(delete(TicketEvent).where(TicketEvent.branch_id == bid))
+    session.execute(delete(TicketEvent).where(TicketEvent.ticket_seq.in_(tickets)))
+    session.execute(delete(Ticket).where(Ticket.branch_id == bid))
+    session.execute(delete(DailyNumber).where(DailyNumber.service_id.in_(services)))
+    session.execute(delete(counter_services).where(counter_services.c.counter_id.in_(counters)))
+    session.execute(delete(Counter).where(Counter.branch_id == bid))
+    session.execute(delete(Service).where(Service.branch_id == bid))
+    session.execute(delete(Device).where(Device.branch_id == bid))
+    session.execute(delete(OpeningHours).where(OpeningHours.branch_id == bid))
+    session.execute(delete(Closure).where(Closure.branch_id == bid))
+    session.execute(update(User).where(User.branch_id == bid).values(branch_id=None))
+    session.expunge(branch)
+    session.execute(delete(Branch).where(Branch.id == bid))
+    uow.on_commit(lambda: (uow.db.setups.pop(bid, None), uow.db.lines.pop(bid, None)))
+    uow.commit()
+    log.info("branch %s deleted by %s (%d tickets, %d appointments; staff without branch: %s)", contents["slug"],
+             actor.username, contents["tickets"], contents["appointments"], ", ".join(contents["staff"]) or "none")
+    return contents
 
 
 # ---------------------------------------------------------------- services

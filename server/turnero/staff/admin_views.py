@@ -14,8 +14,8 @@ from ..errors import DomainError, Invalid
 from ..services import admin as use
 from .auth import manager_required
 from .blueprints import admin
-from .forms import (ActionForm, BranchForm, CounterForm, DeviceForm, PasswordForm, ServiceForm, UserEditForm,
-                    UserForm, choices, role_choices, show_errors, values)
+from .forms import (ActionForm, BranchDeleteForm, BranchForm, CounterForm, DeviceForm, PasswordForm, ServiceForm,
+                    UserEditForm, UserForm, choices, role_choices, show_errors, values)
 
 
 def db():
@@ -98,6 +98,39 @@ def branch(slug):
         status = 422
     return _render("admin/branch_form.html", status, form=form, creating=False, zones=use.time_zones(),
                    branch_name=name, **nav)
+
+
+@admin.route("/branches/<slug>/delete", methods=["GET", "POST"])
+@manager_required
+def branch_delete(slug):
+    """Delete a branch: a page that says what goes with it and what stops it now, and
+    a form where the admin types the branch's short name to confirm."""
+    use.require_admin(actor())
+    form = BranchDeleteForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                with db().unit_of_work(write=True) as uow:
+                    gone = use.delete_branch(uow, actor(), slug, confirm=form.confirm.data)
+                flash(gettext("Branch “%(name)s” deleted.", name=gone["name"]), "success")
+                return redirect(url_for("admin.branches"))
+            except use.BranchInUse:
+                status = 409  # the page below says why, from a fresh look
+            except Invalid as exc:
+                show_errors(form, exc)
+                status = 422
+        else:
+            status = 400
+    with db().unit_of_work() as uow:
+        contents = use.branch_contents(uow, actor(), slug)
+        nav = _branch_nav(uow, slug)
+    refused = use.in_use(contents)
+    blockers = [gettext(m, **m.params) for messages in refused.errors.values() for m in messages] if refused else []
+    headline = gettext(refused.message, **refused.params) if refused else None
+    form.confirm.description = gettext("Type “%(slug)s” to confirm.", slug=slug)
+    return _render("admin/branch_delete.html", status, form=form, c=contents, blockers=blockers, headline=headline,
+                   **nav)
 
 
 # ---------------------------------------------------------------- services

@@ -42,7 +42,8 @@ class StaffUser:
 
     @property
     def is_manager(self) -> bool:
-        return self.role in ("admin", "manager")
+        """May open the administration (a manager only while they have a branch)."""
+        return self.role == "admin" or (self.role == "manager" and self.branch_slug is not None)
 
 
 def session_id(user: User) -> str:

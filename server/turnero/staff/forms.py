@@ -98,6 +98,11 @@ class PasswordForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
 
 
+class BranchDeleteForm(FlaskForm):
+    confirm = StringField(_("Short name of the branch"),
+                          render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+
+
 class DeviceForm(FlaskForm):
     kind = SelectField(_("Kind"), choices=lambda: choices(KIND_LABELS.items()))
     name = StringField(_("Name"), description=_("Optional, to tell devices apart: Entrance kiosk."))
