@@ -66,6 +66,10 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     socketio.init_app(app, async_mode=cfg.ASYNC_MODE, message_queue=cfg.REDIS_URL, channel=cfg.SOCKETIO_CHANNEL,
                       cors_allowed_origins=origins, json=json, max_http_buffer_size=16 * 1024)
     database.publisher = realtime.publish
+    if cfg.PROXY_HOPS > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.PROXY_HOPS, x_proto=cfg.PROXY_HOPS,
+                                x_host=cfg.PROXY_HOPS)
 
     from . import metrics
     metrics.init_app(app)

@@ -39,6 +39,9 @@ class Config:
         # Appointments booked by customers (web page and API together), per client address.
         self.BOOKING_RATE_LIMIT = env.get("TURNERO_BOOKING_RATE_LIMIT") or "20 per hour"
         self.ECHO_SQL = _bool(env.get("TURNERO_ECHO_SQL"))
+        # Behind N reverse proxies, trust the last N X-Forwarded-For/-Proto/-Host
+        # entries: rate limits then count each customer's address, not the proxy's.
+        self.PROXY_HOPS = int(env.get("TURNERO_PROXY_HOPS") or 0)
 
     def as_flask(self) -> dict:
         return {
