@@ -26,3 +26,13 @@ babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 login_manager = LoginManager()
+
+# The busiest endpoints carry no rate limit of their own (kiosks, displays and
+# phones call them all day): skip the limiter's per-request bookkeeping for them.
+# An endpoint listed here must not be given a `@limiter.limit`.
+UNLIMITED_HOT_ENDPOINTS = frozenset({"api.take_ticket", "api.get_ticket", "api.get_branch", "healthz"})
+
+
+@limiter.request_filter
+def _hot_endpoint() -> bool:
+    return request.endpoint in UNLIMITED_HOT_ENDPOINTS
