@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 from conftest import ARTIFACTS  # noqa: E402
 from test_display_support import make_display  # noqa: E402
 from test_qt_client_support import Network, Staff, device_token  # noqa: E402
+from turnero_qt import SocketIOTransport  # noqa: E402
 from turnero_display.words import announcement  # noqa: E402
 
 pytestmark = pytest.mark.live
@@ -114,7 +115,7 @@ def test_no_names_or_phones_are_ever_shown(qtbot, staff, display):
         assert private not in on_screen
 
 
-def test_calls_during_an_outage_are_shown_after_it_but_not_announced(qtbot, staff, display):
+def test_a_call_during_a_short_outage_is_shown_and_said_once_after_it(qtbot, staff, display):
     network = Network()
     shown, speech = display(transport_factory=network.factory)
     network.cut()
@@ -122,14 +123,73 @@ def test_calls_during_an_outage_are_shown_after_it_but_not_announced(qtbot, staf
     assert shown.window.status.isVisible() and "Reconectando" in shown.window.status.text()
     save(shown.window, "display-es-1920x1080-reconnecting")
     ticket = staff.take("caja")
-    staff.call_next("v2")
+    staff.call_next("v2")   # its ticket.called goes nowhere: only the snapshot after the outage has it
     network.restore()
     qtbot.waitUntil(lambda: shown.window.code.text() == ticket["code"], timeout=WAIT)
     assert shown.model.connection == "online" and not shown.window.status.isVisible()
-    assert speech.texts == []
+    late = announcement(ticket["code"], "Ventanilla 2", "es")
+    qtbot.waitUntil(lambda: speech.texts == [late], timeout=WAIT)   # seconds ago: still worth saying
+    assert shown.model.highlighted
+    save(shown.window, "display-es-1920x1080-after-outage")
     follow = staff.take("caja")
     staff.call_next("v1")
-    qtbot.waitUntil(lambda: speech.texts == [announcement(follow["code"], "Ventanilla 1", "es")], timeout=WAIT)
+    qtbot.waitUntil(lambda: len(speech.texts) >= 2 and not shown.announcer.busy, timeout=WAIT)
+    assert speech.texts == [late, announcement(follow["code"], "Ventanilla 1", "es")]
+
+
+class LosesOneCall(SocketIOTransport):
+    """Loses the first `ticket.called` it is sent; its `branch.state` still comes."""
+
+    lost: list[dict] = []
+
+    def handle_event(self, name, data):
+        if name == "ticket.called" and not self.lost:
+            self.lost.append(data)
+            return
+        super().handle_event(name, data)
+
+
+def test_a_lost_call_event_is_said_once_from_the_branch_state(qtbot, staff, display):
+    LosesOneCall.lost = []
+    shown, speech = display(transport_factory=LosesOneCall)
+    first = staff.take("caja")
+    second = staff.take("caja")
+    staff.call_next("v1")
+    qtbot.waitUntil(lambda: shown.window.code.text() == first["code"], timeout=WAIT)
+    assert [call["code"] for call in LosesOneCall.lost] == [first["code"]]
+    staff.call_next("v2")
+    qtbot.waitUntil(lambda: len(speech.texts) >= 2 and not shown.announcer.busy, timeout=WAIT)
+    assert speech.texts == [announcement(first["code"], "Ventanilla 1", "es"),
+                            announcement(second["code"], "Ventanilla 2", "es")]
+
+
+def test_a_display_switched_on_does_not_read_out_earlier_calls(qtbot, staff, display):
+    earlier = staff.take("caja")
+    staff.call_next("v1")   # a few seconds ago: recent, but called before the display was on
+    shown, speech = display()
+    assert shown.model.server_now == shown.link.server_now   # calls are judged by the server's clock
+    qtbot.waitUntil(lambda: shown.window.code.text() == earlier["code"], timeout=WAIT)
+    ticket = staff.take("caja")
+    staff.call_next("v2")
+    qtbot.waitUntil(lambda: len(speech.texts) >= 1 and not shown.announcer.busy, timeout=WAIT)
+    assert speech.texts == [announcement(ticket["code"], "Ventanilla 2", "es")]
+
+
+def test_the_branch_message_follows_branch_state_without_resubscribing(qtbot, live, staff, display):
+    sql(live, "UPDATE branches SET message = ? WHERE slug = 'centro'", "Bienvenidos")
+    shown, _ = display()
+    qtbot.waitUntil(lambda: shown.window.message.text() == "Bienvenidos", timeout=WAIT)
+    hows = []
+    shown.link.branch_state.connect(lambda state, how: hows.append(how))
+    sql(live, "UPDATE branches SET message = ? WHERE slug = 'centro'", "Hoy cerramos a las 14:00")
+    staff.take("plataforma")   # any change of the branch sends its branch.state
+    qtbot.waitUntil(lambda: shown.window.message.text() == "Hoy cerramos a las 14:00", timeout=WAIT)
+    assert shown.window.message.isVisible()
+    save(shown.window, "display-es-1920x1080-message-live")
+    sql(live, "UPDATE branches SET message = NULL WHERE slug = 'centro'")
+    staff.take("plataforma")
+    qtbot.waitUntil(lambda: not shown.window.message.isVisible(), timeout=WAIT)
+    assert hows and set(hows) == {"event"}   # told by the events, not by a new snapshot
 
 
 def save(window, name: str) -> Path:

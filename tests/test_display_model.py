@@ -117,3 +117,112 @@ def test_the_real_chime_and_qt_speech_run_without_an_audio_device(qtbot):
         with qtbot.waitSignal(announcer.spoken, timeout=WAIT) as spoken:
             announcer.announce("Turno A cero cero uno, ventanilla uno", "es")
         assert spoken.args == ["Turno A cero cero uno, ventanilla uno"]
+
+
+# ---------------------------------------------------------------- calls learnt from the branch's list
+
+SERVER_NOW = "2026-11-23T15:10:00Z"
+
+
+def server_clock():
+    """The server's clock as the display knows it: 15:10:00 UTC on 23 Nov 2026, whatever
+    this machine's clock says (calls are judged by the server's time, not ours)."""
+    from datetime import datetime
+    return datetime.fromisoformat(SERVER_NOW.replace("Z", "+00:00"))
+
+
+def entry(code, counter, called_at, recall=False):
+    return {"code": code, "service": "caja", "counter": {"id": counter, "name": f"Ventanilla {counter[1:]}"},
+            "called_at": called_at, "recall": recall}
+
+
+def state(seq, *calling, **extra):
+    return {"branch": "centro", "seq": seq, "services": STATE["services"], "calling": list(calling), **extra}
+
+
+def listening(model):
+    said = []
+    model.announce.connect(lambda text, lang: said.append(text))
+    return said
+
+
+A1 = entry("A001", "v1", "2026-11-23T15:09:50Z")
+
+
+def test_the_first_state_after_starting_is_shown_and_not_read_out():
+    model = DisplayModel(server_now=server_clock)
+    said = listening(model)
+    model.set_state(state(5, A1), "subscribe")   # called ten seconds ago, before we were on
+    assert model.current.code == "A001" and said == []
+    model.set_state(state(5, A1), "resync")
+    assert said == []
+
+
+def test_a_call_whose_event_was_lost_is_said_from_the_list_once():
+    model = DisplayModel(server_now=server_clock)
+    said = listening(model)
+    model.set_state(state(5), "subscribe")
+    a2 = entry("A002", "v2", "2026-11-23T15:09:55Z")
+    model.set_state(state(7, a2, A1), "reconnect")   # both called while we were away (newest first)
+    assert said == ["Turno A cero cero uno, ventanilla uno", "Turno A cero cero dos, ventanilla dos"]
+    model.set_state(state(8, a2, A1), "event")
+    model.set_state(state(8, a2, A1), "resync")
+    assert len(said) == 2
+
+
+def test_old_calls_in_the_list_are_shown_but_not_said():
+    model = DisplayModel(server_now=server_clock)
+    said = listening(model)
+    model.set_state(state(5), "subscribe")
+    old = entry("A003", "v3", "2026-11-23T15:07:59Z")    # 2 min 1 s before the server's now
+    edge = entry("A004", "v1", "2026-11-23T15:08:00Z")   # exactly 2 min: still said
+    model.set_state(state(9, edge, old), "reconnect")
+    assert [c.code for c in model.calls] == ["A004", "A003"]
+    assert said == ["Turno A cero cero cuatro, ventanilla uno"]
+
+
+def test_a_call_heard_as_an_event_is_not_said_again_from_the_list():
+    model = DisplayModel(server_now=server_clock)
+    said = listening(model)
+    model.set_state(state(5), "subscribe")
+    model.on_called({"seq": 6, "code": "A001", "counter": {"id": "v1", "name": "Ventanilla 1"}})
+    model.set_state(state(6, A1), "event")
+    model.set_state(state(6, A1), "resync")
+    assert said == ["Turno A cero cero uno, ventanilla uno"]
+    # A recall is another call (a new called_at): said again, once.
+    recall = entry("A001", "v1", "2026-11-23T15:09:58Z", recall=True)
+    model.on_called({"seq": 7, "code": "A001", "counter": {"id": "v1", "name": "Ventanilla 1"}, "recall": True})
+    model.set_state(state(7, recall, A1), "event")
+    assert said == ["Turno A cero cero uno, ventanilla uno"] * 2
+    # The list brings a recall whose event was lost: said once more.
+    again = entry("A001", "v1", "2026-11-23T15:09:59Z", recall=True)
+    model.set_state(state(9, again, recall, A1), "resync")
+    assert said == ["Turno A cero cero uno, ventanilla uno"] * 3
+
+
+def test_a_state_that_overtook_its_call_event_says_the_call_once():
+    model = DisplayModel(server_now=server_clock)
+    said = listening(model)
+    model.set_state(state(5), "subscribe")
+    model.set_state(state(6, A1), "event")   # its ticket.called comes second
+    model.on_called({"seq": 6, "code": "A001", "counter": {"id": "v1", "name": "Ventanilla 1"}})
+    assert said == ["Turno A cero cero uno, ventanilla uno"]
+
+
+# ---------------------------------------------------------------- the branch message
+
+def test_the_message_follows_branch_state_and_an_older_detail_does_not_undo_it():
+    model = DisplayModel()
+    model.set_branch({**DETAIL, "seq": 9})
+    model.set_state(state(9), "subscribe")
+    assert model.message == "Hoy cerramos a las 15:00"          # no message field: kept
+    model.set_state(state(10, message="  Cerrado el lunes  "), "event")
+    assert model.message == "Cerrado el lunes"
+    model.set_branch({**DETAIL, "seq": 9})                        # fetched before that change
+    assert model.message == "Cerrado el lunes"
+    model.set_state(state(11, message=None), "event")             # the admin cleared it
+    assert model.message == ""
+    model.set_state(state(12), "event")
+    assert model.message == ""
+    model.set_branch({**DETAIL, "seq": 12, "message": "Hola"})
+    assert model.message == "Hola"

@@ -428,6 +428,53 @@ def test_the_command_starts_and_stops_cleanly(live, kiosk_token, tmp_path):
         proc.stderr.close()
 
 
+# ---------------------------------------------------------------- the ticket screen follows the line
+
+def call_next(live, agent, counter: str) -> dict:
+    r = requests.post(f"{live.url}/api/v1/branches/centro/counters/{counter}/call-next", headers=agent, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_ticket_screen_follows_the_line_live_and_says_where_to_go(qtbot, make_kiosk, live, agent):
+    r = requests.post(f"{live.url}/api/v1/branches/centro/counters/v1/open", headers=agent, timeout=10)
+    assert r.status_code == 200, r.text
+    r = requests.post(f"{live.url}/api/v1/branches/centro/tickets", json={"service": "caja"}, timeout=10)
+    assert r.status_code == 201  # someone in line before our customer
+    flow, window = make_kiosk(settings=KioskSettings(ticket_seconds=600))
+    ticket = take_through_screens(qtbot, flow, window, service="caja", phone=None)
+    screen = window.screens[Screen.TICKET]
+    ahead = ticket["ahead"]
+    assert ahead >= 1 and screen.ahead.text() == i18n.plural("ticket.ahead", ahead, "es")
+    assert not screen.called.isVisible()
+
+    call_next(live, agent, "v1")  # the first in line is called: one fewer ahead, told over Socket.IO
+    qtbot.waitUntil(lambda: screen.ahead.text() == i18n.plural("ticket.ahead", ahead - 1, "es"), timeout=WAIT)
+    assert flow.screen == Screen.TICKET and screen.code.text() == ticket["code"]
+    shot(window, "ticket-live-es", PORTRAIT)
+
+    while call_next(live, agent, "v1")["code"] != ticket["code"]:
+        pass
+    qtbot.waitUntil(lambda: screen.called.isVisible(), timeout=WAIT)
+    assert screen.called_counter.text() == "Pase a Ventanilla 1"
+    assert "Ventanilla 1" in screen.called.accessibleName()
+    assert not screen.ahead.isVisible() and not screen.wait.isVisible()
+    assert screen.code.text() == ticket["code"] and screen.qr.accessibleDescription() == ticket["track_url"]
+    for size in (PORTRAIT, LANDSCAPE):
+        window.resize(*size)
+        for lang in ("es", "en"):
+            flow.set_lang(lang)
+            shot(window, f"ticket-called-{lang}", size)
+            line = screen.called_counter   # one line, never cut
+            assert line.fontMetrics().horizontalAdvance(line.text()) <= line.width(), (lang, size)
+    assert screen.called_counter.text() == "Please go to Ventanilla 1"
+    window.resize(*PORTRAIT)
+    qtbot.waitUntil(screen.done.isVisible, timeout=WAIT)  # laid out again for portrait
+    tap(qtbot, screen.done)
+    assert flow.screen == Screen.WELCOME
+    assert flow.link.realtime._tickets == {}  # no longer followed
+
+
 # ---------------------------------------------------------------- printing through the flow
 
 def test_printer_fault_shows_the_message_and_keeps_the_ticket(qtbot, make_kiosk, live, agent):

@@ -17,7 +17,8 @@ BRANCH = {"slug": "centro", "name": "Sucursal Centro", "timezone": "America/Mexi
           "country": "MX", "offers_priority": True,
           "services": [{"id": "caja", "names": {"es": "Caja", "en": "Cashier"}, "prefix": "A",
                         "waiting": 2, "eta": {"low_min": 3, "high_min": 8}}]}
-TICKET = {"code": "A007", "service": "caja", "ahead": 2, "eta": {"low_min": 3, "high_min": 8},
+TICKET = {"id": "t-7", "token": "tok-7", "status": "waiting",
+          "code": "A007", "service": "caja", "ahead": 2, "eta": {"low_min": 3, "high_min": 8},
           "track_url": "http://turnero.test/t/abc", "created_at": "2026-11-23T15:04:05Z", "priority": False}
 
 
@@ -49,6 +50,7 @@ class FakeLink(QObject):
     device_known = Signal(object)
     branch_changed = Signal(object)
     branch_state = Signal(object, str)
+    ticket_updated = Signal(object)
     online_changed = Signal(bool)
     failed = Signal(str)
 
@@ -56,6 +58,13 @@ class FakeLink(QObject):
         super().__init__()
         self.rest = FakeRest()
         self.device = {"branch": "centro", "kind": "kiosk"}
+        self.watched: list[str] = []
+
+    def watch_ticket(self, token):
+        self.watched.append(token)
+
+    def unwatch_ticket(self, token):
+        self.watched.remove(token)
 
     def start(self):
         self.online_changed.emit(True)
@@ -186,6 +195,25 @@ def test_no_printer_says_to_photograph_the_qr(flow):
     _, _, reply = to_taking(f)
     answer(reply, TICKET)
     assert f.print_state == PrintState.NONE
+
+
+def test_the_ticket_on_screen_is_followed_until_the_screen_goes(flow):
+    f = flow(ticket_seconds=5)
+    _, _, reply = to_taking(f)
+    answer(reply, TICKET)
+    assert f.link.watched == ["tok-7"]
+    f.link.ticket_updated.emit({**TICKET, "id": "someone-else", "ahead": 0})
+    assert f.ticket["ahead"] == 2
+    update = {k: v for k, v in TICKET.items() if k not in ("token", "track_url")}
+    f.link.ticket_updated.emit({**update, "ahead": 1, "position": 2, "eta": {"low_min": 1, "high_min": 4}})
+    assert f.ticket["ahead"] == 1 and f.ticket["eta"]["high_min"] == 4
+    assert f.ticket["token"] == "tok-7" and f.ticket["track_url"] == TICKET["track_url"]
+    f.link.ticket_updated.emit({**update, "status": "called", "ahead": None, "counter": {"id": "v2", "name": "Caja 2"}})
+    assert f.ticket["status"] == "called" and f.countdown >= 15  # time to read where to go
+    f.finish()
+    assert f.link.watched == []
+    f.link.ticket_updated.emit({**update, "status": "serving"})
+    assert f.ticket["status"] == "called"  # no longer on screen: nothing changes
 
 
 def test_check_in_sends_a_code_or_a_phone(flow):

@@ -63,7 +63,7 @@ def build(config: ClientConfig, options: Options, *, speech: SpeechEngine | None
     for no chime."""
     link = link or DeviceLink(config.server, config.token, kind="display", branch=config.branch, lang=options.lang)
     model = DisplayModel(lang=options.lang, join_url=options.public_url or config.server,
-                         highlight_seconds=options.highlight_seconds)
+                         highlight_seconds=options.highlight_seconds, server_now=link.server_now)
     if options.sound:
         speech = speech if speech is not None else QtSpeech(options.tts_engine)
         chime = Chime(options.volume) if chime is _REAL else chime

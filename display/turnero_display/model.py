@@ -8,8 +8,9 @@ phones, and nothing here would keep them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -21,6 +22,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_COLOR = "#1f6feb"
 LAST_CALLS = 5
+# A call learnt from the branch's list (its `ticket.called` was lost: a dropped
+# connection, a gap) is still said if it is this recent by the server's clock.
+LATE_ANNOUNCE = timedelta(minutes=2)
+
+CallKey = tuple[str, str, str]  # code, counter id, called_at: one call (a recall is another)
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,14 @@ class DisplayModel(QObject):
       connection_changed(str) "connecting" (never reached yet) | "online" | "reconnecting"
       highlight_changed(bool) the current call is new (for `highlight_seconds`)
       clock_changed(str)      "HH:MM" in the branch's time zone
-      announce(str, str)      a sentence to say and its language, for every fresh call
-                              and recall (never for calls made while offline)
+      announce(str, str)      a sentence to say and its language, once for every call and
+                              recall: from its `ticket.called`, or, when that event was lost
+                              (outage, gap), from the branch's `calling` list if the call is
+                              at most LATE_ANNOUNCE old by the server's clock. Never for the
+                              calls already listed in the first state after the app starts.
+
+    `server_now` gives the server's time (DeviceLink.server_now); the local clock
+    when not given.
     """
 
     changed = Signal()
@@ -63,8 +75,9 @@ class DisplayModel(QObject):
     announce = Signal(str, str)
 
     def __init__(self, lang: str | None = None, join_url: str | None = None, highlight_seconds: float = 8.0,
-                 parent: QObject | None = None):
+                 server_now: Callable[[], datetime] | None = None, parent: QObject | None = None):
         super().__init__(parent)
+        self.server_now = server_now or (lambda: datetime.now(timezone.utc))
         self.lang_override = lang if lang in i18n.LANGS else None
         self.join_base = join_url
         self.branch_slug: str | None = None
@@ -79,6 +92,9 @@ class DisplayModel(QObject):
         self.highlighted = False
         self.clock = ""
         self._state: dict | None = None
+        self._message_seq = -1           # the seq of the state or detail the message came from
+        self._said: dict[CallKey, bool] = {}  # calls handled: True = announced, False = let pass
+        self._heard: list[tuple[int, str, str]] = []  # ticket.called (seq, code, counter) not yet in a state
         self._highlight = QTimer(self)
         self._highlight.setSingleShot(True)
         self._highlight.setInterval(int(highlight_seconds * 1000))
@@ -127,7 +143,10 @@ class DisplayModel(QObject):
         self.branch_name = detail.get("name") or ""
         if detail.get("lang") in i18n.LANGS:
             self.branch_lang = detail["lang"]
-        self.message = (detail.get("message") or "").strip()
+        seq = _int(detail.get("seq"), 0)
+        if seq >= self._message_seq:  # a detail read before the last branch.state is older
+            self._message_seq = seq
+            self.message = (detail.get("message") or "").strip()
         try:
             self.zone = ZoneInfo(detail["timezone"]) if detail.get("timezone") else None
         except (ZoneInfoNotFoundError, ValueError):
@@ -140,22 +159,43 @@ class DisplayModel(QObject):
 
     @Slot(object, str)
     def set_state(self, state: dict, how: str = "event") -> None:
-        """A branch.state (event or snapshot): the calls and the lines, as given."""
+        """A branch.state (event or snapshot): the calls, the lines and (when the
+        payload has it) the branch message, as given; then say the calls whose
+        `ticket.called` never came."""
+        first = self._state is None
         self._state = state
+        seq = _int(state.get("seq"), 0)
+        snapshot = how != "event"
+        if "message" in state and (snapshot or seq >= self._message_seq):
+            self._message_seq = seq
+            self.message = (state.get("message") or "").strip()
+        elif snapshot:
+            self._message_seq = min(self._message_seq, seq)  # the detail fetched next applies
         self._apply(state)
+        self._catch_up(state, first)
         self.changed.emit()
 
     @Slot(object)
     def on_called(self, call: dict) -> None:
-        """A fresh ticket.called (the client never hands over stale ones): highlight, say it."""
+        """A fresh ticket.called (the client never hands over stale ones): highlight, say it,
+        unless the branch's list already brought it and it was said then."""
         counter = call.get("counter") or {}
         code = str(call.get("code") or "")
         if not code:
             return
-        self._set_highlight(True)
-        self._highlight.start()
-        self.announce.emit(announcement(code, str(counter.get("name") or counter.get("id") or ""), self.lang),
-                           self.lang)
+        counter_id = str(counter.get("id") or "")
+        seq = _int(call.get("seq"), 0)
+        state = self._state or {}
+        if state and seq and seq <= _int(state.get("seq"), 0):
+            # Its branch.state came first (events can overtake each other): the call is in it.
+            key = _newest(state, code, counter_id)
+            if key is not None:
+                if self._said.get(key):
+                    return
+                self._said[key] = True
+        else:
+            self._heard.append((seq, code, counter_id))
+        self._say(code, str(counter.get("name") or counter_id))
 
     @Slot(bool)
     def set_online(self, online: bool) -> None:
@@ -173,6 +213,46 @@ class DisplayModel(QObject):
         self.changed.emit()
 
     # ------------------------------------------------------------ inside
+
+    def _say(self, code: str, counter_name: str) -> None:
+        self._set_highlight(True)
+        self._highlight.start()
+        self.announce.emit(announcement(code, counter_name, self.lang), self.lang)
+
+    def _catch_up(self, state: dict, first: bool) -> None:
+        """Mark the calls heard as events, then say the recent ones nobody said."""
+        seq = _int(state.get("seq"), 0)
+        heard = []
+        for call_seq, code, counter_id in self._heard:
+            if call_seq and call_seq > seq:
+                heard.append((call_seq, code, counter_id))  # its state is still to come
+                continue
+            key = _newest(state, code, counter_id)
+            if key is not None:
+                self._said[key] = True
+        self._heard = heard
+        entries = [e for e in state.get("calling") or [] if isinstance(e, dict) and e.get("code")]
+        listed = {_key(e) for e in entries}
+        if first:
+            # Switched on: what is already listed was called before; show it, say nothing.
+            self._said = {key: False for key in listed}
+            return
+        now = self.server_now()
+        for entry in reversed(entries):  # oldest first, as they were called
+            key = _key(entry)
+            if key in self._said:
+                continue
+            called_at = _parse_time(entry.get("called_at"))
+            fresh = called_at is not None and now - called_at <= LATE_ANNOUNCE
+            self._said[key] = fresh
+            if not fresh:
+                log.info("not announcing %s at %s, called at %s", key[0], key[1], entry.get("called_at"))
+                continue
+            counter = entry.get("counter") or {}
+            log.info("announcing %s late: its ticket.called never came", key[0])
+            self._say(key[0], str(counter.get("name") or counter.get("id") or ""))
+        # A call that left the list never comes back.
+        self._said = {key: said for key, said in self._said.items() if key in listed}
 
     def _apply(self, state: dict) -> None:
         colors: dict[str, str] = {}
@@ -211,3 +291,33 @@ class DisplayModel(QObject):
         if text != self.clock:
             self.clock = text
             self.clock_changed.emit(text)
+
+
+def _key(entry: dict) -> CallKey:
+    counter = entry.get("counter") or {}
+    return (str(entry.get("code") or ""), str(counter.get("id") or ""), str(entry.get("called_at") or ""))
+
+
+def _newest(state: dict, code: str, counter_id: str) -> CallKey | None:
+    """The key of the newest listed call of `code` at `counter_id` (the list is newest first)."""
+    for entry in state.get("calling") or []:
+        if isinstance(entry, dict):
+            key = _key(entry)
+            if key[0] == code and key[1] == counter_id:
+                return key
+    return None
+
+
+def _parse_time(value) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

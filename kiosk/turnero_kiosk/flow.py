@@ -4,6 +4,9 @@ welcome -> (phone) -> (priority) -> taking -> ticket -> welcome
 welcome -> check-in -> taking -> ticket -> welcome
 any screen -> offline while the server cannot be reached -> welcome when it answers
 
+While the ticket screen is up the flow follows that ticket over Socket.IO (its
+`ticket.update`s: people ahead, wait, and being called), and stops after.
+
 The screens only show `KioskFlow`'s state and call its slots; the flow talks to the
 server through turnero_qt's DeviceLink (REST + Socket.IO) and prints through a
 PrintService. Nothing here blocks: every call answers with a signal.
@@ -28,6 +31,7 @@ CHECK_IN_PATH = "/api/v1/branches/{branch}/check-in"
 MAX_PHONE_DIGITS = 15
 MIN_PHONE_DIGITS = 8
 MAX_CHECKIN_CHARS = 16
+CALLED_SECONDS = 15  # a ticket called while on screen stays at least this long ("go to counter 2")
 
 
 class Screen(str, Enum):
@@ -72,7 +76,7 @@ class KioskFlow(QObject):
     phoneChanged = Signal(str)         # the phone as typed, formatted
     checkInTextChanged = Signal(str)
     messageChanged = Signal(str)       # a problem to show on the current screen ("" = none)
-    ticketChanged = Signal(object)     # the ticket just taken (server JSON)
+    ticketChanged = Signal(object)     # the ticket just taken (server JSON), then as it changes
     printStateChanged = Signal(str)
     countdownChanged = Signal(int)     # seconds left on the ticket screen
     checkInAvailableChanged = Signal(bool)
@@ -102,6 +106,7 @@ class KioskFlow(QObject):
         self.print_state = PrintState.NONE
         self.countdown = 0
         self.attempt_key: str | None = None
+        self._watched: str | None = None   # token of the ticket on screen, followed live
         self._attempt: dict | None = None
         self._pending: RestReply | None = None
 
@@ -117,6 +122,7 @@ class KioskFlow(QObject):
         link.branch_state.connect(self._on_state)
         link.online_changed.connect(self._on_online)
         link.failed.connect(self._on_link_failed)
+        link.ticket_updated.connect(self._on_ticket_update)
         printing.started.connect(lambda code: self._print_event(code, PrintState.PRINTING))
         printing.printed.connect(lambda code: self._print_event(code, PrintState.PRINTED))
         printing.failed.connect(lambda code, reason: self._print_event(code, PrintState.FAILED))
@@ -158,6 +164,7 @@ class KioskFlow(QObject):
     def stop(self) -> None:
         self._idle.stop()
         self._tick.stop()
+        self._unwatch()
         if self._pending is not None:
             self._pending.abort()
         self.link.stop()
@@ -426,6 +433,7 @@ class KioskFlow(QObject):
         self.ticket = ticket
         self.ticketChanged.emit(ticket)
         self._set_screen(Screen.TICKET)
+        self._watch(ticket)
         self._print(ticket)
         self._start_countdown(self.settings.ticket_seconds)
 
@@ -472,6 +480,32 @@ class KioskFlow(QObject):
         name = i18n.service_name(service, self.lang) if service.get("names") else None
         self._set_print_state(PrintState.PRINTING)
         self.printing.print_slip(Slip.from_ticket(ticket, self.branch or {}, self.lang, service_name=name))
+
+    def _watch(self, ticket: dict) -> None:
+        self._unwatch()
+        token = ticket.get("token")
+        if token:
+            self._watched = token
+            self.link.watch_ticket(token)
+
+    def _unwatch(self) -> None:
+        token, self._watched = self._watched, None
+        if token:
+            self.link.unwatch_ticket(token)
+
+    def _on_ticket_update(self, update) -> None:
+        """The ticket on screen moved (people ahead, wait) or was called: show it now."""
+        ticket = self.ticket
+        if (self.screen != Screen.TICKET or ticket is None or self._watched is None
+                or not isinstance(update, dict) or update.get("id") != ticket.get("id")):
+            return
+        was_called = ticket.get("status") in CALLED_STATES
+        # The update has no token nor link (they are only for the holder): keep ours.
+        self.ticket = {**ticket, **{k: v for k, v in update.items() if k not in ("token", "track_url")}}
+        self.ticketChanged.emit(self.ticket)
+        if self.ticket.get("status") in CALLED_STATES and not was_called:
+            log.info("kiosk ticket %s called while on screen", self.ticket.get("code"))
+            self._start_countdown(max(self.countdown, CALLED_SECONDS))
 
     def _print_event(self, code: str, state: PrintState) -> None:
         if self.ticket is None or self.ticket.get("code") != code or self.screen != Screen.TICKET:
@@ -522,6 +556,7 @@ class KioskFlow(QObject):
     def _set_screen(self, screen: Screen) -> None:
         if screen != Screen.TICKET:
             self._tick.stop()
+            self._unwatch()
         if screen in _IDLE_SCREENS:
             self._idle.start(self.settings.idle_seconds * 1000)
         else:
@@ -556,6 +591,9 @@ class KioskFlow(QObject):
         if state != self.print_state:
             self.print_state = state
             self.printStateChanged.emit(state.value)
+
+
+CALLED_STATES = ("called", "serving")
 
 
 def _first(messages) -> str:

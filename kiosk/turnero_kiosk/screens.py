@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QFrame, QGridLayout, QHBoxLayout, QLabel,
                                QLayout, QPushButton, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget)
 
@@ -154,6 +154,44 @@ def readable_on(color: QColor) -> QColor:
 def service_color(service: dict) -> QColor:
     color = QColor(service.get("color") or NAVY)
     return color if color.isValid() else QColor(NAVY)
+
+
+class FitLabel(QLabel):
+    """One line of large type that shrinks (down to `min_px`) to fit its width
+    instead of wrapping or being cut: a counter's name can be long."""
+
+    def __init__(self, css: str, max_px: int, min_px: int = 30, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.css, self.max_px, self.min_px = css, max_px, min_px
+        self._px = 0
+        self.setWordWrap(False)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._use(max_px)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        px, width = self.max_px, self.contentsRect().width() - 8
+        if self.text() and width > 40:
+            self.ensurePolished()
+            font = QFont(self.font())
+            font.setPixelSize(self.max_px)
+            needed = QFontMetrics(font).horizontalAdvance(self.text())
+            if needed > width:
+                px = max(self.min_px, int(self.max_px * width / needed * 0.97))
+        if px != self._px:
+            self._use(px)
+
+    def _use(self, px: int) -> None:
+        self._px = px
+        self.setStyleSheet(f"font-size: {px}px; {self.css}")
 
 
 # ---------------------------------------------------------------- drawn widgets
@@ -323,7 +361,8 @@ class QrView(QWidget):
         self._matrix: list[list[bool]] = []
 
     def set_content(self, content: str, name: str) -> None:
-        self._matrix = qr_matrix(content) if content else []
+        if content != self.accessibleDescription() or not self._matrix:
+            self._matrix = qr_matrix(content) if content else []
         self.setAccessibleName(name)
         self.setAccessibleDescription(content)
         self.update()
@@ -829,6 +868,14 @@ class TicketScreen(Page):
                                            "border-radius: 12px; padding: 6px 28px;")
         self.ahead = label(css=f"font-size: 44px; font-weight: 800; color: {INK};")
         self.wait = label(css=f"font-size: 36px; font-weight: 600; color: {MUTED};")
+        # Called while still on screen: where to go, big, on green.
+        self.called = QFrame()
+        self.called.setObjectName("called")
+        self.called.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.called.setStyleSheet(f"#called {{ background: {OK}; border-radius: 24px; }}")
+        self.called_title = label(css="font-size: 34px; font-weight: 800; color: white; letter-spacing: 4px;")
+        self.called_counter = FitLabel("font-weight: 900; color: white;", max_px=76)
+        self.called.setLayout(vbox(self.called_title, self.called_counter, spacing=4, margins=(28, 18, 28, 22)))
         self.qr = QrView()
         self.follow = label(css=f"font-size: 36px; font-weight: 800; color: {INK};")
         self.hint = label(css=f"font-size: 28px; color: {MUTED};")
@@ -843,7 +890,7 @@ class TicketScreen(Page):
 
     def build(self, landscape: bool) -> QLayout:
         info = vbox("stretch", self.service, 4, self.your_turn, self.code, (self.badge, 0, Qt.AlignmentFlag.AlignHCenter),
-                    18, self.ahead, self.wait, "stretch", spacing=6)
+                    18, self.ahead, self.wait, self.called, "stretch", spacing=6)
         self.stub = QWidget_from(vbox("stretch", (self.qr, 0, Qt.AlignmentFlag.AlignHCenter), 18, self.follow,
                                       self.hint, "stretch", spacing=4))
         self.code.setStyleSheet(f"font-size: {230 if landscape else 270}px; font-weight: 900; color: {INK};")
@@ -877,16 +924,39 @@ class TicketScreen(Page):
         self.code.setAccessibleName(f"{i18n.text('ticket.your_turn', lang)}: {' '.join(code)}")
         self.badge.setText(i18n.text("priority.badge", lang).upper())
         self.badge.setVisible(bool(ticket.get("priority")))
-        ahead = ticket.get("ahead")
-        self.ahead.setText("" if ahead is None else i18n.plural("ticket.ahead", int(ahead), lang))
-        wait = i18n.wait_range(ticket.get("eta"), lang)
-        self.wait.setText(f"{i18n.text('wait.label', lang)}: {wait.replace(' ', NBSP)}" if wait else "")
+        self.show_place(ticket, lang)
         self.qr.set_content(ticket.get("track_url", ""), i18n.text("ticket.qr.name", lang, code=code))
         self.follow.setText(i18n.text("ticket.follow", lang))
         self.hint.setText(i18n.text("ticket.follow.hint", lang))
         set_text(self.done, i18n.text("ticket.done", lang), i18n.text("ticket.done.name", lang))
         self.show_print_state()
         self.show_countdown()
+
+    def show_place(self, ticket: dict, lang: str) -> None:
+        """People ahead and the wait while it waits (live); where to go once called."""
+        status = ticket.get("status") or "waiting"
+        counter = (ticket.get("counter") or {}).get("name") or (ticket.get("counter") or {}).get("id") or ""
+        ahead, wait = "", ""
+        if status == "waiting":
+            if ticket.get("ahead") is not None:
+                ahead = i18n.plural("ticket.ahead", int(ticket["ahead"]), lang)
+            wait = i18n.wait_range(ticket.get("eta"), lang)
+            wait = f"{i18n.text('wait.label', lang)}: {wait.replace(' ', NBSP)}" if wait else ""
+        elif status == "cancelled":
+            ahead = i18n.text("ticket.cancelled", lang)
+        elif status not in ("called", "serving"):
+            ahead = i18n.text("ticket.ended", lang)
+        set_text(self.ahead, ahead)
+        set_text(self.wait, wait)
+        self.ahead.setVisible(bool(ahead))
+        self.wait.setVisible(bool(wait))
+        called = status in ("called", "serving")
+        if called:
+            self.called_title.setText(i18n.text(f"ticket.{status}.title", lang).upper())
+            self.called_counter.setText(i18n.text(f"ticket.{status}.go", lang, counter=counter))
+            self.called.setAccessibleName(f"{i18n.text(f'ticket.{status}.title', lang)} "
+                                          f"{self.called_counter.text()}")
+        self.called.setVisible(called)
 
     def show_print_state(self) -> None:
         lang, state = self.flow.lang, self.flow.print_state

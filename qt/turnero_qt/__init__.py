@@ -36,6 +36,9 @@ REST  (turnero_qt.rest)
     rest.check_in(branch, code=None, phone=None, idempotency_key=None, retries=2)
     rest.reachability_changed(bool)   False after a request could not reach the server,
                                       True on the next answer of any kind.
+    rest.server_now() -> aware UTC datetime: the local clock corrected by the HTTP Date
+        of the latest answer (rest.clock_offset seconds; None, and the local clock, until
+        the server has answered once).
     new_idempotency_key() -> str
 
 Real time  (turnero_qt.realtime)
@@ -62,6 +65,8 @@ One object for a device  (turnero_qt.link)
     link = DeviceLink(server, token, kind="display"|"kiosk"|None, branch=None, lang=None,
                       backoff=None, rest=None, realtime=None)
     link.start() / link.stop(); link.rest, link.realtime, link.device, link.branch, link.online
+    link.watch_ticket(token) / link.unwatch_ticket(token)   as RealtimeClient's
+    link.server_now()                                        as RestClient's
     signals: device_known(device), branch_changed(detail) (GET /branches/{b}, re-fetched
     after each snapshot), branch_state(state, how), called(call), ticket_updated(ticket),
     online_changed(bool), failed(message) (token refused / wrong kind; it keeps retrying).

@@ -69,6 +69,18 @@ class DeviceLink(QObject):
         else:
             self._ask_device()
 
+    def watch_ticket(self, token: str) -> None:
+        """Follow one ticket too: `ticket_updated` with its snapshot, then each change."""
+        self.realtime.watch_ticket(token)
+
+    def unwatch_ticket(self, token: str) -> None:
+        """Stop passing on that ticket's changes."""
+        self.realtime.unwatch_ticket(token)
+
+    def server_now(self):
+        """The server's clock as best known (RestClient.server_now)."""
+        return self.rest.server_now()
+
     def stop(self) -> None:
         self._started = False
         self._retry.stop()

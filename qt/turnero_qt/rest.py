@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, QUrlQuery, Signal
@@ -84,7 +87,11 @@ class RestClient(QObject):
     """Talks to the server's REST API from the GUI thread without blocking it.
 
     `reachability_changed(bool)`: False when a request could not reach the server,
-    True again on the next answer of any kind."""
+    True again on the next answer of any kind.
+
+    `server_now()` is the server's clock as best known here: the local clock
+    corrected by the HTTP `Date` of the latest answer (`clock_offset` seconds,
+    None until one came)."""
 
     reachability_changed = Signal(bool)
 
@@ -99,6 +106,7 @@ class RestClient(QObject):
         self.retry_backoff = retry_backoff or Backoff(first=0.5, maximum=4.0)
         self.network = network or QNetworkAccessManager(self)
         self.reachable: bool | None = None
+        self.clock_offset: float | None = None  # server clock minus local clock, seconds
         self._live: set[RestReply] = set()
 
     # ------------------------------------------------------------ generic
@@ -176,6 +184,7 @@ class RestClient(QObject):
             self._set_reachable(True)
             reply.headers = {bytes(k.data()).decode("latin-1").lower(): bytes(v.data()).decode("latin-1")
                              for k, v in net.rawHeaderPairs()}
+            self._note_server_date(reply.headers.get("date"))
             data = _parse_json(raw)
             if 200 <= status < 300:
                 reply.status, reply.data = status, data
@@ -202,6 +211,25 @@ class RestClient(QObject):
             log.warning("%s %s failed: %s", reply.method, reply.path, reply.error)
             reply.failed.emit(reply.error)
         reply.finished.emit()
+
+    def server_now(self) -> datetime:
+        """Now by the server's clock (UTC, aware); the local clock until the server
+        has answered once."""
+        now = datetime.now(timezone.utc)
+        return now + timedelta(seconds=self.clock_offset) if self.clock_offset is not None else now
+
+    def _note_server_date(self, value: str | None) -> None:
+        # `Date` has whole seconds and is written just before the answer is sent: the
+        # server's clock read it somewhere in [Date, Date + 1 s) before we got it.
+        if not value:
+            return
+        try:
+            server = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return
+        if server.tzinfo is None:
+            server = server.replace(tzinfo=timezone.utc)
+        self.clock_offset = server.timestamp() + 0.5 - time.time()
 
     def _set_reachable(self, reachable: bool) -> None:
         if reachable != self.reachable:
