@@ -92,6 +92,26 @@ def test_ticket_room_follows_the_place_in_line(sio, client, take, agent, open_co
         assert "token" not in u and "track_url" not in u
 
 
+def test_unsubscribe_stops_a_ticket_room_and_keeps_the_branch_room(sio, client, take, agent, open_counter):
+    take()
+    second = take()
+    c = sio()
+    assert c.emit("subscribe", {"branch": "centro"}, callback=True)["ok"]
+    assert c.emit("subscribe", {"ticket": second["token"]}, callback=True)["ok"]
+    assert c.emit("unsubscribe", {"ticket": second["token"]}, callback=True) == {"ok": True}
+    assert c.emit("unsubscribe", {"ticket": "no-such-token"}, callback=True) == {"ok": True}
+    assert c.emit("unsubscribe", "nonsense", callback=True)["ok"] is False
+    open_counter()
+    events(c)
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    got = events(c)
+    assert [n for n, _ in got if n == "ticket.update"] == []
+    assert any(n == "branch.state" for n, _ in got)
+    assert c.emit("unsubscribe", {"branch": "centro"}, callback=True) == {"ok": True}
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    assert events(c) == []
+
+
 def test_branch_room_carries_codes_only(sio, client, take, agent, open_counter):
     c = sio()
     c.emit("subscribe", {"branch": "centro"}, callback=True)

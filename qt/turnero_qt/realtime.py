@@ -258,7 +258,11 @@ class RealtimeClient(QObject):
             self._worker.commands.put(("watch", token))
 
     def unwatch_ticket(self, token: str) -> None:
-        self._tickets.pop(token, None)
+        """Stop following this ticket (the server stops sending its changes too)."""
+        if token in self._tickets:
+            del self._tickets[token]
+            if self._worker is not None:
+                self._worker.commands.put(("unwatch", token))
 
     # ------------------------------------------------------------ GUI thread
 
@@ -396,6 +400,8 @@ class _Worker:
                 self._subscribe_branch(transport, arg)
             elif command == "watch":
                 self._subscribe_ticket(transport, arg)
+            elif command == "unwatch" and arg not in self.client._tickets:
+                self._unsubscribe_ticket(transport, arg)
 
     def _subscribe_all(self, transport: SocketIOTransport, how: str) -> None:
         # Commands queued before this connection are covered by subscribing to everything now.
@@ -434,6 +440,12 @@ class _Worker:
             self.client._post("ticket", (token, ack["ticket"]))
         else:
             self.client._post("ticket_failed", (token, str(ack.get("error") or "subscribe failed")))
+
+    def _unsubscribe_ticket(self, transport: SocketIOTransport, token: str) -> None:
+        try:
+            transport.call("unsubscribe", {"ticket": token}, self.client.call_timeout)
+        except Exception as exc:  # noqa: BLE001 - timeout or dropped: reconnect (and not rejoin it)
+            raise _LostConnection(f"unsubscribe failed: {exc or type(exc).__name__}") from exc
 
     def _call(self, transport: SocketIOTransport, data: dict) -> dict:
         try:

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 
 from flask import current_app, request
 from flask_babel import force_locale, gettext
-from flask_socketio import join_room
+from flask_socketio import join_room, leave_room
 
 from .errors import N_, DomainError
 from .extensions import socketio
@@ -46,6 +46,27 @@ def on_subscribe(data):
     lang = data.get("lang") if data.get("lang") in ("es", "en") else None
     with force_locale(lang) if lang else nullcontext():
         return _subscribe(data, lang)
+
+
+@socketio.on("unsubscribe")
+def on_unsubscribe(data):
+    """`{"branch": slug}` or `{"ticket": token}`: stop receiving its events (a kiosk
+    that showed a ticket for a while). Unknown or never-joined rooms are fine."""
+    if not isinstance(data, dict):
+        return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
+    if isinstance(data.get("branch"), str):
+        leave_room(f"branch:{data['branch']}")
+        return {"ok": True}
+    if isinstance(data.get("ticket"), str):
+        db = current_app.extensions["turnero.db"]
+        try:
+            with db.unit_of_work() as uow:
+                room = f"ticket:{queue.find_ticket_by_token(uow.session, data['ticket']).id}"
+        except DomainError:
+            return {"ok": True}
+        leave_room(room)
+        return {"ok": True}
+    return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
 
 
 BAD_SUBSCRIBE = N_("Subscribe with {\"branch\": SLUG} or {\"ticket\": TOKEN}.")
