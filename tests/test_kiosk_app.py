@@ -415,12 +415,16 @@ def test_the_command_starts_and_stops_cleanly(live, kiosk_token, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "turnero_kiosk.main", "--server", live.url, "--token",
                              kiosk_token, "--printer", f"pdf:{tmp_path}", "--windowed"],
                             env=env, stderr=subprocess.PIPE, text=True)
+    seen = []
     try:
         for line in proc.stderr:
+            seen.append(line)
             if "kiosk of branch centro" in line:
                 break
+        assert proc.poll() is None, "the kiosk ended by itself:\n" + "".join(seen) + proc.stderr.read()
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        code = proc.wait(timeout=30)
+        assert code == 0, f"exit code {code}:\n" + "".join(seen) + proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
