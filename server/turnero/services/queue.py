@@ -38,18 +38,26 @@ _BRANCH = select(Branch).where(Branch.slug == bindparam("slug"))
 _BRANCH_LOCKED = _BRANCH.with_for_update()
 
 
+def _no_branch(slug: str) -> NotFound:
+    return NotFound(N_("There is no branch “%(branch)s”."), branch=slug)
+
+
+def _no_service(slug: str, field: str = "service") -> NotFound:
+    return NotFound(N_("There is no service “%(service)s” at this branch."),
+                    errors={field: [N_("Unknown service.")]}, service=slug)
+
+
 def find_branch(session: Session, slug: str, lock: bool = False) -> Branch:
     branch = session.scalar(_BRANCH_LOCKED if lock else _BRANCH, {"slug": slug})
     if branch is None:
-        raise NotFound(N_("There is no branch “%(branch)s”."), branch=slug)
+        raise _no_branch(slug)
     return branch
 
 
 def find_service(session: Session, branch: Branch, slug: str, field: str = "service") -> Service:
     service = session.scalar(select(Service).where(Service.branch_id == branch.id, Service.slug == slug))
     if service is None or not service.active:
-        raise NotFound(N_("There is no service “%(service)s” at this branch."),
-                       errors={field: [N_("Unknown service.")]}, service=slug)
+        raise _no_service(slug, field)
     return service
 
 
@@ -169,7 +177,7 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
     conn = session.connection()
     branch = conn.execute(_TAKE_BRANCH, {"b_slug": branch_slug}).one_or_none()
     if branch is None:
-        raise NotFound(N_("There is no branch “%(branch)s”."), branch=branch_slug)
+        raise _no_branch(branch_slug)
     _forget_seq(session, branch.id)
     if actor.kind == "device" and actor.branch_id != branch.id:
         raise Forbidden(N_("This device belongs to another branch."))
@@ -187,8 +195,7 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
     setup = views.setup_for(session, branch.id, branch.setup_version, day, remember=True)
     svc = setup.service(service)
     if svc is None:
-        raise NotFound(N_("There is no service “%(service)s” at this branch."),
-                       errors={"service": [N_("Unknown service.")]}, service=service)
+        raise _no_service(service)
     channel = via if via in CHANNELS else _resolve_channel(actor, channel)
     if priority and not branch.offers_priority:
         raise Invalid(N_("This branch does not offer priority turns."),
@@ -230,7 +237,7 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor
     waiting, last = lines.get(svc.id, (0, None))
     behind = last is not None and last > ticket.sort_at
     lines[svc.id] = (waiting + 1, ticket.sort_at if last is None or ticket.sort_at > last else last)
-    stats = setup.stats({service_id: count for service_id, (count, _last) in lines.items()})
+    stats = setup.stats(views.counts(lines))
     uow.emit("branch.state", views.state_payload(branch, setup, stats), f"branch:{branch.slug}")
     if behind:
         ahead = views.ahead_of(conn, ticket)

@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ..domain.rules import Eta, Status, estimate_wait, local_day, mean_service_minutes
-from ..models import Branch, Counter, Service, Ticket, TicketEvent, counter_services, utcnow
+from ..domain.rules import Eta, Status, estimate_wait, mean_service_minutes
+from ..models import Branch, Counter, Service, Ticket, TicketEvent, counter_services
 
 RECENT_SAMPLES = 10
 CALLING_LIMIT = 10
@@ -104,11 +104,6 @@ _AHEAD = (select(func.count()).select_from(Ticket).where(
     Ticket.status == Status.WAITING.value,
     tuple_(Ticket.sort_at, Ticket.seq) < tuple_(bindparam("sort_at", type_=Ticket.sort_at.type),
                                                 bindparam("seq"))))
-_ANY_BEHIND = (select(Ticket.seq).where(
-    Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
-    Ticket.status == Status.WAITING.value,
-    tuple_(Ticket.sort_at, Ticket.seq) > tuple_(bindparam("sort_at", type_=Ticket.sort_at.type),
-                                                bindparam("seq"))).limit(1))
 
 
 def _conn(db: Session | Connection) -> Connection:
@@ -166,22 +161,19 @@ def read_lines(db: Session | Connection, branch_id: int) -> Lines:
             _conn(db).execute(_LINES, {"branch_id": branch_id})}
 
 
+def counts(lines: Lines) -> dict[int, int]:
+    """How many wait, per service id."""
+    return {service_id: count for service_id, (count, _last) in lines.items()}
+
+
 def waiting_counts(db: Session | Connection, branch_id: int) -> dict[int, int]:
-    return {service_id: count for service_id, (count, _last) in read_lines(db, branch_id).items()}
-
-
-def branch_services(session: Session, branch: Branch) -> tuple[ServiceInfo, ...]:
-    return setup_for(session, branch.id, branch.setup_version, _local_today(branch)).services
+    return counts(read_lines(db, branch_id))
 
 
 def service_stats(session: Session, branch: Branch, today) -> dict[int, ServiceStats]:
     """Waiting count, recent mean service time and open counters, per service."""
     setup = setup_for(session, branch.id, branch.setup_version, today)
     return setup.stats(waiting_counts(session, branch.id))
-
-
-def _local_today(branch: Branch):
-    return local_day(utcnow(), branch.timezone)
 
 
 def _seconds(started, finished) -> float:
@@ -259,11 +251,6 @@ def ahead_of(db: Session | Connection, ticket) -> int:
     return _conn(db).execute(_AHEAD, _place(ticket)).scalar_one()
 
 
-def anyone_behind(session: Session, ticket) -> bool:
-    """Whether a waiting ticket of the same line stands behind this one."""
-    return _conn(session).execute(_ANY_BEHIND, _place(ticket)).first() is not None
-
-
 def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None, public_url: str,
                 include_token: bool = True, staff: bool = False) -> dict:
     """A ticket in JSON. `ahead`/`position`/`eta` only while it waits."""
@@ -326,6 +313,6 @@ def waiting_with_positions(session: Session, branch_id: int, service_ids, after=
     return session.execute(query.order_by(Ticket.sort_at, Ticket.seq)).all()
 
 
-__all__ = ["ServiceStats", "ServiceInfo", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "waiting_counts",
-           "service_stats", "branch_services", "anyone_behind", "state_payload", "branch_state", "branch_detail",
+__all__ = ["ServiceStats", "ServiceInfo", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
+           "service_stats", "state_payload", "branch_state", "branch_detail",
            "branch_summary", "ahead_of", "ticket_view", "ticket_json", "waiting_with_positions", "iso"]
