@@ -37,9 +37,8 @@ def rate_limited(exc: RateLimitExceeded):
     """The on_breach answer as it is (a problem+json in the request's language)."""
     if exc.response is not None:
         return exc.response
-    from ..app import problem
-    return problem(429, gettext("Too many requests"),
-                   gettext("Too many attempts; wait a minute and try again."))
+    from ..app import _http_title, problem
+    return problem(429, *_http_title(429, ""))
 
 
 @api.errorhandler(services.CheckInClosed)
