@@ -751,15 +751,33 @@ class StepPage(Page):
         self.chip.setVisible(bool(self.flow.service))
 
 
-class PhoneScreen(StepPage):
-    def __init__(self, flow: KioskFlow):
+class EntryPage(StepPage):
+    """A step where the customer types into one big field, with a message line under
+    it that shows the flow's message while this page's screen is the current one."""
+
+    step_screen: Screen
+
+    def __init__(self, flow: KioskFlow, field_height: int):
         super().__init__(flow)
         self.field = QFrame()
         self.field.setObjectName("field")
-        self.field.setFixedHeight(148)
+        self.field.setFixedHeight(field_height)
         self.value = label(wrap=False)
         self.field.setLayout(vbox(self.value, margins=(28, 0, 28, 0)))
         self.message = label(role="message")
+        flow.messageChanged.connect(lambda _m: self.show_message())
+
+    def show_message(self) -> None:
+        self.message.setText(self.flow.message)
+        self.message.setAccessibleName(self.flow.message)
+        self.message.setVisible(bool(self.flow.message) and self.flow.screen == self.step_screen)
+
+
+class PhoneScreen(EntryPage):
+    step_screen = Screen.PHONE
+
+    def __init__(self, flow: KioskFlow):
+        super().__init__(flow, field_height=148)
         self.keypad = Keypad()
         self.keypad.digit.connect(flow.press_digit)
         self.keypad.deleted.connect(flow.delete_digit)
@@ -767,7 +785,6 @@ class PhoneScreen(StepPage):
         self.skip = button("secondary", flow.skip_phone)
         self.go = button("primary", flow.submit_phone)
         flow.phoneChanged.connect(self.show_phone)
-        flow.messageChanged.connect(lambda _m: self.show_message())
 
     def build(self, landscape: bool) -> QLayout:
         self.keypad.set_key_height(160 if landscape else 170)
@@ -800,11 +817,6 @@ class PhoneScreen(StepPage):
             self.value.setStyleSheet("font-size: 42px; font-weight: 500; color: #5E6A82;")
         self.value.setAccessibleName(f"{i18n.text('phone.field', lang)}: {shown}")
         self.go.setEnabled(bool(shown))
-
-    def show_message(self) -> None:
-        self.message.setText(self.flow.message)
-        self.message.setAccessibleName(self.flow.message)
-        self.message.setVisible(bool(self.flow.message) and self.flow.screen == Screen.PHONE)
 
 
 def QWidget_from(layout: QLayout) -> QWidget:  # noqa: N802 - reads like the constructor it stands for
@@ -973,21 +985,16 @@ class TicketScreen(Page):
         self.back_in.setText(i18n.text("ticket.back_in", self.flow.lang, n=max(0, self.flow.countdown)))
 
 
-class CheckInScreen(StepPage):
+class CheckInScreen(EntryPage):
+    step_screen = Screen.CHECKIN
+
     def __init__(self, flow: KioskFlow):
-        super().__init__(flow)
-        self.field = QFrame()
-        self.field.setObjectName("field")
-        self.field.setFixedHeight(132)
-        self.value = label(wrap=False)
-        self.field.setLayout(vbox(self.value, margins=(28, 0, 28, 0)))
-        self.message = label(role="message")
+        super().__init__(flow, field_height=132)
         self.keyboard = Keyboard()
         self.keyboard.key.connect(flow.press_key)
         self.keyboard.deleted.connect(flow.delete_key)
         self.go = button("primary", flow.submit_check_in)
         flow.checkInTextChanged.connect(lambda _t: self.show_text())
-        flow.messageChanged.connect(lambda _m: self.show_message())
 
     def build(self, landscape: bool) -> QLayout:
         self.keyboard.set_key_height(116)
@@ -1018,11 +1025,6 @@ class CheckInScreen(StepPage):
             self.value.setStyleSheet("font-size: 40px; color: #5E6A82;")
         self.value.setAccessibleName(f"{i18n.text('checkin.field', lang)}: {text}")
         self.go.setEnabled(bool(text))
-
-    def show_message(self) -> None:
-        self.message.setText(self.flow.message)
-        self.message.setAccessibleName(self.flow.message)
-        self.message.setVisible(bool(self.flow.message) and self.flow.screen == Screen.CHECKIN)
 
 
 class ErrorScreen(Page):
