@@ -56,3 +56,26 @@ def test_server_now_follows_the_date_of_the_servers_answers(qtbot, late_server):
     expected = datetime.now(timezone.utc) - timedelta(seconds=BEHIND)
     assert abs(rest.server_now() - expected) < timedelta(seconds=5)
     assert rest.server_now().tzinfo is not None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-23T15:04:05Z", datetime(2026, 11, 23, 15, 4, 5, tzinfo=timezone.utc)),
+    ("2026-11-23T15:04:05+00:00", datetime(2026, 11, 23, 15, 4, 5, tzinfo=timezone.utc)),
+    ("2026-11-23T09:04:05-06:00", datetime(2026, 11, 23, 15, 4, 5, tzinfo=timezone.utc)),
+    ("2026-11-23T15:04:05", datetime(2026, 11, 23, 15, 4, 5, tzinfo=timezone.utc)),
+    ("mañana", None), ("", None), (None, None), (12, None),
+])
+def test_server_times_are_read_as_aware_utc_or_none(text, expected):
+    from turnero_qt.times import parse_server_time
+    moment = parse_server_time(text)
+    assert moment == expected
+    if moment is not None:
+        assert moment.utcoffset() is not None
+
+
+def test_an_unreadable_issue_time_prints_now_in_the_branch_zone():
+    from turnero_kiosk.printing import branch_time
+    before = datetime.now(timezone.utc)
+    moment = branch_time("not a time", "America/Mexico_City")
+    assert moment.tzinfo is not None and str(moment.tzinfo) == "America/Mexico_City"
+    assert before - timedelta(seconds=1) <= moment <= datetime.now(timezone.utc) + timedelta(seconds=1)

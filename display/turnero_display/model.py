@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from turnero_qt.times import parse_server_time
 
 from . import i18n
 from .words import announcement
@@ -242,7 +243,7 @@ class DisplayModel(QObject):
             key = _key(entry)
             if key in self._said:
                 continue
-            called_at = _parse_time(entry.get("called_at"))
+            called_at = parse_server_time(entry.get("called_at"))
             fresh = called_at is not None and now - called_at <= LATE_ANNOUNCE
             self._said[key] = fresh
             if not fresh:
@@ -306,14 +307,6 @@ def _newest(state: dict, code: str, counter_id: str) -> CallKey | None:
             if key[0] == code and key[1] == counter_id:
                 return key
     return None
-
-
-def _parse_time(value) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _int(value, default: int) -> int:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+from turnero_qt.times import parse_server_time
 
 from . import i18n
 from .qr import paint_qr, qr_matrix
@@ -98,14 +99,11 @@ class Slip:
 
 def branch_time(created_at: str | None, tz_name: str | None) -> datetime:
     """A UTC ISO time from the server, in the branch's time zone (now, if missing)."""
-    moment = datetime.now(timezone.utc)
-    if created_at:
-        try:
-            moment = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
-        except ValueError:
+    moment = parse_server_time(created_at)
+    if moment is None:
+        if created_at:
             log.warning("unreadable created_at %r", created_at)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = datetime.now(timezone.utc)
     try:
         return moment.astimezone(ZoneInfo(tz_name)) if tz_name else moment
     except (ZoneInfoNotFoundError, ValueError):
