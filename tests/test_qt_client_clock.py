@@ -66,7 +66,7 @@ def test_server_now_follows_the_date_of_the_servers_answers(qtbot, late_server):
     ("mañana", None), ("", None), (None, None), (12, None),
 ])
 def test_server_times_are_read_as_aware_utc_or_none(text, expected):
-    from turnero_qt.times import parse_server_time
+    from turnero_qt import parse_server_time
     moment = parse_server_time(text)
     assert moment == expected
     if moment is not None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from turnero_qt.times import parse_server_time
+from turnero_qt import parse_server_time
 
 from . import i18n
 from .words import announcement

@@ -74,13 +74,17 @@ One object for a device  (turnero_qt.link)
     follows that branch.
 
 Backoff(first=0.5, factor=2.0, maximum=20.0, jitter=0.2).delay(attempt) -> seconds
+
+parse_server_time(text) -> aware datetime or None  (turnero_qt.times; Qt-free)
+    The server's ISO times ("...Z", "+00:00"; no offset means UTC).
 """
 from .backoff import Backoff
 from .config import ClientConfig, ConfigError, add_client_arguments, client_config
 from .link import DeviceLink
 from .realtime import BranchFeed, RealtimeClient, SocketIOTransport
 from .rest import ApiError, RestClient, RestReply, new_idempotency_key
+from .times import parse_server_time
 
 __all__ = ["Backoff", "ClientConfig", "ConfigError", "add_client_arguments", "client_config", "DeviceLink",
            "BranchFeed", "RealtimeClient", "SocketIOTransport", "ApiError", "RestClient", "RestReply",
-           "new_idempotency_key"]
+           "new_idempotency_key", "parse_server_time"]
