@@ -72,7 +72,7 @@ def fast_hashing(monkeypatch):
     half a second of a shared CI core per hash (production keeps the defaults)."""
     from argon2 import PasswordHasher
 
-    from turnero.services import access
+    from turnero.access import services as access
     monkeypatch.setattr(access, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
@@ -105,7 +105,7 @@ def app(db_url, tmp_path):
     app = make_app(db_url, tmp_path)
     db = app.extensions["turnero.db"]
     wipe(db.engine)
-    from turnero.services.setup import load_demo
+    from turnero.cli import load_demo
     with db.unit_of_work(write=True) as uow:
         load_demo(uow.session, DEMO_PASSWORD)
         uow.commit()

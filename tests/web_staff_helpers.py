@@ -24,7 +24,7 @@ def sign_in(client, username: str = "agente", password: str = DEMO_PASSWORD) -> 
 
 
 def make_user(app, username: str, role: str, branch: str | None, password: str = DEMO_PASSWORD) -> None:
-    from turnero.services.setup import create_user
+    from turnero.admin.users import add_user as create_user
     with app.extensions["turnero.db"].unit_of_work(write=True) as uow:
         create_user(uow.session, username, role, password, branch)
         uow.commit()

@@ -1,15 +1,25 @@
-"""Configuration from the environment (a `.env` file may supply it)."""
+"""Configuration from the environment (a `.env` file may supply it).
+
+Every setting Turnero reads is read here, once, by `create_app`: nothing else looks at
+`os.environ`, so `create_app(environ=...)` (and tests' overrides) control everything.
+"""
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
-def _bool(value: str | None, default: bool = False) -> bool:
+def parse_bool(value: str | None, default: bool = False) -> bool:
+    """`1`, `true`, `yes`, `on` (any case) are true; empty or missing is `default`."""
     if value is None or value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def is_loopback_url(url: str) -> bool:
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
 class Config:
@@ -27,21 +37,39 @@ class Config:
         self.SOCKETIO_CHANNEL = env.get("TURNERO_SOCKETIO_CHANNEL") or "turnero"
         self.PUBLIC_URL = (env.get("TURNERO_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.CORS_ORIGINS = [o.strip() for o in (env.get("TURNERO_CORS_ORIGINS") or "").split(",") if o.strip()]
-        self.SMS_BACKEND = env.get("TURNERO_SMS_BACKEND") or "console"
-        self.TWILIO_ACCOUNT_SID = env.get("TURNERO_TWILIO_ACCOUNT_SID")
-        self.TWILIO_AUTH_TOKEN = env.get("TURNERO_TWILIO_AUTH_TOKEN")
-        self.TWILIO_FROM = env.get("TURNERO_TWILIO_FROM")
-        self.TWILIO_WHATSAPP_FROM = env.get("TURNERO_TWILIO_WHATSAPP_FROM")
         # Socket.IO async mode: gevent when `turnero serve` patched the process.
         self.ASYNC_MODE = env.get("TURNERO_ASYNC_MODE") or _detect_async_mode()
         self.STAFF_TOKEN_HOURS = int(env.get("TURNERO_STAFF_TOKEN_HOURS") or 12)
         self.LOGIN_RATE_LIMIT = env.get("TURNERO_LOGIN_RATE_LIMIT") or "10 per minute"
         # Appointments booked by customers (web page and API together), per client address.
         self.BOOKING_RATE_LIMIT = env.get("TURNERO_BOOKING_RATE_LIMIT") or "20 per hour"
-        self.ECHO_SQL = _bool(env.get("TURNERO_ECHO_SQL"))
+        self.ECHO_SQL = parse_bool(env.get("TURNERO_ECHO_SQL"))
         # Behind N reverse proxies, trust the last N X-Forwarded-For/-Proto/-Host
         # entries: rate limits then count each customer's address, not the proxy's.
         self.PROXY_HOPS = int(env.get("TURNERO_PROXY_HOPS") or 0)
+        # Appointment reminders queued by `turnero serve` itself (else: cron runs
+        # `turnero appointments remind`).
+        self.REMINDERS_IN_SERVE = parse_bool(env.get("TURNERO_REMINDERS_IN_SERVE"), default=True)
+
+        # Messaging (CONTRACT.md's names; messaging.settings reads them from here).
+        self.SMS_BACKEND = env.get("TURNERO_SMS_BACKEND") or "console"
+        self.TWILIO_ACCOUNT_SID = env.get("TURNERO_TWILIO_ACCOUNT_SID") or None
+        self.TWILIO_AUTH_TOKEN = env.get("TURNERO_TWILIO_AUTH_TOKEN") or None
+        self.TWILIO_FROM = env.get("TURNERO_TWILIO_FROM") or None
+        self.TWILIO_WHATSAPP_FROM = env.get("TURNERO_TWILIO_WHATSAPP_FROM") or None
+        # The branch a Twilio number serves when TWILIO_NUMBERS does not list it, and
+        # the list itself: `+15550001111=centro,+15550002222=norte`.
+        self.TWILIO_BRANCH = env.get("TURNERO_TWILIO_BRANCH") or "centro"
+        self.TWILIO_NUMBERS = env.get("TURNERO_TWILIO_NUMBERS") or ""
+        # Turns one phone may take by text or call per hour; longer texts are cut at a word.
+        self.SMS_JOINS_PER_HOUR = int(env.get("TURNERO_SMS_JOINS_PER_HOUR") or 3)
+        self.SMS_MAX_CHARS = int(env.get("TURNERO_SMS_MAX_CHARS") or 480)
+        # The outbox worker inside `turnero serve` (unset: on with the console backend).
+        self.OUTBOX_IN_SERVE = env.get("TURNERO_OUTBOX_IN_SERVE") or None
+        self.OUTBOX_POLL_S = float(env.get("TURNERO_OUTBOX_POLL_S") or 1.0)
+        # /dev/phone, console backend only (unset: on while the public URL is a loopback
+        # address, since the page shows any number's messages).
+        self.DEV_PHONE = env.get("TURNERO_DEV_PHONE") or None
 
     def as_flask(self) -> dict:
         return {

@@ -25,6 +25,14 @@ Publisher = Callable[[list[tuple[str, Any, str]]], None]
 TicketListener = Callable[..., None]
 
 
+def one_or_raise(session: Session, statement, error: Exception, params: dict | None = None):
+    """The first row the statement finds, or `error` raised when there is none."""
+    found = session.scalar(statement, params)
+    if found is None:
+        raise error
+    return found
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"timeout": 10, "check_same_thread": False})
@@ -107,6 +115,11 @@ class Database:
         # services.queue.take_ticket for why each is safe to reuse.
         self.setups: dict[int, tuple[tuple, Any]] = {}
         self.lines: dict[int, tuple[tuple, Any]] = {}
+
+    def forget_branch(self, branch_id: int) -> None:
+        """Drop what this process remembers of a branch (it was deleted)."""
+        self.setups.pop(branch_id, None)
+        self.lines.pop(branch_id, None)
 
     def unit_of_work(self, write: bool = False) -> UnitOfWork:
         return UnitOfWork(self, write)

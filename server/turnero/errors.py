@@ -8,6 +8,18 @@ def N_(message: str) -> str:
     return message
 
 
+class Message(str):
+    """A message id with its parameters: translated, then formatted, where shown
+    (doors call `gettext(message, **message.params)`)."""
+
+    params: dict
+
+    def __new__(cls, msgid: str, **params):
+        obj = super().__new__(cls, msgid)
+        obj.params = params
+        return obj
+
+
 class DomainError(Exception):
     status = 400
     title = N_("Bad request")

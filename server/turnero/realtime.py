@@ -1,20 +1,22 @@
-"""The Socket.IO door: `subscribe` to a branch or a ticket, and the publisher that
-broadcasts what the unit of work committed."""
+"""Rooms and broadcasting: what the unit of work committed goes out over Socket.IO.
+
+Every door that speaks Socket.IO and every use case that queues an event names its
+room here, so a room is spelled once. The subscribe handlers (the Socket.IO door)
+live with the queue, in `queue/live.py`.
+"""
 from __future__ import annotations
 
-import logging
-from contextlib import nullcontext
-
-from flask import current_app, request
-from flask_babel import force_locale, gettext
-from flask_socketio import join_room, leave_room
-
-from .errors import N_, DomainError
 from .extensions import socketio
-from .metrics import SOCKET_CLIENTS
-from .services import queue
 
-log = logging.getLogger(__name__)
+
+def branch_room(slug: str) -> str:
+    """Everyone following a branch: lobby screens, kiosks, staff consoles."""
+    return f"branch:{slug}"
+
+
+def ticket_room(ticket_id: str) -> str:
+    """Everyone following one ticket (by its public UUID, never its secret token)."""
+    return f"ticket:{ticket_id}"
 
 
 def publish(events) -> None:
@@ -22,81 +24,3 @@ def publish(events) -> None:
     queue when several processes share it)."""
     for name, payload, room in events:
         socketio.emit(name, payload, to=room)
-
-
-@socketio.on("connect")
-def on_connect(auth=None):
-    SOCKET_CLIENTS.inc()
-
-
-@socketio.on("disconnect")
-def on_disconnect(*_args):
-    SOCKET_CLIENTS.dec()
-
-
-@socketio.on("subscribe")
-def on_subscribe(data):
-    """`{"branch": slug}` or `{"ticket": token}`: join its room, answer with a snapshot.
-
-    The room is joined before the snapshot is read, so nothing committed after the
-    snapshot can be missed; the client drops events whose `seq` it already has.
-    """
-    if not isinstance(data, dict):
-        return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
-    lang = data.get("lang") if data.get("lang") in ("es", "en") else None
-    with force_locale(lang) if lang else nullcontext():
-        return _subscribe(data, lang)
-
-
-@socketio.on("unsubscribe")
-def on_unsubscribe(data):
-    """`{"branch": slug}` or `{"ticket": token}`: stop receiving its events (a kiosk
-    that showed a ticket for a while). Unknown or never-joined rooms are fine."""
-    if not isinstance(data, dict):
-        return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
-    if isinstance(data.get("branch"), str):
-        leave_room(f"branch:{data['branch']}")
-        return {"ok": True}
-    if isinstance(data.get("ticket"), str):
-        db = current_app.extensions["turnero.db"]
-        try:
-            with db.unit_of_work() as uow:
-                room = f"ticket:{queue.find_ticket_by_token(uow.session, data['ticket']).id}"
-        except DomainError:
-            return {"ok": True}
-        leave_room(room)
-        return {"ok": True}
-    return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
-
-
-BAD_SUBSCRIBE = N_("Subscribe with {\"branch\": SLUG} or {\"ticket\": TOKEN}.")
-
-
-def _subscribe(data: dict, lang: str | None) -> dict:
-    db = current_app.extensions["turnero.db"]
-    try:
-        if isinstance(data.get("branch"), str):
-            slug = data["branch"]
-            with db.unit_of_work() as uow:
-                queue.find_branch(uow.session, slug)
-            join_room(f"branch:{slug}")
-            with db.unit_of_work() as uow:
-                state = queue.get_branch_state(uow, slug, lang)
-            return {"ok": True, "seq": state["seq"], "state": state}
-        if isinstance(data.get("ticket"), str):
-            with db.unit_of_work() as uow:
-                ticket = queue.find_ticket_by_token(uow.session, data["ticket"])
-                room = f"ticket:{ticket.id}"
-            join_room(room)
-            with db.unit_of_work() as uow:
-                view = queue.get_ticket(uow, data["ticket"])
-            return {"ok": True, "ticket": view}
-    except DomainError as exc:
-        return {"ok": False, "error": gettext(exc.message, **exc.params)}
-    return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
-
-
-@socketio.on_error_default
-def on_error(exc):  # pragma: no cover - logged, the connection stays up
-    log.exception("socket.io handler failed (sid %s)", getattr(request, "sid", "?"))
-    return {"ok": False, "error": gettext(N_("Something went wrong on our side; please try again."))}

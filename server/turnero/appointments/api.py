@@ -1,58 +1,62 @@
 """REST door of appointments under /api/v1 (CONTRACT.md, "Appointments"). Each
-endpoint parses, calls one use case of appointments/services.py, and returns it."""
+endpoint parses, calls one use case (services.py, checkin.py, schedule.py), and
+returns it."""
 from __future__ import annotations
 
-import re
-
 from apiflask import APIBlueprint
-from flask import Response, json
+from flask import Response
 from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
 
-from ..api.routes import BEARER, actor, database, request_lang
-from ..api.schemas import TicketOut
-from ..errors import N_, NotFound
+from ..access.requests import BEARER
+from ..access.requests import request_actor as actor
 from ..metrics import TICKETS_ISSUED
-from ..services.views import iso
-from . import services
+from ..queue.read_models import iso
+from ..queue.schemas import TicketOut
+from ..web import current_lang, database, json_rate_limited, problem, require_uuid
+from . import checkin, schedule, services
 from .calendar import appointment_ics
 from .limits import booking_limit, too_many_bookings
-from .schemas import (AppointmentIn, AppointmentOut, CheckInIn, CheckInWindowIn, ClosureIn, ClosureOut,
-                      DayOut, DayQuery, HoursIn, RescheduleIn, SettingsOut, SlotOut, SlotQuery,
-                      StaffAppointmentOut)
+from .schemas import (
+    AppointmentIn,
+    AppointmentOut,
+    CheckInIn,
+    CheckInWindowIn,
+    ClosureIn,
+    ClosureOut,
+    DayOut,
+    DayQuery,
+    HoursIn,
+    RescheduleIn,
+    SettingsOut,
+    SlotOut,
+    SlotQuery,
+    StaffAppointmentOut,
+)
 
 api = APIBlueprint("appointments_api", __name__, url_prefix="/api/v1", tag="Appointments")
 
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TAG = {"name": "Appointments", "description": "Slots, booking, managing and checking in for appointments"}
 
 
 def _too_many_bookings(limit):
-    from ..app import problem
     return problem(429, gettext("Too many requests"), too_many_bookings(limit))
 
 
-@api.errorhandler(RateLimitExceeded)
-def rate_limited(exc: RateLimitExceeded):
-    """The on_breach answer as it is (a problem+json in the request's language)."""
-    if exc.response is not None:
-        return exc.response
-    from ..app import _http_title, problem
-    return problem(429, *_http_title(429, ""))
+api.register_error_handler(RateLimitExceeded, json_rate_limited)
 
 
-@api.errorhandler(services.CheckInClosed)
-def check_in_closed(exc: services.CheckInClosed):
+@api.errorhandler(checkin.CheckInClosed)
+def check_in_closed(exc: checkin.CheckInClosed):
     """409 with the choice spelled out: come back when the window opens, or (late)
     join the line now as a walk-in."""
-    body = {"type": "about:blank", "status": 409, "title": gettext("Check-in is closed"),
-            "detail": gettext(exc.message, **exc.params), "reason": str(exc.reason),
-            "checkin_opens": iso(exc.opens), "checkin_closes": iso(exc.closes)}
+    extra = {"reason": str(exc.reason), "checkin_opens": iso(exc.opens), "checkin_closes": iso(exc.closes)}
     if exc.reason == "late":
         public_url = database().public_url
-        body["walk_in"] = {"service": exc.service, "join_url": f"{public_url}/b/{exc.branch}/join?service={exc.service}",
-                           "tickets_url": f"{public_url}/api/v1/branches/{exc.branch}/tickets"}
-    return Response(json.dumps(body), status=409, mimetype="application/problem+json")
+        extra["walk_in"] = {"service": exc.service,
+                            "join_url": f"{public_url}/b/{exc.branch}/join?service={exc.service}",
+                            "tickets_url": f"{public_url}/api/v1/branches/{exc.branch}/tickets"}
+    return problem(409, gettext("Check-in is closed"), gettext(exc.message, **exc.params), **extra)
 
 
 # ---------------------------------------------------------------- customers
@@ -82,7 +86,7 @@ def slots(branch, query):
 def book(branch, body):
     with database().unit_of_work(write=True) as uow:
         return services.book(uow, branch, service=body["service"], start=body["start"], name=body["name"],
-                             phone=body["phone"], actor=actor(uow), lang=body.get("lang") or request_lang())
+                             phone=body["phone"], actor=actor(uow), lang=body.get("lang") or current_lang())
 
 
 @api.get("/appointments/<token>")
@@ -132,7 +136,7 @@ def calendar(token):
                      "the same ticket. A kiosk sends its device token.")
 def check_in(branch, body):
     with database().unit_of_work(write=True) as uow:
-        ticket, created = services.check_in(uow, branch, code=body.get("code"), phone=body.get("phone"),
+        ticket, created = checkin.check_in(uow, branch, code=body.get("code"), phone=body.get("phone"),
                                              actor=actor(uow))
     if not created:
         return ticket, 200
@@ -149,7 +153,7 @@ def check_in(branch, body):
 def day(branch, query):
     with database().unit_of_work() as uow:
         return services.day_list(uow, branch, query["date"], actor(uow), query.get("service"),
-                                 lang=request_lang() or "es")
+                                 lang=current_lang() or "es")
 
 
 @api.post("/appointments/<appointment_id>/no-show")
@@ -157,8 +161,7 @@ def day(branch, query):
 @api.doc(summary="The customer did not come (staff; `id` is the appointment's UUID)",
          responses=[401, 403, 404, 409], **BEARER)
 def no_show(appointment_id):
-    if not UUID_RE.match(appointment_id):
-        raise NotFound(N_("This appointment does not exist."))
+    require_uuid(appointment_id, services.NO_APPOINTMENT)
     with database().unit_of_work(write=True) as uow:
         return services.mark_no_show(uow, appointment_id, actor(uow))
 
@@ -169,7 +172,7 @@ def no_show(appointment_id):
          responses=[401, 403, 404], **BEARER)
 def settings(branch):
     with database().unit_of_work() as uow:
-        return services.get_settings(uow, branch, actor(uow), lang=request_lang() or "es")
+        return schedule.get_settings(uow, branch, actor(uow), lang=current_lang() or "es")
 
 
 @api.put("/branches/<branch>/opening-hours")
@@ -178,7 +181,7 @@ def settings(branch):
 @api.doc(summary="Set opening hours per weekday (managers)", responses=[401, 403, 404, 422], **BEARER)
 def set_hours(branch, body):
     with database().unit_of_work(write=True) as uow:
-        return services.set_hours(uow, branch, body["hours"], actor(uow))
+        return schedule.set_hours(uow, branch, body["hours"], actor(uow))
 
 
 @api.put("/branches/<branch>/check-in-window")
@@ -188,7 +191,7 @@ def set_hours(branch, body):
          responses=[401, 403, 404, 422], **BEARER)
 def set_window(branch, body):
     with database().unit_of_work(write=True) as uow:
-        return services.set_checkin_window(uow, branch, body["checkin_before_min"], body["checkin_after_min"],
+        return schedule.set_checkin_window(uow, branch, body["checkin_before_min"], body["checkin_after_min"],
                                            actor(uow))
 
 
@@ -199,7 +202,7 @@ def set_window(branch, body):
          responses=[401, 403, 404, 422], **BEARER)
 def add_closure(branch, body):
     with database().unit_of_work(write=True) as uow:
-        return services.add_closure(uow, branch, body["first_day"], body.get("last_day"), body["reason"],
+        return schedule.add_closure(uow, branch, body["first_day"], body.get("last_day"), body["reason"],
                                     actor(uow))
 
 
@@ -208,5 +211,5 @@ def add_closure(branch, body):
 @api.doc(summary="Remove a closure (managers)", responses=[401, 403, 404], **BEARER)
 def remove_closure(branch, closure_id):
     with database().unit_of_work(write=True) as uow:
-        services.remove_closure(uow, branch, closure_id, actor(uow))
+        schedule.remove_closure(uow, branch, closure_id, actor(uow))
     return ""

@@ -2,22 +2,18 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from ..access.services import SYSTEM
 from ..errors import DomainError
-from . import services
+from ..web import database
+from . import schedule
 
 group = AppGroup("appointments", help="Appointments: reminders, opening hours, closures.")
 
 
-def _system():
-    from ..services.admin import SYSTEM
-    return SYSTEM
-
-
 def _run(fn, *args, **kwargs):
-    with current_app.extensions["turnero.db"].unit_of_work(write=True) as uow:
+    with database().unit_of_work(write=True) as uow:
         try:
             return fn(uow, *args, **kwargs)
         except DomainError as exc:
@@ -27,7 +23,7 @@ def _run(fn, *args, **kwargs):
 @group.command("remind")
 def remind():
     """Queue the reminders now due (a day and an hour before) in the outbox. Run it every few minutes."""
-    count = _run(services.queue_due_reminders)
+    count = _run(schedule.queue_due_reminders)
     click.echo(f"{count} reminders queued")
 
 
@@ -37,7 +33,7 @@ def remind():
 @click.argument("ranges", default="")
 def hours(branch, weekday, ranges):
     """Set a weekday's opening hours (0 = Monday): RANGES like "09:00-13:00, 14:00-17:00"; empty closes it."""
-    _run(services.set_hours, branch, {weekday: ranges}, _system())
+    _run(schedule.set_hours, branch, {weekday: ranges}, SYSTEM)
     click.echo(f"{branch}: weekday {weekday} = {ranges or 'closed'}")
 
 
@@ -48,7 +44,7 @@ def hours(branch, weekday, ranges):
 @click.option("--reason", default="")
 def close(branch, first_day, last_day, reason):
     """Close FIRST_DAY (to LAST_DAY) for appointments, e.g. a holiday: 2026-12-25."""
-    closure = _run(services.add_closure, branch, first_day, last_day, reason, _system())
+    closure = _run(schedule.add_closure, branch, first_day, last_day, reason, SYSTEM)
     click.echo(f"{branch}: closed {closure['first_day']}..{closure['last_day']} (id {closure['id']})")
 
 

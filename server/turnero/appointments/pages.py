@@ -1,6 +1,6 @@
 """The customer's appointment pages, rendered on the server and working without
 JavaScript: book (`/b/<branch>/book`), then see, move, cancel or check in
-(`/a/<token>`). Every form calls one use case of appointments/services.py; its field
+(`/a/<token>`). Every form calls one use case (services.py, checkin.py); its field
 messages are shown next to the fields."""
 from __future__ import annotations
 
@@ -12,20 +12,22 @@ from babel.dates import format_date, format_time, get_timezone_location
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
-from flask_wtf.csrf import CSRFError
 
+from ..access.services import ANONYMOUS
 from ..errors import DomainError, NotFound
-from ..pages.common import CSP, database, field_errors, not_found_page, page_lang
-from ..services import queue
-from ..services.access import ANONYMOUS
-from ..staff.blueprints import csrf_error_page, domain_error_page
-from . import services
+from ..queue import services as queue
+from ..queue.rules import MAX_NAME, MAX_PHONE
+from ..web import current_lang as page_lang
+from ..web import database, error_text, field_errors, public_pages
+from . import checkin, services
 from .limits import booking_limit, too_many_bookings
 from .rules import BOOKING_HORIZON_DAYS
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("appointments", __name__)
+# The pages hold the appointment's secret link: no Referer, nothing cached.
+public_pages(bp, referrer="no-referrer", cache="no-store")
 
 DAYS_SHOWN = 14
 
@@ -56,55 +58,25 @@ def zone_label(tz_name: str) -> str:
     return get_timezone_location(tz_name, locale=page_lang())
 
 
-@bp.after_request
-def _headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-def _staff_area() -> bool:
-    return request.path.startswith("/staff/")
-
-
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
-    """A page that cannot be shown: the staff error page under /staff, else the
-    public 404 or a short explanation."""
-    if _staff_area():
-        return domain_error_page(exc)
-    if isinstance(exc, NotFound):
-        return not_found_page(_problem(exc))
-    return render_template("appointments/error.html", title=gettext(exc.title), detail=_problem(exc)), exc.status
+    """A page that cannot be shown (the friendly 404 is public_pages' own)."""
+    return render_template("appointments/error.html", title=gettext(exc.title), detail=error_text(exc)), exc.status
 
 
-@bp.errorhandler(CSRFError)
-def _csrf_failed(exc: CSRFError):
-    log.info("form refused on %s: %s", request.path, exc.description)
-    if _staff_area():
-        return csrf_error_page(exc)
-    return render_template("errors/400.html", back=request.path), 400
-
-
-def _problem(exc: DomainError) -> str:
-    return gettext(exc.message, **exc.params)
-
-
-def _form(name: str) -> str:
+def form_value(name: str) -> str:
     return (request.form.get(name) or "").strip()
 
 
-def _day_arg(value: str | None) -> date | None:
+def day_arg(value: str | None) -> date | None:
+    """A day asked for in the address (`?date=2026-12-24`); None when it is not one."""
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
 
 
-def _chooser(uow, branch: str, service: str, asked: date | None, day_url: Callable[[str], str]) -> dict:
+def day_chooser(uow, branch: str, service: str, asked: date | None, day_url: Callable[[str], str]) -> dict:
     """Day chips for the next two weeks and the chosen day's slots (the first day
     with a free place when none was asked)."""
     days = services.days_with_slots(uow, branch, service, count=DAYS_SHOWN)
@@ -126,7 +98,7 @@ def book(branch):
 
 
 def _book_values() -> dict:
-    return {k: _form(k) for k in ("service", "date", "start", "name", "phone")}
+    return {k: form_value(k) for k in ("service", "date", "start", "name", "phone")}
 
 
 def _too_many_bookings(limit):
@@ -151,7 +123,7 @@ def book_post(branch):
     errors = {}
     if not values["start"]:
         errors["start"] = [gettext("Choose a time.")]
-    for field, limit in (("name", 120), ("phone", 32)):
+    for field, limit in (("name", MAX_NAME), ("phone", MAX_PHONE)):
         if len(values[field]) > limit:
             errors[field] = [gettext("This is too long.")]
     if errors:
@@ -164,7 +136,7 @@ def book_post(branch):
     except DomainError as exc:
         if isinstance(exc, NotFound) and not exc.errors:
             raise
-        return _book_page(branch, values, field_errors(exc), _problem(exc), status=exc.status)
+        return _book_page(branch, values, field_errors(exc), error_text(exc), status=exc.status)
     return redirect(url_for("appointments.manage", token=appointment["token"], booked=1), 303)
 
 
@@ -175,7 +147,7 @@ def _book_page(branch: str, values: dict, errors: dict | None = None, problem: s
         ids = [s["id"] for s in info["services"]]
         if values.get("service") not in ids:
             values["service"] = ids[0] if len(ids) == 1 else ""
-        chooser = _chooser(uow, branch, values["service"], _day_arg(values.get("date")),
+        chooser = day_chooser(uow, branch, values["service"], day_arg(values.get("date")),
                            lambda d: url_for("appointments.book", branch=branch, service=values["service"], date=d)) \
             if values["service"] else None
     service = next((s for s in info["services"] if s["id"] == values["service"]), None)
@@ -211,7 +183,7 @@ def _act(token: str, use_case, done_flag: str | None = None):
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        return _manage_page(token, problem=_problem(exc), status=exc.status)
+        return _manage_page(token, problem=error_text(exc), status=exc.status)
     return redirect(url_for("appointments.manage", token=token, **({done_flag: 1} if done_flag else {})), 303)
 
 
@@ -222,18 +194,18 @@ def cancel(token):
 
 @bp.post("/a/<token>/check-in")
 def check_in(token):
-    return _act(token, services.check_in_by_token)
+    return _act(token, checkin.check_in_by_token)
 
 
 @bp.post("/a/<token>/walk-in")
 def walk_in(token):
     try:
         with database().unit_of_work(write=True) as uow:
-            ticket = services.walk_in(uow, token, ANONYMOUS)
+            ticket = checkin.walk_in(uow, token, ANONYMOUS)
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        return _manage_page(token, problem=_problem(exc), status=exc.status)
+        return _manage_page(token, problem=error_text(exc), status=exc.status)
     return redirect(url_for("web.track", token=ticket["token"]), 303)
 
 
@@ -244,16 +216,16 @@ def move(token):
 
 @bp.post("/a/<token>/move")
 def move_post(token):
-    start = _form("start")
+    start = form_value("start")
     if not start:
-        return _move_page(token, _form("date"), {"start": [gettext("Choose a time.")]})
+        return _move_page(token, form_value("date"), {"start": [gettext("Choose a time.")]})
     try:
         with database().unit_of_work(write=True) as uow:
             services.reschedule(uow, token, start, ANONYMOUS)
     except DomainError as exc:
         if isinstance(exc, NotFound) and not exc.errors:
             raise
-        return _move_page(token, _form("date"), field_errors(exc), _problem(exc), exc.status)
+        return _move_page(token, form_value("date"), field_errors(exc), error_text(exc), exc.status)
     return redirect(url_for("appointments.manage", token=token, moved=1), 303)
 
 
@@ -263,7 +235,7 @@ def _move_page(token: str, asked: str | None, errors: dict | None = None, proble
         appointment = services.get_appointment(uow, token)
         if appointment["status"] != "booked":
             return redirect(url_for("appointments.manage", token=token), 303)
-        chooser = _chooser(uow, appointment["branch"], appointment["service"], _day_arg(asked),
+        chooser = day_chooser(uow, appointment["branch"], appointment["service"], day_arg(asked),
                            lambda d: url_for("appointments.move", token=token, date=d))
     return render_template("appointments/move.html", a=appointment, chooser=chooser, errors=errors or {},
                            problem=problem), status or (422 if errors or problem else 200)

@@ -7,10 +7,8 @@ from cron instead."""
 from __future__ import annotations
 
 import logging
-import os
 
-from ..config import _bool
-from .services import queue_due_reminders
+from .schedule import queue_due_reminders
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +16,7 @@ POLL_S = 60.0
 
 
 def start_in_serve(app, poll_s: float = POLL_S):
-    if not _bool(os.environ.get("TURNERO_REMINDERS_IN_SERVE"), default=True):
+    if not app.config["TURNERO"].REMINDERS_IN_SERVE:
         return None
     import gevent
 

@@ -6,92 +6,96 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from babel.dates import get_day_names
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from ..domain.rules import local_day
+from .. import clock
 from ..errors import DomainError, NotFound
-from ..models import utcnow
-from ..pages.common import database, field_errors, page_lang
-from ..staff.blueprints import remember_language
-from . import services
-from .pages import _chooser, _day_arg, _form, _problem, bp
+from ..queue.lookups import find_branch
+from ..queue.rules import local_day
+from ..web import current_lang as page_lang
+from ..web import database, error_text, field_errors, staff_pages
+from . import schedule, services
+from .pages import day_arg, day_chooser, form_value
+
+bp = Blueprint("appointments_staff", __name__, url_prefix="/staff/appointments")
+staff_pages(bp)
+
 
 def _actor():
     return current_user.actor
 
 
 def _weekdays() -> list[tuple[int, str]]:
-    from babel.dates import get_day_names
     names = get_day_names("wide", locale=page_lang())
     return [(d, names[d].capitalize()) for d in range(7)]
 
 
-@bp.get("/staff/appointments")
+@bp.get("")
 @login_required
 def staff_home():
     with database().unit_of_work() as uow:
         branches = services.staff_branches(uow, _actor())
     if len(branches) == 1:
-        return redirect(url_for("appointments.staff_day", branch=branches[0]["slug"]))
+        return redirect(url_for("appointments_staff.staff_day", branch=branches[0]["slug"]))
     return render_template("appointments/staff_choose.html", branches=branches)
 
 
-@bp.get("/staff/appointments/<branch>")
+@bp.get("/<branch>")
 @login_required
 def staff_day(branch):
     with database().unit_of_work() as uow:
         today = _today(uow, branch)
-        day = _day_arg(request.args.get("date")) or today
+        day = day_arg(request.args.get("date")) or today
         listing = services.day_list(uow, branch, day, _actor(), lang=page_lang())
     nav = {"prev": (day - timedelta(days=1)).isoformat(), "next": (day + timedelta(days=1)).isoformat(),
            "today": today.isoformat(), "is_today": day == today}
-    return render_template("appointments/staff_day.html", listing=listing, nav=nav, now=utcnow())
+    return render_template("appointments/staff_day.html", listing=listing, nav=nav, now=clock.utcnow())
 
 
 def _today(uow, branch: str) -> date:
-    from ..services.queue import find_branch
     found = find_branch(uow.session, branch)
-    return local_day(utcnow(), found.timezone)
+    return local_day(clock.utcnow(), found.timezone)
 
 
 def _back_to_day(branch: str, day: str | None):
-    return redirect(url_for("appointments.staff_day", branch=branch, date=day or None), 303)
+    return redirect(url_for("appointments_staff.staff_day", branch=branch, date=day or None), 303)
 
 
-@bp.post("/staff/appointments/<branch>/<appointment_id>/no-show")
+@bp.post("/<branch>/<appointment_id>/no-show")
 @login_required
 def staff_no_show(branch, appointment_id):
     with database().unit_of_work(write=True) as uow:
         found = services.mark_no_show(uow, appointment_id, _actor())
     flash(gettext("%(code)s marked as not come.", code=found["code"]), "success")
-    return _back_to_day(branch, _form("date"))
+    return _back_to_day(branch, form_value("date"))
 
 
-@bp.post("/staff/appointments/<branch>/<appointment_id>/cancel")
+@bp.post("/<branch>/<appointment_id>/cancel")
 @login_required
 def staff_cancel(branch, appointment_id):
     with database().unit_of_work(write=True) as uow:
         token = services.find_by_id(uow.session, appointment_id).token
         found = services.cancel(uow, token, _actor())
     flash(gettext("Appointment %(code)s cancelled.", code=found["code"]), "success")
-    return _back_to_day(branch, _form("date"))
+    return _back_to_day(branch, form_value("date"))
 
 
 # ---------------------------------------------------------------- book for a customer
 
-@bp.get("/staff/appointments/<branch>/book")
+@bp.get("/<branch>/book")
 @login_required
 def staff_book(branch):
     return _staff_book_page(branch, {"service": request.args.get("service", ""),
                                      "date": request.args.get("date", "")})
 
 
-@bp.post("/staff/appointments/<branch>/book")
+@bp.post("/<branch>/book")
 @login_required
 def staff_book_post(branch):
-    values = {k: _form(k) for k in ("service", "date", "start", "name", "phone", "lang")}
+    values = {k: form_value(k) for k in ("service", "date", "start", "name", "phone", "lang")}
     if not values["start"]:
         return _staff_book_page(branch, values, {"start": [gettext("Choose a time.")]})
     try:
@@ -102,10 +106,10 @@ def staff_book_post(branch):
     except DomainError as exc:
         if isinstance(exc, NotFound) and not exc.errors:
             raise
-        return _staff_book_page(branch, values, field_errors(exc), _problem(exc), exc.status)
+        return _staff_book_page(branch, values, field_errors(exc), error_text(exc), exc.status)
     flash(gettext("Booked: %(name)s, code %(code)s. Tell the customer the code; a text message confirms it.",
                   name=booked["name"], code=booked["code"]), "success")
-    return redirect(url_for("appointments.staff_day", branch=branch,
+    return redirect(url_for("appointments_staff.staff_day", branch=branch,
                             date=booked["local_start"][:10]), 303)
 
 
@@ -117,8 +121,8 @@ def _staff_book_page(branch: str, values: dict, errors: dict | None = None, prob
         ids = [s["id"] for s in info["services"]]
         if values.get("service") not in ids:
             values["service"] = ids[0] if ids else ""
-        chooser = _chooser(uow, branch, values["service"], _day_arg(values.get("date")),
-                           lambda d: url_for("appointments.staff_book", branch=branch, service=values["service"],
+        chooser = day_chooser(uow, branch, values["service"], day_arg(values.get("date")),
+                           lambda d: url_for("appointments_staff.staff_book", branch=branch, service=values["service"],
                                              date=d)) if values["service"] else None
     return render_template("appointments/staff_book.html", info=info, chooser=chooser, values=values,
                            errors=errors or {}, problem=problem), status or (422 if errors or problem else 200)
@@ -126,7 +130,7 @@ def _staff_book_page(branch: str, values: dict, errors: dict | None = None, prob
 
 # ---------------------------------------------------------------- settings (managers)
 
-@bp.get("/staff/appointments/<branch>/settings")
+@bp.get("/<branch>/settings")
 @login_required
 def staff_settings(branch):
     return _settings_page(branch)
@@ -135,7 +139,7 @@ def staff_settings(branch):
 def _settings_page(branch: str, errors: dict | None = None, problem: str | None = None,
                    values: dict | None = None, status: int | None = None):
     with database().unit_of_work() as uow:
-        settings = services.get_settings(uow, branch, _actor(), lang=page_lang())
+        settings = schedule.get_settings(uow, branch, _actor(), lang=page_lang())
     return render_template("appointments/staff_settings.html", s=settings, weekdays=_weekdays(),
                            errors=errors or {}, problem=problem, values=values or {},
                            may_edit=current_user.is_manager), status or (422 if errors or problem else 200)
@@ -148,43 +152,36 @@ def _settings_action(branch: str, use_case, *args, success: str, values: dict | 
     except DomainError as exc:
         if isinstance(exc, NotFound) and not exc.errors:
             raise
-        return _settings_page(branch, field_errors(exc), _problem(exc), values, exc.status)
+        return _settings_page(branch, field_errors(exc), error_text(exc), values, exc.status)
     flash(success, "success")
-    return redirect(url_for("appointments.staff_settings", branch=branch), 303)
+    return redirect(url_for("appointments_staff.staff_settings", branch=branch), 303)
 
 
-@bp.post("/staff/appointments/<branch>/settings/hours")
+@bp.post("/<branch>/settings/hours")
 @login_required
 def staff_hours(branch):
-    hours = {d: _form(f"hours-{d}") for d in range(7)}
-    return _settings_action(branch, services.set_hours, hours, success=gettext("Opening hours saved."),
+    hours = {d: form_value(f"hours-{d}") for d in range(7)}
+    return _settings_action(branch, schedule.set_hours, hours, success=gettext("Opening hours saved."),
                             values={f"hours-{d}": v for d, v in hours.items()})
 
 
-@bp.post("/staff/appointments/<branch>/settings/window")
+@bp.post("/<branch>/settings/window")
 @login_required
 def staff_window(branch):
-    values = {"checkin_before_min": _form("checkin_before_min"), "checkin_after_min": _form("checkin_after_min")}
-    return _settings_action(branch, services.set_checkin_window, values["checkin_before_min"],
+    values = {"checkin_before_min": form_value("checkin_before_min"), "checkin_after_min": form_value("checkin_after_min")}
+    return _settings_action(branch, schedule.set_checkin_window, values["checkin_before_min"],
                             values["checkin_after_min"], success=gettext("Check-in window saved."), values=values)
 
 
-@bp.post("/staff/appointments/<branch>/settings/closures")
+@bp.post("/<branch>/settings/closures")
 @login_required
 def staff_add_closure(branch):
-    values = {k: _form(k) for k in ("first_day", "last_day", "reason")}
-    return _settings_action(branch, services.add_closure, values["first_day"], values["last_day"] or None,
+    values = {k: form_value(k) for k in ("first_day", "last_day", "reason")}
+    return _settings_action(branch, schedule.add_closure, values["first_day"], values["last_day"] or None,
                             values["reason"], success=gettext("Closure added."), values=values)
 
 
-@bp.post("/staff/appointments/<branch>/settings/closures/<int:closure_id>/remove")
+@bp.post("/<branch>/settings/closures/<int:closure_id>/remove")
 @login_required
 def staff_remove_closure(branch, closure_id):
-    return _settings_action(branch, services.remove_closure, closure_id, success=gettext("Closure removed."))
-
-
-def _staff_only(response):
-    return remember_language(response) if request.path.startswith("/staff/") else response
-
-
-bp.after_request(_staff_only)
+    return _settings_action(branch, schedule.remove_closure, closure_id, success=gettext("Closure removed."))

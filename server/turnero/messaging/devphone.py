@@ -2,7 +2,7 @@
 
 Only with the console backend on a development machine, or in debug (see
 settings.py, TURNERO_DEV_PHONE). What is sent goes through the very
-same handlers as the Twilio webhooks (`inbound.receive_text`, `inbound.answer_call`);
+same handlers as the Twilio webhooks (`services.receive_text`, `services.answer_call`);
 the page shows the replies and the notifications the outbox holds for the number.
 """
 from __future__ import annotations
@@ -16,10 +16,11 @@ from apiflask import APIBlueprint
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from ..customers import normalize_phone
 from ..errors import N_, DomainError
-from ..services import queue
-from ..services.phones import normalize_phone
-from . import history, inbound
+from ..queue import services as queue
+from ..queue.lookups import find_branch
+from . import read_models, services
 from .settings import settings
 
 devphone = APIBlueprint("devphone", __name__, url_prefix="/dev/phone", enable_openapi=False)
@@ -58,14 +59,14 @@ def phone():
     with _db().unit_of_work() as uow:
         branches = queue.list_branches(uow)
         branch = next((b for b in branches if b["slug"] == params["branch"]), branches[0] if branches else None)
-        problem, phone_e164, items, numbers = None, params["number"], [], history.recent_numbers(uow.session)
+        problem, phone_e164, items, numbers = None, params["number"], [], read_models.recent_numbers(uow.session)
         if branch is not None:
             try:
-                found = queue.find_branch(uow.session, branch["slug"])
+                found = find_branch(uow.session, branch["slug"])
                 phone_e164 = normalize_phone(params["number"], found.country)
             except DomainError:
                 problem = gettext("Not a valid phone number.")
-            items = history.conversation(uow.session, phone_e164)
+            items = read_models.conversation(uow.session, phone_e164)
     zone = ZoneInfo(branch["timezone"]) if branch else ZoneInfo("UTC")
     for item in items:
         item["local"] = _local_time(item["at"], zone)
@@ -81,7 +82,7 @@ def text():
     params = _params(request.form)
     body = (request.form.get("body") or "").strip()
     if body:
-        inbound.receive_text(current_app._get_current_object(), params["branch"], params["number"],
+        services.receive_text(current_app._get_current_object(), params["branch"], params["number"],
                              settings().number_of(params["branch"]), body, params["channel"],
                              sid="SMdev" + secrets.token_hex(14))
     return redirect(url_for("devphone.phone", lang=request.args.get("lang"), **params) + "#end")
@@ -97,7 +98,7 @@ def call():
         tries = int(request.form.get("tries") or 0)
     except ValueError:
         tries = 0
-    response = inbound.answer_call(current_app._get_current_object(), params["branch"], params["number"],
+    response = services.answer_call(current_app._get_current_object(), params["branch"], params["number"],
                                    settings().number_of(params["branch"]), step=step, digits=digits,
                                    tries=tries, call_sid="CAdev" + secrets.token_hex(14))
     follow = _next_step(str(response))

@@ -1,4 +1,5 @@
-"""Notifications to any ticket with a phone, whatever its channel.
+"""Notifications to any ticket with a phone, whatever its channel; and the texts
+other parts of Turnero ask for (`signals.customer_text`: appointments).
 
 `on_ticket_event` is registered in `db.ticket_listeners`: the queue calls it inside
 the transaction of every change, so the outbox rows it adds commit (or roll back)
@@ -11,17 +12,26 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.rules import Status, local_day
-from ..models import Feedback, Ticket, utcnow
-from ..services import views
+from .. import clock
+from ..models import Feedback, Ticket
+from ..queue import read_models as views
+from ..queue.rules import Status, local_day
 from . import texts
 from .models import TicketNotice
 from .outbox import enqueue
+from .settings import settings
 
 log = logging.getLogger(__name__)
 
 # A ticket taken by text already got its confirmation as the reply to the text.
 ANSWERED_INLINE = ("sms", "whatsapp")
+
+
+def customer_text(session: Session, *, phone: str, body: str, kind: str, lang: str,
+                  branch_id: int | None = None) -> bool:
+    """A text another part of Turnero asks for, queued by SMS; False when the number
+    opted out."""
+    return enqueue(session, phone=phone, body=body, kind=kind, lang=lang, branch_id=branch_id) is not None
 
 
 def make_listener(app):
@@ -80,7 +90,6 @@ class _Writer:
         self.app, self.session, self.ticket, self.phone, self.lang = app, session, ticket, phone, lang
 
     def __call__(self, kind: str, body) -> None:
-        from .settings import settings
         with texts.speaking(self.lang, self.app):
             text = body()
             limit = settings(self.app).max_chars
@@ -94,7 +103,7 @@ def _first(session: Session, ticket: Ticket, kind: str) -> bool:
     """True the first time a notice is decided for this ticket (then recorded)."""
     if session.get(TicketNotice, (ticket.seq, kind)) is not None:
         return False
-    session.add(TicketNotice(ticket_seq=ticket.seq, kind=kind, at=utcnow()))
+    session.add(TicketNotice(ticket_seq=ticket.seq, kind=kind, at=clock.utcnow()))
     return True
 
 
@@ -104,6 +113,6 @@ def _waiting_view(session: Session, ticket: Ticket, app, ahead: int | None = Non
         ahead = views.ahead_of(session, ticket)
     stats = None
     if ticket.status == Status.WAITING:
-        today = local_day(utcnow(), ticket.branch.timezone)
+        today = local_day(clock.utcnow(), ticket.branch.timezone)
         stats = views.service_stats(session, ticket.branch, today).get(ticket.service_id)
     return views.ticket_view(ticket, ahead=ahead, stats=stats, public_url=session.info["turnero.db"].public_url)

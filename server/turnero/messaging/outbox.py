@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Customer, utcnow
+from .. import clock
+from ..models import Customer
 from .models import OutboxMessage
 from .texts import fit
 
@@ -42,7 +43,7 @@ def enqueue(session: Session, *, phone: str, body: str, kind: str, lang: str = "
     if is_opted_out(session, phone):
         log.info("no %s message to an opted-out number (%s)", kind, _mask(phone))
         return None
-    now = utcnow()
+    now = clock.utcnow()
     message = OutboxMessage(to=address(phone, channel), phone=phone, channel=channel, body=fit(body, max_chars),
                             lang=lang, kind=kind, branch_id=branch_id, ticket_seq=ticket_seq,
                             status="queued", attempts=0, next_attempt_at=not_before or now, created_at=now)

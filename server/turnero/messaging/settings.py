@@ -1,8 +1,6 @@
-"""Messaging settings, read from the app's configuration and the environment.
-
-The names of CONTRACT.md (`TURNERO_SMS_BACKEND`, `TURNERO_TWILIO_*`) live in
-`Config`; the ones only messaging uses are read here, from the same place first
-(so tests and `create_app(overrides=...)` can set them) and then the environment:
+"""Messaging settings, as the app's configuration (`Config`, from the environment)
+holds them: the names of CONTRACT.md (`TURNERO_SMS_BACKEND`, `TURNERO_TWILIO_*`) and
+the ones only messaging uses:
 
 - `TURNERO_TWILIO_BRANCH` (default `centro`): the branch a Twilio number serves when
   it is not listed in `TURNERO_TWILIO_NUMBERS`.
@@ -21,13 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from flask import current_app
 
-from ..config import _bool
+from ..config import is_loopback_url, parse_bool
 
 
 @dataclass(frozen=True)
@@ -71,8 +67,6 @@ def settings(app=None) -> MessagingSettings:
 
     def value(name: str, default=None):
         found = getattr(cfg, name, None)
-        if found is None or found == "":
-            found = os.environ.get(f"TURNERO_{name}")
         return default if found is None or found == "" else found
 
     backend = (value("SMS_BACKEND", "console") or "console").strip().lower()
@@ -80,7 +74,7 @@ def settings(app=None) -> MessagingSettings:
     if token is None and backend == "console":
         token = dev_auth_token(app)
     public_url = str(value("PUBLIC_URL", "http://127.0.0.1:5000")).rstrip("/")
-    local = urlsplit(public_url).hostname in ("127.0.0.1", "localhost", "::1")
+    local = is_loopback_url(public_url)
     return MessagingSettings(
         backend=backend,
         account_sid=value("TWILIO_ACCOUNT_SID"),
@@ -89,12 +83,12 @@ def settings(app=None) -> MessagingSettings:
         whatsapp_from=value("TWILIO_WHATSAPP_FROM"),
         public_url=public_url,
         default_branch=value("TWILIO_BRANCH", "centro"),
-        numbers=_numbers(value("TWILIO_NUMBERS", "")),
+        numbers=parse_numbers(value("TWILIO_NUMBERS", "")),
         joins_per_hour=int(value("SMS_JOINS_PER_HOUR", 3)),
         max_chars=int(value("SMS_MAX_CHARS", 480)),
-        in_serve=_bool(str(value("OUTBOX_IN_SERVE", "")), default=backend == "console"),
+        in_serve=parse_bool(str(value("OUTBOX_IN_SERVE", "")), default=backend == "console"),
         poll_s=float(value("OUTBOX_POLL_S", 1.0)),
-        dev_phone=backend == "console" and _bool(str(value("DEV_PHONE", "")), default=local),
+        dev_phone=backend == "console" and parse_bool(str(value("DEV_PHONE", "")), default=local),
     )
 
 
@@ -105,7 +99,7 @@ def dev_auth_token(app=None) -> str:
     return hmac.new(app.config["SECRET_KEY"].encode(), b"turnero-dev-twilio", hashlib.sha256).hexdigest()[:32]
 
 
-def _numbers(text) -> dict[str, str]:
+def parse_numbers(text) -> dict[str, str]:
     if isinstance(text, dict):
         return dict(text)
     mapping = {}

@@ -16,8 +16,9 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..models import Customer, utcnow
-from . import inbound, texts
+from .. import clock
+from ..models import Customer
+from . import services, texts
 from .backends import TWILIO_UNSUBSCRIBED
 from .models import OutboxMessage
 from .settings import settings
@@ -65,7 +66,7 @@ def sms():
     channel = "whatsapp" if sender.lower().startswith("whatsapp:") else "sms"
     branch = settings().branch_for(form.get("To"))
     try:
-        reply = inbound.receive_text(current_app._get_current_object(), branch, sender, form.get("To", ""),
+        reply = services.receive_text(current_app._get_current_object(), branch, sender, form.get("To", ""),
                                      form.get("Body", ""), channel, form.get("MessageSid") or form.get("SmsSid"))
     except Exception:  # the customer hears back even when we fail
         log.exception("text to %s failed", branch)
@@ -85,7 +86,7 @@ def voice():
     except ValueError:
         tries = 0
     try:
-        response = inbound.answer_call(
+        response = services.answer_call(
             current_app._get_current_object(), settings().branch_for(form.get("To")), form.get("From", ""),
             form.get("To", ""), step=request.args.get("step", ""), digits=form.get("Digits", ""),
             tries=tries, call_sid=form.get("CallSid"))
@@ -123,11 +124,11 @@ def status():
             # The send call's answer was lost but the provider has the message: never resend it.
             row.provider_sid = sid
             row.uncertain_since = None
-            row.sent_at = row.sent_at or utcnow()
+            row.sent_at = row.sent_at or clock.utcnow()
             if row.status == "queued":
-                row.status, row.status_at = "sent", utcnow()
+                row.status, row.status_at = "sent", clock.utcnow()
         if new is not None and STATUS_RANK[new] > STATUS_RANK.get(row.status, 0):
-            row.status, row.status_at = new, utcnow()
+            row.status, row.status_at = new, clock.utcnow()
             if new == "failed":
                 code = form.get("ErrorCode")
                 row.error = f"{reported} (error {code})" if code else reported

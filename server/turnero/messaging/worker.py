@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from ..models import Customer, utcnow
+from .. import clock
+from ..models import Customer
 from .backends import TWILIO_UNSUBSCRIBED, Rejected, Unavailable, make_backend
 from .models import OutboxMessage
 from .settings import settings
@@ -55,7 +56,7 @@ class Claimed:
 
 
 class OutboxWorker:
-    def __init__(self, app, backend=None, clock=utcnow, batch: int = BATCH, claim_s: int = CLAIM_S):
+    def __init__(self, app, backend=None, clock=clock.utcnow, batch: int = BATCH, claim_s: int = CLAIM_S):
         self.app = app
         self.db = app.extensions["turnero.db"]
         self.cfg = settings(app)

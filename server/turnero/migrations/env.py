@@ -1,9 +1,8 @@
 """Alembic environment: runs on the connection `turnero db upgrade` hands it."""
-from alembic import context
-
-from turnero.models import Base
-import turnero.messaging.models  # noqa: F401
 import turnero.appointments.models  # noqa: F401
+import turnero.messaging.models  # noqa: F401
+from alembic import context
+from turnero.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,45 @@
+"""REST endpoints of access under /api/v1: staff log in for a Bearer token; a kiosk
+or display asks which device it is."""
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import current_app
+
+from ..errors import N_, Forbidden, Unauthorized
+from ..extensions import limiter
+from ..models import Device
+from ..web import database
+from . import services
+from .requests import BEARER, request_actor
+from .schemas import DeviceOut, LoginIn, TokenOut
+
+api = APIBlueprint("access_api", __name__, url_prefix="/api/v1")
+
+
+@api.post("/auth/token")
+@limiter.limit(lambda: current_app.config["TURNERO"].LOGIN_RATE_LIMIT)
+@api.input(LoginIn, arg_name="body")
+@api.output(TokenOut)
+@api.doc(summary="Staff login: username and password for a Bearer token", tags=["Staff"],
+         responses=[401, 429])
+def auth_token(body):
+    with database().unit_of_work(write=True) as uow:
+        token = services.login(uow.session, body["username"], body["password"],
+                               current_app.config["TURNERO"].STAFF_TOKEN_HOURS)
+        uow.commit()
+    return {"token": token}
+
+
+@api.get("/device")
+@api.output(DeviceOut)
+@api.doc(summary="The kiosk or lobby display this device token belongs to, and its branch",
+         tags=["Devices"], responses=[401, 403], **BEARER)
+def whoami_device():
+    with database().unit_of_work() as uow:
+        who = request_actor(uow)
+        if who.kind == "anonymous":
+            raise Unauthorized(N_("Use the header “Authorization: Bearer TOKEN”."))
+        if who.kind != "device":
+            raise Forbidden(N_("Only a kiosk or display device token can do this."))
+        device = uow.session.get(Device, who.device_id)
+        return {"id": device.id, "kind": device.kind, "branch": device.branch.slug, "name": device.name}

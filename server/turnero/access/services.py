@@ -1,0 +1,156 @@
+"""Who is acting: staff users, devices, or anyone; what each may do; passwords and
+tokens (kept only as SHA-256)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, joinedload
+
+from ..errors import N_, Forbidden, Unauthorized
+from ..models import AuthToken, Branch, Device, User
+
+ROLES = ("admin", "manager", "agent")
+
+
+def wall_clock() -> datetime:
+    """Credentials expire by the real clock, not by `turnero.clock`: a test or a
+    simulation that moves the queue's time does not log its staff out."""
+    return datetime.now(timezone.utc)
+
+
+DEVICE_KINDS = ("kiosk", "display")
+_hasher = PasswordHasher()
+# A real hash to verify against when the user does not exist, so the answer
+# takes as long for a wrong name as for a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    """At least 128 random bits, URL-safe (here 256)."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # "anonymous" | "user" | "device"
+    user_id: int | None = None
+    username: str | None = None
+    role: str | None = None
+    device_id: int | None = None
+    device_kind: str | None = None
+    branch_id: int | None = None  # the user's or device's branch (None: every branch, admin)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "user"
+
+    @property
+    def default_channel(self) -> str:
+        if self.kind == "device":
+            return "kiosk"
+        return "staff" if self.kind == "user" else "web"
+
+    def can_act_on(self, branch: Branch) -> bool:
+        if self.kind == "user" and self.role == "admin":
+            return True
+        return self.branch_id == branch.id
+
+    def require_staff(self, branch: Branch | None = None) -> None:
+        if self.kind == "anonymous":
+            raise Unauthorized(N_("Log in as staff to do this."))
+        if self.kind != "user":
+            raise Forbidden(N_("This device may not do this."))
+        if branch is not None and not self.can_act_on(branch):
+            raise Forbidden(N_("You can only act on your own branch."))
+
+    def require_manager(self, branch: Branch | None = None) -> None:
+        """An admin, or a manager acting on their own branch."""
+        if self.kind == "anonymous":
+            raise Unauthorized(N_("Log in as staff to do this."))
+        if self.kind != "user" or self.role not in ("admin", "manager"):
+            raise Forbidden(N_("Only administrators and managers may do this."))
+        if self.role == "manager" and self.branch_id is None:  # e.g. their branch was deleted
+            raise Forbidden(N_("You are not assigned to a branch yet. Ask an administrator."))
+        if branch is not None and self.role != "admin" and self.branch_id != branch.id:
+            raise Forbidden(N_("You can only manage your own branch."))
+
+    def require_admin(self) -> None:
+        self.require_manager()
+        if self.role != "admin":
+            raise Forbidden(N_("Only administrators may do this."))
+
+
+ANONYMOUS = Actor(kind="anonymous")
+# The command line acts with full rights.
+SYSTEM = Actor(kind="user", username="cli", role="admin")
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The active staff user with this password, or Unauthorized (as slow for an
+    unknown name as for a wrong password)."""
+    user = session.scalar(select(User).options(joinedload(User.branch)).where(User.username == username))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        raise Unauthorized(N_("Wrong username or password."))
+    if not verify_password(user.password_hash, password) or not user.active:
+        raise Unauthorized(N_("Wrong username or password."))
+    return user
+
+
+def login(session: Session, username: str, password: str, hours: int) -> str:
+    """Check a staff password and hand out a new API token."""
+    user = authenticate(session, username, password)
+    token = new_secret()
+    now = wall_clock()
+    session.execute(delete(AuthToken).where(AuthToken.user_id == user.id, AuthToken.expires_at < now))
+    session.add(AuthToken(token_hash=token_digest(token), user=user, created_at=now,
+                          expires_at=now + timedelta(hours=hours)))
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return token
+
+
+def actor_for_token(session: Session, token: str | None) -> Actor:
+    """The staff user or device a Bearer token belongs to; Unauthorized if none."""
+    if not token:
+        return ANONYMOUS
+    digest = token_digest(token)
+    row = session.execute(
+        select(User, AuthToken.expires_at).join(AuthToken, AuthToken.user_id == User.id)
+        .where(AuthToken.token_hash == digest)).first()
+    if row is not None:
+        user, expires_at = row
+        if expires_at > wall_clock() and user.active:
+            return Actor(kind="user", user_id=user.id, username=user.username, role=user.role,
+                         branch_id=user.branch_id)
+        raise Unauthorized(N_("Your session has expired; log in again."))
+    device = session.scalar(select(Device).where(Device.token_hash == digest))
+    if device is not None and device.revoked_at is None:
+        return Actor(kind="device", device_id=device.id, device_kind=device.kind, branch_id=device.branch_id)
+    raise Unauthorized(N_("The access token is not valid."))
+
+
+def actor_for_user(user: User) -> Actor:
+    return Actor(kind="user", user_id=user.id, username=user.username, role=user.role,
+                 branch_id=user.branch_id)

@@ -1,0 +1,141 @@
+"""The staff and admin forms (Flask-WTF: CSRF token, typed fields, labels).
+
+The forms only parse and coerce; the rules (lengths, ranges, uniqueness, time zones)
+live in admin/services.py and admin/users.py, whose field messages `show_errors` puts next to the fields."""
+from __future__ import annotations
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _  # labels are translated when shown
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..errors import DomainError
+
+LANG_CHOICES = [SelectChoice("es", "Español"), SelectChoice("en", "English")]
+KIND_LABELS = {"kiosk": _("Kiosk"), "display": _("Lobby display")}
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class BranchForm(FlaskForm):
+    slug = StringField(_("Short name"), description=_("Lowercase letters, digits and hyphens; used in links, "
+                                                      "like /b/centro/join. It cannot change later."))
+    name = StringField(_("Name"))
+    timezone = StringField(_("Time zone"), description=_("Where the branch is, like America/Mexico_City."),
+                           render_kw={"list": "time-zones", "autocomplete": "off"})
+    lang = SelectField(_("Language"), choices=LANG_CHOICES,
+                       description=_("Of the lobby screen and of messages when the customer has not chosen."))
+    country = StringField(_("Country"), description=_("Two letters, for local phone numbers: MX, US, ES…"),
+                          render_kw={"maxlength": 2, "autocapitalize": "characters"})
+    priority_boost_min = IntegerField(_("Priority boost (minutes)"), validators=[Optional()],
+                                      description=_("A priority ticket goes in line as if taken this much earlier."),
+                                      render_kw={"inputmode": "numeric"})
+    appointment_boost_min = IntegerField(_("Appointment boost (minutes)"), validators=[Optional()],
+                                         description=_("The same for customers checking in for an appointment."),
+                                         render_kw={"inputmode": "numeric"})
+    notify_ahead = IntegerField(_("Notify ahead"), validators=[Optional()],
+                                description=_("Text the customer when this many people are ahead."),
+                                render_kw={"inputmode": "numeric"})
+    offers_priority = BooleanField(_("Offers priority turns (older adults, pregnancy, disability)"))
+    message = StringField(_("Message line"), description=_("Optional; shown on the join page and the lobby screen."))
+
+
+class ServiceForm(FlaskForm):
+    slug = StringField(_("Short name"), description=_("Lowercase letters, digits and hyphens, like caja. "
+                                                     "It cannot change later."))
+    prefix = StringField(_("Letter"), description=_("Starts every code of this service: A042."),
+                         render_kw={"maxlength": 1, "autocapitalize": "characters"})
+    name_es = StringField(_("Name in Spanish"))
+    name_en = StringField(_("Name in English"))
+    color = StringField(_("Colour"), default="#1f6feb", render_kw={"type": "color"})
+    avg_service_min = FloatField(_("Average service time (minutes)"), validators=[Optional()],
+                                 description=_("Used for the wait estimate until real times are known."),
+                                 render_kw={"inputmode": "decimal"})
+    takes_appointments = BooleanField(_("Takes appointments"))
+    slot_minutes = IntegerField(_("Slot length (minutes)"), default=20, validators=[Optional()],
+                                render_kw={"inputmode": "numeric"})
+    slot_capacity = IntegerField(_("Appointments per slot"), default=1, validators=[Optional()],
+                                 render_kw={"inputmode": "numeric"})
+    active = BooleanField(_("Active (customers can take turns)"), default=True)
+
+
+class CounterForm(FlaskForm):
+    slug = StringField(_("Short name"), description=_("Lowercase letters, digits and hyphens, like v4. "
+                                                     "It cannot change later."))
+    name = StringField(_("Name"), description=_("What customers read: Ventanilla 4."))
+    services = SelectMultipleField(_("Services it serves"), choices=[], validate_choice=False,
+                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+
+
+class UserForm(FlaskForm):
+    username = StringField(_("Username"), render_kw={"autocomplete": "off", "autocapitalize": "none"})
+    role = SelectField(_("Role"), choices=[], validate_choice=False)
+    branch = SelectField(_("Branch"), choices=[], validate_choice=False)
+    password = PasswordField(_("Password"), description=_("At least 8 characters."),
+                             render_kw={"autocomplete": "new-password"})
+
+
+class UserEditForm(FlaskForm):
+    role = SelectField(_("Role"), choices=[], validate_choice=False)
+    branch = SelectField(_("Branch"), choices=[], validate_choice=False)
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(_("New password"), description=_("At least 8 characters. Their open sessions end."),
+                             render_kw={"autocomplete": "new-password"})
+
+
+class BranchDeleteForm(FlaskForm):
+    confirm = StringField(_("Short name of the branch"),
+                          render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class DeviceForm(FlaskForm):
+    kind = SelectField(_("Kind"), choices=lambda: choices(KIND_LABELS.items()))
+    name = StringField(_("Name"), description=_("Optional, to tell devices apart: Entrance kiosk."))
+
+
+ROLE_LABELS = {"admin": _("Administrator"), "manager": _("Manager"), "agent": _("Agent")}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def role_choices(actor_role: str) -> list[SelectChoice]:
+    roles = ("admin", "manager", "agent") if actor_role == "admin" else ("manager", "agent")
+    return choices((r, ROLE_LABELS[r]) for r in roles)
+
+
+def values(form: FlaskForm, *skip: str) -> dict:
+    """The form's data for a use case (without the CSRF token and the named fields)."""
+    return {k: v for k, v in form.data.items() if k != "csrf_token" and k not in skip}
+
+
+def show_errors(form: FlaskForm, exc: DomainError) -> None:
+    """Put a use case's field messages next to the form's fields; others at the top."""
+    general = []
+    for field, messages in (exc.errors or {}).items():
+        texts = [gettext(m, **getattr(m, "params", {})) for m in messages]
+        if field in form._fields:
+            target = form._fields[field]
+            target.errors = list(target.errors or []) + texts
+        else:
+            general.extend(texts)
+    if not exc.errors:
+        general.append(gettext(exc.message, **exc.params))
+    form.form_errors = list(form.form_errors) + general

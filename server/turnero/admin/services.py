@@ -1,0 +1,299 @@
+"""Administration use cases, one function each: a branch's settings, services and
+counters (users and devices are in users.py, deleting a branch in deletion.py). The
+admin pages and the CLI call these; every one checks who acts, validates everything
+on the server (field -> messages in `Invalid.errors`), commits once, and when the
+displays show what changed, queues a fresh `branch.state`.
+
+Who may do what: an admin everything; a manager only at their own branch (no new
+branches, no admins); an agent nothing here.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from zoneinfo import ZoneInfo, available_timezones
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ..access.services import Actor
+from ..db import UnitOfWork
+from ..errors import N_, NotFound, Unauthorized
+from ..models import Branch, Counter, Device, Service, User
+from ..queue.lookups import find_branch, find_counter
+from ..queue.services import branch_changed
+from . import validation as check
+from .validation import COLOR_RE, PREFIX_RE, FieldErrors, Message
+
+log = logging.getLogger(__name__)
+
+LANGS = ("es", "en")
+
+
+def managed_branch(session: Session, actor: Actor, slug: str, lock: bool = False) -> Branch:
+    """The branch, once `actor` may manage it."""
+    branch = find_branch(session, slug, lock=lock)
+    actor.require_manager(branch)
+    return branch
+
+
+# ---------------------------------------------------------------- reading (plain dicts, for pages and the CLI)
+
+BRANCH_FIELDS = ("slug", "name", "timezone", "lang", "country", "priority_boost_min", "appointment_boost_min",
+                 "notify_ahead", "offers_priority", "message")
+SERVICE_FIELDS = ("slug", "prefix", "name_es", "name_en", "color", "avg_service_min", "takes_appointments",
+                  "slot_minutes", "slot_capacity", "active")
+
+
+def _fields(obj, names) -> dict:
+    return {name: getattr(obj, name) for name in names}
+
+
+def branch_view(branch: Branch) -> dict:
+    return _fields(branch, BRANCH_FIELDS)
+
+
+def service_view(service: Service) -> dict:
+    return _fields(service, SERVICE_FIELDS)
+
+
+def counter_view(counter: Counter) -> dict:
+    return {"slug": counter.slug, "name": counter.name, "state": counter.state,
+            "services": [s.slug for s in counter.services],
+            "service_names": {"es": [s.name_es for s in counter.services], "en": [s.name_en for s in counter.services]}}
+
+
+def user_view(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "role": user.role, "active": user.active,
+            "branch": user.branch.slug if user.branch else None,
+            "branch_name": user.branch.name if user.branch else None}
+
+
+def device_view(device: Device) -> dict:
+    return {"id": device.id, "kind": device.kind, "name": device.name, "created_at": device.created_at,
+            "revoked_at": device.revoked_at}
+
+
+def require_staff_user(actor: Actor) -> None:
+    if actor.kind != "user":
+        raise Unauthorized(N_("Log in as staff to do this."))
+
+
+def visible_branches(uow: UnitOfWork, actor: Actor) -> list[dict]:
+    """The branches this staff member works with (all for an admin, else their own),
+    with how many services and counters each has."""
+    require_staff_user(actor)
+    query = select(Branch).options(joinedload(Branch.services), joinedload(Branch.counters)).order_by(Branch.name)
+    if actor.role != "admin":
+        query = query.where(Branch.id == actor.branch_id)
+    return [{**branch_view(b), "services": len(b.services), "counters": len(b.counters)}
+            for b in uow.session.scalars(query).unique()]
+
+
+def get_branch(uow: UnitOfWork, actor: Actor, slug: str) -> dict:
+    return branch_view(managed_branch(uow.session, actor, slug))
+
+
+def list_services(uow: UnitOfWork, actor: Actor, branch_slug: str) -> list[dict]:
+    branch = managed_branch(uow.session, actor, branch_slug)
+    return [service_view(s) for s in uow.session.scalars(
+        select(Service).where(Service.branch_id == branch.id).order_by(Service.prefix))]
+
+
+def get_service(uow: UnitOfWork, actor: Actor, branch_slug: str, slug: str) -> dict:
+    branch = managed_branch(uow.session, actor, branch_slug)
+    return service_view(_service(uow.session, branch, slug))
+
+
+def _service(session: Session, branch: Branch, slug: str) -> Service:
+    service = session.scalar(select(Service).where(Service.branch_id == branch.id, Service.slug == slug))
+    if service is None:
+        raise NotFound(N_("There is no service “%(service)s” at this branch."), service=slug)
+    return service
+
+
+def list_counters(uow: UnitOfWork, actor: Actor, branch_slug: str) -> list[dict]:
+    branch = managed_branch(uow.session, actor, branch_slug)
+    return [counter_view(c) for c in uow.session.scalars(
+        select(Counter).options(joinedload(Counter.services))
+        .where(Counter.branch_id == branch.id).order_by(Counter.slug)).unique()]
+
+
+def get_counter(uow: UnitOfWork, actor: Actor, branch_slug: str, slug: str) -> dict:
+    branch = managed_branch(uow.session, actor, branch_slug)
+    return counter_view(find_counter(uow.session, branch, slug))
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def time_zones() -> list[str]:
+    return sorted(_zone_names())
+
+
+# ---------------------------------------------------------------- branches
+
+def _branch_fields(errors: FieldErrors, branch: Branch, values: dict) -> None:
+    branch.name = check.text(errors, "name", values.get("name"), 120)
+    tz = (values.get("timezone") or "").strip()
+    if tz in _zone_names():
+        ZoneInfo(tz)  # loads: the name is known and its data is there
+        branch.timezone = tz
+    else:
+        errors.add("timezone", N_("Choose a time zone from the list, like America/Mexico_City."))
+    lang = values.get("lang")
+    if lang not in LANGS:
+        errors.add("lang", N_("Choose Spanish or English."))
+    branch.lang = lang
+    country = (values.get("country") or "").strip().upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        errors.add("country", N_("Enter a two-letter country code, like MX."))
+    branch.country = country
+    branch.priority_boost_min = check.number(errors, "priority_boost_min", values.get("priority_boost_min"), 0, 240)
+    branch.appointment_boost_min = check.number(errors, "appointment_boost_min",
+                                           values.get("appointment_boost_min", branch.appointment_boost_min or 0),
+                                           0, 240)
+    branch.notify_ahead = check.number(errors, "notify_ahead", values.get("notify_ahead"), 0, 50)
+    branch.offers_priority = bool(values.get("offers_priority"))
+    branch.message = check.text(errors, "message", values.get("message"), 280, required=False)
+
+
+def create_branch(uow: UnitOfWork, actor: Actor, *, slug: str, **values) -> Branch:
+    actor.require_admin()
+    session = uow.session
+    errors = FieldErrors()
+    slug = check.slug(errors, slug)
+    if slug and session.scalar(select(Branch.id).where(Branch.slug == slug)) is not None:
+        errors.add("slug", N_("Another branch already uses this short name."))
+    branch = Branch(slug=slug or "", seq=0)
+    _branch_fields(errors, branch, values)
+    errors.raise_any()
+    session.add(branch)
+    session.flush()
+    uow.commit()
+    log.info("branch %s created by %s", branch.slug, actor.username)
+    return branch_view(branch)
+
+
+def update_branch(uow: UnitOfWork, actor: Actor, slug: str, **values) -> Branch:
+    session = uow.session
+    branch = managed_branch(session, actor, slug, lock=True)
+    errors = FieldErrors()
+    _branch_fields(errors, branch, values)
+    errors.raise_any()
+    branch_changed(uow, branch)
+    uow.commit()
+    log.info("branch %s settings changed by %s", branch.slug, actor.username)
+    return branch_view(branch)
+
+
+# ---------------------------------------------------------------- services
+
+def _service_fields(errors: FieldErrors, session: Session, branch: Branch, service: Service, values: dict) -> None:
+    prefix = (values.get("prefix") or "").strip().upper()
+    if not PREFIX_RE.match(prefix):
+        errors.add("prefix", N_("One letter, A to Z."))
+    else:
+        taken = session.scalar(select(Service).where(Service.branch_id == branch.id, Service.prefix == prefix,
+                                                     Service.id != (service.id or -1)))
+        if taken is not None:
+            errors.add("prefix", Message(N_("The service “%(service)s” already uses this letter."),
+                                         service=taken.slug))
+    service.prefix = prefix
+    service.name_es = check.text(errors, "name_es", values.get("name_es"), 120)
+    service.name_en = check.text(errors, "name_en", values.get("name_en"), 120)
+    color = (values.get("color") or "").strip()
+    if not COLOR_RE.match(color):
+        errors.add("color", N_("A colour like #1f6feb."))
+    service.color = color.lower()
+    service.avg_service_min = check.number(errors, "avg_service_min", values.get("avg_service_min"), 0.5, 480, float)
+    service.takes_appointments = bool(values.get("takes_appointments"))
+    service.slot_minutes = check.number(errors, "slot_minutes", values.get("slot_minutes"), 5, 240)
+    service.slot_capacity = check.number(errors, "slot_capacity", values.get("slot_capacity"), 1, 100)
+    service.active = bool(values.get("active", True))
+
+
+def create_service(uow: UnitOfWork, actor: Actor, branch_slug: str, *, slug: str, **values) -> Service:
+    session = uow.session
+    branch = managed_branch(session, actor, branch_slug, lock=True)
+    errors = FieldErrors()
+    slug = check.slug(errors, slug)
+    if slug and session.scalar(select(Service.id).where(Service.branch_id == branch.id,
+                                                        Service.slug == slug)) is not None:
+        errors.add("slug", N_("This branch already has a service with this name."))
+    service = Service(branch_id=branch.id, slug=slug or "")
+    _service_fields(errors, session, branch, service, values)
+    errors.raise_any()
+    session.add(service)
+    session.flush()
+    branch_changed(uow, branch)
+    uow.commit()
+    log.info("service %s created at %s by %s", service.slug, branch.slug, actor.username)
+    return service_view(service)
+
+
+def update_service(uow: UnitOfWork, actor: Actor, branch_slug: str, slug: str, **values) -> Service:
+    session = uow.session
+    branch = managed_branch(session, actor, branch_slug, lock=True)
+    service = _service(session, branch, slug)
+    errors = FieldErrors()
+    with session.no_autoflush:
+        _service_fields(errors, session, branch, service, values)
+    errors.raise_any()
+    branch_changed(uow, branch)
+    uow.commit()
+    log.info("service %s at %s changed by %s", service.slug, branch.slug, actor.username)
+    return service_view(service)
+
+
+# ---------------------------------------------------------------- counters
+
+def _counter_fields(errors: FieldErrors, session: Session, branch: Branch, counter: Counter, values: dict) -> None:
+    counter.name = check.text(errors, "name", values.get("name"), 120)
+    wanted = list(dict.fromkeys(values.get("services") or []))
+    services = list(session.scalars(select(Service).where(Service.branch_id == branch.id,
+                                                          Service.slug.in_(wanted))))
+    if len(services) != len(wanted):
+        errors.add("services", N_("Unknown service."))
+    elif not services:
+        errors.add("services", N_("Choose at least one service."))
+    counter.services = services
+
+
+def create_counter(uow: UnitOfWork, actor: Actor, branch_slug: str, *, slug: str, **values) -> Counter:
+    session = uow.session
+    branch = managed_branch(session, actor, branch_slug, lock=True)
+    errors = FieldErrors()
+    slug = check.slug(errors, slug)
+    if slug and session.scalar(select(Counter.id).where(Counter.branch_id == branch.id,
+                                                        Counter.slug == slug)) is not None:
+        errors.add("slug", N_("This branch already has a counter with this name."))
+    counter = Counter(branch_id=branch.id, slug=slug or "", state="closed")
+    with session.no_autoflush:
+        _counter_fields(errors, session, branch, counter, values)
+    errors.raise_any()
+    session.add(counter)
+    session.flush()
+    branch_changed(uow, branch)
+    uow.commit()
+    log.info("counter %s created at %s by %s", counter.slug, branch.slug, actor.username)
+    return counter_view(counter)
+
+
+def update_counter(uow: UnitOfWork, actor: Actor, branch_slug: str, slug: str, **values) -> Counter:
+    session = uow.session
+    branch = managed_branch(session, actor, branch_slug, lock=True)
+    counter = find_counter(session, branch, slug)
+    errors = FieldErrors()
+    with session.no_autoflush:
+        _counter_fields(errors, session, branch, counter, values)
+    errors.raise_any()
+    branch_changed(uow, branch)
+    uow.commit()
+    log.info("counter %s at %s changed by %s", counter.slug, branch.slug, actor.username)
+    return counter_view(counter)
+
+

@@ -1,0 +1,394 @@
+"""The administration pages (/admin): branches and their settings, services,
+counters, users, devices. Each view checks who acts (manager_required, then the
+use case checks the branch), parses its form, calls one use case (services.py,
+users.py, deletion.py), and shows the result or the field messages."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from flask_login import current_user
+
+from ..access.staff_pages import manager_required
+from ..errors import DomainError, Invalid
+from ..queue.staff_texts import console_texts
+from ..web import current_lang, database, error_text, staff_pages
+from . import deletion
+from . import services as use
+from . import users as people
+from .forms import (
+    KIND_LABELS,
+    ROLE_LABELS,
+    ActionForm,
+    BranchDeleteForm,
+    BranchForm,
+    CounterForm,
+    DeviceForm,
+    PasswordForm,
+    ServiceForm,
+    UserEditForm,
+    UserForm,
+    choices,
+    role_choices,
+    show_errors,
+    values,
+)
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+staff_pages(admin)
+admin.context_processor(lambda: {"texts": console_texts(), "role_labels": ROLE_LABELS, "kind_labels": KIND_LABELS})
+
+
+def actor():
+    return current_user.actor
+
+
+def _render(template: str, status: int = 200, **context):
+    return render_template(template, **context), status
+
+
+def _branch_nav(uow, slug: str | None) -> dict:
+    """What every admin page shows around its form: the branches one may manage and the current one."""
+    return {"branches": use.visible_branches(uow, actor()), "current_branch": slug}
+
+
+# ---------------------------------------------------------------- branches
+
+@admin.get("/")
+@manager_required
+def home():
+    if current_user.role == "admin":
+        return redirect(url_for("admin.branches"))
+    return redirect(url_for("admin.branch", slug=current_user.branch_slug))
+
+
+@admin.get("/branches")
+@manager_required
+def branches():
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, None)
+    rows = nav["branches"]
+    return _render("admin/branches.html", rows=rows, **nav)
+
+
+@admin.route("/branches/new", methods=["GET", "POST"])
+@manager_required
+def branch_new():
+    actor().require_admin()
+    form = BranchForm(data={"lang": "es", "country": "MX", "timezone": "America/Mexico_City",
+                            "priority_boost_min": 15, "appointment_boost_min": 10, "notify_ahead": 3,
+                            "offers_priority": True} if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                with database().unit_of_work(write=True) as uow:
+                    branch = use.create_branch(uow, actor(), **values(form))
+                flash(gettext("Branch “%(name)s” created.", name=branch["name"]), "success")
+                return redirect(url_for("admin.branch", slug=branch["slug"]))
+            except Invalid as exc:
+                show_errors(form, exc)
+        status = 422
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, None)
+    return _render("admin/branch_form.html", status, form=form, creating=True, zones=use.time_zones(), **nav)
+
+
+@admin.route("/branches/<slug>", methods=["GET", "POST"])
+@manager_required
+def branch(slug):
+    with database().unit_of_work() as uow:
+        current = use.get_branch(uow, actor(), slug)
+        nav = _branch_nav(uow, slug)
+    name = current["name"]
+    form = BranchForm(data=current if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                with database().unit_of_work(write=True) as uow:
+                    use.update_branch(uow, actor(), slug, **values(form, "slug"))
+                flash(gettext("Settings saved."), "success")
+                return redirect(url_for("admin.branch", slug=slug))
+            except Invalid as exc:
+                show_errors(form, exc)
+        status = 422
+    return _render("admin/branch_form.html", status, form=form, creating=False, zones=use.time_zones(),
+                   branch_name=name, **nav)
+
+
+@admin.route("/branches/<slug>/delete", methods=["GET", "POST"])
+@manager_required
+def branch_delete(slug):
+    """Delete a branch: a page that says what goes with it and what stops it now, and
+    a form where the admin types the branch's short name to confirm."""
+    actor().require_admin()
+    form = BranchDeleteForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                with database().unit_of_work(write=True) as uow:
+                    gone = deletion.delete_branch(uow, actor(), slug, confirm=form.confirm.data)
+                flash(gettext("Branch “%(name)s” deleted.", name=gone["name"]), "success")
+                return redirect(url_for("admin.branches"))
+            except deletion.BranchInUse:
+                status = 409  # the page below says why, from a fresh look
+            except Invalid as exc:
+                show_errors(form, exc)
+                status = 422
+        else:
+            status = 400
+    with database().unit_of_work() as uow:
+        contents = deletion.branch_contents(uow, actor(), slug)
+        nav = _branch_nav(uow, slug)
+    refused = deletion.in_use(contents)
+    blockers = [gettext(m, **m.params) for messages in refused.errors.values() for m in messages] if refused else []
+    headline = error_text(refused) if refused else None
+    form.confirm.description = gettext("Type “%(slug)s” to confirm.", slug=slug)
+    return _render("admin/branch_delete.html", status, form=form, c=contents, blockers=blockers, headline=headline,
+                   **nav)
+
+
+# ---------------------------------------------------------------- services
+
+@admin.get("/branches/<slug>/services")
+@manager_required
+def services(slug):
+    with database().unit_of_work() as uow:
+        rows = use.list_services(uow, actor(), slug)
+        nav = _branch_nav(uow, slug)
+        branch_name = use.get_branch(uow, actor(), slug)["name"]
+    return _render("admin/services.html", rows=rows, branch_name=branch_name, **nav)
+
+
+@admin.route("/branches/<slug>/services/new", methods=["GET", "POST"])
+@admin.route("/branches/<slug>/services/<service>", methods=["GET", "POST"])
+@manager_required
+def service(slug, service=None):
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, slug)
+        branch_name = use.get_branch(uow, actor(), slug)["name"]
+        existing = use.get_service(uow, actor(), slug, service) if service else None
+    form = ServiceForm(data=existing if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                with database().unit_of_work(write=True) as uow:
+                    if existing is None:
+                        saved = use.create_service(uow, actor(), slug, **values(form))
+                    else:
+                        saved = use.update_service(uow, actor(), slug, service, **values(form, "slug"))
+                flash(gettext("Service “%(name)s” saved.", name=saved["name_" + current_lang()]), "success")
+                return redirect(url_for("admin.services", slug=slug))
+            except Invalid as exc:
+                show_errors(form, exc)
+        status = 422
+    return _render("admin/service_form.html", status, form=form, existing=existing, branch_name=branch_name, **nav)
+
+
+# ---------------------------------------------------------------- counters
+
+@admin.get("/branches/<slug>/counters")
+@manager_required
+def counters(slug):
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, slug)
+        branch_name = use.get_branch(uow, actor(), slug)["name"]
+        rows = use.list_counters(uow, actor(), slug)
+    return _render("admin/counters.html", rows=rows, branch_name=branch_name, **nav)
+
+
+@admin.route("/branches/<slug>/counters/new", methods=["GET", "POST"])
+@admin.route("/branches/<slug>/counters/<counter>", methods=["GET", "POST"])
+@manager_required
+def counter(slug, counter=None):
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, slug)
+        branch_name = use.get_branch(uow, actor(), slug)["name"]
+        existing_view = use.get_counter(uow, actor(), slug, counter) if counter else None
+        service_choices = choices((s["slug"], f"{s['prefix']} · {s['name_' + current_lang()]}")
+                                  for s in use.list_services(uow, actor(), slug))
+    form = CounterForm(data=existing_view if request.method == "GET" else None)
+    form.services.choices = service_choices
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                with database().unit_of_work(write=True) as uow:
+                    if existing_view is None:
+                        use.create_counter(uow, actor(), slug, **values(form))
+                    else:
+                        use.update_counter(uow, actor(), slug, counter, **values(form, "slug"))
+                flash(gettext("Counter “%(name)s” saved.", name=form.name.data), "success")
+                return redirect(url_for("admin.counters", slug=slug))
+            except Invalid as exc:
+                show_errors(form, exc)
+        status = 422
+    return _render("admin/counter_form.html", status, form=form, existing=existing_view,
+                   branch_name=branch_name, **nav)
+
+
+# ---------------------------------------------------------------- users
+
+def _user_choices(form, uow) -> None:
+    form.role.choices = role_choices(current_user.role)
+    branches = use.visible_branches(uow, actor())
+    none = [("", gettext("No branch (administrators)"))] if current_user.role == "admin" else []
+    form.branch.choices = choices(none + [(b["slug"], b["name"]) for b in branches])
+
+
+@admin.get("/users")
+@manager_required
+def users():
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, None)
+        rows = people.list_users(uow, actor())
+    return _render("admin/users.html", rows=rows, **nav)
+
+
+@admin.route("/users/new", methods=["GET", "POST"])
+@manager_required
+def user_new():
+    form = UserForm(data={"role": "agent", "branch": current_user.branch_slug or ""}
+                    if request.method == "GET" else None)
+    with database().unit_of_work() as uow:
+        _user_choices(form, uow)
+        nav = _branch_nav(uow, None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                with database().unit_of_work(write=True) as uow:
+                    user = people.create_user(uow, actor(), username=form.username.data, role=form.role.data,
+                                           password=form.password.data, branch=form.branch.data or None)
+                flash(gettext("User “%(name)s” created.", name=user["username"]), "success")
+                return redirect(url_for("admin.users"))
+            except Invalid as exc:
+                show_errors(form, exc)
+        status = 422
+    return _render("admin/user_new.html", status, form=form, **nav)
+
+
+def _user_page(user_id: int, status: int = 200, edit=None, password=None):
+    with database().unit_of_work() as uow:
+        view = people.get_user(uow, actor(), user_id)
+        view["self"] = view["id"] == actor().user_id
+        if edit is None:
+            edit = UserEditForm(data={"role": view["role"], "branch": view["branch"] or ""})
+        _user_choices(edit, uow)
+        nav = _branch_nav(uow, None)
+    return _render("admin/user_edit.html", status, user=view, form=edit, password_form=password or PasswordForm(),
+                   action_form=ActionForm(), **nav)
+
+
+@admin.get("/users/<int:user_id>")
+@manager_required
+def user(user_id):
+    return _user_page(user_id)
+
+
+@admin.post("/users/<int:user_id>")
+@manager_required
+def user_save(user_id):
+    form = UserEditForm()
+    if form.validate():
+        try:
+            with database().unit_of_work(write=True) as uow:
+                saved = people.update_user(uow, actor(), user_id, role=form.role.data, branch=form.branch.data or None)
+            flash(gettext("User “%(name)s” saved.", name=saved["username"]), "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+        except Invalid as exc:
+            show_errors(form, exc)
+    return _user_page(user_id, 422, edit=form)
+
+
+@admin.post("/users/<int:user_id>/password")
+@manager_required
+def user_password(user_id):
+    form = PasswordForm()
+    if form.validate():
+        try:
+            with database().unit_of_work(write=True) as uow:
+                saved = people.reset_password(uow, actor(), user_id, form.password.data)
+            flash(gettext("New password set for “%(name)s”.", name=saved["username"]), "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+        except Invalid as exc:
+            show_errors(form, exc)
+    return _user_page(user_id, 422, password=form)
+
+
+@admin.post("/users/<int:user_id>/active")
+@manager_required
+def user_active(user_id):
+    form = ActionForm()
+    form.validate()
+    active = request.form.get("active") == "1"
+    try:
+        with database().unit_of_work(write=True) as uow:
+            saved = people.set_user_active(uow, actor(), user_id, active)
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("admin.user", user_id=user_id))
+    flash(gettext("“%(name)s” can log in again.", name=saved["username"]) if active
+          else gettext("“%(name)s” can no longer log in.", name=saved["username"]), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+# ---------------------------------------------------------------- devices
+
+def _devices_page(slug: str, form: DeviceForm, status: int = 200, issued: dict | None = None):
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, slug)
+        branch = use.get_branch(uow, actor(), slug)
+        rows = people.list_devices(uow, actor(), slug)
+    branch_name, zone = branch["name"], ZoneInfo(branch["timezone"])
+    for row in rows:
+        row["created_at"] = row["created_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    response = make_response(render_template("admin/devices.html", rows=rows, form=form, issued=issued,
+                                             action_form=ActionForm(), branch_name=branch_name, **nav), status)
+    if issued:
+        response.headers["Cache-Control"] = "no-store"  # the token is shown once
+    return response
+
+
+@admin.get("/branches/<slug>/devices")
+@manager_required
+def devices(slug):
+    return _devices_page(slug, DeviceForm())
+
+
+@admin.post("/branches/<slug>/devices")
+@manager_required
+def device_issue(slug):
+    form = DeviceForm()
+    if form.validate():
+        try:
+            with database().unit_of_work(write=True) as uow:
+                device, token = people.issue_device(uow, actor(), slug, kind=form.kind.data, name=form.name.data)
+            issued = {**device, "token": token}
+            return _devices_page(slug, DeviceForm(formdata=None), 201, issued=issued)
+        except Invalid as exc:
+            show_errors(form, exc)
+    return _devices_page(slug, form, 422)
+
+
+@admin.post("/branches/<slug>/devices/<int:device_id>/revoke")
+@manager_required
+def device_revoke(slug, device_id):
+    form = ActionForm()
+    form.validate()
+    with database().unit_of_work(write=True) as uow:
+        device = people.revoke_device(uow, actor(), slug, device_id)
+    flash(gettext("Device “%(name)s” revoked: its token no longer works.", name=device["name"]), "success")
+    return redirect(url_for("admin.devices", slug=slug))

@@ -1,0 +1,201 @@
+"""Checking in for an appointment at the branch (kiosk, the appointment's page, SMS
+`LLEGUE`/`HERE`, staff): a ticket of channel `appointment` issued through the queue's
+`take_ticket`, placed at the appointment time minus the branch's boost; too late, the
+customer may join as a walk-in instead."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import clock
+from ..access.services import ANONYMOUS, Actor
+from ..customers import normalize_phone
+from ..db import UnitOfWork
+from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
+from ..models import Branch, Customer, Ticket
+from ..queue import services as queue
+from ..queue.lookups import find_branch
+from ..queue.rules import day_bounds_utc, local_day
+from . import rules
+from .models import Appointment
+from .rules import AppointmentStatus as St
+from .rules import CheckIn
+from .services import ACTIVE, CANNOT, LOAD, find_by_token, locked_branch
+
+log = logging.getLogger(__name__)
+# session.info key: the appointment whose check-in is issuing a ticket right now.
+CHECKING_IN = "turnero.appointments.checking_in"
+
+
+class CheckInClosed(Conflict):
+    """Outside the check-in window: too early, or too late (then: join as a walk-in)."""
+
+    def __init__(self, message: str, *, reason: CheckIn, appointment: Appointment, opens: datetime,
+                 closes: datetime, **params):
+        super().__init__(message, **params)
+        self.reason = reason
+        self.appointment_token = appointment.token
+        self.branch = appointment.branch.slug
+        self.service = appointment.service.slug
+        self.opens = opens
+        self.closes = closes
+
+
+
+def check_in(uow: UnitOfWork, branch_slug: str, *, code: str | None = None, phone: str | None = None,
+             actor: Actor = ANONYMOUS) -> tuple[dict, bool]:
+    """Check in at the branch by appointment code or phone: issues a ticket of channel
+    `appointment` placed at the appointment time minus the branch's boost. Returns
+    (ticket, created); checking in again returns the same ticket. CheckInClosed (409)
+    outside the window."""
+    session = uow.session
+    if not (code or "").strip() and not (phone or "").strip():
+        raise Invalid(N_("Give the appointment code or the phone number."),
+                      errors={"code": [N_("Give the appointment code or the phone number.")]})
+    branch = find_branch(session, branch_slug, lock=True)
+    now = clock.utcnow()
+    if (code or "").strip():
+        appointment = session.scalar(select(Appointment).options(*LOAD).where(
+            Appointment.code == rules.normalize_code(code), Appointment.branch_id == branch.id))
+        if appointment is None:
+            raise NotFound(N_("There is no appointment with that code at this branch."),
+                           errors={"code": [N_("Unknown appointment code.")]})
+    else:
+        appointment = _todays_appointment(session, branch, normalize_phone(phone, branch.country), now)
+    return _check_in(uow, branch, appointment, actor, now)
+
+
+def check_in_by_token(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> tuple[dict, bool]:
+    """The holder checks in from the appointment's own page ("I'm here")."""
+    session = uow.session
+    appointment = find_by_token(session, token)
+    branch = locked_branch(session, appointment)
+    return _check_in(uow, branch, appointment, actor, clock.utcnow())
+
+
+def check_in_by_phone(uow: UnitOfWork, branch_slug: str | None, phone: str,
+                      actor: Actor = ANONYMOUS) -> dict:
+    """SMS `LLEGUE`/`HERE`: check in the phone's appointment of today (at `branch_slug`,
+    or at whichever branch it is when None). Returns the ticket; commits like
+    `take_ticket`. Raises NotFound, CheckInClosed (409) or Conflict."""
+    if branch_slug is None:
+        branch_slug = _branch_of_todays_appointment(uow.session, phone)
+    ticket, _created = check_in(uow, branch_slug, phone=phone, actor=actor)
+    return ticket
+
+
+def _branch_of_todays_appointment(session: Session, raw_phone: str) -> str:
+    now = clock.utcnow()
+    rows = session.execute(
+        select(Appointment.start_at, Branch.slug, Branch.country)
+        .join(Branch, Branch.id == Appointment.branch_id).join(Customer, Customer.id == Appointment.customer_id)
+        .where(Customer.phone == normalize_phone(raw_phone, ""), Appointment.status.in_(ACTIVE),
+               Appointment.start_at > now - timedelta(hours=12), Appointment.start_at < now + timedelta(hours=12))
+        .order_by(Appointment.start_at)).all()
+    if not rows:
+        raise NotFound(N_("There is no appointment today for this phone number."),
+                       errors={"phone": [N_("No appointment today for this phone number.")]})
+    return min(rows, key=lambda r: abs(r[0] - now))[1]
+
+
+def _todays_appointment(session: Session, branch: Branch, phone: str, now: datetime) -> Appointment:
+    """The phone's appointment of today at this branch: the one whose window is open,
+    else the nearest in time (its window then says early or late)."""
+    start, end = (d.replace(tzinfo=timezone.utc) for d in day_bounds_utc(local_day(now, branch.timezone),
+                                                                           branch.timezone))
+    candidates = session.scalars(
+        select(Appointment).options(*LOAD).join(Customer, Customer.id == Appointment.customer_id)
+        .where(Customer.phone == phone, Appointment.branch_id == branch.id, Appointment.status.in_(ACTIVE),
+               Appointment.start_at >= start, Appointment.start_at < end)
+        .order_by(Appointment.start_at)).all()
+    if not candidates:
+        raise NotFound(N_("There is no appointment today for this phone number at this branch."),
+                       errors={"phone": [N_("No appointment today for this phone number.")]})
+    for appointment in candidates:
+        if appointment.status == St.CHECKED_IN or rules.checkin_state(
+                now, appointment.start_at, branch.checkin_before_min, branch.checkin_after_min) is CheckIn.OPEN:
+            return appointment
+    return min(candidates, key=lambda a: abs(a.start_at - now))
+
+
+def _check_in(uow: UnitOfWork, branch: Branch, appointment: Appointment, actor: Actor,
+              now: datetime) -> tuple[dict, bool]:
+    session = uow.session
+    if actor.kind == "device" and actor.branch_id != branch.id:
+        raise Forbidden(N_("This device belongs to another branch."))
+    if appointment.status == St.CHECKED_IN and appointment.ticket is not None:
+        return queue.get_ticket(uow, appointment.ticket.token), False
+    if appointment.status != St.BOOKED:
+        raise Conflict(CANNOT[appointment.status])
+    state = rules.checkin_state(now, appointment.start_at, branch.checkin_before_min, branch.checkin_after_min)
+    opens, closes = rules.checkin_window(appointment.start_at, branch.checkin_before_min, branch.checkin_after_min)
+    local = lambda moment: rules.to_local(moment, branch.timezone).strftime("%H:%M")  # noqa: E731
+    if state is CheckIn.EARLY:
+        raise CheckInClosed(N_("It is too early to check in: check-in opens at %(opens_at)s, "
+                               "%(before)s minutes before your appointment at %(time)s."),
+                            reason=state, appointment=appointment, opens=opens, closes=closes,
+                            opens_at=local(opens), time=local(appointment.start_at),
+                            before=branch.checkin_before_min)
+    if state is CheckIn.LATE:
+        raise CheckInClosed(N_("Check-in for your appointment at %(time)s closed at %(closes_at)s. "
+                               "You can still join the line as a walk-in."),
+                            reason=state, appointment=appointment, opens=opens, closes=closes,
+                            time=local(appointment.start_at), closes_at=local(closes))
+    appointment.status = St.CHECKED_IN
+    appointment.checked_in_at = now
+    session.info[CHECKING_IN] = appointment
+    try:
+        ticket, _ = queue.take_ticket(
+            uow, branch.slug, service=appointment.service.slug, actor=actor, phone=appointment.customer.phone,
+            name=appointment.name, lang=appointment.lang, via="appointment",
+            place_at=rules.place_in_line(appointment.start_at, branch.appointment_boost_min))
+    finally:
+        session.info.pop(CHECKING_IN, None)
+    log.info("appointment %s checked in at %s: ticket %s", appointment.code, branch.slug, ticket["code"])
+    return ticket, True
+
+
+def walk_in(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> dict:
+    """Too late to check in: join the line now as a walk-in (a `web` ticket placed by
+    the time it is taken). The appointment counts as missed and points to the ticket."""
+    session = uow.session
+    appointment = find_by_token(session, token)
+    branch = locked_branch(session, appointment)
+    if appointment.status != St.BOOKED:
+        raise Conflict(CANNOT[appointment.status])
+    now = clock.utcnow()
+    if rules.checkin_state(now, appointment.start_at, branch.checkin_before_min,
+                           branch.checkin_after_min) is not CheckIn.LATE:
+        raise Conflict(N_("Your appointment is still on: check in instead."))
+    appointment.status = St.NO_SHOW
+    session.info[CHECKING_IN] = appointment
+    try:
+        ticket, _ = queue.take_ticket(uow, branch.slug, service=appointment.service.slug, actor=actor,
+                                      phone=appointment.customer.phone, name=appointment.name,
+                                      lang=appointment.lang)
+    finally:
+        session.info.pop(CHECKING_IN, None)
+    log.info("appointment %s missed at %s: walk-in ticket %s", appointment.code, branch.slug, ticket["code"])
+    return ticket
+
+
+def on_ticket_event(session: Session, kind: str, ticket: Ticket, **_details) -> None:
+    """In-transaction ticket listener: links the ticket a check-in (or a late walk-in)
+    issues to its appointment, and ends a checked-in appointment when its ticket ends."""
+    if kind == "issued":
+        appointment = session.info.get(CHECKING_IN)
+        if appointment is not None:
+            appointment.ticket_seq = ticket.seq
+        return
+    if ticket.channel != "appointment":
+        return
+    outcome = {"done": St.DONE, "no_show": St.NO_SHOW, "cancelled": St.CANCELLED,
+               "requeued": St.CHECKED_IN}.get(kind)
+    if outcome is None:
+        return
+    appointment = session.scalar(select(Appointment).where(Appointment.ticket_seq == ticket.seq))
+    if appointment is not None:
+        appointment.status = outcome

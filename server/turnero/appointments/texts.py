@@ -1,0 +1,54 @@
+"""Texts about appointments (confirmation, moved, reminders), in the customer's
+language and wall time, asked for in the caller's transaction (`signals.customer_text`:
+messaging queues them in its outbox)."""
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import has_app_context
+from flask_babel import force_locale, gettext
+
+from .. import signals
+from ..errors import N_
+
+log = logging.getLogger(__name__)
+
+KINDS = {
+    "appointment_confirm": N_("%(branch)s: your appointment for %(service)s is booked for %(when)s. "
+                              "Code %(code)s. See, move or cancel it: %(url)s"),
+    "appointment_moved": N_("%(branch)s: your appointment for %(service)s is now on %(when)s. "
+                            "Code %(code)s. %(url)s"),
+    "appointment_day": N_("%(branch)s: reminder of your appointment for %(service)s tomorrow, %(when)s. "
+                          "Code %(code)s. To move or cancel it: %(url)s"),
+    "appointment_hour": N_("%(branch)s: your appointment for %(service)s is at %(when)s. When you arrive, "
+                           "check in at the kiosk with code %(code)s or reply HERE."),
+}
+# The reminder an hour before shows only the time; the others the day too.
+FORMATS = {"appointment_hour": "HH:mm"}
+DAY_AND_TIME = "EEEE d MMMM, HH:mm"
+
+
+def when_text(appointment, lang: str, fmt: str = DAY_AND_TIME) -> str:
+    """The appointment's wall time at its branch, as its customer reads it."""
+    return format_datetime(appointment.start_at, fmt, tzinfo=ZoneInfo(appointment.branch.timezone), locale=lang)
+
+
+def message_text(appointment, kind: str, public_url: str) -> str:
+    lang = appointment.lang if appointment.lang in ("es", "en") else "es"
+    with force_locale(lang):
+        return gettext(KINDS[kind], branch=appointment.branch.name, service=appointment.service.name(lang),
+                       when=when_text(appointment, lang, FORMATS.get(kind, DAY_AND_TIME)),
+                       code=appointment.code, url=f"{public_url}/a/{appointment.token}")
+
+
+def queue_message(session, appointment, kind: str, public_url: str) -> bool:
+    """Ask for the text; False when it was not queued (opted out, no messaging, or no
+    app context to translate in)."""
+    if not has_app_context():
+        log.warning("appointment %s: %s not queued (no app context)", appointment.code, kind)
+        return False
+    return signals.send_customer_text(session, phone=appointment.customer.phone,
+                                      body=message_text(appointment, kind, public_url), kind=kind,
+                                      lang=appointment.lang, branch_id=appointment.branch_id)

@@ -1,1 +1,0 @@
-"""The turn-assignment rules: plain Python, no Flask, no database."""

@@ -1,0 +1,30 @@
+"""The queue: the one turn-assignment model every channel reads and changes.
+
+    rules.py        states and transitions, order, codes, the wait estimate (plain Python)
+    lookups.py      finding branches, services, counters and tickets
+    read_models.py  what every channel shows (positions, waits, branch state, the desk)
+    services.py     the use cases, one function each, in a unit of work
+    api.py          REST under /api/v1                    schemas.py
+    pages.py        start page, join and track pages, lobby screen    texts.py
+    staff_pages.py  the counter console (/staff)          staff_texts.py
+    live.py         Socket.IO: subscribe and unsubscribe
+    demo.py         the demo branches
+"""
+from __future__ import annotations
+
+from ..extensions import csrf
+from . import live  # noqa: F401  (the Socket.IO handlers register on import)
+from .api import api
+from .pages import web
+from .staff_pages import staff
+
+__all__ = ["init_app"]
+
+
+def init_app(app) -> None:
+    app.register_blueprint(api)
+    # The JSON API checks CSRF itself: Bearer tokens need none, and a browser session
+    # counts only with a valid X-CSRFToken header (see access.requests).
+    csrf.exempt(api)
+    app.register_blueprint(web)
+    app.register_blueprint(staff)

@@ -1,0 +1,242 @@
+"""REST endpoints of the queue under /api/v1 (CONTRACT.md). Each one parses its input,
+calls one use case in one unit of work, and returns what it returned."""
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import request
+
+from ..access.requests import BEARER, request_actor
+from ..errors import N_, Invalid
+from ..metrics import TICKETS_CALLED, TICKETS_ISSUED
+from ..qr import svg_response
+from ..web import current_lang, database, require_uuid
+from . import services as queue
+from .lookups import NO_TICKET
+from .rules import Action
+from .schemas import (
+    BranchOut,
+    BranchSummary,
+    CounterOut,
+    EventOut,
+    FeedbackIn,
+    FeedbackOut,
+    PhoneIn,
+    StaffTicketOut,
+    TicketIn,
+    TicketOut,
+    TicketQuery,
+    TransferIn,
+)
+
+api = APIBlueprint("api", __name__, url_prefix="/api/v1")
+
+
+def check_uuid(ticket_id: str) -> str:
+    return require_uuid(ticket_id, NO_TICKET)
+
+
+# ---------------------------------------------------------------- public
+
+@api.get("/branches")
+@api.output(BranchSummary(many=True))
+@api.doc(summary="List branches", tags=["Branches"])
+def list_branches():
+    with database().unit_of_work() as uow:
+        return queue.list_branches(uow)
+
+
+@api.get("/branches/<branch>")
+@api.output(BranchOut)
+@api.doc(summary="A branch with its services (waiting, eta), counters and recent calls", tags=["Branches"],
+         responses=[404])
+def get_branch(branch):
+    with database().unit_of_work() as uow:
+        return queue.get_branch(uow, branch, request.args.get("lang") or None)
+
+
+@api.post("/branches/<branch>/tickets")
+@api.input(TicketIn, arg_name="body")
+@api.output(TicketOut, status_code=201)
+@api.doc(summary="Take a turn", tags=["Tickets"], responses=[403, 404, 409, 413, 422],
+         description="Send an `Idempotency-Key` header so that a retry returns the same ticket "
+                     "(201 again, with `Idempotent-Replayed: true`) instead of a second one. A kiosk device token makes the channel `kiosk`; "
+                     "staff may set `channel`.")
+def take_ticket(branch, body):
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 128):
+        raise Invalid(N_("The Idempotency-Key must have 1 to 128 characters."),
+                      errors={"Idempotency-Key": [N_("The Idempotency-Key must have 1 to 128 characters.")]})
+    with database().unit_of_work(write=True) as uow:
+        who = request_actor(uow)
+        ticket, created = queue.take_ticket(
+            uow, branch, actor=who, idempotency_key=key, lang=body.get("lang") or current_lang(),
+            service=body["service"], phone=body.get("phone") or None, name=body.get("name"),
+            priority=body.get("priority", False), channel=body.get("channel"))
+    if created:
+        TICKETS_ISSUED.labels(branch, ticket["channel"]).inc()
+        return ticket, 201
+    # A replay answers exactly as the first time, and says it is one.
+    return ticket, 201, {"Idempotent-Replayed": "true"}
+
+
+@api.get("/tickets/<token>")
+@api.output(TicketOut)
+@api.doc(summary="Follow a ticket by its token", tags=["Tickets"], responses=[404])
+def get_ticket(token):
+    with database().unit_of_work() as uow:
+        return queue.get_ticket(uow, token)
+
+
+@api.post("/tickets/<token>/cancel")
+@api.output(TicketOut)
+@api.doc(summary="Cancel a ticket (its holder, or staff for them)", tags=["Tickets"], responses=[404, 409])
+def cancel_ticket(token):
+    with database().unit_of_work(write=True) as uow:
+        return queue.cancel(uow, token, request_actor(uow))
+
+
+@api.post("/tickets/<token>/feedback")
+@api.input(FeedbackIn, arg_name="body")
+@api.output(FeedbackOut, status_code=201)
+@api.doc(summary="Rate the visit, 1 to 5", tags=["Tickets"], responses=[404, 409, 422])
+def feedback(token, body):
+    with database().unit_of_work(write=True) as uow:
+        return queue.give_feedback(uow, token, body["score"], body.get("comment"))
+
+
+@api.get("/tickets/<token>/qr.svg")
+@api.doc(summary="QR code of the ticket's tracking link (SVG)", tags=["Tickets"], responses=[404])
+def ticket_qr(token):
+    with database().unit_of_work() as uow:
+        ticket = queue.get_ticket(uow, token)
+    return svg_response(ticket["track_url"])
+
+
+# ---------------------------------------------------------------- staff
+
+def _counter_state(branch, counter, state):
+    with database().unit_of_work(write=True) as uow:
+        return queue.set_counter_state(uow, branch, counter, state, request_actor(uow))
+
+
+@api.post("/branches/<branch>/counters/<counter>/open")
+@api.output(CounterOut)
+@api.doc(summary="Open a counter", tags=["Staff"], responses=[401, 403, 404], **BEARER)
+def open_counter(branch, counter):
+    return _counter_state(branch, counter, "open")
+
+
+@api.post("/branches/<branch>/counters/<counter>/pause")
+@api.output(CounterOut)
+@api.doc(summary="Pause a counter", tags=["Staff"], responses=[401, 403, 404], **BEARER)
+def pause_counter(branch, counter):
+    return _counter_state(branch, counter, "paused")
+
+
+@api.post("/branches/<branch>/counters/<counter>/close")
+@api.output(CounterOut)
+@api.doc(summary="Close a counter", tags=["Staff"], responses=[401, 403, 404], **BEARER)
+def close_counter(branch, counter):
+    return _counter_state(branch, counter, "closed")
+
+
+@api.post("/branches/<branch>/counters/<counter>/call-next")
+@api.output(TicketOut)
+@api.doc(summary="Claim the next ticket for this counter (204 when no one waits)", tags=["Staff"],
+         responses=[204, 401, 403, 404, 409], **BEARER)
+def call_next(branch, counter):
+    with database().unit_of_work(write=True) as uow:
+        ticket = queue.call_next(uow, branch, counter, request_actor(uow))
+    if ticket is None:
+        return "", 204
+    TICKETS_CALLED.labels(branch).inc()
+    return ticket
+
+
+def _act(ticket_id: str, action: Action):
+    check_uuid(ticket_id)
+    with database().unit_of_work(write=True) as uow:
+        return queue.act(uow, ticket_id, action, request_actor(uow))
+
+
+@api.post("/tickets/<ticket_id>/recall")
+@api.output(TicketOut)
+@api.doc(summary="Call the ticket again", tags=["Staff"], responses=[401, 403, 404, 409], **BEARER)
+def recall(ticket_id):
+    return _act(ticket_id, Action.RECALL)
+
+
+@api.post("/tickets/<ticket_id>/start")
+@api.output(TicketOut)
+@api.doc(summary="Start serving the ticket", tags=["Staff"], responses=[401, 403, 404, 409], **BEARER)
+def start(ticket_id):
+    return _act(ticket_id, Action.START)
+
+
+@api.post("/tickets/<ticket_id>/done")
+@api.output(TicketOut)
+@api.doc(summary="Finish the visit", tags=["Staff"], responses=[401, 403, 404, 409], **BEARER)
+def done(ticket_id):
+    return _act(ticket_id, Action.DONE)
+
+
+@api.post("/tickets/<ticket_id>/no-show")
+@api.output(TicketOut)
+@api.doc(summary="The customer did not come", tags=["Staff"], responses=[401, 403, 404, 409], **BEARER)
+def no_show(ticket_id):
+    return _act(ticket_id, Action.NO_SHOW)
+
+
+@api.post("/tickets/<ticket_id>/requeue")
+@api.output(TicketOut)
+@api.doc(summary="Put a called or no-show ticket back in line, in its original place", tags=["Staff"],
+         responses=[401, 403, 404, 409], **BEARER)
+def requeue(ticket_id):
+    return _act(ticket_id, Action.REQUEUE)
+
+
+@api.post("/tickets/<ticket_id>/transfer")
+@api.input(TransferIn, arg_name="body")
+@api.output(TicketOut)
+@api.doc(summary="Move the ticket to another service or counter, keeping its place in time",
+         tags=["Staff"], responses=[401, 403, 404, 409, 422], **BEARER)
+def transfer(ticket_id, body):
+    check_uuid(ticket_id)
+    with database().unit_of_work(write=True) as uow:
+        return queue.transfer(uow, ticket_id, request_actor(uow), service=body.get("service"),
+                              counter=body.get("counter"))
+
+
+@api.get("/tickets/<ticket_id>/events")
+@api.output(EventOut(many=True))
+@api.doc(summary="The ticket's event history (staff)", tags=["Staff"], responses=[401, 403, 404], **BEARER)
+def ticket_events(ticket_id):
+    check_uuid(ticket_id)
+    with database().unit_of_work() as uow:
+        return queue.ticket_history(uow, ticket_id, request_actor(uow))
+
+
+@api.get("/branches/<branch>/tickets")
+@api.input(TicketQuery, location="query", arg_name="query")
+@api.output(StaffTicketOut(many=True))
+@api.doc(summary="Today's tickets of the branch in call order (staff)", tags=["Staff"],
+         responses=[401, 403, 404, 422], **BEARER)
+def branch_tickets(branch, query):
+    with database().unit_of_work() as uow:
+        return queue.list_tickets(uow, branch, request_actor(uow), status=query.get("status"),
+                                  service=query.get("service"))
+
+
+# ---------------------------------------------------------------- SMS updates for a ticket already taken
+
+
+@api.post("/tickets/<token>/phone")
+@api.input(PhoneIn, arg_name="body")
+@api.output(TicketOut)
+@api.doc(summary="Leave a phone number for SMS updates on this ticket", tags=["Tickets"],
+         responses=[404, 409, 422],
+         description="The holder of the ticket's token (or staff for them, with their Bearer token). "
+                     "The number is normalised to E.164 with the branch's country.")
+def ticket_phone(token, body):
+    with database().unit_of_work(write=True) as uow:
+        return queue.set_ticket_phone(uow, token, body["phone"], request_actor(uow))

@@ -1,0 +1,50 @@
+"""The demo branches of `turnero demo` (CONTRACT.md): `centro` and `norte`, each with
+the services `caja` (A) and `plataforma` (B) and their counters. Idempotent: what
+exists is kept."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Branch, Counter, Service
+
+DEMO_SERVICES = [
+    dict(slug="caja", prefix="A", name_es="Caja", name_en="Cashier", color="#1f6feb",
+         avg_service_min=4.0, takes_appointments=False),
+    dict(slug="plataforma", prefix="B", name_es="Atención a clientes", name_en="Customer service",
+         color="#8250df", avg_service_min=12.0, takes_appointments=True, slot_minutes=20, slot_capacity=2),
+]
+DEMO_BRANCHES = [
+    dict(slug="centro", name="Sucursal Centro", counters=[("v1", "Ventanilla 1", ["caja"]),
+                                                          ("v2", "Ventanilla 2", ["caja", "plataforma"]),
+                                                          ("v3", "Ventanilla 3", ["plataforma"])]),
+    dict(slug="norte", name="Sucursal Norte", counters=[("v1", "Ventanilla 1", ["caja", "plataforma"])]),
+]
+DEMO_BRANCH_SLUGS = tuple(spec["slug"] for spec in DEMO_BRANCHES)
+
+
+def load_demo_branches(session: Session) -> None:
+    """Create the demo branches, services and counters if missing."""
+    for spec in DEMO_BRANCHES:
+        branch = session.scalar(select(Branch).where(Branch.slug == spec["slug"]))
+        if branch is None:
+            branch = Branch(slug=spec["slug"], name=spec["name"], timezone="America/Mexico_City",
+                            lang="es", country="MX", priority_boost_min=15, appointment_boost_min=10,
+                            notify_ahead=3, offers_priority=True, seq=0)
+            session.add(branch)
+            session.flush()
+        services = {}
+        for svc in DEMO_SERVICES:
+            service = session.scalar(select(Service).where(Service.branch_id == branch.id,
+                                                           Service.slug == svc["slug"]))
+            if service is None:
+                service = Service(branch_id=branch.id, **svc)
+                session.add(service)
+                session.flush()
+            services[svc["slug"]] = service
+        for slug, name, serves in spec["counters"]:
+            counter = session.scalar(select(Counter).where(Counter.branch_id == branch.id, Counter.slug == slug))
+            if counter is None:
+                session.add(Counter(branch_id=branch.id, slug=slug, name=name, state="closed",
+                                    services=[services[s] for s in serves]))
+    session.flush()

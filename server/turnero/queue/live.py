@@ -1,0 +1,98 @@
+"""The Socket.IO door: `subscribe` to a branch or a ticket (answered with a
+snapshot), `unsubscribe`; the events themselves are broadcast after each commit
+(realtime.publish)."""
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+
+from flask import request
+from flask_babel import force_locale, gettext
+from flask_socketio import join_room, leave_room
+
+from ..errors import N_, DomainError
+from ..extensions import LANGUAGES, socketio
+from ..metrics import SOCKET_CLIENTS
+from ..realtime import branch_room, ticket_room
+from ..web import database, error_text
+from . import services as queue
+from .lookups import find_branch, find_ticket_by_token
+
+log = logging.getLogger(__name__)
+
+BAD_SUBSCRIBE = N_("Subscribe with {\"branch\": SLUG} or {\"ticket\": TOKEN}.")
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    SOCKET_CLIENTS.inc()
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args):
+    SOCKET_CLIENTS.dec()
+
+
+@socketio.on("subscribe")
+def on_subscribe(data):
+    """`{"branch": slug}` or `{"ticket": token}`: join its room, answer with a snapshot.
+
+    The room is joined before the snapshot is read, so nothing committed after the
+    snapshot can be missed; the client drops events whose `seq` it already has.
+    """
+    if not isinstance(data, dict):
+        return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
+    lang = data.get("lang") if data.get("lang") in LANGUAGES else None
+    with force_locale(lang) if lang else nullcontext():
+        return _subscribe(data, lang)
+
+
+@socketio.on("unsubscribe")
+def on_unsubscribe(data):
+    """`{"branch": slug}` or `{"ticket": token}`: stop receiving its events (a kiosk
+    that showed a ticket for a while). Unknown or never-joined rooms are fine."""
+    if not isinstance(data, dict):
+        return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
+    if isinstance(data.get("branch"), str):
+        leave_room(branch_room(data["branch"]))
+        return {"ok": True}
+    if isinstance(data.get("ticket"), str):
+        try:
+            room = _ticket_room_of(data["ticket"])
+        except DomainError:
+            return {"ok": True}
+        leave_room(room)
+        return {"ok": True}
+    return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
+
+
+def _ticket_room_of(token: str) -> str:
+    with database().unit_of_work() as uow:
+        return ticket_room(find_ticket_by_token(uow.session, token).id)
+
+
+def _subscribe(data: dict, lang: str | None) -> dict:
+    db = database()
+    try:
+        if isinstance(data.get("branch"), str):
+            slug = data["branch"]
+            with db.unit_of_work() as uow:
+                find_branch(uow.session, slug)
+            join_room(branch_room(slug))
+            with db.unit_of_work() as uow:
+                state = queue.get_branch_state(uow, slug, lang)
+            return {"ok": True, "seq": state["seq"], "state": state}
+        if isinstance(data.get("ticket"), str):
+            join_room(_ticket_room_of(data["ticket"]))
+            with db.unit_of_work() as uow:
+                view = queue.get_ticket(uow, data["ticket"])
+            return {"ok": True, "ticket": view}
+    except DomainError as exc:
+        return {"ok": False, "error": error_text(exc)}
+    return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
+
+
+@socketio.on_error_default
+def on_error(exc):  # pragma: no cover - logged, the connection stays up
+    log.exception("socket.io handler failed (sid %s)", getattr(request, "sid", "?"))
+    return {"ok": False, "error": gettext(N_("Something went wrong on our side; please try again."))}

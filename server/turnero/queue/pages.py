@@ -1,0 +1,224 @@
+"""The queue's pages: the start page, the customer's pages on a phone (take a turn
+at `/b/<branch>/join`, follow it at `/t/<token>`: cancel, SMS updates, rating) and the
+lobby screen (`/b/<branch>/display`). Rendered on the server and working without
+JavaScript; small scripts under static/js add live updates over Socket.IO. Forms post
+here and redirect back; their field errors come from the use cases themselves."""
+from __future__ import annotations
+
+import secrets
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_time, gettext
+
+from .. import clock
+from ..access.services import ANONYMOUS
+from ..errors import N_, DomainError, Invalid, NotFound
+from ..qr import svg_response
+from ..web import current_lang as page_lang
+from ..web import database, error_text, field_errors, public_pages, service_palette
+from . import services as queue
+from . import texts
+from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE
+
+web = Blueprint("web", __name__)
+public_pages(web)
+for _function in (texts.status_label, texts.eta_text, texts.ahead_text, texts.waiting_text, texts.call_text,
+                  texts.script_strings):
+    web.add_app_template_global(_function)
+
+TOO_LONG = N_("This is too long.")
+LIMITS = {"name": MAX_NAME, "phone": MAX_PHONE, "comment": MAX_COMMENT}
+RECENT_SHOWN = 6
+
+
+# ---------------------------------------------------------------- the start page
+
+@web.get("/")
+def index():
+    with database().unit_of_work() as uow:
+        branches = queue.list_branches(uow)
+    return render_template("index.html", branches=branches)
+
+
+def _check_lengths(values: dict) -> dict[str, list[str]]:
+    return {field: [gettext(TOO_LONG)] for field, limit in LIMITS.items()
+            if values.get(field) and len(values[field]) > limit}
+
+
+def _text(name: str) -> str:
+    return (request.form.get(name) or "").strip()
+
+
+# ---------------------------------------------------------------- take a turn
+
+@web.get("/b/<branch>/join")
+def join(branch):
+    return _join_page(branch, {"key": secrets.token_urlsafe(16)})
+
+
+@web.post("/b/<branch>/join")
+def join_post(branch):
+    values = {"service": _text("service"), "name": _text("name"), "phone": _text("phone"),
+              "priority": request.form.get("priority") == "1", "key": _text("key")[:128]}
+    errors = _check_lengths(values)
+    if not values["service"]:
+        errors["service"] = [gettext("Choose a service.")]
+    if errors:
+        return _join_page(branch, values, errors)
+    try:
+        with database().unit_of_work(write=True) as uow:
+            ticket, _created = queue.take_ticket(
+                uow, branch, service=values["service"], actor=ANONYMOUS, phone=values["phone"] or None,
+                name=values["name"] or None, priority=values["priority"], lang=page_lang(),
+                idempotency_key=_idempotency_key(values))
+    except DomainError as exc:
+        if not exc.errors and isinstance(exc, NotFound):
+            raise  # the branch itself: the friendly 404
+        message = None if exc.errors else error_text(exc)
+        return _join_page(branch, values, field_errors(exc), message)
+    return redirect(url_for("web.track", token=ticket["token"]), 303)
+
+
+def _idempotency_key(values: dict) -> str | None:
+    """The form's one-time key plus what was chosen: pressing "send" twice (or going
+    back and sending the same form) gives the same ticket, while going back and
+    choosing something else takes a new one."""
+    if not values["key"]:
+        return None
+    return values["key"][:64] + "." + queue.fingerprint(
+        {k: values[k] for k in ("service", "name", "phone", "priority")})[:32]
+
+
+def _join_page(branch: str, values: dict, errors: dict | None = None, problem: str | None = None):
+    with database().unit_of_work() as uow:
+        detail = queue.get_branch(uow, branch, page_lang())
+    services = detail["services"]
+    if not values.get("service") and len(services) == 1:
+        values["service"] = services[0]["id"]
+    status = 422 if (errors or problem) else 200
+    errors = dict(errors or {})
+    shown = {"service", "name", "phone"} | ({"priority"} if detail["offers_priority"] else set())
+    elsewhere = [m for field in set(errors) - shown for m in errors.pop(field)]
+    if elsewhere:  # e.g. priority at a branch that stopped offering it: no field to show it by
+        problem = " ".join(elsewhere)
+    return render_template("public/join.html", branch=detail, services=services, values=values,
+                           errors=errors, problem=problem), status
+
+
+# ---------------------------------------------------------------- follow a turn
+
+@web.get("/t/<token>")
+def track(token):
+    return _track_page(token)
+
+
+def _track_page(token: str, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    with database().unit_of_work() as uow:
+        ticket = queue.get_ticket(uow, token)
+        branch = queue.get_branch(uow, ticket["branch"], page_lang())
+        feedback = queue.get_feedback(uow, token) if ticket["status"] == "done" else None
+    service = next((s for s in branch["services"] if s["id"] == ticket["service"]), None)
+    return render_template("public/track.html", ticket=ticket, token=token, branch=branch,
+                           service=service, feedback=feedback, errors=errors or {},
+                           palette=service_palette(branch["services"]),
+                           values=values or {}), status
+
+
+@web.get("/t/<token>/cancel")
+def cancel_confirm(token):
+    """Without JavaScript the cancel button leads here: a confirmation step."""
+    with database().unit_of_work() as uow:
+        ticket = queue.get_ticket(uow, token)
+        branch = queue.get_branch(uow, ticket["branch"], page_lang())
+    if ticket["status"] not in ("waiting", "called"):
+        return redirect(url_for("web.track", token=token), 303)
+    return render_template("public/cancel.html", ticket=ticket, token=token, branch=branch)
+
+
+@web.post("/t/<token>/cancel")
+def cancel(token):
+    return _change(token, lambda uow: queue.cancel(uow, token, ANONYMOUS), gettext("Your turn is cancelled."))
+
+
+@web.post("/t/<token>/phone")
+def add_phone(token):
+    values = {"phone": _text("phone")}
+    errors = _check_lengths(values)
+    if not values["phone"]:
+        errors["phone"] = [gettext("Write your phone number.")]
+    return _change(token, lambda uow: queue.set_ticket_phone(uow, token, values["phone"], ANONYMOUS),
+                   gettext("Done: we will send you a text message when your turn is near."), values, errors)
+
+
+@web.post("/t/<token>/feedback")
+def feedback(token):
+    values = {"score": _text("score"), "comment": _text("comment")}
+    errors = _check_lengths(values)
+    if values["score"] not in SCORES:
+        errors["score"] = [gettext("The score goes from 1 to 5.")]
+    return _change(token, lambda uow: queue.give_feedback(uow, token, int(values["score"]),
+                                                          values["comment"] or None, channel="web"),
+                   gettext("Thank you for your rating!"), values, errors)
+
+
+SCORES = {"1", "2", "3", "4", "5"}
+
+
+def _change(token: str, use_case, done: str, values: dict | None = None, errors: dict | None = None):
+    """Run one use case for the ticket's holder, then back to the ticket's page: field
+    errors are shown next to their fields (422), a refusal (too late to cancel,
+    already rated...) as a message at the top."""
+    if errors:
+        return _track_page(token, errors, values, 422)
+    try:
+        with database().unit_of_work(write=True) as uow:
+            use_case(uow)
+    except NotFound:
+        raise  # a wrong link: the friendly 404
+    except Invalid as exc:
+        return _track_page(token, field_errors(exc), values, 422)
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+    else:
+        flash(done, "ok")
+    return redirect(url_for("web.track", token=token), 303)
+
+
+# ---------------------------------------------------------------- the lobby screen
+
+def distinct_calls(calls: list[dict]) -> list[dict]:
+    """The calls as the screen lists them: newest first, each code once (a recall
+    moves the code back to the top instead of listing it twice)."""
+    seen: set[str] = set()
+    out = []
+    for call in calls:
+        if call["code"] not in seen:
+            seen.add(call["code"])
+            out.append(call)
+    return out
+
+
+def join_url(branch: str) -> str:
+    """The link the join QR code opens (the public URL, as phones reach the server)."""
+    return database().public_url + url_for("web.join", branch=branch)
+
+
+@web.get("/b/<branch>/display")
+def display(branch):
+    """Codes only: the branch's room never carries names or phone numbers."""
+    with database().unit_of_work() as uow:
+        detail = queue.get_branch(uow, branch, page_lang())
+    now = clock.utcnow().astimezone(ZoneInfo(detail["timezone"]))
+    return render_template("public/display.html", branch=detail, join_url=join_url(branch),
+                           palette=service_palette(detail["services"]),
+                           calls=distinct_calls(detail["recent_calls"])[:RECENT_SHOWN + 1],
+                           clock=format_time(now, "HH:mm", rebase=False),
+                           today=format_date(now.date(), "full"))
+
+
+@web.get("/b/<branch>/join-qr.svg")
+def join_qr(branch):
+    with database().unit_of_work() as uow:
+        queue.find_branch(uow.session, branch)
+    return svg_response(join_url(branch))

@@ -1,0 +1,370 @@
+"""Read models: what every channel shows. Positions and waits are computed here
+only, from the database, so all channels agree at the same moment."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, joinedload
+
+from ..access.services import Actor
+from ..db import UnitOfWork
+from ..models import Branch, Counter, Service, Ticket, TicketEvent, counter_services
+from .lookups import TICKET_LOAD, find_branch, find_counter
+from .rules import Eta, Status, estimate_wait, mean_service_minutes
+
+RECENT_SAMPLES = 10
+CALLING_LIMIT = 10
+
+
+def iso(moment) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class ServiceStats:
+    waiting: int
+    mean_min: float
+    open_counters: int
+
+    def eta(self, ahead: int) -> Eta:
+        return estimate_wait(ahead, self.mean_min, self.open_counters)
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A service as the read models need it: plain values, shareable between requests."""
+    id: int
+    slug: str
+    prefix: str
+    name_es: str
+    name_en: str
+    color: str
+    avg_service_min: float
+    takes_appointments: bool
+    active: bool
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_es
+
+
+@dataclass(frozen=True)
+class BranchSetup:
+    """What a branch.state shows besides who waits: the services, how many counters
+    serve each, the recent mean service time of each, and the recent calls.
+
+    Only staff and admin change these, and every such change gives the branch a
+    new `setup_version`; a setup read under one version stays true while the branch
+    row still carries it (see `setup_for`)."""
+    services: tuple[ServiceInfo, ...]
+    open_counters: dict[int, int]
+    mean_min: dict[int, float]
+    calling: tuple[dict, ...]
+
+    def service(self, slug: str) -> ServiceInfo | None:
+        return next((s for s in self.services if s.slug == slug and s.active), None)
+
+    def stats(self, waiting: dict[int, int]) -> dict[int, ServiceStats]:
+        return {s.id: ServiceStats(waiting=waiting.get(s.id, 0), mean_min=self.mean_min[s.id],
+                                   open_counters=self.open_counters.get(s.id, 0))
+                for s in self.services}
+
+
+# Statements of the hot path are built once: building SQLAlchemy expressions costs
+# more than running these small indexed queries.
+_SERVICE_COLUMNS = (Service.id, Service.slug, Service.prefix, Service.name_es, Service.name_en, Service.color,
+                    Service.avg_service_min, Service.takes_appointments, Service.active)
+_SERVICES = select(*_SERVICE_COLUMNS).where(Service.branch_id == bindparam("branch_id")).order_by(Service.prefix)
+_LINES = (select(Ticket.service_id, func.count(), func.max(Ticket.sort_at))
+          .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value)
+          .group_by(Ticket.service_id))
+_OPEN_COUNTERS = (select(counter_services.c.service_id, func.count())
+                  .join(Counter, Counter.id == counter_services.c.counter_id)
+                  .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "open")
+                  .group_by(counter_services.c.service_id))
+_RANKED_DONE = (
+    select(Ticket.service_id, Ticket.started_at, Ticket.finished_at,
+           func.row_number().over(partition_by=Ticket.service_id,
+                                  order_by=Ticket.finished_at.desc()).label("rn"))
+    .where(Ticket.branch_id == bindparam("branch_id"), Ticket.day == bindparam("day"),
+           Ticket.status == Status.DONE.value, Ticket.started_at.is_not(None), Ticket.finished_at.is_not(None))
+    .subquery())
+_RECENT_DURATIONS = (select(_RANKED_DONE.c.service_id, _RANKED_DONE.c.started_at, _RANKED_DONE.c.finished_at)
+                     .where(_RANKED_DONE.c.rn <= RECENT_SAMPLES))
+_RECENT_CALLS = (
+    select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name)
+    .join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
+    .join(Service, Service.id == Ticket.service_id)
+    .join(Counter, Counter.id == TicketEvent.counter_id)
+    .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")))
+    .order_by(TicketEvent.id.desc())
+    .limit(CALLING_LIMIT))
+_AHEAD = (select(func.count()).select_from(Ticket).where(
+    Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
+    Ticket.status == Status.WAITING.value,
+    tuple_(Ticket.sort_at, Ticket.seq) < tuple_(bindparam("sort_at", type_=Ticket.sort_at.type),
+                                                bindparam("seq"))))
+
+
+def _conn(db: Session | Connection) -> Connection:
+    # Plain Core statements on the session's own connection (same transaction),
+    # without the ORM's per-statement work.
+    return db.connection() if isinstance(db, Session) else db
+
+
+def read_setup(db: Session | Connection, branch_id: int, today) -> BranchSetup:
+    """Read a branch's setup from the database (4 small indexed queries)."""
+    conn = _conn(db)
+    params = {"branch_id": branch_id}
+    services = tuple(ServiceInfo(*row) for row in conn.execute(_SERVICES, params))
+    open_counts = dict(conn.execute(_OPEN_COUNTERS, params).all())
+    durations: dict[int, list[float]] = defaultdict(list)
+    for service_id, started, finished in conn.execute(_RECENT_DURATIONS, {**params, "day": today}):
+        durations[service_id].append(_seconds(started, finished))
+    calling = tuple(
+        {"code": code, "service": service, "counter": {"id": cslug, "name": cname},
+         "called_at": iso(at), "recall": kind == "recalled"}
+        for kind, at, code, service, cslug, cname in conn.execute(_RECENT_CALLS, params))
+    return BranchSetup(
+        services=services, open_counters=open_counts,
+        mean_min={s.id: mean_service_minutes(durations.get(s.id, []), s.avg_service_min) for s in services},
+        calling=calling)
+
+
+def setup_for(session: Session, branch_id: int, version: str, today, *, remember: bool = False) -> BranchSetup:
+    """The branch's setup, from this process's memory when it was read under the same
+    `setup_version` (and local day: service times are today's), else from the database.
+
+    `remember=True` keeps what was read. Only a caller holding the branch row lock
+    and changing none of the setup may ask for it (taking a ticket): every change of
+    the setup takes that lock first, so nothing changes it between reading the
+    version and reading the setup. Versions are random, so one that a rolled-back
+    transaction made is never met again."""
+    memory = session.info["turnero.db"].setups
+    key = (version, today)
+    known = memory.get(branch_id)
+    if known is not None and known[0] == key:
+        return known[1]
+    setup = read_setup(session, branch_id, today)
+    if remember:
+        memory[branch_id] = (key, setup)
+    return setup
+
+
+# A branch's waiting lines: per service id, (how many wait, the latest place in time
+# among them). A new ticket placed at or after that latest time has no one behind it.
+Lines = dict[int, tuple[int, datetime]]
+
+
+def read_lines(db: Session | Connection, branch_id: int) -> Lines:
+    return {service_id: (count, last) for service_id, count, last in
+            _conn(db).execute(_LINES, {"branch_id": branch_id})}
+
+
+def counts(lines: Lines) -> dict[int, int]:
+    """How many wait, per service id."""
+    return {service_id: count for service_id, (count, _last) in lines.items()}
+
+
+def waiting_counts(db: Session | Connection, branch_id: int) -> dict[int, int]:
+    return counts(read_lines(db, branch_id))
+
+
+def service_stats(session: Session, branch: Branch, today) -> dict[int, ServiceStats]:
+    """Waiting count, recent mean service time and open counters, per service."""
+    setup = setup_for(session, branch.id, branch.setup_version, today)
+    return setup.stats(waiting_counts(session, branch.id))
+
+
+def _seconds(started, finished) -> float:
+    # Naive values come back from raw (non-ORM) selects on SQLite; both are UTC.
+    if started.tzinfo is None or finished.tzinfo is None:
+        started, finished = started.replace(tzinfo=None), finished.replace(tzinfo=None)
+    return (finished - started).total_seconds()
+
+
+def state_payload(branch, setup: BranchSetup, stats: dict[int, ServiceStats], lang: str | None = None) -> dict:
+    """The `branch.state` payload: codes only, never names or phones. `branch` is the
+    ORM row or any row with slug, seq, lang and message."""
+    lang = lang or branch.lang
+    return {
+        "branch": branch.slug,
+        "seq": branch.seq,
+        "services": [_service_entry(s, stats[s.id], lang) for s in setup.services if s.active],
+        "calling": list(setup.calling),
+        "message": branch.message,
+    }
+
+
+def branch_state(session: Session, branch: Branch, today, lang: str | None = None) -> dict:
+    setup = setup_for(session, branch.id, branch.setup_version, today)
+    return state_payload(branch, setup, setup.stats(waiting_counts(session, branch.id)), lang)
+
+
+def _service_entry(service: ServiceInfo, stats: ServiceStats, lang: str) -> dict:
+    return {
+        "id": service.slug,
+        "name": service.name(lang),
+        "names": {"es": service.name_es, "en": service.name_en},
+        "prefix": service.prefix,
+        "color": service.color,
+        "waiting": stats.waiting,
+        "eta": stats.eta(stats.waiting).as_dict(),
+        "takes_appointments": service.takes_appointments,
+    }
+
+
+def branch_detail(session: Session, branch: Branch, today, lang: str | None = None) -> dict:
+    lang = lang or branch.lang
+    state = branch_state(session, branch, today, lang)
+    counters = session.scalars(select(Counter).where(Counter.branch_id == branch.id)
+                               .order_by(Counter.slug)).all()
+    return {
+        "id": branch.slug,
+        "slug": branch.slug,
+        "name": branch.name,
+        "timezone": branch.timezone,
+        "lang": branch.lang,
+        "country": branch.country,
+        "offers_priority": branch.offers_priority,
+        "message": branch.message,
+        "seq": branch.seq,
+        "services": state["services"],
+        "counters": [{"id": c.slug, "name": c.name, "state": c.state,
+                      "services": [s.slug for s in c.services]} for c in counters],
+        "recent_calls": state["calling"],
+    }
+
+
+def branch_summary(branch: Branch) -> dict:
+    return {"id": branch.slug, "slug": branch.slug, "name": branch.name,
+            "timezone": branch.timezone, "lang": branch.lang}
+
+
+def _place(ticket) -> dict:
+    return {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
+            "sort_at": ticket.sort_at, "seq": ticket.seq}
+
+
+def ahead_of(db: Session | Connection, ticket) -> int:
+    """Tickets of the same line that will be called before this one."""
+    return _conn(db).execute(_AHEAD, _place(ticket)).scalar_one()
+
+
+def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None, public_url: str,
+                include_token: bool = True, staff: bool = False) -> dict:
+    """A ticket in JSON. `ahead`/`position`/`eta` only while it waits."""
+    active = ticket.status in (Status.CALLED, Status.SERVING)
+    view = ticket_json(ticket, branch_slug=ticket.branch.slug, service=ticket.service,
+                       counter=ticket.counter if active else None, ahead=ahead, stats=stats,
+                       public_url=public_url, include_token=include_token)
+    if staff:
+        view["phone"] = ticket.customer.phone if ticket.customer is not None else None
+        view["name"] = ticket.name
+        view["target_counter"] = ticket.target_counter.slug if ticket.target_counter else None
+    return view
+
+
+def ticket_json(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter: Counter | None,
+                ahead: int | None, stats: ServiceStats | None, public_url: str, include_token: bool = True) -> dict:
+    """`ticket_view` from the ticket's own columns (an ORM object or a row) and its
+    branch, service and counter given apart."""
+    waiting = ticket.status == Status.WAITING
+    view = {
+        "id": ticket.id,
+        "code": ticket.code,
+        "branch": branch_slug,
+        "service": service.slug,
+        "service_name": service.name(ticket.lang),
+        "channel": ticket.channel,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "position": (ahead + 1) if waiting and ahead is not None else None,
+        "ahead": ahead if waiting else None,
+        "eta": stats.eta(ahead).as_dict() if waiting and stats is not None and ahead is not None else None,
+        "counter": {"id": counter.slug, "name": counter.name} if counter is not None else None,
+        "lang": ticket.lang,
+        "recalls": ticket.recalls,
+        "created_at": iso(ticket.created_at),
+        "called_at": iso(ticket.called_at),
+        "started_at": iso(ticket.started_at),
+        "finished_at": iso(ticket.finished_at),
+    }
+    if include_token:
+        view["token"] = ticket.token
+        view["track_url"] = f"{public_url}/t/{ticket.token}"
+    return view
+
+
+def waiting_with_positions(session: Session, branch_id: int, service_ids, after=None):
+    """Every waiting ticket of these lines with its `ahead`, in one query.
+
+    With `after` = (sort_at, seq), only the tickets behind that place (the ones
+    whose position a change there moved)."""
+    ahead = func.row_number().over(partition_by=Ticket.service_id,
+                                   order_by=(Ticket.sort_at, Ticket.seq)) - 1
+    inner = (select(Ticket.seq.label("seq"), ahead.label("ahead"))
+             .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING,
+                    Ticket.service_id.in_(list(service_ids)))
+             .subquery())
+    query = select(Ticket, inner.c.ahead).join(inner, inner.c.seq == Ticket.seq)
+    if after is not None:
+        query = query.where(tuple_(Ticket.sort_at, Ticket.seq) > tuple_(*after))
+    return session.execute(query.order_by(Ticket.sort_at, Ticket.seq)).all()
+
+
+# ---------------------------------------------------------------- the staff console
+
+def counter_view(counter: Counter) -> dict:
+    return {"id": counter.slug, "name": counter.name, "state": counter.state,
+            "services": [s.slug for s in counter.services]}
+
+
+def counters_to_choose(uow: UnitOfWork, actor: Actor, lang: str) -> list[dict]:
+    """Every branch the actor works at, with its counters and what each serves."""
+    actor.require_staff()
+    query = select(Branch).order_by(Branch.name)
+    if actor.role != "admin":
+        query = query.where(Branch.id == actor.branch_id)
+    result = []
+    for branch in uow.session.scalars(query):
+        counters = uow.session.scalars(select(Counter).options(joinedload(Counter.services))
+                                       .where(Counter.branch_id == branch.id).order_by(Counter.slug)).unique()
+        result.append({"slug": branch.slug, "name": branch.name, "counters": [
+            {"id": c.slug, "name": c.name, "state": c.state,
+             "services": [s.name(lang) for s in c.services if s.active]} for c in counters]})
+    return result
+
+
+def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor, lang: str) -> dict:
+    """What the console shows when it opens: the counter, its current ticket (called
+    or being served there), and the services and counters a ticket can go to."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    actor.require_staff(branch)
+    counter = find_counter(session, branch, counter_slug)
+    current = session.scalar(
+        select(Ticket).options(*TICKET_LOAD)
+        .where(Ticket.counter_id == counter.id, Ticket.status.in_((Status.CALLED, Status.SERVING)))
+        .order_by(Ticket.called_at.desc()).limit(1))
+    services = session.scalars(select(Service).where(Service.branch_id == branch.id, Service.active)
+                               .order_by(Service.prefix)).all()
+    counters = session.scalars(select(Counter).where(Counter.branch_id == branch.id).order_by(Counter.slug)).all()
+    return {
+        "branch": {"slug": branch.slug, "name": branch.name, "timezone": branch.timezone},
+        "counter": counter_view(counter),
+        "current": (ticket_view(current, ahead=None, stats=None, public_url=uow.db.public_url, staff=True)
+                    if current is not None else None),
+        "services": [{"id": s.slug, "name": s.name(lang), "prefix": s.prefix, "color": s.color}
+                     for s in services],
+        "counters": [{"id": c.slug, "name": c.name} for c in counters],
+    }
+
+
+__all__ = ["ServiceStats", "ServiceInfo", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
+           "service_stats", "state_payload", "branch_state", "branch_detail",
+           "branch_summary", "ahead_of", "ticket_view", "ticket_json", "waiting_with_positions", "iso", "counter_view",
+           "counters_to_choose", "counter_desk"]

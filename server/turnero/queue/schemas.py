@@ -1,0 +1,140 @@
+"""Request and response schemas (marshmallow, through APIFlask): validation and OpenAPI."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+
+from .rules import CHANNELS, MAX_COMMENT, MAX_NAME, MAX_PHONE, Status
+
+
+class TicketIn(Schema):
+    service = String(required=True, validate=Length(1, 40), metadata={"example": "caja"})
+    phone = String(allow_none=True, validate=Length(max=MAX_PHONE), metadata={"example": "55 1234 5678"})
+    name = String(allow_none=True, validate=Length(max=MAX_NAME))
+    priority = Boolean(load_default=False)
+    lang = String(validate=OneOf(["es", "en"]))
+    channel = String(validate=OneOf(CHANNELS))
+
+
+class Eta(Schema):
+    low_min = Integer()
+    high_min = Integer()
+
+
+class CounterRef(Schema):
+    id = String()
+    name = String()
+
+
+class TicketOut(Schema):
+    id = String(metadata={"description": "UUID, for staff actions"})
+    token = String(metadata={"description": "secret of the ticket's holder"})
+    code = String(metadata={"example": "A042"})
+    branch = String()
+    service = String()
+    service_name = String()
+    channel = String(validate=OneOf(CHANNELS))
+    priority = Boolean()
+    status = String(validate=OneOf([s.value for s in Status]))
+    position = Integer(allow_none=True)
+    ahead = Integer(allow_none=True)
+    eta = Nested(Eta, allow_none=True)
+    counter = Nested(CounterRef, allow_none=True)
+    lang = String()
+    recalls = Integer()
+    created_at = String()
+    called_at = String(allow_none=True)
+    started_at = String(allow_none=True)
+    finished_at = String(allow_none=True)
+    track_url = String()
+
+
+class StaffTicketOut(TicketOut):
+    phone = String(allow_none=True)
+    name = String(allow_none=True)
+    target_counter = String(allow_none=True)
+
+
+class TicketQuery(Schema):
+    status = String(validate=OneOf([s.value for s in Status]))
+    service = String(validate=Length(1, 40))
+
+
+class ServiceOut(Schema):
+    id = String()
+    name = String()
+    names = Dict(keys=String(), values=String())
+    prefix = String()
+    color = String()
+    waiting = Integer()
+    eta = Nested(Eta)
+    takes_appointments = Boolean()
+
+
+class CallOut(Schema):
+    code = String()
+    service = String()
+    counter = Nested(CounterRef)
+    called_at = String()
+    recall = Boolean()
+
+
+class CounterOut(Schema):
+    id = String()
+    name = String()
+    state = String()
+    services = List(String())
+
+
+class BranchCounter(CounterOut):
+    """A counter as listed in its branch (a schema of its own so the OpenAPI
+    components stay distinct)."""
+
+
+class BranchSummary(Schema):
+    id = String()
+    slug = String()
+    name = String()
+    timezone = String()
+    lang = String()
+
+
+class BranchOut(BranchSummary):
+    country = String()
+    offers_priority = Boolean()
+    message = String(allow_none=True)
+    seq = Integer()
+    services = List(Nested(ServiceOut))
+    counters = List(Nested(BranchCounter))
+    recent_calls = List(Nested(CallOut))
+
+
+class TransferIn(Schema):
+    service = String(validate=Length(1, 40))
+    counter = String(validate=Length(1, 40))
+
+
+class FeedbackIn(Schema):
+    score = Integer(required=True, strict=True, validate=Range(1, 5))
+    comment = String(allow_none=True, validate=Length(max=MAX_COMMENT))
+
+
+class FeedbackOut(Schema):
+    ticket = String()
+    score = Integer()
+    comment = String(allow_none=True)
+
+
+class EventOut(Schema):
+    kind = String()
+    at = String()
+    channel = String(allow_none=True)
+    counter = String(allow_none=True)
+    user = String(allow_none=True)
+    data = Dict()
+
+
+class PhoneIn(Schema):
+    phone = String(required=True, validate=Length(1, MAX_PHONE, error="Not a valid phone number."),
+                   metadata={"example": "55 1234 5678"})

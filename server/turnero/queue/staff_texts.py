@@ -1,0 +1,71 @@
+"""Words the staff pages show that the server does not compute per request:
+status, channel and event names, and the console's messages (its JavaScript gets
+them translated, in one JSON block)."""
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from ..errors import N_
+
+STATUS = {
+    "waiting": N_("Waiting"), "called": N_("Called"), "serving": N_("Being served"), "done": N_("Finished"),
+    "cancelled": N_("Cancelled"), "no_show": N_("Did not come"),
+}
+CHANNELS = {
+    "kiosk": N_("Kiosk"), "web": N_("Web"), "sms": N_("SMS"), "whatsapp": N_("WhatsApp"),
+    "voice": N_("Phone call"), "staff": N_("Staff"), "appointment": N_("Appointment"),
+}
+EVENTS = {
+    "issued": N_("Took a turn"), "called": N_("Called"), "recalled": N_("Called again"),
+    "started": N_("Service started"), "done": N_("Finished"), "no_show": N_("Did not come"),
+    "cancelled": N_("Cancelled"), "requeued": N_("Back in line"), "transferred": N_("Transferred"),
+    "feedback": N_("Rated the visit"),
+}
+COUNTER_STATES = {"open": N_("Open"), "paused": N_("Paused"), "closed": N_("Closed")}
+MESSAGE_DIRECTIONS = {"in": N_("Received"), "out": N_("Sent")}
+MESSAGE_STATUS = {
+    "queued": N_("Waiting to go out"), "sending": N_("Going out"), "sent": N_("Handed to the carrier"),
+    "delivered": N_("Delivered"), "failed": N_("Not delivered"),
+}
+MESSAGES = {
+    "nobody": N_("No one is waiting for this counter."),
+    "no_current": N_("No ticket at this counter. Press “Call next” when you are ready."),
+    "called": N_("%(code)s called to your counter."),
+    "nobody_called": N_("No one is waiting; nobody was called."),
+    "recalled": N_("%(code)s called again."),
+    "started": N_("Serving %(code)s."),
+    "done": N_("%(code)s finished."),
+    "no_show": N_("%(code)s marked as not present."),
+    "requeued": N_("%(code)s is back in line."),
+    "transferred": N_("%(code)s sent to %(target)s."),
+    "opened": N_("The counter is open."),
+    "paused": N_("The counter is paused: no one will be called here."),
+    "closed": N_("The counter is closed."),
+    "live": N_("Live"),
+    "reconnecting": N_("Reconnecting…"),
+    "history_of": N_("History of %(code)s"),
+    "no_history": N_("Choose a ticket to see its history."),
+    "messages_of": N_("Messages of %(code)s"),
+    "no_messages_chosen": N_("Choose a ticket to see its texts and calls."),
+    "no_messages": N_("No texts or calls for this ticket."),
+    "minutes": N_("%(n)s min"),
+    "since": N_("since %(time)s"),
+    "priority": N_("Priority"),
+    "for_you": N_("Sent to this counter"),
+    "error": N_("That did not work: %(detail)s"),
+    "network": N_("The server cannot be reached. Check the connection and try again."),
+    "choose_target": N_("Choose a service or a counter."),
+    "called_at_counter": N_("%(code)s → %(counter)s"),
+    "no_calls": N_("No calls yet today."),
+    "eta": N_("about %(low)s–%(high)s min"),
+}
+
+
+def console_texts() -> dict:
+    """Everything the console's JavaScript shows, in the page's language."""
+    def tr(table):
+        return {key: gettext(message) for key, message in table.items()}
+    return {"status": tr(STATUS), "channels": tr(CHANNELS), "events": tr(EVENTS),
+            "counter_states": tr(COUNTER_STATES),
+            "directions": tr(MESSAGE_DIRECTIONS), "message_status": tr(MESSAGE_STATUS), **tr(MESSAGES)}
+

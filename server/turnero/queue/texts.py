@@ -1,0 +1,90 @@
+"""The words the customer pages and the lobby show, in one place: the templates use
+them to render, and the scripts get the same translated patterns (a JSON block in
+the page) to show what the server sends later. Nothing here computes a position or
+a wait: it only words the numbers the server computed."""
+from __future__ import annotations
+
+from flask_babel import get_translations, gettext, ngettext
+
+from ..errors import N_
+
+STATUS = {
+    "waiting": N_("Waiting"),
+    "called": N_("Your turn"),
+    "serving": N_("Being served"),
+    "done": N_("Finished"),
+    "cancelled": N_("Cancelled"),
+    "no_show": N_("Missed"),
+}
+
+
+def status_label(status: str) -> str:
+    return gettext(STATUS.get(status, status))
+
+
+def eta_text(eta: dict | None) -> str:
+    """A wait range as people read it: "4–9 min", "up to 5 min"."""
+    if not eta:
+        return ""
+    if eta["low_min"] <= 0:
+        return gettext("up to %(high)s min", high=eta["high_min"])
+    return gettext("%(low)s–%(high)s min", low=eta["low_min"], high=eta["high_min"])
+
+
+def ahead_text(ahead: int | None) -> str:
+    if not ahead:
+        return gettext("You are next!")
+    return _ahead(ahead)
+
+
+# The `ngettext` parameter lets script_strings ask for the bare patterns while the
+# extractor still sees a literal ngettext("...", "...") call.
+def _ahead(count, ngettext=ngettext):
+    return ngettext("%(num)s person ahead of you", "%(num)s people ahead of you", count)
+
+
+def waiting_text(waiting: int) -> str:
+    if not waiting:
+        return gettext("No one waiting")
+    return _waiting(waiting)
+
+
+def _waiting(count, ngettext=ngettext):
+    return ngettext("%(num)s waiting", "%(num)s waiting", count)
+
+
+def call_text(code: str, counter: str) -> str:
+    return gettext("%(code)s at %(counter)s", code=code, counter=counter)
+
+
+def _raw_ngettext(singular: str, plural: str, count: int) -> str:
+    """The translated pattern, its %(num)s left for the script to fill in."""
+    return get_translations().ngettext(singular, plural, count)
+
+
+def _forms(function) -> list[str]:
+    """The singular and plural patterns of a message, for the scripts."""
+    return [function(1, ngettext=_raw_ngettext), function(2, ngettext=_raw_ngettext)]
+
+
+def script_strings() -> dict:
+    """The translated patterns the page scripts fill in (see static/js/live.js)."""
+    return {
+        "status": {key: gettext(label) for key, label in STATUS.items()},
+        "eta_upto": gettext("up to %(high)s min"),
+        "eta_range": gettext("%(low)s–%(high)s min"),
+        "next": gettext("You are next!"),
+        "ahead": _forms(_ahead),
+        "waiting": _forms(_waiting),
+        "no_one": gettext("No one waiting"),
+        "call": gettext("%(code)s at %(counter)s"),
+        "announce": gettext("You are number %(position)s in line. Estimated wait: %(eta)s."),
+        "title_waiting": gettext("%(code)s: number %(position)s in line"),
+        "title_called": gettext("Your turn! %(code)s at %(counter)s"),
+        "title_other": gettext("%(code)s: %(status)s"),
+        "called_announce": gettext("It is your turn: go to %(counter)s."),
+        "sound_on": gettext("Sound alerts are on"),
+        "live": gettext("Live"),
+        "reconnecting": gettext("Reconnecting…"),
+    }
+

@@ -1,1 +1,0 @@
-"""One function per use case; every door (REST, Socket.IO, pages, SMS, voice) calls these."""

@@ -1,0 +1,110 @@
+"""Calling the branch: the TwiML voice menu through the signed /twilio/voice webhook."""
+import pytest
+from sqlalchemy import select
+
+from turnero.messaging.models import OutboxMessage
+from turnero.messaging.settings import settings
+from twilio_helpers import call, cheap_password_hashing, post_signed, spoken, text  # noqa: F401
+from turnero.models import Branch, Ticket
+
+PHONE = "+525512345678"
+
+
+@pytest.fixture
+def dial(client, app):
+    def _dial(**kw):
+        return call(client, app, **kw)
+    return _dial
+
+
+def tickets(app):
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        return [(t.code, t.channel, t.status) for t in uow.session.scalars(select(Ticket).order_by(Ticket.seq))]
+
+
+def test_a_caller_without_a_ticket_hears_the_services_by_key(dial, app):
+    twiml = dial()
+    [gather] = twiml.findall("Gather")
+    assert gather.get("action") == "/twilio/voice?step=menu" and gather.get("numDigits") == "1"
+    assert gather.get("input") == "dtmf"
+    options = [say.text for say in gather.findall("Say")]
+    assert options == ["Para Caja, oprima 1.", "Para Atención a clientes, oprima 2."]
+    assert {say.get("language") for say in twiml.iter("Say")} == {"es-MX"}
+    assert twiml.find("Redirect").text == "/twilio/voice?tries=1"  # no key pressed: the menu again
+    assert "Bienvenido a Sucursal Centro" in spoken(twiml)
+    assert tickets(app) == []
+
+
+def test_pressing_a_key_takes_the_turn_and_confirms_by_text(dial, app):
+    twiml = dial(step="menu", digits="2")
+    said = spoken(twiml)
+    assert "Su turno es B, 0, 0, 1, para Atención a clientes." in said
+    assert "mensaje de texto" in said
+    assert twiml.find("Hangup") is not None
+    assert tickets(app) == [("B001", "voice", "waiting")]
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        [sms] = uow.session.execute(select(OutboxMessage.kind, OutboxMessage.to, OutboxMessage.body)).all()
+    assert sms.kind == "confirm" and sms.to == PHONE and "B001" in sms.body
+
+
+def test_a_caller_who_texted_hears_the_same_ticket(dial, client, app, take):
+    take("caja")
+    text(client, app, "turno caja")
+    twiml = dial()
+    said = spoken(twiml)
+    assert "Su turno es A, 0, 0, 2, para Caja." in said and "Hay 1 persona antes que usted" in said
+    assert twiml.find("Gather").get("action") == "/twilio/voice?step=repeat"
+    assert len(tickets(app)) == 2  # nothing new was taken
+
+
+def test_a_called_ticket_is_told_where_to_go(dial, take, client, agent, open_counter):
+    take("caja", phone=PHONE)
+    open_counter("v1")
+    client.post("/api/v1/branches/centro/counters/v1/call-next", headers=agent)
+    assert "por favor pase a Ventanilla 1" in spoken(dial())
+
+
+def test_pressing_1_repeats_and_another_key_says_goodbye(dial, take):
+    take("caja", phone=PHONE)
+    assert "A, 0, 0, 1" in spoken(dial(step="repeat", digits="1"))
+    bye = dial(step="repeat", digits="5")
+    assert spoken(bye) == "Gracias, hasta luego." and bye.find("Hangup") is not None
+
+
+def test_a_wrong_key_repeats_the_menu_then_the_call_ends(dial, app):
+    twiml = dial(step="menu", digits="7")
+    assert "No recibimos su elección." in spoken(twiml)
+    assert twiml.find("Gather").get("action") == "/twilio/voice?step=menu&tries=1"
+    last = dial(step="menu", digits="9", tries=1)
+    assert last.find("Gather") is None and last.find("Hangup") is not None
+    assert tickets(app) == []
+
+
+def test_an_english_branch_speaks_english(dial, app):
+    with app.extensions["turnero.db"].unit_of_work(write=True) as uow:
+        uow.session.scalar(select(Branch).where(Branch.slug == "centro")).lang = "en"
+        uow.commit()
+    twiml = dial()
+    assert {say.get("language") for say in twiml.iter("Say")} == {"en-US"}
+    assert "For Cashier, press 1." in spoken(twiml)
+    assert "Your turn is A, 0, 0, 1, for Cashier. You are next." in spoken(dial(step="menu", digits="1"))
+
+
+def test_a_hidden_number_still_gets_a_turn_without_texts(dial, app):
+    said = spoken(dial(sender="anonymous", step="menu", digits="1"))
+    assert "A, 0, 0, 1" in said and "mensaje de texto" not in said
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        assert uow.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_a_forged_call_is_refused(client, app):
+    form = {"From": PHONE, "To": "+15005550006", "CallSid": "CA" + "1" * 32, "Digits": "1"}
+    r = post_signed(client, "/twilio/voice?step=menu", form, settings(app).auth_token, "http://turnero.test",
+                    forge=True)
+    assert r.status_code == 403 and tickets(app) == []
+    # The query string is signed too: a genuine signature for another step does not carry over.
+    sig = post_signed(client, "/twilio/voice", form, settings(app).auth_token, "http://turnero.test")
+    assert sig.status_code == 200
+    r = client.post("/twilio/voice?step=menu", data=form,
+                    headers={"X-Twilio-Signature": sig.request.headers["X-Twilio-Signature"]})
+    assert r.status_code == 403 and tickets(app) == []
