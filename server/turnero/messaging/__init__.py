@@ -1,7 +1,7 @@
 """SMS, WhatsApp and voice through Twilio: a door to the queue and to appointments,
 and the outbox of notifications.
 
-    commands.py     reading a text: which command, language, argument (plain functions)
+    rules.py        reading a text: which command, language, argument (plain functions)
     services.py     a text received and a call answered: the use cases, their replies
     texts.py        the words of every reply and notification, in the customer's language
     webhooks.py     /twilio/sms, /twilio/voice, /twilio/status: signature-checked

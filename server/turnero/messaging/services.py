@@ -25,7 +25,7 @@ from ..queue import services as queue
 from ..queue.lookups import find_branch
 from ..queue.rules import ACTIVE, local_day
 from . import texts
-from .commands import Command, match_service, parse
+from .rules import Command, match_service, parse
 from .models import InboundMessage, OutboxMessage
 from .settings import settings
 

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from turnero.messaging.commands import fold, match_service, parse
+from turnero.messaging.rules import fold, match_service, parse
 from turnero.messaging.settings import parse_numbers
 from turnero.messaging.texts import fit
 
