@@ -19,10 +19,14 @@ log = logging.getLogger(__name__)
 _WRITING = contextvars.ContextVar("turnero_writing", default=False)
 
 Publisher = Callable[[list[tuple[str, Any, str]]], None]
-# Called inside the transaction for every ticket event (see services.queue._record)
-# and for every waiting ticket whose place moved (kind "moved"): the place where
-# messaging writes its outbox rows, so they commit or roll back with the change.
+# Called inside the transaction with (session, ticket, event) for every event of a
+# ticket (queue.changes.record), and for every waiting ticket whose place moved
+# (queue.rules.Moved): where messaging writes its outbox rows, so they commit or
+# roll back with the change.
 TicketListener = Callable[..., None]
+# Called once a unit of work committed, with the (branch slug, event) pairs it
+# recorded: figures that must count only what really happened (metrics).
+CommitListener = Callable[[list[tuple[str, Any]]], None]
 
 
 def one_or_raise(session: Session, statement, error: Exception, params: dict | None = None):
@@ -109,6 +113,7 @@ class Database:
         self._writer = threading.Lock() if self.is_sqlite else None
         self.publisher: Publisher | None = None
         self.ticket_listeners: list[TicketListener] = []
+        self.commit_listeners: list[CommitListener] = []
         # What this process remembers of each branch between requests, by branch id:
         # its setup ((setup_version, day), views.BranchSetup) and its waiting lines
         # ((seq, setup_version), views.Lines). See services.views.setup_for and
@@ -141,6 +146,7 @@ class UnitOfWork:
         self.session: Session | None = None
         self._pending: list[tuple[str, Any, str]] = []
         self._committed: list[tuple[str, Any, str]] = []
+        self._recorded: list[tuple[str, Any]] = []
         self._on_commit: list[Callable[[], None]] = []
         self._token = None
         self._locked = False
@@ -156,6 +162,10 @@ class UnitOfWork:
     def emit(self, event_name: str, payload: Any, room: str) -> None:
         self._pending.append((event_name, payload, room))
 
+    def committed(self, branch: str, event: Any) -> None:
+        """Hand `event` (of `branch`) to the commit listeners once the commit succeeded."""
+        self._recorded.append((branch, event))
+
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the next commit succeeded (forgotten on rollback):
         for memory that may only learn what the database really holds."""
@@ -168,11 +178,16 @@ class UnitOfWork:
         callbacks, self._on_commit = self._on_commit, []
         for callback in callbacks:
             callback()
+        recorded, self._recorded = self._recorded, []
+        if recorded:
+            for listener in self.db.commit_listeners:
+                listener(recorded)
 
     def rollback(self) -> None:
         self.session.rollback()
         self._pending.clear()
         self._on_commit.clear()
+        self._recorded.clear()
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:

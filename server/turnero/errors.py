@@ -31,26 +31,8 @@ class DomainError(Exception):
         self.errors = errors or {}
 
 
-class NotFound(DomainError):
-    status = 404
-    title = N_("Not found")
-
-
-class Conflict(DomainError):
-    status = 409
-    title = N_("Conflict")
-
-
-class Invalid(DomainError):
-    status = 422
-    title = N_("Invalid input")
-
-
-class Unauthorized(DomainError):
-    status = 401
-    title = N_("Authentication required")
-
-
-class Forbidden(DomainError):
-    status = 403
-    title = N_("Forbidden")
+class NotFound(DomainError): status, title = 404, N_("Not found")  # noqa: E701
+class Conflict(DomainError): status, title = 409, N_("Conflict")  # noqa: E701
+class Invalid(DomainError): status, title = 422, N_("Invalid input")  # noqa: E701
+class Unauthorized(DomainError): status, title = 401, N_("Authentication required")  # noqa: E701
+class Forbidden(DomainError): status, title = 403, N_("Forbidden")  # noqa: E701

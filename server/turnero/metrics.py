@@ -4,13 +4,7 @@ from __future__ import annotations
 import time
 
 from flask import Flask, Response, g, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 REQUESTS = Histogram("turnero_http_request_seconds", "HTTP request latency", ["method", "endpoint", "status"],
                      buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
@@ -19,7 +13,19 @@ TICKETS_CALLED = Counter("turnero_tickets_called_total", "Tickets called", ["bra
 SOCKET_CLIENTS = Gauge("turnero_socketio_clients", "Connected Socket.IO clients")
 
 
+def count_committed(recorded) -> None:
+    """Every ticket issued and called, whatever the door (a commit listener of the
+    database: only what was committed counts, a replayed request does not)."""
+    for branch, event in recorded:
+        if event.kind == "issued":
+            TICKETS_ISSUED.labels(branch, event.channel).inc()
+        elif event.kind == "called":
+            TICKETS_CALLED.labels(branch).inc()
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["turnero.db"].commit_listeners.append(count_committed)
+
     @app.before_request
     def _start_timer():
         g._t0 = time.perf_counter()

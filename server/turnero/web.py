@@ -11,15 +11,7 @@ import logging
 import re
 
 from apiflask.exceptions import HTTPError
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    current_app,
-    json,
-    render_template,
-    request,
-)
+from flask import Blueprint, Flask, Response, current_app, json, render_template, request
 from flask_babel import get_locale, gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError

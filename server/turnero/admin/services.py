@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
@@ -216,39 +218,6 @@ def _service_fields(errors: FieldErrors, session: Session, branch: Branch, servi
     service.active = bool(values.get("active", True))
 
 
-def create_service(uow: UnitOfWork, actor: Actor, branch_slug: str, *, slug: str, **values) -> Service:
-    session = uow.session
-    branch = managed_branch(session, actor, branch_slug, lock=True)
-    errors = FieldErrors()
-    slug = check.slug(errors, slug)
-    if slug and session.scalar(select(Service.id).where(Service.branch_id == branch.id,
-                                                        Service.slug == slug)) is not None:
-        errors.add("slug", N_("This branch already has a service with this name."))
-    service = Service(branch_id=branch.id, slug=slug or "")
-    _service_fields(errors, session, branch, service, values)
-    errors.raise_any()
-    session.add(service)
-    session.flush()
-    branch_changed(uow, branch)
-    uow.commit()
-    log.info("service %s created at %s by %s", service.slug, branch.slug, actor.username)
-    return service_view(service)
-
-
-def update_service(uow: UnitOfWork, actor: Actor, branch_slug: str, slug: str, **values) -> Service:
-    session = uow.session
-    branch = managed_branch(session, actor, branch_slug, lock=True)
-    service = _service(session, branch, slug)
-    errors = FieldErrors()
-    with session.no_autoflush:
-        _service_fields(errors, session, branch, service, values)
-    errors.raise_any()
-    branch_changed(uow, branch)
-    uow.commit()
-    log.info("service %s at %s changed by %s", service.slug, branch.slug, actor.username)
-    return service_view(service)
-
-
 # ---------------------------------------------------------------- counters
 
 def _counter_fields(errors: FieldErrors, session: Session, branch: Branch, counter: Counter, values: dict) -> None:
@@ -263,37 +232,73 @@ def _counter_fields(errors: FieldErrors, session: Session, branch: Branch, count
     counter.services = services
 
 
-def create_counter(uow: UnitOfWork, actor: Actor, branch_slug: str, *, slug: str, **values) -> Counter:
+# ---------------------------------------------------------------- creating and changing services and counters
+
+@dataclass(frozen=True)
+class _Part:
+    """A service or a counter of a branch: how it is made, found, checked and shown."""
+    model: type
+    noun: str
+    taken: str
+    fields: Callable
+    find: Callable
+    view: Callable
+    defaults: dict
+
+
+SERVICE = _Part(Service, "service", N_("This branch already has a service with this name."), _service_fields,
+                _service, service_view, {})
+COUNTER = _Part(Counter, "counter", N_("This branch already has a counter with this name."), _counter_fields,
+                find_counter, counter_view, {"state": "closed"})
+
+
+def create_service(uow: UnitOfWork, actor: Actor, branch_slug: str, *, slug: str, **values) -> dict:
+    return _create(uow, actor, branch_slug, SERVICE, slug, values)
+
+
+def update_service(uow: UnitOfWork, actor: Actor, branch_slug: str, slug: str, **values) -> dict:
+    return _update(uow, actor, branch_slug, SERVICE, slug, values)
+
+
+def create_counter(uow: UnitOfWork, actor: Actor, branch_slug: str, *, slug: str, **values) -> dict:
+    return _create(uow, actor, branch_slug, COUNTER, slug, values)
+
+
+def update_counter(uow: UnitOfWork, actor: Actor, branch_slug: str, slug: str, **values) -> dict:
+    return _update(uow, actor, branch_slug, COUNTER, slug, values)
+
+
+def _create(uow: UnitOfWork, actor: Actor, branch_slug: str, part: _Part, slug: str, values: dict) -> dict:
     session = uow.session
     branch = managed_branch(session, actor, branch_slug, lock=True)
     errors = FieldErrors()
     slug = check.slug(errors, slug)
-    if slug and session.scalar(select(Counter.id).where(Counter.branch_id == branch.id,
-                                                        Counter.slug == slug)) is not None:
-        errors.add("slug", N_("This branch already has a counter with this name."))
-    counter = Counter(branch_id=branch.id, slug=slug or "", state="closed")
-    with session.no_autoflush:
-        _counter_fields(errors, session, branch, counter, values)
-    errors.raise_any()
-    session.add(counter)
-    session.flush()
-    branch_changed(uow, branch)
-    uow.commit()
-    log.info("counter %s created at %s by %s", counter.slug, branch.slug, actor.username)
-    return counter_view(counter)
+    model = part.model
+    if slug and session.scalar(select(model.id).where(model.branch_id == branch.id, model.slug == slug)) is not None:
+        errors.add("slug", part.taken)
+    return _save(uow, actor, branch, part, model(branch_id=branch.id, slug=slug or "", **part.defaults), values,
+                 errors, created=True)
 
 
-def update_counter(uow: UnitOfWork, actor: Actor, branch_slug: str, slug: str, **values) -> Counter:
+def _update(uow: UnitOfWork, actor: Actor, branch_slug: str, part: _Part, slug: str, values: dict) -> dict:
+    branch = managed_branch(uow.session, actor, branch_slug, lock=True)
+    return _save(uow, actor, branch, part, part.find(uow.session, branch, slug), values, FieldErrors(),
+                 created=False)
+
+
+def _save(uow: UnitOfWork, actor: Actor, branch: Branch, part: _Part, row, values: dict, errors: FieldErrors, *,
+          created: bool) -> dict:
+    """Check every field (all messages at once), then store the row and tell the displays."""
     session = uow.session
-    branch = managed_branch(session, actor, branch_slug, lock=True)
-    counter = find_counter(session, branch, slug)
-    errors = FieldErrors()
     with session.no_autoflush:
-        _counter_fields(errors, session, branch, counter, values)
+        part.fields(errors, session, branch, row, values)
     errors.raise_any()
+    if created:
+        session.add(row)
+        session.flush()
     branch_changed(uow, branch)
     uow.commit()
-    log.info("counter %s at %s changed by %s", counter.slug, branch.slug, actor.username)
-    return counter_view(counter)
-
+    log.info("%s %s %s at %s by %s", part.noun, row.slug, "created" if created else "changed", branch.slug,
+             actor.username)
+    return part.view(row)
 

@@ -6,15 +6,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import (
-    Blueprint,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -61,6 +53,55 @@ def _branch_nav(uow, slug: str | None) -> dict:
     return {"branches": use.visible_branches(uow, actor()), "current_branch": slug}
 
 
+def _saved(form, save, done):
+    """A form sent: check it, run `save(uow)` in a unit of work, and once saved flash
+    `done(saved)` = (message, where to go) and go there. None when it did not go
+    through: the field messages are then on the form."""
+    if not form.validate():
+        return None
+    try:
+        with database().unit_of_work(write=True) as uow:
+            saved = save(uow)
+    except Invalid as exc:
+        show_errors(form, exc)
+        return None
+    message, target = done(saved)
+    flash(message, "success")
+    return redirect(target)
+
+
+def _branch_part_page(slug: str, part: str, key: str | None, form_class, save, template: str, choose=None):
+    """The page of one service or counter of a branch (or a new one): its form, saved
+    through `save(uow, existing, form)`."""
+    get = use.get_service if part == "service" else use.get_counter
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, slug)
+        branch_name = use.get_branch(uow, actor(), slug)["name"]
+        existing = get(uow, actor(), slug, key) if key else None
+        options = choose(uow) if choose else None
+    form = form_class(data=existing if request.method == "GET" else None)
+    if options is not None:
+        form.services.choices = options
+    if request.method == "POST":
+        done = _saved(form, lambda uow: save(uow, existing, form), lambda saved: (
+            gettext("Service “%(name)s” saved.", name=saved["name_" + current_lang()]) if part == "service"
+            else gettext("Counter “%(name)s” saved.", name=saved["name"]),
+            url_for(f"admin.{part}s", slug=slug)))
+        if done is not None:
+            return done
+    return _render(template, 422 if request.method == "POST" else 200, form=form, existing=existing,
+                   branch_name=branch_name, **nav)
+
+
+def _branch_list_page(slug: str, template: str, rows):
+    """The list of a branch's services or counters: `rows(uow)`."""
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, slug)
+        branch_name = use.get_branch(uow, actor(), slug)["name"]
+        listed = rows(uow)
+    return _render(template, rows=listed, branch_name=branch_name, **nav)
+
+
 # ---------------------------------------------------------------- branches
 
 @admin.get("/")
@@ -76,31 +117,27 @@ def home():
 def branches():
     with database().unit_of_work() as uow:
         nav = _branch_nav(uow, None)
-    rows = nav["branches"]
-    return _render("admin/branches.html", rows=rows, **nav)
+    return _render("admin/branches.html", rows=nav["branches"], **nav)
+
+
+NEW_BRANCH = {"lang": "es", "country": "MX", "timezone": "America/Mexico_City", "priority_boost_min": 15,
+              "appointment_boost_min": 10, "notify_ahead": 3, "offers_priority": True}
 
 
 @admin.route("/branches/new", methods=["GET", "POST"])
 @manager_required
 def branch_new():
     actor().require_admin()
-    form = BranchForm(data={"lang": "es", "country": "MX", "timezone": "America/Mexico_City",
-                            "priority_boost_min": 15, "appointment_boost_min": 10, "notify_ahead": 3,
-                            "offers_priority": True} if request.method == "GET" else None)
-    status = 200
+    form = BranchForm(data=NEW_BRANCH if request.method == "GET" else None)
     if request.method == "POST":
-        if form.validate():
-            try:
-                with database().unit_of_work(write=True) as uow:
-                    branch = use.create_branch(uow, actor(), **values(form))
-                flash(gettext("Branch “%(name)s” created.", name=branch["name"]), "success")
-                return redirect(url_for("admin.branch", slug=branch["slug"]))
-            except Invalid as exc:
-                show_errors(form, exc)
-        status = 422
+        done = _saved(form, lambda uow: use.create_branch(uow, actor(), **values(form)), lambda branch: (
+            gettext("Branch “%(name)s” created.", name=branch["name"]), url_for("admin.branch", slug=branch["slug"])))
+        if done is not None:
+            return done
     with database().unit_of_work() as uow:
         nav = _branch_nav(uow, None)
-    return _render("admin/branch_form.html", status, form=form, creating=True, zones=use.time_zones(), **nav)
+    return _render("admin/branch_form.html", 422 if request.method == "POST" else 200, form=form, creating=True,
+                   zones=use.time_zones(), **nav)
 
 
 @admin.route("/branches/<slug>", methods=["GET", "POST"])
@@ -109,21 +146,14 @@ def branch(slug):
     with database().unit_of_work() as uow:
         current = use.get_branch(uow, actor(), slug)
         nav = _branch_nav(uow, slug)
-    name = current["name"]
     form = BranchForm(data=current if request.method == "GET" else None)
-    status = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                with database().unit_of_work(write=True) as uow:
-                    use.update_branch(uow, actor(), slug, **values(form, "slug"))
-                flash(gettext("Settings saved."), "success")
-                return redirect(url_for("admin.branch", slug=slug))
-            except Invalid as exc:
-                show_errors(form, exc)
-        status = 422
-    return _render("admin/branch_form.html", status, form=form, creating=False, zones=use.time_zones(),
-                   branch_name=name, **nav)
+        done = _saved(form, lambda uow: use.update_branch(uow, actor(), slug, **values(form, "slug")),
+                      lambda _saved_branch: (gettext("Settings saved."), url_for("admin.branch", slug=slug)))
+        if done is not None:
+            return done
+    return _render("admin/branch_form.html", 422 if request.method == "POST" else 200, form=form, creating=False,
+                   zones=use.time_zones(), branch_name=current["name"], **nav)
 
 
 @admin.route("/branches/<slug>/delete", methods=["GET", "POST"])
@@ -159,84 +189,45 @@ def branch_delete(slug):
                    **nav)
 
 
-# ---------------------------------------------------------------- services
+# ---------------------------------------------------------------- services and counters
 
 @admin.get("/branches/<slug>/services")
 @manager_required
 def services(slug):
-    with database().unit_of_work() as uow:
-        rows = use.list_services(uow, actor(), slug)
-        nav = _branch_nav(uow, slug)
-        branch_name = use.get_branch(uow, actor(), slug)["name"]
-    return _render("admin/services.html", rows=rows, branch_name=branch_name, **nav)
+    return _branch_list_page(slug, "admin/services.html", lambda uow: use.list_services(uow, actor(), slug))
 
 
 @admin.route("/branches/<slug>/services/new", methods=["GET", "POST"])
 @admin.route("/branches/<slug>/services/<service>", methods=["GET", "POST"])
 @manager_required
 def service(slug, service=None):
-    with database().unit_of_work() as uow:
-        nav = _branch_nav(uow, slug)
-        branch_name = use.get_branch(uow, actor(), slug)["name"]
-        existing = use.get_service(uow, actor(), slug, service) if service else None
-    form = ServiceForm(data=existing if request.method == "GET" else None)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                with database().unit_of_work(write=True) as uow:
-                    if existing is None:
-                        saved = use.create_service(uow, actor(), slug, **values(form))
-                    else:
-                        saved = use.update_service(uow, actor(), slug, service, **values(form, "slug"))
-                flash(gettext("Service “%(name)s” saved.", name=saved["name_" + current_lang()]), "success")
-                return redirect(url_for("admin.services", slug=slug))
-            except Invalid as exc:
-                show_errors(form, exc)
-        status = 422
-    return _render("admin/service_form.html", status, form=form, existing=existing, branch_name=branch_name, **nav)
+    def save(uow, existing, form):
+        if existing is None:
+            return use.create_service(uow, actor(), slug, **values(form))
+        return use.update_service(uow, actor(), slug, service, **values(form, "slug"))
+    return _branch_part_page(slug, "service", service, ServiceForm, save, "admin/service_form.html")
 
-
-# ---------------------------------------------------------------- counters
 
 @admin.get("/branches/<slug>/counters")
 @manager_required
 def counters(slug):
-    with database().unit_of_work() as uow:
-        nav = _branch_nav(uow, slug)
-        branch_name = use.get_branch(uow, actor(), slug)["name"]
-        rows = use.list_counters(uow, actor(), slug)
-    return _render("admin/counters.html", rows=rows, branch_name=branch_name, **nav)
+    return _branch_list_page(slug, "admin/counters.html", lambda uow: use.list_counters(uow, actor(), slug))
 
 
 @admin.route("/branches/<slug>/counters/new", methods=["GET", "POST"])
 @admin.route("/branches/<slug>/counters/<counter>", methods=["GET", "POST"])
 @manager_required
 def counter(slug, counter=None):
-    with database().unit_of_work() as uow:
-        nav = _branch_nav(uow, slug)
-        branch_name = use.get_branch(uow, actor(), slug)["name"]
-        existing_view = use.get_counter(uow, actor(), slug, counter) if counter else None
-        service_choices = choices((s["slug"], f"{s['prefix']} · {s['name_' + current_lang()]}")
-                                  for s in use.list_services(uow, actor(), slug))
-    form = CounterForm(data=existing_view if request.method == "GET" else None)
-    form.services.choices = service_choices
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                with database().unit_of_work(write=True) as uow:
-                    if existing_view is None:
-                        use.create_counter(uow, actor(), slug, **values(form))
-                    else:
-                        use.update_counter(uow, actor(), slug, counter, **values(form, "slug"))
-                flash(gettext("Counter “%(name)s” saved.", name=form.name.data), "success")
-                return redirect(url_for("admin.counters", slug=slug))
-            except Invalid as exc:
-                show_errors(form, exc)
-        status = 422
-    return _render("admin/counter_form.html", status, form=form, existing=existing_view,
-                   branch_name=branch_name, **nav)
+    def save(uow, existing, form):
+        if existing is None:
+            return use.create_counter(uow, actor(), slug, **values(form))
+        return use.update_counter(uow, actor(), slug, counter, **values(form, "slug"))
+
+    def service_choices(uow):
+        return choices((s["slug"], f"{s['prefix']} · {s['name_' + current_lang()]}")
+                       for s in use.list_services(uow, actor(), slug))
+    return _branch_part_page(slug, "counter", counter, CounterForm, save, "admin/counter_form.html",
+                             choose=service_choices)
 
 
 # ---------------------------------------------------------------- users
@@ -265,19 +256,14 @@ def user_new():
     with database().unit_of_work() as uow:
         _user_choices(form, uow)
         nav = _branch_nav(uow, None)
-    status = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                with database().unit_of_work(write=True) as uow:
-                    user = people.create_user(uow, actor(), username=form.username.data, role=form.role.data,
-                                           password=form.password.data, branch=form.branch.data or None)
-                flash(gettext("User “%(name)s” created.", name=user["username"]), "success")
-                return redirect(url_for("admin.users"))
-            except Invalid as exc:
-                show_errors(form, exc)
-        status = 422
-    return _render("admin/user_new.html", status, form=form, **nav)
+        done = _saved(form, lambda uow: people.create_user(
+            uow, actor(), username=form.username.data, role=form.role.data, password=form.password.data,
+            branch=form.branch.data or None), lambda user: (
+            gettext("User “%(name)s” created.", name=user["username"]), url_for("admin.users")))
+        if done is not None:
+            return done
+    return _render("admin/user_new.html", 422 if request.method == "POST" else 200, form=form, **nav)
 
 
 def _user_page(user_id: int, status: int = 200, edit=None, password=None):
@@ -302,30 +288,19 @@ def user(user_id):
 @manager_required
 def user_save(user_id):
     form = UserEditForm()
-    if form.validate():
-        try:
-            with database().unit_of_work(write=True) as uow:
-                saved = people.update_user(uow, actor(), user_id, role=form.role.data, branch=form.branch.data or None)
-            flash(gettext("User “%(name)s” saved.", name=saved["username"]), "success")
-            return redirect(url_for("admin.user", user_id=user_id))
-        except Invalid as exc:
-            show_errors(form, exc)
-    return _user_page(user_id, 422, edit=form)
+    done = _saved(form, lambda uow: people.update_user(uow, actor(), user_id, role=form.role.data,
+                                                      branch=form.branch.data or None), lambda saved: (
+        gettext("User “%(name)s” saved.", name=saved["username"]), url_for("admin.user", user_id=user_id)))
+    return done or _user_page(user_id, 422, edit=form)
 
 
 @admin.post("/users/<int:user_id>/password")
 @manager_required
 def user_password(user_id):
     form = PasswordForm()
-    if form.validate():
-        try:
-            with database().unit_of_work(write=True) as uow:
-                saved = people.reset_password(uow, actor(), user_id, form.password.data)
-            flash(gettext("New password set for “%(name)s”.", name=saved["username"]), "success")
-            return redirect(url_for("admin.user", user_id=user_id))
-        except Invalid as exc:
-            show_errors(form, exc)
-    return _user_page(user_id, 422, password=form)
+    done = _saved(form, lambda uow: people.reset_password(uow, actor(), user_id, form.password.data), lambda saved: (
+        gettext("New password set for “%(name)s”.", name=saved["username"]), url_for("admin.user", user_id=user_id)))
+    return done or _user_page(user_id, 422, password=form)
 
 
 @admin.post("/users/<int:user_id>/active")

@@ -9,14 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
-from ..access.services import (
-    DEVICE_KINDS,
-    ROLES,
-    Actor,
-    hash_password,
-    new_secret,
-    token_digest,
-)
+from ..access.services import DEVICE_KINDS, ROLES, Actor, hash_password, new_secret, token_digest
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
 from ..models import AuthToken, Branch, Device, User

@@ -10,7 +10,6 @@ from flask_limiter.errors import RateLimitExceeded
 
 from ..access.requests import BEARER
 from ..access.requests import request_actor as actor
-from ..metrics import TICKETS_ISSUED
 from ..queue.read_models import iso
 from ..queue.schemas import TicketOut
 from ..web import current_lang, database, json_rate_limited, problem, require_uuid
@@ -136,12 +135,8 @@ def calendar(token):
                      "the same ticket. A kiosk sends its device token.")
 def check_in(branch, body):
     with database().unit_of_work(write=True) as uow:
-        ticket, created = checkin.check_in(uow, branch, code=body.get("code"), phone=body.get("phone"),
-                                             actor=actor(uow))
-    if not created:
-        return ticket, 200
-    TICKETS_ISSUED.labels(branch, ticket["channel"]).inc()
-    return ticket
+        taken = checkin.check_in(uow, branch, code=body.get("code"), phone=body.get("phone"), actor=actor(uow))
+    return taken.ticket, 201 if taken.created else 200
 
 
 # ---------------------------------------------------------------- staff

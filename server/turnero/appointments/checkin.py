@@ -18,16 +18,16 @@ from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
 from ..models import Branch, Customer, Ticket
 from ..queue import services as queue
 from ..queue.lookups import find_branch
-from ..queue.rules import day_bounds_utc, local_day
+from ..queue.read_models import TicketView
+from ..queue.rules import Cancelled, Event, Finished, NoShow, Requeued, day_bounds_utc, local_day
+from ..queue.services import TicketTaken
 from . import rules
 from .models import Appointment
 from .rules import AppointmentStatus as St
 from .rules import CheckIn
-from .services import ACTIVE, CANNOT, LOAD, find_by_token, locked_branch
+from .services import ACTIVE, CANNOT, LOAD, find_by_token, locked_branch, still_booked
 
 log = logging.getLogger(__name__)
-# session.info key: the appointment whose check-in is issuing a ticket right now.
-CHECKING_IN = "turnero.appointments.checking_in"
 
 
 class CheckInClosed(Conflict):
@@ -46,11 +46,11 @@ class CheckInClosed(Conflict):
 
 
 def check_in(uow: UnitOfWork, branch_slug: str, *, code: str | None = None, phone: str | None = None,
-             actor: Actor = ANONYMOUS) -> tuple[dict, bool]:
+             actor: Actor = ANONYMOUS) -> TicketTaken:
     """Check in at the branch by appointment code or phone: issues a ticket of channel
-    `appointment` placed at the appointment time minus the branch's boost. Returns
-    (ticket, created); checking in again returns the same ticket. CheckInClosed (409)
-    outside the window."""
+    `appointment` placed at the appointment time minus the branch's boost; checking in
+    again returns the same ticket (`created` False). CheckInClosed (409) outside the
+    window."""
     session = uow.session
     if not (code or "").strip() and not (phone or "").strip():
         raise Invalid(N_("Give the appointment code or the phone number."),
@@ -68,7 +68,7 @@ def check_in(uow: UnitOfWork, branch_slug: str, *, code: str | None = None, phon
     return _check_in(uow, branch, appointment, actor, now)
 
 
-def check_in_by_token(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> tuple[dict, bool]:
+def check_in_by_token(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> TicketTaken:
     """The holder checks in from the appointment's own page ("I'm here")."""
     session = uow.session
     appointment = find_by_token(session, token)
@@ -77,14 +77,13 @@ def check_in_by_token(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> 
 
 
 def check_in_by_phone(uow: UnitOfWork, branch_slug: str | None, phone: str,
-                      actor: Actor = ANONYMOUS) -> dict:
+                      actor: Actor = ANONYMOUS) -> TicketView:
     """SMS `LLEGUE`/`HERE`: check in the phone's appointment of today (at `branch_slug`,
     or at whichever branch it is when None). Returns the ticket; commits like
     `take_ticket`. Raises NotFound, CheckInClosed (409) or Conflict."""
     if branch_slug is None:
         branch_slug = _branch_of_todays_appointment(uow.session, phone)
-    ticket, _created = check_in(uow, branch_slug, phone=phone, actor=actor)
-    return ticket
+    return check_in(uow, branch_slug, phone=phone, actor=actor).ticket
 
 
 def _branch_of_todays_appointment(session: Session, raw_phone: str) -> str:
@@ -122,12 +121,11 @@ def _todays_appointment(session: Session, branch: Branch, phone: str, now: datet
 
 
 def _check_in(uow: UnitOfWork, branch: Branch, appointment: Appointment, actor: Actor,
-              now: datetime) -> tuple[dict, bool]:
-    session = uow.session
+              now: datetime) -> TicketTaken:
     if actor.kind == "device" and actor.branch_id != branch.id:
         raise Forbidden(N_("This device belongs to another branch."))
     if appointment.status == St.CHECKED_IN and appointment.ticket is not None:
-        return queue.get_ticket(uow, appointment.ticket.token), False
+        return TicketTaken(queue.get_ticket(uow, appointment.ticket.token), created=False)
     if appointment.status != St.BOOKED:
         raise Conflict(CANNOT[appointment.status])
     state = rules.checkin_state(now, appointment.start_at, branch.checkin_before_min, branch.checkin_after_min)
@@ -146,55 +144,41 @@ def _check_in(uow: UnitOfWork, branch: Branch, appointment: Appointment, actor: 
                             time=local(appointment.start_at), closes_at=local(closes))
     appointment.status = St.CHECKED_IN
     appointment.checked_in_at = now
-    session.info[CHECKING_IN] = appointment
-    try:
-        ticket, _ = queue.take_ticket(
-            uow, branch.slug, service=appointment.service.slug, actor=actor, phone=appointment.customer.phone,
-            name=appointment.name, lang=appointment.lang, via="appointment",
-            place_at=rules.place_in_line(appointment.start_at, branch.appointment_boost_min))
-    finally:
-        session.info.pop(CHECKING_IN, None)
-    log.info("appointment %s checked in at %s: ticket %s", appointment.code, branch.slug, ticket["code"])
-    return ticket, True
+    taken = queue.issue_ticket(
+        uow, branch.slug, service=appointment.service.slug, actor=actor, phone=appointment.customer.phone,
+        name=appointment.name, lang=appointment.lang, via="appointment",
+        place_at=rules.place_in_line(appointment.start_at, branch.appointment_boost_min))
+    appointment.ticket_seq = taken.ticket.seq
+    uow.commit()
+    log.info("appointment %s checked in at %s: ticket %s", appointment.code, branch.slug, taken.ticket.code)
+    return taken
 
 
-def walk_in(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> dict:
+def walk_in(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> TicketView:
     """Too late to check in: join the line now as a walk-in (a `web` ticket placed by
     the time it is taken). The appointment counts as missed and points to the ticket."""
-    session = uow.session
-    appointment = find_by_token(session, token)
-    branch = locked_branch(session, appointment)
-    if appointment.status != St.BOOKED:
-        raise Conflict(CANNOT[appointment.status])
+    appointment, branch = still_booked(uow.session, token, actor)
     now = clock.utcnow()
     if rules.checkin_state(now, appointment.start_at, branch.checkin_before_min,
                            branch.checkin_after_min) is not CheckIn.LATE:
         raise Conflict(N_("Your appointment is still on: check in instead."))
     appointment.status = St.NO_SHOW
-    session.info[CHECKING_IN] = appointment
-    try:
-        ticket, _ = queue.take_ticket(uow, branch.slug, service=appointment.service.slug, actor=actor,
-                                      phone=appointment.customer.phone, name=appointment.name,
-                                      lang=appointment.lang)
-    finally:
-        session.info.pop(CHECKING_IN, None)
-    log.info("appointment %s missed at %s: walk-in ticket %s", appointment.code, branch.slug, ticket["code"])
-    return ticket
+    taken = queue.issue_ticket(uow, branch.slug, service=appointment.service.slug, actor=actor,
+                               phone=appointment.customer.phone, name=appointment.name, lang=appointment.lang)
+    appointment.ticket_seq = taken.ticket.seq
+    uow.commit()
+    log.info("appointment %s missed at %s: walk-in ticket %s", appointment.code, branch.slug, taken.ticket.code)
+    return taken.ticket
 
 
-def on_ticket_event(session: Session, kind: str, ticket: Ticket, **_details) -> None:
-    """In-transaction ticket listener: links the ticket a check-in (or a late walk-in)
-    issues to its appointment, and ends a checked-in appointment when its ticket ends."""
-    if kind == "issued":
-        appointment = session.info.get(CHECKING_IN)
-        if appointment is not None:
-            appointment.ticket_seq = ticket.seq
-        return
-    if ticket.channel != "appointment":
-        return
-    outcome = {"done": St.DONE, "no_show": St.NO_SHOW, "cancelled": St.CANCELLED,
-               "requeued": St.CHECKED_IN}.get(kind)
-    if outcome is None:
+# What happens to a checked-in appointment when its ticket ends (or goes back in line).
+OUTCOMES = {Finished: St.DONE, NoShow: St.NO_SHOW, Cancelled: St.CANCELLED, Requeued: St.CHECKED_IN}
+
+
+def on_ticket_event(session: Session, ticket: Ticket, event: Event) -> None:
+    """In-transaction ticket listener: a checked-in appointment ends with its ticket."""
+    outcome = OUTCOMES.get(type(event))
+    if outcome is None or ticket.channel != "appointment":
         return
     appointment = session.scalar(select(Appointment).where(Appointment.ticket_seq == ticket.seq))
     if appointment is not None:

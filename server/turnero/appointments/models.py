@@ -8,29 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    SmallInteger,
-    String,
-    Time,
-)
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..models import (
-    Base,
-    Branch,
-    Customer,
-    Service,
-    Ticket,
-    UTCDateTime,
-    new_uuid,
-    utcnow,
-)
+from ..models import Base, Branch, Customer, Service, Ticket, UTCDateTime, new_uuid, utcnow
 
 
 class OpeningHours(Base):

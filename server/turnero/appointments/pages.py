@@ -206,7 +206,7 @@ def walk_in(token):
         if isinstance(exc, NotFound):
             raise
         return _manage_page(token, problem=error_text(exc), status=exc.status)
-    return redirect(url_for("web.track", token=ticket["token"]), 303)
+    return redirect(url_for("web.track", token=ticket.token), 303)
 
 
 @bp.get("/a/<token>/move")

@@ -27,7 +27,7 @@ from ..errors import N_, Conflict, Invalid, NotFound
 from ..models import Branch, Customer, Service, Ticket
 from ..queue.lookups import find_branch, find_service
 from ..queue.read_models import iso
-from ..queue.rules import day_bounds_utc, local_day
+from ..queue.rules import MAX_NAME, day_bounds_utc, local_day
 from . import rules
 from . import texts as notify
 from .models import Appointment, Closure, OpeningHours
@@ -42,7 +42,6 @@ LOAD = (joinedload(Appointment.branch), joinedload(Appointment.service), joinedl
 HOLDS_PLACE = (St.BOOKED, St.CHECKED_IN, St.NO_SHOW, St.DONE)
 # Statuses that still count for "one phone, one appointment at a time".
 ACTIVE = (St.BOOKED, St.CHECKED_IN)
-MAX_NAME = 120
 
 
 # ---------------------------------------------------------------- lookups
@@ -51,13 +50,17 @@ NO_APPOINTMENT = N_("This appointment does not exist.")
 
 
 def find_by_token(session: Session, token: str) -> Appointment:
-    return one_or_raise(session, select(Appointment).options(*LOAD).where(Appointment.token == token),
-                        NotFound(NO_APPOINTMENT))
+    """The appointment of its holder's secret token."""
+    return _find(session, Appointment.token == token)
 
 
 def find_by_id(session: Session, appointment_id: str) -> Appointment:
-    return one_or_raise(session, select(Appointment).options(*LOAD).where(Appointment.id == appointment_id),
-                        NotFound(NO_APPOINTMENT))
+    """The appointment of its public UUID (staff)."""
+    return _find(session, Appointment.id == appointment_id)
+
+
+def _find(session: Session, where) -> Appointment:
+    return one_or_raise(session, select(Appointment).options(*LOAD).where(where), NotFound(NO_APPOINTMENT))
 
 
 def bookable_service(session: Session, branch: Branch, slug: str | None) -> Service:
@@ -326,15 +329,21 @@ def get_appointment(uow: UnitOfWork, token: str) -> dict:
     return appointment_view(find_by_token(uow.session, token), uow.db.public_url)
 
 
-def cancel(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> dict:
-    """The holder (or staff for them, with their token) cancels; the place is free again."""
-    session = uow.session
+def still_booked(session: Session, token: str, actor: Actor) -> tuple[Appointment, Branch]:
+    """The appointment of this token with its branch locked, once its holder (or staff
+    for them) may change it and it is still booked (Conflict otherwise)."""
     appointment = find_by_token(session, token)
     branch = locked_branch(session, appointment)
     if actor.kind == "user":
         actor.require_staff(branch)
     if appointment.status != St.BOOKED:
         raise Conflict(CANNOT[appointment.status])
+    return appointment, branch
+
+
+def cancel(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> dict:
+    """The holder (or staff for them, with their token) cancels; the place is free again."""
+    appointment, branch = still_booked(uow.session, token, actor)
     appointment.status = St.CANCELLED
     appointment.cancelled_at = clock.utcnow()
     view = appointment_view(appointment, uow.db.public_url)
@@ -346,12 +355,7 @@ def cancel(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> dict:
 def reschedule(uow: UnitOfWork, token: str, start: str | datetime, actor: Actor = ANONYMOUS) -> dict:
     """Move a booked appointment to another free slot of its service; same code and link."""
     session = uow.session
-    appointment = find_by_token(session, token)
-    branch = locked_branch(session, appointment)
-    if actor.kind == "user":
-        actor.require_staff(branch)
-    if appointment.status != St.BOOKED:
-        raise Conflict(CANNOT[appointment.status])
+    appointment, branch = still_booked(session, token, actor)
     when = _parse_start(start, branch)
     now = clock.utcnow()
     slot = _free_slot(session, branch, appointment.service, when, now, exclude=appointment.id)

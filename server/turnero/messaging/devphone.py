@@ -2,14 +2,13 @@
 
 Only with the console backend on a development machine, or in debug (see
 settings.py, TURNERO_DEV_PHONE). What is sent goes through the very
-same handlers as the Twilio webhooks (`services.receive_text`, `services.answer_call`);
+same use cases as the Twilio webhooks (`services.receive_text`, `calls.answer_call`);
 the page shows the replies and the notifications the outbox holds for the number.
 """
 from __future__ import annotations
 
 import secrets
-from urllib.parse import parse_qs, urlsplit
-from xml.etree import ElementTree
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apiflask import APIBlueprint
@@ -20,7 +19,8 @@ from ..customers import normalize_phone
 from ..errors import N_, DomainError
 from ..queue import services as queue
 from ..queue.lookups import find_branch
-from . import read_models, services
+from ..web import current_lang
+from . import calls, read_models, services
 from .settings import settings
 
 devphone = APIBlueprint("devphone", __name__, url_prefix="/dev/phone", enable_openapi=False)
@@ -46,12 +46,6 @@ def _params(source) -> dict:
             "channel": "whatsapp" if source.get("channel") == "whatsapp" else "sms"}
 
 
-def _lang() -> str:
-    from flask_babel import get_locale
-    locale = get_locale()
-    return str(locale.language) if locale is not None else "es"
-
-
 @devphone.get("")
 def phone():
     params = _params(request.args)
@@ -74,7 +68,7 @@ def phone():
     return render_template("messaging/phone.html", params=params, branches=branches, branch=branch,
                            items=items, phone=phone_e164, problem=problem, numbers=numbers, call=call,
                            branch_number=cfg.number_of(branch["slug"]) if branch else "",
-                           quick=QUICK.get(_lang(), QUICK["es"]))
+                           quick=QUICK.get(current_lang(), QUICK["es"]))
 
 
 @devphone.post("")
@@ -98,27 +92,17 @@ def call():
         tries = int(request.form.get("tries") or 0)
     except ValueError:
         tries = 0
-    response = services.answer_call(current_app._get_current_object(), params["branch"], params["number"],
-                                   settings().number_of(params["branch"]), step=step, digits=digits,
-                                   tries=tries, call_sid="CAdev" + secrets.token_hex(14))
-    follow = _next_step(str(response))
-    extra = {"call_step": follow[0], "tries": follow[1]} if follow else {}
+    reply = calls.answer_call(current_app._get_current_object(), params["branch"], params["number"],
+                              settings().number_of(params["branch"]), step=step, digits=digits,
+                              tries=tries, call_sid="CAdev" + secrets.token_hex(14))
+    keys = reply.waits_for  # where the call goes on a key press
+    extra = {"call_step": keys.step or "start", "tries": str(keys.tries)} if keys else {}
     return redirect(url_for("devphone.phone", lang=request.args.get("lang"), **params, **extra) + "#end")
-
-
-def _next_step(twiml: str):
-    """Where the call goes on a key press: the step and tries of the Gather's action."""
-    gather = ElementTree.fromstring(twiml).find("Gather")
-    if gather is None:
-        return None
-    query = parse_qs(urlsplit(gather.get("action", "")).query)
-    return query.get("step", [""])[0] or "start", query.get("tries", ["0"])[0]
 
 
 def _local_time(at: str | None, zone: ZoneInfo) -> str:
     if not at:
         return ""
-    from datetime import datetime
     moment = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=ZoneInfo("UTC"))
     return moment.astimezone(zone).strftime("%H:%M:%S")
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..models import Feedback, Ticket
 from ..queue import read_models as views
-from ..queue.rules import Status, local_day
+from ..queue.rules import Called, Event, Finished, Issued, Moved, PhoneAdded, Recalled, Status, local_day
 from . import texts
 from .models import TicketNotice
 from .outbox import enqueue
@@ -35,54 +35,55 @@ def customer_text(session: Session, *, phone: str, body: str, kind: str, lang: s
 
 
 def make_listener(app):
-    def messaging_listener(session: Session, kind: str, ticket: Ticket, **details) -> None:
-        if kind not in KINDS:
+    def messaging_listener(session: Session, ticket: Ticket, event: Event) -> None:
+        if not isinstance(event, HEARD):
             return
         # A moved ticket matters only once near the front: decide that before loading anything.
-        if kind == "moved" and (details.get("ahead") is None or details["ahead"] > ticket.branch.notify_ahead):
+        if isinstance(event, Moved) and event.ahead > ticket.branch.notify_ahead:
             return
         try:
-            on_ticket_event(app, session, kind, ticket, **details)
+            on_ticket_event(app, session, ticket, event)
         except Exception:  # a notification must never stop the queue itself
-            log.exception("no %s notification for ticket %s", kind, ticket.code)
+            log.exception("no %s notification for ticket %s", event.kind, ticket.code)
     return messaging_listener
 
 
-KINDS = ("issued", "phone_added", "moved", "called", "recalled", "done")
+HEARD = (Issued, PhoneAdded, Moved, Called, Recalled, Finished)
 LANGS = ("es", "en")
 
 
-def on_ticket_event(app, session: Session, kind: str, ticket: Ticket, **details) -> None:
+def on_ticket_event(app, session: Session, ticket: Ticket, event: Event) -> None:
     customer = ticket.customer
     if customer is None or customer.opted_out:
         return
     branch = ticket.branch
     lang = next((c for c in (ticket.lang, customer.lang, branch.lang) if c in LANGS), "es")
     write = _Writer(app, session, ticket, customer.phone, lang)
-    if kind in ("issued", "phone_added"):
-        view = _waiting_view(session, ticket, app)
-        if view["ahead"] is not None and view["ahead"] <= branch.notify_ahead:
-            _first(session, ticket, "near")  # the confirmation already says how close it is
-        if kind == "issued" and ticket.channel in ANSWERED_INLINE:
-            return
-        if ticket.status == Status.WAITING:
-            write("confirm", lambda: texts.confirmation(view, branch.name))
-    elif kind == "moved":
-        ahead = details.get("ahead")
-        if ahead is not None and ahead <= branch.notify_ahead and _first(session, ticket, "near"):
-            view = _waiting_view(session, ticket, app, ahead=ahead)
-            write("near", lambda: texts.near(view))
-    elif kind in ("called", "recalled"):
-        counter = details.get("counter") or ticket.counter
-        name = counter.name if counter is not None else ""
-        if kind == "called":
-            write("called", lambda: texts.called(ticket.code, name))
-        else:
-            write("recall", lambda: texts.recalled(ticket.code, name))
-    elif kind == "done":
-        rated = session.scalar(select(Feedback.id).where(Feedback.ticket_seq == ticket.seq))
-        if rated is None and _first(session, ticket, "feedback_request"):
-            write("feedback_request", lambda: texts.feedback_request(branch.name))
+    match event:
+        case Issued() | PhoneAdded():
+            view = _waiting_view(session, ticket, app)
+            if view.ahead is not None and view.ahead <= branch.notify_ahead:
+                _first(session, ticket, "near")  # the confirmation already says how close it is
+            if isinstance(event, Issued) and ticket.channel in ANSWERED_INLINE:
+                return
+            if ticket.status == Status.WAITING:
+                write("confirm", lambda: texts.confirmation(view, branch.name))
+        case Moved(ahead=ahead):
+            if ahead <= branch.notify_ahead and _first(session, ticket, "near"):
+                view = _waiting_view(session, ticket, app, ahead=ahead)
+                write("near", lambda: texts.near(view))
+        case Called():
+            write("called", lambda: texts.called(ticket.code, _counter_name(ticket)))
+        case Recalled():
+            write("recall", lambda: texts.recalled(ticket.code, _counter_name(ticket)))
+        case Finished():
+            rated = session.scalar(select(Feedback.id).where(Feedback.ticket_seq == ticket.seq))
+            if rated is None and _first(session, ticket, "feedback_request"):
+                write("feedback_request", lambda: texts.feedback_request(branch.name))
+
+
+def _counter_name(ticket: Ticket) -> str:
+    return ticket.counter.name if ticket.counter is not None else ""
 
 
 class _Writer:
@@ -107,7 +108,7 @@ def _first(session: Session, ticket: Ticket, kind: str) -> bool:
     return True
 
 
-def _waiting_view(session: Session, ticket: Ticket, app, ahead: int | None = None) -> dict:
+def _waiting_view(session: Session, ticket: Ticket, app, ahead: int | None = None) -> views.TicketView:
     """The ticket as every channel shows it (place and wait from the read models)."""
     if ticket.status == Status.WAITING and ahead is None:
         ahead = views.ahead_of(session, ticket)

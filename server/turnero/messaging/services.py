@@ -1,118 +1,47 @@
-"""The messaging door's use cases: a text received, a call answered.
-
-Each turns what the customer said into calls of the queue's own use cases
-(`queue.take_ticket`, `get_ticket`, `cancel`, `give_feedback`) and their answers
-into words. The customer is their phone number: the ticket they hold is the
-latest active one of that number today at the branch, whatever channel took it.
-"""
+"""Messaging's use cases for texts: a text received (SMS or WhatsApp) is answered
+with a reply value, and a delivery report is recorded. Each turns what the customer
+said into the queue's and appointments' own use cases (`take_ticket`, `get_ticket`,
+`cancel`, `give_feedback`, `check_in_by_phone`) and their answers into words. Voice
+calls are in calls.py; webhooks.py turns replies into TwiML."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from sqlalchemy import select
 
 from .. import clock
 from ..access.services import ANONYMOUS
 from ..appointments.checkin import check_in_by_phone
-from ..customers import normalize_phone
+from ..customers import find_customer, normalize_phone
 from ..errors import DomainError, NotFound
-from ..models import Branch, Customer, Service, Ticket
+from ..models import Service, Ticket
 from ..queue import services as queue
 from ..queue.lookups import find_branch
-from ..queue.rules import ACTIVE, local_day
 from . import texts
-from .rules import Command, match_service, parse
+from .backends import TWILIO_UNSUBSCRIBED
+from .conversation import Conversation, Outcome
 from .models import InboundMessage, OutboxMessage
-from .settings import settings
+from .rules import Command, match_service, parse
+from .worker import STATUS_RANK
 
 log = logging.getLogger(__name__)
 
 MAX_STORED = 1600  # Twilio's own limit for one message body
 MENU_MINUTES = 30
 FEEDBACK_HOURS = 24
-MESSAGING_CHANNELS = ("sms", "whatsapp", "voice")
 
 
-@dataclass
-class Outcome:
-    reply: str = ""
-    ticket_seq: int | None = None
-    data: dict | None = None
-    spoken: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class TextReply:
+    """What to answer a text with: `text` ("" for no answer at all)."""
+    text: str
 
-
-class Conversation:
-    """One message or call from one phone to one branch, inside one unit of work."""
-
-    def __init__(self, app, uow, branch: Branch, phone: str | None, channel: str, lang: str):
-        self.app, self.uow, self.session = app, uow, uow.session
-        self.branch, self.phone, self.channel, self.lang = branch, phone, channel, lang
-        self.cfg = settings(app)
-
-    # ------------------------------------------------------------ lookups
-
-    def today(self):
-        return local_day(clock.utcnow(), self.branch.timezone)
-
-    def customer(self) -> Customer | None:
-        if self.phone is None:
-            return None
-        return self.session.scalar(select(Customer).where(Customer.phone == self.phone))
-
-    def current_ticket(self) -> Ticket | None:
-        """The latest active ticket of this phone today at the branch, any channel."""
-        if self.phone is None:
-            return None
-        return self.session.scalar(
-            select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
-            .where(Customer.phone == self.phone, Ticket.branch_id == self.branch.id,
-                   Ticket.day == self.today(), Ticket.status.in_(ACTIVE))
-            .order_by(Ticket.seq.desc()).limit(1))
-
-    def services(self) -> list[Service]:
-        return list(self.session.scalars(select(Service).where(
-            Service.branch_id == self.branch.id, Service.active).order_by(Service.prefix)))
-
-    def joins_last_hour(self) -> int:
-        if self.phone is None:
-            return 0
-        return self.session.scalar(
-            select(func.count()).select_from(Ticket).join(Customer, Customer.id == Ticket.customer_id)
-            .where(Customer.phone == self.phone, Ticket.channel.in_(MESSAGING_CHANNELS),
-                   Ticket.created_at >= clock.utcnow() - timedelta(hours=1)))
-
-    def ticket_seq(self, view: dict) -> int | None:
-        return self.session.scalar(select(Ticket.seq).where(Ticket.id == view["id"]))
-
-    # ------------------------------------------------------------ shared steps
-
-    def take(self, service: Service) -> tuple[dict, int | None]:
-        view, _ = queue.take_ticket(self.uow, self.branch.slug, service=service.slug, actor=ANONYMOUS,
-                                    phone=self.phone, lang=self.lang, via=self.channel)
-        return view, self.ticket_seq(view)
-
-    def set_opt_out(self, value: bool) -> None:
-        customer = self.customer()
-        if customer is None:
-            customer = Customer(phone=self.phone, lang=self.lang, opted_out=value)
-            self.session.add(customer)
-            try:
-                with self.session.begin_nested():
-                    self.session.flush()
-            except IntegrityError:  # the same phone was registered a moment ago
-                customer = self.customer()
-        customer.opted_out = value
-
-
-# ---------------------------------------------------------------- texts
 
 def receive_text(app, branch_slug: str, sender: str, to: str, body: str, channel: str = "sms",
-                 sid: str | None = None) -> str:
-    """Handle one text (SMS or WhatsApp); returns the reply ('' for none).
+                 sid: str | None = None) -> TextReply:
+    """Handle one text (SMS or WhatsApp) and say what to answer.
 
     The use case it calls commits the change; the message and its reply are then
     logged (the log also holds a pending question, like a service menu)."""
@@ -122,7 +51,7 @@ def receive_text(app, branch_slug: str, sender: str, to: str, body: str, channel
         if sid:
             earlier = uow.session.scalar(select(InboundMessage).where(InboundMessage.provider_sid == sid))
             if earlier is not None:  # the provider repeated a webhook: same answer, nothing done twice
-                return earlier.reply or ""
+                return TextReply(earlier.reply or "")
         command = parse(body)
         branch, phone, lang, outcome = _answer_text(app, uow, branch_slug, sender, command, channel)
         data = {**(outcome.data or {}), **({"lang": lang} if lang else {})}
@@ -133,7 +62,7 @@ def receive_text(app, branch_slug: str, sender: str, to: str, body: str, channel
             created_at=clock.utcnow()))
         uow.commit()
     log.info("%s %s at %s answered", channel, command.name, branch_slug)
-    return outcome.reply
+    return TextReply(outcome.reply)
 
 
 def _answer_text(app, uow, branch_slug: str, sender: str, command: Command, channel: str):
@@ -150,7 +79,7 @@ def _answer_text(app, uow, branch_slug: str, sender: str, command: Command, chan
     except DomainError:
         with texts.speaking(command.lang or branch.lang):
             return branch, None, command.lang, Outcome(texts.bad_sender())
-    customer = session.scalar(select(Customer).where(Customer.phone == phone))
+    customer = find_customer(session, phone)
     lang = command.lang or _recent_lang(session, phone) or \
         (customer.lang if customer is not None and customer.lang else branch.lang)
     if customer is not None and customer.opted_out and command.name != "start":
@@ -203,8 +132,8 @@ def _take(convo: Conversation, service: Service) -> Outcome:
     if convo.joins_last_hour() >= convo.cfg.joins_per_hour:
         log.warning("%s joins from one number at %s refused: rate limit", convo.channel, convo.branch.slug)
         return Outcome(texts.too_many_joins())
-    view, seq = convo.take(service)
-    return Outcome(texts.confirmation(view, convo.branch.name), seq)
+    view = convo.take(service)
+    return Outcome(texts.confirmation(view, convo.branch.name), view.seq)
 
 
 def _status(convo: Conversation, command: Command) -> Outcome:
@@ -219,7 +148,7 @@ def _cancel(convo: Conversation, command: Command) -> Outcome:
     if current is None:
         return Outcome(texts.no_ticket(convo.branch.name))
     view = queue.cancel(convo.uow, current.token, ANONYMOUS)
-    return Outcome(texts.cancelled(view["code"]), current.seq)
+    return Outcome(texts.cancelled(view.code), current.seq)
 
 
 def _help(convo: Conversation, command: Command) -> Outcome:
@@ -245,7 +174,7 @@ def _here(convo: Conversation, command: Command) -> Outcome:
     view = check_in_by_phone(convo.uow, convo.branch.slug, convo.phone)
     if view is None:
         return Outcome(texts.no_appointment())
-    return Outcome(texts.checked_in(view), convo.ticket_seq(view))
+    return Outcome(texts.checked_in(view), view.seq)
 
 
 def _digit(convo: Conversation, command: Command) -> Outcome:
@@ -300,128 +229,41 @@ HANDLERS = {"join": _join, "status": _status, "cancel": _cancel, "help": _help, 
             "start": _start, "here": _here, "digit": _digit, "unknown": _help, "empty": _help}
 
 
-# ---------------------------------------------------------------- calls
+# ---------------------------------------------------------------- delivery reports
 
-VOICE_PATH = "/twilio/voice"
-MAX_MENU_TRIES = 2
-
-
-def answer_call(app, branch_slug: str, caller: str, to: str, step: str = "", digits: str = "",
-                tries: int = 0, call_sid: str | None = None) -> VoiceResponse:
-    """One step of a phone call: the TwiML to answer with.
-
-    `step` "" greets the caller (their ticket, or the service menu); "menu" takes
-    the turn for the key pressed; "repeat" says the ticket again on 1.
-    """
-    db = app.extensions["turnero.db"]
-    response = VoiceResponse()
-    with db.unit_of_work(write=True) as uow:
-        try:
-            branch = find_branch(uow.session, branch_slug)
-        except NotFound:
-            log.error("call to %s: branch %r does not exist (TURNERO_TWILIO_NUMBERS/BRANCH)", to, branch_slug)
-            with texts.speaking("es"):
-                response.say(texts.not_configured(), language=texts.VOICE_LANGUAGES["es"])
-            response.hangup()
-            return response
-        try:
-            phone = normalize_phone(caller, branch.country)
-        except DomainError:
-            phone = None  # a hidden number: the call still works, without text messages
-        lang = branch.lang if branch.lang in texts.VOICE_LANGUAGES else "es"
-        convo = Conversation(app, uow, branch, phone, "voice", lang)
-        voice = _Voice(response, texts.VOICE_LANGUAGES[lang])
-        with texts.speaking(lang):
-            try:
-                seq = _call_step(convo, voice, step, digits, tries)
-            except DomainError as exc:
-                uow.rollback()
-                voice.say(texts.error(exc))
-                voice.say(texts.voice_goodbye())
-                response.hangup()
-                seq = None
-        uow.session.add(InboundMessage(
-            sender=phone or caller or "", to=to or "", channel="voice",
-            body=(f"{step}:{digits}" if step else "call")[:MAX_STORED], command=f"voice-{step or 'start'}",
-            reply=" ".join(voice.spoken) or None, data={"call": call_sid} if call_sid else None,
-            branch_id=branch.id, ticket_seq=seq, created_at=clock.utcnow()))
-        uow.commit()
-    return response
+# Twilio's message statuses -> the outbox's.
+PROVIDER_STATUS = {"sent": "sent", "delivered": "delivered", "read": "delivered",
+                   "failed": "failed", "undelivered": "failed"}
 
 
-class _Voice:
-    """Builds the TwiML and remembers what was said (for the log and the dev phone)."""
-
-    def __init__(self, response: VoiceResponse, language: str):
-        self.response, self.language, self.spoken = response, language, []
-
-    def say(self, text: str, into=None) -> None:
-        (into or self.response).say(text, language=self.language)
-        self.spoken.append(text)
-
-    def gather(self, action: str) -> Gather:
-        gather = Gather(input="dtmf", num_digits=1, action=action, method="POST", timeout=6)
-        self.response.append(gather)
-        return gather
-
-
-def _call_step(convo: Conversation, voice: _Voice, step: str, digits: str, tries: int) -> int | None:
-    if step == "menu":
-        services = convo.services()
-        if digits.isdigit() and 1 <= int(digits) <= len(services):
-            return _voice_take(convo, voice, services[int(digits) - 1])
-        voice.say(texts.voice_no_choice())
-        return _voice_menu(convo, voice, services, tries + 1)
-    if step == "repeat" and digits != "1":
-        voice.say(texts.voice_goodbye())
-        voice.response.hangup()
-        return None
-    current = convo.current_ticket()
-    if current is not None:
-        if step != "repeat":
-            voice.say(texts.voice_welcome(convo.branch.name))
-        _voice_ticket(convo, voice, queue.get_ticket(convo.uow, current.token))
-        return current.seq
-    if step != "repeat":
-        voice.say(texts.voice_welcome(convo.branch.name))
-    return _voice_menu(convo, voice, convo.services(), tries)
-
-
-def _voice_menu(convo: Conversation, voice: _Voice, services: list[Service], tries: int) -> None:
-    if tries >= MAX_MENU_TRIES or not services:
-        voice.say(texts.voice_goodbye())
-        voice.response.hangup()
-        return None
-    gather = voice.gather(f"{VOICE_PATH}?step=menu" + (f"&tries={tries}" if tries else ""))
-    for digit, service in enumerate(services, start=1):
-        voice.say(texts.voice_option(service.name(convo.lang), digit), into=gather)
-    # Reached only when no key was pressed in time.
-    voice.say(texts.voice_no_choice())
-    voice.response.redirect(f"{VOICE_PATH}?tries={tries + 1}", method="POST")
-    return None
-
-
-def _voice_take(convo: Conversation, voice: _Voice, service: Service) -> int | None:
-    find_branch(convo.session, convo.branch.slug, lock=True)
-    current = convo.current_ticket()
-    if current is not None:
-        _voice_ticket(convo, voice, queue.get_ticket(convo.uow, current.token))
-        return current.seq
-    if convo.joins_last_hour() >= convo.cfg.joins_per_hour:
-        voice.say(texts.voice_too_many())
-        voice.response.hangup()
-        return None
-    view, seq = convo.take(service)
-    customer = convo.customer()
-    _voice_ticket(convo, voice, view, sms=customer is not None and not customer.opted_out)
-    return seq
-
-
-def _voice_ticket(convo: Conversation, voice: _Voice, view: dict, sms: bool = False) -> None:
-    voice.say(texts.voice_ticket(view))
-    if sms:
-        voice.say(texts.voice_sms_follows())
-    gather = voice.gather(f"{VOICE_PATH}?step=repeat")
-    voice.say(texts.voice_repeat(), into=gather)
-    voice.say(texts.voice_goodbye())
-    voice.response.hangup()
+def record_delivery(uow, *, outbox_id: int | None, sid: str | None, reported: str,
+                    error_code: str | None = None) -> None:
+    """A delivery report of an outgoing message (Twilio's status callback): the
+    message is found by the outbox id its callback URL carries, else by the provider's
+    id; a status never goes back; a carrier's "unsubscribed" opts the number out."""
+    session = uow.session
+    row = None
+    if outbox_id is not None:
+        row = session.scalar(select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update())
+    if row is None and sid:
+        row = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == sid).with_for_update())
+    if row is None or (sid and row.provider_sid and row.provider_sid != sid):
+        return
+    now = clock.utcnow()
+    if row.provider_sid is None and sid:
+        # The send call's answer was lost but the provider has the message: never resend it.
+        row.provider_sid = sid
+        row.uncertain_since = None
+        row.sent_at = row.sent_at or now
+        if row.status == "queued":
+            row.status, row.status_at = "sent", now
+    new = PROVIDER_STATUS.get(reported)
+    if new is not None and STATUS_RANK[new] > STATUS_RANK.get(row.status, 0):
+        row.status, row.status_at = new, now
+        if new == "failed":
+            row.error = f"{reported} (error {error_code})" if error_code else reported
+            if error_code == str(TWILIO_UNSUBSCRIBED):  # the carrier says this number opted out
+                customer = find_customer(session, row.phone)
+                if customer is not None:
+                    customer.opted_out = True
+    uow.commit()

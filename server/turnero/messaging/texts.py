@@ -12,6 +12,8 @@ from flask import has_app_context
 from flask_babel import force_locale, gettext, ngettext
 
 from ..errors import DomainError
+from ..queue.read_models import TicketView
+from ..queue.rules import Eta
 
 ELLIPSIS = "…"
 VOICE_LANGUAGES = {"es": "es-MX", "en": "en-US"}
@@ -44,44 +46,51 @@ def error(exc: DomainError) -> str:
     return gettext(exc.message, **exc.params)
 
 
-def place(ahead: int | None, eta: dict | None) -> str:
+def _counter_name(ticket: TicketView) -> str:
+    return ticket.counter.name if ticket.counter is not None else ""
+
+
+def _range(eta: Eta | None) -> tuple[int, int]:
+    return (eta.low_min, eta.high_min) if eta is not None else (0, 0)
+
+
+def place(ahead: int | None, eta: Eta | None) -> str:
     if not ahead:
         return gettext("You are next.")
-    low, high = (eta or {}).get("low_min", 0), (eta or {}).get("high_min", 0)
+    low, high = _range(eta)
     return ngettext("%(num)d person ahead of you; wait about %(low)d to %(high)d min.",
                     "%(num)d people ahead of you; wait about %(low)d to %(high)d min.",
                     ahead, low=low, high=high)
 
 
-def ticket_status(ticket: dict) -> str:
+def ticket_status(ticket: TicketView) -> str:
     """One ticket's state, the answer to STATUS."""
-    counter = (ticket.get("counter") or {}).get("name", "")
-    if ticket["status"] == "called":
-        return gettext("%(code)s: it is your turn, please go to %(counter)s.", code=ticket["code"],
-                       counter=counter)
-    if ticket["status"] == "serving":
-        return gettext("%(code)s: you are being served at %(counter)s.", code=ticket["code"], counter=counter)
-    return gettext("%(code)s (%(service)s): ", code=ticket["code"], service=ticket["service_name"]) + \
-        place(ticket.get("ahead"), ticket.get("eta"))
+    counter = _counter_name(ticket)
+    if ticket.status == "called":
+        return gettext("%(code)s: it is your turn, please go to %(counter)s.", code=ticket.code, counter=counter)
+    if ticket.status == "serving":
+        return gettext("%(code)s: you are being served at %(counter)s.", code=ticket.code, counter=counter)
+    return gettext("%(code)s (%(service)s): ", code=ticket.code, service=ticket.service_name) + \
+        place(ticket.ahead, ticket.eta)
 
 
-def confirmation(ticket: dict, branch_name: str) -> str:
+def confirmation(ticket: TicketView, branch_name: str) -> str:
     """The answer to JOIN and the confirmation of a turn taken elsewhere with a phone."""
     return " ".join([
-        gettext("Your turn at %(branch)s: %(code)s (%(service)s).", branch=branch_name, code=ticket["code"],
-                service=ticket["service_name"]),
-        place(ticket.get("ahead"), ticket.get("eta")),
-        gettext("Follow it: %(url)s", url=ticket["track_url"]),
+        gettext("Your turn at %(branch)s: %(code)s (%(service)s).", branch=branch_name, code=ticket.code,
+                service=ticket.service_name),
+        place(ticket.ahead, ticket.eta),
+        gettext("Follow it: %(url)s", url=ticket.track_url),
         gettext("Text STATUS to see it, CANCEL to cancel it."),
     ])
 
 
-def already_waiting(ticket: dict) -> str:
+def already_waiting(ticket: TicketView) -> str:
     return gettext("You already have a turn.") + " " + ticket_status(ticket)
 
 
-def near(ticket: dict) -> str:
-    return gettext("Get ready, %(code)s:", code=ticket["code"]) + " " + place(ticket.get("ahead"), ticket.get("eta"))
+def near(ticket: TicketView) -> str:
+    return gettext("Get ready, %(code)s:", code=ticket.code) + " " + place(ticket.ahead, ticket.eta)
 
 
 def called(code: str, counter: str) -> str:
@@ -149,9 +158,8 @@ def no_appointment() -> str:
     return gettext("We found no appointment to check in for. Text JOIN to take a turn.")
 
 
-def checked_in(ticket: dict) -> str:
-    return gettext("You are checked in: %(code)s.", code=ticket["code"]) + " " + \
-        place(ticket.get("ahead"), ticket.get("eta"))
+def checked_in(ticket: TicketView) -> str:
+    return gettext("You are checked in: %(code)s.", code=ticket.code) + " " + place(ticket.ahead, ticket.eta)
 
 
 def bad_sender() -> str:
@@ -185,21 +193,21 @@ def voice_no_choice() -> str:
     return gettext("We did not get your choice.")
 
 
-def voice_ticket(ticket: dict) -> str:
-    code = spell_code(ticket["code"])
-    counter = (ticket.get("counter") or {}).get("name", "")
-    if ticket["status"] == "called":
+def voice_ticket(ticket: TicketView) -> str:
+    code = spell_code(ticket.code)
+    counter = _counter_name(ticket)
+    if ticket.status == "called":
         return gettext("Your turn %(code)s is being called: please go to %(counter)s.", code=code, counter=counter)
-    if ticket["status"] == "serving":
+    if ticket.status == "serving":
         return gettext("Your turn %(code)s is being served at %(counter)s.", code=code, counter=counter)
-    head = gettext("Your turn is %(code)s, for %(service)s.", code=code, service=ticket["service_name"])
-    ahead, eta = ticket.get("ahead"), ticket.get("eta") or {}
-    if not ahead:
+    head = gettext("Your turn is %(code)s, for %(service)s.", code=code, service=ticket.service_name)
+    if not ticket.ahead:
         return head + " " + gettext("You are next.")
+    low, high = _range(ticket.eta)
     return head + " " + ngettext(
         "There is %(num)d person ahead of you; the wait is about %(low)d to %(high)d minutes.",
         "There are %(num)d people ahead of you; the wait is about %(low)d to %(high)d minutes.",
-        ahead, low=eta.get("low_min", 0), high=eta.get("high_min", 0))
+        ticket.ahead, low=low, high=high)
 
 
 def voice_sms_follows() -> str:

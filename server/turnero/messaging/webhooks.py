@@ -11,27 +11,20 @@ import logging
 
 from apiflask import APIBlueprint
 from flask import Response, abort, current_app, request
-from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from .. import clock
-from ..models import Customer
-from . import services, texts
-from .backends import TWILIO_UNSUBSCRIBED
-from .models import OutboxMessage
+from ..web import database
+from . import calls, services, texts
 from .settings import settings
-from .worker import STATUS_RANK
 
 log = logging.getLogger(__name__)
 
 # Not part of the OpenAPI document: Twilio calls these, not API clients.
 twilio = APIBlueprint("twilio", __name__, url_prefix="/twilio", enable_openapi=False)
 
-# Twilio's message statuses -> the outbox's.
-PROVIDER_STATUS = {"sent": "sent", "delivered": "delivered", "read": "delivered",
-                   "failed": "failed", "undelivered": "failed"}
+VOICE_PATH = "/twilio/voice"
 
 
 def signed_url() -> str:
@@ -67,7 +60,7 @@ def sms():
     branch = settings().branch_for(form.get("To"))
     try:
         reply = services.receive_text(current_app._get_current_object(), branch, sender, form.get("To", ""),
-                                     form.get("Body", ""), channel, form.get("MessageSid") or form.get("SmsSid"))
+                                      form.get("Body", ""), channel, form.get("MessageSid") or form.get("SmsSid")).text
     except Exception:  # the customer hears back even when we fail
         log.exception("text to %s failed", branch)
         with texts.speaking(_fallback_lang()):
@@ -86,10 +79,10 @@ def voice():
     except ValueError:
         tries = 0
     try:
-        response = services.answer_call(
+        response = voice_twiml(calls.answer_call(
             current_app._get_current_object(), settings().branch_for(form.get("To")), form.get("From", ""),
             form.get("To", ""), step=request.args.get("step", ""), digits=form.get("Digits", ""),
-            tries=tries, call_sid=form.get("CallSid"))
+            tries=tries, call_sid=form.get("CallSid")))
     except Exception:  # the caller hears an apology rather than Twilio's error message
         log.exception("call to %s failed", form.get("To"))
         lang = _fallback_lang()
@@ -104,37 +97,33 @@ def _fallback_lang() -> str:
     return "en" if str(request.form.get("Body", "")).strip().upper().startswith(("JOIN", "STATUS", "HELP")) else "es"
 
 
+def voice_twiml(reply: calls.CallReply) -> VoiceResponse:
+    """A step of a call as TwiML: what to say, the keys to wait for (and where they
+    go), starting over when no key came, hanging up."""
+    response = VoiceResponse()
+    for part in reply.parts:
+        if isinstance(part, calls.Say):
+            response.say(part.text, language=reply.language)
+        elif isinstance(part, calls.Keys):
+            gather = Gather(input="dtmf", num_digits=1, method="POST", timeout=6,
+                            action=f"{VOICE_PATH}?step={part.step}" + (f"&tries={part.tries}" if part.tries else ""))
+            for prompt in part.prompts:
+                gather.say(prompt, language=reply.language)
+            response.append(gather)
+        elif isinstance(part, calls.Again):
+            response.redirect(f"{VOICE_PATH}?tries={part.tries}", method="POST")
+    if reply.hangup:
+        response.hangup()
+    return response
+
+
 @twilio.post("/status")
 def status():
-    """Delivery reports of outgoing messages: a status never goes back."""
+    """Delivery reports of outgoing messages."""
     form = request.form
-    sid, reported = form.get("MessageSid") or form.get("SmsSid"), (form.get("MessageStatus") or "").lower()
-    new = PROVIDER_STATUS.get(reported)
     outbox_id = request.args.get("outbox", "")
-    db = current_app.extensions["turnero.db"]
-    with db.unit_of_work(write=True) as uow:
-        row = None
-        if outbox_id.isdigit():
-            row = uow.session.scalar(select(OutboxMessage).where(OutboxMessage.id == int(outbox_id)).with_for_update())
-        if row is None and sid:
-            row = uow.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == sid).with_for_update())
-        if row is None or (sid and row.provider_sid and row.provider_sid != sid):
-            return "", 204
-        if row.provider_sid is None and sid:
-            # The send call's answer was lost but the provider has the message: never resend it.
-            row.provider_sid = sid
-            row.uncertain_since = None
-            row.sent_at = row.sent_at or clock.utcnow()
-            if row.status == "queued":
-                row.status, row.status_at = "sent", clock.utcnow()
-        if new is not None and STATUS_RANK[new] > STATUS_RANK.get(row.status, 0):
-            row.status, row.status_at = new, clock.utcnow()
-            if new == "failed":
-                code = form.get("ErrorCode")
-                row.error = f"{reported} (error {code})" if code else reported
-                if code == str(TWILIO_UNSUBSCRIBED):  # the carrier says this number opted out
-                    customer = uow.session.scalar(select(Customer).where(Customer.phone == row.phone))
-                    if customer is not None:
-                        customer.opted_out = True
-        uow.commit()
+    with database().unit_of_work(write=True) as uow:
+        services.record_delivery(uow, outbox_id=int(outbox_id) if outbox_id.isdigit() else None,
+                                 sid=form.get("MessageSid") or form.get("SmsSid"),
+                                 reported=(form.get("MessageStatus") or "").lower(), error_code=form.get("ErrorCode"))
     return "", 204

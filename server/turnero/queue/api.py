@@ -7,7 +7,6 @@ from flask import request
 
 from ..access.requests import BEARER, request_actor
 from ..errors import N_, Invalid
-from ..metrics import TICKETS_CALLED, TICKETS_ISSUED
 from ..qr import svg_response
 from ..web import current_lang, database, require_uuid
 from . import services as queue
@@ -68,15 +67,14 @@ def take_ticket(branch, body):
                       errors={"Idempotency-Key": [N_("The Idempotency-Key must have 1 to 128 characters.")]})
     with database().unit_of_work(write=True) as uow:
         who = request_actor(uow)
-        ticket, created = queue.take_ticket(
+        taken = queue.take_ticket(
             uow, branch, actor=who, idempotency_key=key, lang=body.get("lang") or current_lang(),
             service=body["service"], phone=body.get("phone") or None, name=body.get("name"),
             priority=body.get("priority", False), channel=body.get("channel"))
-    if created:
-        TICKETS_ISSUED.labels(branch, ticket["channel"]).inc()
-        return ticket, 201
+    if taken.created:
+        return taken.ticket, 201
     # A replay answers exactly as the first time, and says it is one.
-    return ticket, 201, {"Idempotent-Replayed": "true"}
+    return taken.ticket, 201, {"Idempotent-Replayed": "true"}
 
 
 @api.get("/tickets/<token>")
@@ -109,35 +107,27 @@ def feedback(token, body):
 def ticket_qr(token):
     with database().unit_of_work() as uow:
         ticket = queue.get_ticket(uow, token)
-    return svg_response(ticket["track_url"])
+    return svg_response(ticket.track_url)
 
 
 # ---------------------------------------------------------------- staff
 
-def _counter_state(branch, counter, state):
-    with database().unit_of_work(write=True) as uow:
-        return queue.set_counter_state(uow, branch, counter, state, request_actor(uow))
+def _staff_operation(path: str, endpoint: str, summary: str, output, responses: list[int], handler) -> None:
+    """Register one staff operation whose view only hands its path's values to
+    `handler(uow, actor, **values)` in a unit of work."""
+    def view(**values):
+        with database().unit_of_work(write=True) as uow:
+            return handler(uow, request_actor(uow), **values)
+    view.__name__ = endpoint
+    api.post(path)(api.output(output)(api.doc(summary=summary, tags=["Staff"], responses=responses, **BEARER)(view)))
 
 
-@api.post("/branches/<branch>/counters/<counter>/open")
-@api.output(CounterOut)
-@api.doc(summary="Open a counter", tags=["Staff"], responses=[401, 403, 404], **BEARER)
-def open_counter(branch, counter):
-    return _counter_state(branch, counter, "open")
-
-
-@api.post("/branches/<branch>/counters/<counter>/pause")
-@api.output(CounterOut)
-@api.doc(summary="Pause a counter", tags=["Staff"], responses=[401, 403, 404], **BEARER)
-def pause_counter(branch, counter):
-    return _counter_state(branch, counter, "paused")
-
-
-@api.post("/branches/<branch>/counters/<counter>/close")
-@api.output(CounterOut)
-@api.doc(summary="Close a counter", tags=["Staff"], responses=[401, 403, 404], **BEARER)
-def close_counter(branch, counter):
-    return _counter_state(branch, counter, "closed")
+COUNTER_STATES = (("open", "open", "Open a counter"), ("pause", "paused", "Pause a counter"),
+                  ("close", "closed", "Close a counter"))
+for _verb, _state, _summary in COUNTER_STATES:
+    _staff_operation(f"/branches/<branch>/counters/<counter>/{_verb}", f"{_verb}_counter", _summary, CounterOut,
+                     [401, 403, 404], lambda uow, who, branch, counter, state=_state:
+                     queue.set_counter_state(uow, branch, counter, state, who))
 
 
 @api.post("/branches/<branch>/counters/<counter>/call-next")
@@ -149,50 +139,19 @@ def call_next(branch, counter):
         ticket = queue.call_next(uow, branch, counter, request_actor(uow))
     if ticket is None:
         return "", 204
-    TICKETS_CALLED.labels(branch).inc()
     return ticket
 
 
-def _act(ticket_id: str, action: Action):
-    check_uuid(ticket_id)
-    with database().unit_of_work(write=True) as uow:
-        return queue.act(uow, ticket_id, action, request_actor(uow))
-
-
-@api.post("/tickets/<ticket_id>/recall")
-@api.output(TicketOut)
-@api.doc(summary="Call the ticket again", tags=["Staff"], responses=[401, 403, 404, 409], **BEARER)
-def recall(ticket_id):
-    return _act(ticket_id, Action.RECALL)
-
-
-@api.post("/tickets/<ticket_id>/start")
-@api.output(TicketOut)
-@api.doc(summary="Start serving the ticket", tags=["Staff"], responses=[401, 403, 404, 409], **BEARER)
-def start(ticket_id):
-    return _act(ticket_id, Action.START)
-
-
-@api.post("/tickets/<ticket_id>/done")
-@api.output(TicketOut)
-@api.doc(summary="Finish the visit", tags=["Staff"], responses=[401, 403, 404, 409], **BEARER)
-def done(ticket_id):
-    return _act(ticket_id, Action.DONE)
-
-
-@api.post("/tickets/<ticket_id>/no-show")
-@api.output(TicketOut)
-@api.doc(summary="The customer did not come", tags=["Staff"], responses=[401, 403, 404, 409], **BEARER)
-def no_show(ticket_id):
-    return _act(ticket_id, Action.NO_SHOW)
-
-
-@api.post("/tickets/<ticket_id>/requeue")
-@api.output(TicketOut)
-@api.doc(summary="Put a called or no-show ticket back in line, in its original place", tags=["Staff"],
-         responses=[401, 403, 404, 409], **BEARER)
-def requeue(ticket_id):
-    return _act(ticket_id, Action.REQUEUE)
+TICKET_ACTIONS = (
+    ("recall", Action.RECALL, "Call the ticket again"),
+    ("start", Action.START, "Start serving the ticket"),
+    ("done", Action.DONE, "Finish the visit"),
+    ("no-show", Action.NO_SHOW, "The customer did not come"),
+    ("requeue", Action.REQUEUE, "Put a called or no-show ticket back in line, in its original place"),
+)
+for _verb, _action, _summary in TICKET_ACTIONS:
+    _staff_operation(f"/tickets/<ticket_id>/{_verb}", _action.value, _summary, TicketOut, [401, 403, 404, 409],
+                     lambda uow, who, ticket_id, action=_action: queue.act(uow, check_uuid(ticket_id), action, who))
 
 
 @api.post("/tickets/<ticket_id>/transfer")

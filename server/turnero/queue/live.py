@@ -86,7 +86,7 @@ def _subscribe(data: dict, lang: str | None) -> dict:
             join_room(_ticket_room_of(data["ticket"]))
             with db.unit_of_work() as uow:
                 view = queue.get_ticket(uow, data["ticket"])
-            return {"ok": True, "ticket": view}
+            return {"ok": True, "ticket": view.to_json()}
     except DomainError as exc:
         return {"ok": False, "error": error_text(exc)}
     return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}

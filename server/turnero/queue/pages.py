@@ -68,16 +68,16 @@ def join_post(branch):
         return _join_page(branch, values, errors)
     try:
         with database().unit_of_work(write=True) as uow:
-            ticket, _created = queue.take_ticket(
+            ticket = queue.take_ticket(
                 uow, branch, service=values["service"], actor=ANONYMOUS, phone=values["phone"] or None,
                 name=values["name"] or None, priority=values["priority"], lang=page_lang(),
-                idempotency_key=_idempotency_key(values))
+                idempotency_key=_idempotency_key(values)).ticket
     except DomainError as exc:
         if not exc.errors and isinstance(exc, NotFound):
             raise  # the branch itself: the friendly 404
         message = None if exc.errors else error_text(exc)
         return _join_page(branch, values, field_errors(exc), message)
-    return redirect(url_for("web.track", token=ticket["token"]), 303)
+    return redirect(url_for("web.track", token=ticket.token), 303)
 
 
 def _idempotency_key(values: dict) -> str | None:
@@ -116,9 +116,9 @@ def track(token):
 def _track_page(token: str, errors: dict | None = None, values: dict | None = None, status: int = 200):
     with database().unit_of_work() as uow:
         ticket = queue.get_ticket(uow, token)
-        branch = queue.get_branch(uow, ticket["branch"], page_lang())
-        feedback = queue.get_feedback(uow, token) if ticket["status"] == "done" else None
-    service = next((s for s in branch["services"] if s["id"] == ticket["service"]), None)
+        branch = queue.get_branch(uow, ticket.branch, page_lang())
+        feedback = queue.get_feedback(uow, token) if ticket.status == "done" else None
+    service = next((s for s in branch["services"] if s["id"] == ticket.service), None)
     return render_template("public/track.html", ticket=ticket, token=token, branch=branch,
                            service=service, feedback=feedback, errors=errors or {},
                            palette=service_palette(branch["services"]),
@@ -130,8 +130,8 @@ def cancel_confirm(token):
     """Without JavaScript the cancel button leads here: a confirmation step."""
     with database().unit_of_work() as uow:
         ticket = queue.get_ticket(uow, token)
-        branch = queue.get_branch(uow, ticket["branch"], page_lang())
-    if ticket["status"] not in ("waiting", "called"):
+        branch = queue.get_branch(uow, ticket.branch, page_lang())
+    if ticket.status not in ("waiting", "called"):
         return redirect(url_for("web.track", token=token), 303)
     return render_template("public/cancel.html", ticket=ticket, token=token, branch=branch)
 

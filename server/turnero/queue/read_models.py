@@ -3,10 +3,10 @@ only, from the database, so all channels agree at the same moment."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, bindparam, func, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
@@ -102,11 +102,7 @@ _RECENT_CALLS = (
     .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")))
     .order_by(TicketEvent.id.desc())
     .limit(CALLING_LIMIT))
-_AHEAD = (select(func.count()).select_from(Ticket).where(
-    Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
-    Ticket.status == Status.WAITING.value,
-    tuple_(Ticket.sort_at, Ticket.seq) < tuple_(bindparam("sort_at", type_=Ticket.sort_at.type),
-                                                bindparam("seq"))))
+
 
 
 def _conn(db: Session | Connection) -> Connection:
@@ -244,76 +240,133 @@ def branch_summary(branch: Branch) -> dict:
             "timezone": branch.timezone, "lang": branch.lang}
 
 
-def _place(ticket) -> dict:
-    return {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
-            "sort_at": ticket.sort_at, "seq": ticket.seq}
+# ---------------------------------------------------------------- tickets
+
+# The line's order (rules.Place): place in time, ties by issue order. Every query
+# that orders a line or compares places uses these two columns, in this order.
+LINE_ORDER = (Ticket.sort_at, Ticket.seq)
+
+
+def behind(place) -> ColumnElement[bool]:
+    """The tickets whose place comes after `place` (a rules.Place)."""
+    return tuple_(*LINE_ORDER) > tuple_(place.sort_at, place.seq)
+
+
+_AHEAD = (select(func.count()).select_from(Ticket).where(
+    Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
+    Ticket.status == Status.WAITING.value,
+    tuple_(*LINE_ORDER) < tuple_(bindparam("sort_at", type_=Ticket.sort_at.type), bindparam("seq"))))
 
 
 def ahead_of(db: Session | Connection, ticket) -> int:
     """Tickets of the same line that will be called before this one."""
-    return _conn(db).execute(_AHEAD, _place(ticket)).scalar_one()
+    return _conn(db).execute(_AHEAD, {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
+                                      "sort_at": ticket.sort_at, "seq": ticket.seq}).scalar_one()
+
+
+@dataclass(frozen=True)
+class CounterRef:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket as every channel shows it. `position`, `ahead` and `eta` only while
+    it waits; `counter` while it is called or served; the holder's `token` and
+    `track_url`; `phone`, `name` and `target_counter` in staff views only. `seq` is
+    the ticket's issue order, for the server's own use (never shown)."""
+    id: str
+    code: str
+    branch: str
+    service: str
+    service_name: str
+    channel: str
+    priority: bool
+    status: str
+    position: int | None
+    ahead: int | None
+    eta: Eta | None
+    counter: CounterRef | None
+    lang: str
+    recalls: int
+    created_at: str | None
+    called_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    token: str
+    track_url: str
+    seq: int = field(repr=False)
+    staff: bool = False
+    phone: str | None = None
+    name: str | None = None
+    target_counter: str | None = None
+
+    def to_json(self, *, token: bool = True) -> dict:
+        """The JSON of CONTRACT.md; without the holder's secret for a ticket's room."""
+        view = {
+            "id": self.id, "code": self.code, "branch": self.branch, "service": self.service,
+            "service_name": self.service_name, "channel": self.channel, "priority": self.priority,
+            "status": self.status, "position": self.position, "ahead": self.ahead,
+            "eta": self.eta.as_dict() if self.eta is not None else None,
+            "counter": {"id": self.counter.id, "name": self.counter.name} if self.counter is not None else None,
+            "lang": self.lang, "recalls": self.recalls, "created_at": self.created_at, "called_at": self.called_at,
+            "started_at": self.started_at, "finished_at": self.finished_at,
+        }
+        if token:
+            view["token"] = self.token
+            view["track_url"] = self.track_url
+        if self.staff:
+            view.update(phone=self.phone, name=self.name, target_counter=self.target_counter)
+        return view
 
 
 def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None, public_url: str,
-                include_token: bool = True, staff: bool = False) -> dict:
-    """A ticket in JSON. `ahead`/`position`/`eta` only while it waits."""
+                staff: bool = False) -> TicketView:
+    """The view of an ORM ticket (its branch, service, counter loaded with it)."""
     active = ticket.status in (Status.CALLED, Status.SERVING)
-    view = ticket_json(ticket, branch_slug=ticket.branch.slug, service=ticket.service,
-                       counter=ticket.counter if active else None, ahead=ahead, stats=stats,
-                       public_url=public_url, include_token=include_token)
+    extra = {}
     if staff:
-        view["phone"] = ticket.customer.phone if ticket.customer is not None else None
-        view["name"] = ticket.name
-        view["target_counter"] = ticket.target_counter.slug if ticket.target_counter else None
-    return view
+        extra = {"staff": True, "phone": ticket.customer.phone if ticket.customer is not None else None,
+                 "name": ticket.name,
+                 "target_counter": ticket.target_counter.slug if ticket.target_counter else None}
+    return view_of(ticket, branch_slug=ticket.branch.slug, service=ticket.service,
+                   counter=ticket.counter if active else None, ahead=ahead, stats=stats, public_url=public_url,
+                   **extra)
 
 
-def ticket_json(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter: Counter | None,
-                ahead: int | None, stats: ServiceStats | None, public_url: str, include_token: bool = True) -> dict:
-    """`ticket_view` from the ticket's own columns (an ORM object or a row) and its
-    branch, service and counter given apart."""
+def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter: Counter | None,
+            ahead: int | None, stats: ServiceStats | None, public_url: str, **staff) -> TicketView:
+    """The view of a ticket from its own columns (an ORM object or a row), with its
+    branch, service and counter given apart (the issuing hot path has no ORM row)."""
     waiting = ticket.status == Status.WAITING
-    view = {
-        "id": ticket.id,
-        "code": ticket.code,
-        "branch": branch_slug,
-        "service": service.slug,
-        "service_name": service.name(ticket.lang),
-        "channel": ticket.channel,
-        "priority": ticket.priority,
-        "status": ticket.status,
-        "position": (ahead + 1) if waiting and ahead is not None else None,
-        "ahead": ahead if waiting else None,
-        "eta": stats.eta(ahead).as_dict() if waiting and stats is not None and ahead is not None else None,
-        "counter": {"id": counter.slug, "name": counter.name} if counter is not None else None,
-        "lang": ticket.lang,
-        "recalls": ticket.recalls,
-        "created_at": iso(ticket.created_at),
-        "called_at": iso(ticket.called_at),
-        "started_at": iso(ticket.started_at),
-        "finished_at": iso(ticket.finished_at),
-    }
-    if include_token:
-        view["token"] = ticket.token
-        view["track_url"] = f"{public_url}/t/{ticket.token}"
-    return view
+    return TicketView(
+        id=ticket.id, code=ticket.code, branch=branch_slug, service=service.slug,
+        service_name=service.name(ticket.lang), channel=ticket.channel, priority=ticket.priority,
+        status=ticket.status,
+        position=(ahead + 1) if waiting and ahead is not None else None,
+        ahead=ahead if waiting else None,
+        eta=stats.eta(ahead) if waiting and stats is not None and ahead is not None else None,
+        counter=CounterRef(counter.slug, counter.name) if counter is not None else None,
+        lang=ticket.lang, recalls=ticket.recalls, created_at=iso(ticket.created_at),
+        called_at=iso(ticket.called_at), started_at=iso(ticket.started_at), finished_at=iso(ticket.finished_at),
+        token=ticket.token, track_url=f"{public_url}/t/{ticket.token}", seq=ticket.seq, **staff)
 
 
 def waiting_with_positions(session: Session, branch_id: int, service_ids, after=None):
     """Every waiting ticket of these lines with its `ahead`, in one query.
 
-    With `after` = (sort_at, seq), only the tickets behind that place (the ones
-    whose position a change there moved)."""
-    ahead = func.row_number().over(partition_by=Ticket.service_id,
-                                   order_by=(Ticket.sort_at, Ticket.seq)) - 1
+    With `after` (a rules.Place), only the tickets behind that place (the ones whose
+    position a change there moved)."""
+    ahead = func.row_number().over(partition_by=Ticket.service_id, order_by=LINE_ORDER) - 1
     inner = (select(Ticket.seq.label("seq"), ahead.label("ahead"))
              .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING,
                     Ticket.service_id.in_(list(service_ids)))
              .subquery())
     query = select(Ticket, inner.c.ahead).join(inner, inner.c.seq == Ticket.seq)
     if after is not None:
-        query = query.where(tuple_(Ticket.sort_at, Ticket.seq) > tuple_(*after))
-    return session.execute(query.order_by(Ticket.sort_at, Ticket.seq)).all()
+        query = query.where(behind(after))
+    return session.execute(query.order_by(*LINE_ORDER)).all()
 
 
 # ---------------------------------------------------------------- the staff console
@@ -356,7 +409,7 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
     return {
         "branch": {"slug": branch.slug, "name": branch.name, "timezone": branch.timezone},
         "counter": counter_view(counter),
-        "current": (ticket_view(current, ahead=None, stats=None, public_url=uow.db.public_url, staff=True)
+        "current": (ticket_view(current, ahead=None, stats=None, public_url=uow.db.public_url, staff=True).to_json()
                     if current is not None else None),
         "services": [{"id": s.slug, "name": s.name(lang), "prefix": s.prefix, "color": s.color}
                      for s in services],
@@ -366,5 +419,6 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
 
 __all__ = ["ServiceStats", "ServiceInfo", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
            "service_stats", "state_payload", "branch_state", "branch_detail",
-           "branch_summary", "ahead_of", "ticket_view", "ticket_json", "waiting_with_positions", "iso", "counter_view",
+           "branch_summary", "ahead_of", "ticket_view", "view_of", "TicketView", "CounterRef", "LINE_ORDER", "behind",
+           "waiting_with_positions", "iso", "counter_view",
            "counters_to_choose", "counter_desk"]

@@ -2,13 +2,20 @@
 
 Everything here is a plain function of its arguments so that it can be tested
 without a server or a database; the service layer applies it inside a transaction.
+
+A ticket changes only through the transition functions below (`call`, `recall`,
+`start`, `finish`, `no_show`, `cancel`, `requeue`, `transfer`): each checks that the
+change is allowed from the ticket's state, makes it, and returns what happened as a
+typed event, which the service layer logs, hands to the in-transaction listeners
+(messaging's outbox, appointments) and counts once committed.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
+from typing import ClassVar, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 
@@ -69,6 +76,205 @@ def next_status(status: str, action: Action) -> Status:
     return to
 
 
+class TicketState(Protocol):
+    """What the transitions read and change of a ticket (the ORM row, or any object
+    with these attributes)."""
+    status: str
+    counter_id: int | None
+    target_counter_id: int | None
+    service_id: int
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    recalls: int
+
+
+# ---------------------------------------------------------------- what happened to a ticket
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened to a ticket. `kind` is its name in the ticket's event
+    log; `data` what the log keeps beside it."""
+    kind: ClassVar[str]
+    at: datetime
+
+    @property
+    def counter_id(self) -> int | None:
+        return None
+
+    @property
+    def data(self) -> dict | None:
+        return None
+
+
+@dataclass(frozen=True)
+class Issued(Event):
+    kind: ClassVar[str] = "issued"
+    channel: str = "web"
+
+
+@dataclass(frozen=True)
+class AtCounter(Event):
+    """An event that happens at a counter (the one calling, serving or finishing)."""
+    counter: int | None = None
+
+    @property
+    def counter_id(self) -> int | None:
+        return self.counter
+
+
+# Events that carry nothing besides their time and counter (subclasses of a frozen
+# dataclass stay dataclasses: they only name their kind).
+class Called(AtCounter): kind = "called"  # noqa: E701
+class Started(AtCounter): kind = "started"  # noqa: E701
+class NoShow(AtCounter): kind = "no_show"  # noqa: E701
+class Cancelled(AtCounter): kind = "cancelled"  # noqa: E701
+class Requeued(AtCounter): kind = "requeued"  # noqa: E701
+
+
+@dataclass(frozen=True)
+class Recalled(AtCounter):
+    kind: ClassVar[str] = "recalled"
+    recalls: int = 1
+
+
+@dataclass(frozen=True)
+class Finished(AtCounter):
+    """The visit is over; `auto` when the counter called its next ticket without
+    finishing this one first."""
+    kind: ClassVar[str] = "done"
+    auto: bool = False
+
+    @property
+    def data(self) -> dict | None:
+        return {"auto": True} if self.auto else None
+
+
+@dataclass(frozen=True)
+class Transferred(AtCounter):
+    """To another service (`to_service`) or to one counter (`to_counter`), slugs."""
+    kind: ClassVar[str] = "transferred"
+    from_service: str = ""
+    to_service: str | None = None
+    to_counter: str | None = None
+
+    @property
+    def data(self) -> dict | None:
+        data = {"from_service": self.from_service}
+        if self.to_service:
+            data["to_service"] = self.to_service
+        if self.to_counter:
+            data["to_counter"] = self.to_counter
+        return data
+
+
+class PhoneAdded(Event):
+    """The holder left a phone number for updates."""
+    kind = "phone_added"
+
+
+@dataclass(frozen=True)
+class Rated(Event):
+    kind: ClassVar[str] = "feedback"
+    score: int = 0
+
+    @property
+    def data(self) -> dict | None:
+        return {"score": self.score}
+
+
+@dataclass(frozen=True)
+class Moved(Event):
+    """The line in front of a waiting ticket changed: `ahead` people are now before
+    it. Not logged; listeners hear it (messaging's "near the front")."""
+    kind: ClassVar[str] = "moved"
+    ahead: int = field(default=0)
+
+
+# ---------------------------------------------------------------- the transitions
+
+def _move(ticket: TicketState, action: Action) -> None:
+    ticket.status = next_status(ticket.status, action)
+
+
+def call(ticket: TicketState, counter_id: int, now: datetime) -> Called:
+    """A counter calls a waiting ticket (a transfer to a counter is then fulfilled)."""
+    _move(ticket, Action.CALL)
+    ticket.counter_id, ticket.called_at, ticket.target_counter_id = counter_id, now, None
+    return Called(at=now, counter=counter_id)
+
+
+def recall(ticket: TicketState, now: datetime) -> Recalled:
+    _move(ticket, Action.RECALL)
+    ticket.recalls += 1
+    ticket.called_at = now
+    return Recalled(at=now, counter=ticket.counter_id, recalls=ticket.recalls)
+
+
+def start(ticket: TicketState, now: datetime) -> Started:
+    _move(ticket, Action.START)
+    ticket.started_at = now
+    return Started(at=now, counter=ticket.counter_id)
+
+
+def finish(ticket: TicketState, now: datetime, *, auto: bool = False) -> Finished:
+    _move(ticket, Action.DONE)
+    ticket.finished_at = now
+    return Finished(at=now, counter=ticket.counter_id, auto=auto)
+
+
+def no_show(ticket: TicketState, now: datetime) -> NoShow:
+    _move(ticket, Action.NO_SHOW)
+    ticket.finished_at = now
+    return NoShow(at=now, counter=ticket.counter_id)
+
+
+def cancel(ticket: TicketState, now: datetime) -> Cancelled:
+    _move(ticket, Action.CANCEL)
+    ticket.finished_at = now
+    return Cancelled(at=now, counter=ticket.counter_id)
+
+
+def requeue(ticket: TicketState, now: datetime) -> Requeued:
+    """Back in line at its original place in time."""
+    counter_id = ticket.counter_id
+    _move(ticket, Action.REQUEUE)
+    ticket.counter_id = ticket.called_at = ticket.started_at = None
+    return Requeued(at=now, counter=counter_id)
+
+
+def transfer(ticket: TicketState, now: datetime, *, from_service: str, to_service: tuple[int, str] | None = None,
+             to_counter: tuple[int, str] | None = None) -> Transferred:
+    """To another service, or to one counter (which alone may then call it); either
+    way back in line at its place in time. `to_service`/`to_counter` are (id, slug)."""
+    if (to_service is None) == (to_counter is None):
+        raise ValueError("transfer to a service or to a counter")
+    counter_id = ticket.counter_id
+    _move(ticket, Action.TRANSFER)
+    if to_service is not None:
+        ticket.service_id, ticket.target_counter_id = to_service[0], None
+    else:
+        ticket.target_counter_id = to_counter[0]
+    ticket.counter_id = ticket.called_at = ticket.started_at = None
+    return Transferred(at=now, counter=counter_id, from_service=from_service,
+                       to_service=to_service[1] if to_service else None,
+                       to_counter=to_counter[1] if to_counter else None)
+
+
+# ---------------------------------------------------------------- order
+
+class Place(NamedTuple):
+    """A ticket's place in its line: tickets are called by place in time (`sort_at`),
+    ties by issue order (`seq`). Every query orders the line by these two, in this
+    order (queue.read_models.LINE_ORDER)."""
+    sort_at: datetime
+    seq: int
+
+
+def place_of(ticket) -> Place:
+    return Place(ticket.sort_at, ticket.seq)
+
+
 def sort_time(issued_at: datetime, boost_minutes: int) -> datetime:
     """A ticket's place in time: issue time minus the boost the branch grants.
 
@@ -76,11 +282,6 @@ def sort_time(issued_at: datetime, boost_minutes: int) -> datetime:
     because time passes; a transfer keeps it.
     """
     return issued_at - timedelta(minutes=max(0, boost_minutes))
-
-
-def order_key(sort_at: datetime, issue_order: int) -> tuple[datetime, int]:
-    """Tickets are called by place in time, ties by issue order."""
-    return (sort_at, issue_order)
 
 
 def format_code(prefix: str, number: int) -> str:
@@ -111,6 +312,11 @@ class Eta:
 
     def as_dict(self) -> dict:
         return {"low_min": self.low_min, "high_min": self.high_min}
+
+    @classmethod
+    def of(cls, value: Eta | dict) -> Eta:
+        """A range as a read model holds it: an Eta, or its JSON (`as_dict`)."""
+        return value if isinstance(value, Eta) else cls(value["low_min"], value["high_min"])
 
 
 # How far the estimate is allowed to stray: services take longer or shorter

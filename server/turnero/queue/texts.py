@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_babel import get_translations, gettext, ngettext
 
 from ..errors import N_
+from .rules import Eta
 
 STATUS = {
     "waiting": N_("Waiting"),
@@ -22,13 +23,14 @@ def status_label(status: str) -> str:
     return gettext(STATUS.get(status, status))
 
 
-def eta_text(eta: dict | None) -> str:
+def eta_text(eta: Eta | dict | None) -> str:
     """A wait range as people read it: "4–9 min", "up to 5 min"."""
     if not eta:
         return ""
-    if eta["low_min"] <= 0:
-        return gettext("up to %(high)s min", high=eta["high_min"])
-    return gettext("%(low)s–%(high)s min", low=eta["low_min"], high=eta["high_min"])
+    eta = Eta.of(eta)
+    if eta.low_min <= 0:
+        return gettext("up to %(high)s min", high=eta.high_min)
+    return gettext("%(low)s–%(high)s min", low=eta.low_min, high=eta.high_min)
 
 
 def ahead_text(ahead: int | None) -> str:

@@ -354,17 +354,18 @@ def test_blending_an_appointment_between_walk_ins(client, book, clock, take, ope
     assert client.get(f"{API}/appointments/{a['token']}").get_json()["status"] == "done"
 
 
-def test_sms_here_checks_in_through_the_same_use_case(app, book, clock):
+def test_sms_here_checks_in_through_the_same_use_case(app, client, book, clock):
     a = book(phone="55 1000 0005")
     clock.now = local(9, 45)
     db = app.extensions["turnero.db"]
     with app.test_request_context(), db.unit_of_work(write=True) as uow:
-        ticket = appointment_checkin.check_in_by_phone(uow, None, "+525510000005")
-    assert ticket["channel"] == "appointment"
+        ticket = appointment_checkin.check_in_by_phone(uow, None, "+525510000005")  # found at its branch
+    assert ticket.channel == "appointment" and ticket.branch == "centro"
     with app.test_request_context(), db.unit_of_work(write=True) as uow:
         again = appointment_checkin.check_in_by_phone(uow, "centro", "+525510000005")
-    assert again["id"] == ticket["id"]
-    assert a["code"]
+    assert again.id == ticket.id
+    seen = client.get(f"{API}/appointments/{a['token']}").get_json()
+    assert seen["status"] == "checked_in" and seen["ticket"]["code"] == ticket.code
 
 
 # ---------------------------------------------------------------- messages

@@ -34,9 +34,9 @@ def take_many(db, n, service):
     codes = []
     for _ in range(n):
         with db.unit_of_work(write=True) as uow:
-            ticket, created = queue.take_ticket(uow, "centro", service=service, actor=ANONYMOUS)
-            assert created
-            codes.append(ticket["code"])
+            taken = queue.take_ticket(uow, "centro", service=service, actor=ANONYMOUS)
+            assert taken.created
+            codes.append(taken.ticket.code)
     return codes
 
 
@@ -73,7 +73,7 @@ def test_ten_counters_calling_at_once_never_claim_the_same_ticket(app):
                 ticket = queue.call_next(uow, "centro", counter_slug, agent)
             if ticket is None:
                 return claimed
-            claimed.append(ticket["id"])
+            claimed.append(ticket.id)
 
     results = run_threads(drain, [(f"c{i:02d}",) for i in range(COUNTERS)])
     claimed = [t for chunk in results for t in chunk]
@@ -116,10 +116,10 @@ def test_calls_and_issues_interleaved_keep_the_line_consistent(app):
         calls = [f.result() for f in callers]
     # Whatever is still waiting is called now, by one counter.
     leftovers = call("c00")
-    claimed = [t["id"] for chunk in calls for t in chunk] + [t["id"] for t in leftovers]
+    claimed = [t.id for chunk in calls for t in chunk] + [t.id for t in leftovers]
     assert len(claimed) == len(set(claimed)) == issued
     for chunk in calls:
-        created = [t["created_at"] for t in chunk]
+        created = [t.created_at for t in chunk]
         assert created == sorted(created)
 
 
@@ -134,7 +134,7 @@ def test_two_agents_acting_on_one_ticket_at_once_apply_it_once(app, action):
     def attempt(_):
         try:
             with db.unit_of_work(write=True) as uow:
-                queue.act(uow, ticket["id"], action, agent)
+                queue.act(uow, ticket.id, action, agent)
             return "ok"
         except Exception as exc:  # the loser gets a 409 Conflict
             return type(exc).__name__
@@ -142,5 +142,5 @@ def test_two_agents_acting_on_one_ticket_at_once_apply_it_once(app, action):
     outcomes = run_threads(attempt, [(i,) for i in range(8)])
     assert outcomes.count("ok") == 1 and set(outcomes) - {"ok"} == {"Conflict"}
     with db.unit_of_work() as uow:
-        kinds = uow.session.scalars(select(TicketEvent.kind).join(Ticket).where(Ticket.id == ticket["id"])).all()
+        kinds = uow.session.scalars(select(TicketEvent.kind).join(Ticket).where(Ticket.id == ticket.id)).all()
     assert kinds.count({"start": "started", "no_show": "no_show"}[action.value]) == 1

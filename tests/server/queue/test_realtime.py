@@ -160,8 +160,8 @@ def test_ticket_listeners_hear_every_event_inside_the_transaction(app, client, t
     ticket whose place moved, is told while the transaction is still open."""
     db = app.extensions["turnero.db"]
     heard = []
-    db.ticket_listeners.append(
-        lambda session, kind, ticket, **d: heard.append((kind, ticket.code, d.get("ahead"), session.in_transaction())))
+    db.ticket_listeners.append(lambda session, ticket, event: heard.append(
+        (event.kind, ticket.code, getattr(event, "ahead", None), session.in_transaction())))
     take()
     take()
     open_counter()

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from turnero.queue.rules import (Action, Status, TransitionNotAllowed, day_bounds_utc, estimate_wait,
-                                  format_code, local_day, mean_service_minutes, next_status, order_key,
+                                  format_code, local_day, mean_service_minutes, next_status, Place,
                                   sort_time)
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
@@ -57,7 +57,7 @@ def test_priority_boost_moves_the_place_back_in_time():
 def test_order_is_issue_time_minus_boost_ties_by_issue_order(tickets):
     """A priority ticket issued at minute m stands where a plain one issued at m-15 would;
     the order is a pure function of what was fixed at issue time."""
-    keyed = [(order_key(sort_time(T0 + timedelta(minutes=m), 15 if p else 0), i), i, m, p)
+    keyed = [(Place(sort_time(T0 + timedelta(minutes=m), 15 if p else 0), i), i, m, p)
              for i, (m, p) in enumerate(tickets)]
     ordered = [i for _, i, _, _ in sorted(keyed)]
     expected = sorted(range(len(tickets)), key=lambda i: (tickets[i][0] - (15 if tickets[i][1] else 0), i))

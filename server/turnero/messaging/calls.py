@@ -1,0 +1,171 @@
+"""Messaging's use case for phone calls: one step of a call is answered with a
+`CallReply`, what to say and which keys to wait for, which webhooks.py renders as
+TwiML and the dev phone as a conversation. The caller is their number, as in texts:
+a caller who texted hears the same ticket."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from .. import clock
+from ..customers import normalize_phone
+from ..errors import DomainError, NotFound
+from ..models import Service
+from ..queue import services as queue
+from ..queue.lookups import find_branch
+from ..queue.read_models import TicketView
+from . import texts
+from .conversation import Conversation
+from .models import InboundMessage
+from .services import MAX_STORED
+
+log = logging.getLogger(__name__)
+
+MAX_MENU_TRIES = 2
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Wait for one key while saying `prompts`; the key goes to the call's `step`."""
+    step: str
+    tries: int = 0
+    prompts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Again:
+    """No key came: start the call's step over, counting the tries."""
+    tries: int
+
+
+@dataclass
+class CallReply:
+    """What one step of a call answers: the parts in order, in `language` (a BCP-47
+    tag the voice understands), and whether the call then ends."""
+    language: str
+    parts: list[Say | Keys | Again] = field(default_factory=list)
+    hangup: bool = False
+
+    def say(self, text: str) -> None:
+        self.parts.append(Say(text))
+
+    def end(self, text: str | None = None) -> None:
+        if text:
+            self.say(text)
+        self.hangup = True
+
+    @property
+    def spoken(self) -> list[str]:
+        """Everything the caller hears, in order (for the log and the dev phone)."""
+        heard = []
+        for part in self.parts:
+            if isinstance(part, Say):
+                heard.append(part.text)
+            elif isinstance(part, Keys):
+                heard.extend(part.prompts)
+        return heard
+
+    @property
+    def waits_for(self) -> Keys | None:
+        """The keys this step waits for, if any."""
+        return next((part for part in self.parts if isinstance(part, Keys)), None)
+
+
+def answer_call(app, branch_slug: str, caller: str, to: str, step: str = "", digits: str = "",
+                tries: int = 0, call_sid: str | None = None) -> CallReply:
+    """One step of a phone call.
+
+    `step` "" greets the caller (their ticket, or the service menu); "menu" takes
+    the turn for the key pressed; "repeat" says the ticket again on 1.
+    """
+    db = app.extensions["turnero.db"]
+    with db.unit_of_work(write=True) as uow:
+        try:
+            branch = find_branch(uow.session, branch_slug)
+        except NotFound:
+            log.error("call to %s: branch %r does not exist (TURNERO_TWILIO_NUMBERS/BRANCH)", to, branch_slug)
+            reply = CallReply(texts.VOICE_LANGUAGES["es"])
+            with texts.speaking("es"):
+                reply.end(texts.not_configured())
+            return reply
+        try:
+            phone = normalize_phone(caller, branch.country)
+        except DomainError:
+            phone = None  # a hidden number: the call still works, without text messages
+        lang = branch.lang if branch.lang in texts.VOICE_LANGUAGES else "es"
+        convo = Conversation(app, uow, branch, phone, "voice", lang)
+        reply = CallReply(texts.VOICE_LANGUAGES[lang])
+        with texts.speaking(lang):
+            try:
+                seq = _call_step(convo, reply, step, digits, tries)
+            except DomainError as exc:
+                uow.rollback()
+                reply.say(texts.error(exc))
+                reply.end(texts.voice_goodbye())
+                seq = None
+        uow.session.add(InboundMessage(
+            sender=phone or caller or "", to=to or "", channel="voice",
+            body=(f"{step}:{digits}" if step else "call")[:MAX_STORED], command=f"voice-{step or 'start'}",
+            reply=" ".join(reply.spoken) or None, data={"call": call_sid} if call_sid else None,
+            branch_id=branch.id, ticket_seq=seq, created_at=clock.utcnow()))
+        uow.commit()
+    return reply
+
+
+def _call_step(convo: Conversation, reply: CallReply, step: str, digits: str, tries: int) -> int | None:
+    if step == "menu":
+        services = convo.services()
+        if digits.isdigit() and 1 <= int(digits) <= len(services):
+            return _take(convo, reply, services[int(digits) - 1])
+        reply.say(texts.voice_no_choice())
+        return _menu(convo, reply, services, tries + 1)
+    if step == "repeat" and digits != "1":
+        reply.end(texts.voice_goodbye())
+        return None
+    current = convo.current_ticket()
+    if step != "repeat":
+        reply.say(texts.voice_welcome(convo.branch.name))
+    if current is not None:
+        _ticket(reply, queue.get_ticket(convo.uow, current.token))
+        return current.seq
+    return _menu(convo, reply, convo.services(), tries)
+
+
+def _menu(convo: Conversation, reply: CallReply, services: list[Service], tries: int) -> None:
+    if tries >= MAX_MENU_TRIES or not services:
+        reply.end(texts.voice_goodbye())
+        return None
+    reply.parts.append(Keys("menu", tries, tuple(texts.voice_option(service.name(convo.lang), digit)
+                                                 for digit, service in enumerate(services, start=1))))
+    # Reached only when no key was pressed in time.
+    reply.say(texts.voice_no_choice())
+    reply.parts.append(Again(tries + 1))
+    return None
+
+
+def _take(convo: Conversation, reply: CallReply, service: Service) -> int | None:
+    find_branch(convo.session, convo.branch.slug, lock=True)
+    current = convo.current_ticket()
+    if current is not None:
+        _ticket(reply, queue.get_ticket(convo.uow, current.token))
+        return current.seq
+    if convo.joins_last_hour() >= convo.cfg.joins_per_hour:
+        reply.end(texts.voice_too_many())
+        return None
+    view = convo.take(service)
+    customer = convo.customer()
+    _ticket(reply, view, sms=customer is not None and not customer.opted_out)
+    return view.seq
+
+
+def _ticket(reply: CallReply, view: TicketView, sms: bool = False) -> None:
+    reply.say(texts.voice_ticket(view))
+    if sms:
+        reply.say(texts.voice_sms_follows())
+    reply.parts.append(Keys("repeat", prompts=(texts.voice_repeat(),)))
+    reply.end(texts.voice_goodbye())

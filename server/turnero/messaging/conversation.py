@@ -1,0 +1,86 @@
+"""One message or call from one phone to one branch, inside one unit of work: who
+the customer is (their phone number), the ticket they hold (the latest active one of
+that number today at the branch, whatever channel took it), taking a turn for them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock
+from ..access.services import ANONYMOUS
+from ..customers import find_customer
+from ..models import Branch, Customer, Service, Ticket
+from ..queue import services as queue
+from ..queue.read_models import TicketView
+from ..queue.rules import ACTIVE, local_day
+from .settings import settings
+
+MESSAGING_CHANNELS = ("sms", "whatsapp", "voice")
+
+
+@dataclass
+class Outcome:
+    reply: str = ""
+    ticket_seq: int | None = None
+    data: dict | None = None
+    spoken: list[str] = field(default_factory=list)
+
+
+class Conversation:
+    """One message or call from one phone to one branch, inside one unit of work."""
+
+    def __init__(self, app, uow, branch: Branch, phone: str | None, channel: str, lang: str):
+        self.app, self.uow, self.session = app, uow, uow.session
+        self.branch, self.phone, self.channel, self.lang = branch, phone, channel, lang
+        self.cfg = settings(app)
+
+    # ------------------------------------------------------------ lookups
+
+    def today(self):
+        return local_day(clock.utcnow(), self.branch.timezone)
+
+    def customer(self) -> Customer | None:
+        return find_customer(self.session, self.phone) if self.phone is not None else None
+
+    def current_ticket(self) -> Ticket | None:
+        """The latest active ticket of this phone today at the branch, any channel."""
+        if self.phone is None:
+            return None
+        return self.session.scalar(
+            select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
+            .where(Customer.phone == self.phone, Ticket.branch_id == self.branch.id,
+                   Ticket.day == self.today(), Ticket.status.in_(ACTIVE))
+            .order_by(Ticket.seq.desc()).limit(1))
+
+    def services(self) -> list[Service]:
+        return list(self.session.scalars(select(Service).where(
+            Service.branch_id == self.branch.id, Service.active).order_by(Service.prefix)))
+
+    def joins_last_hour(self) -> int:
+        if self.phone is None:
+            return 0
+        return self.session.scalar(
+            select(func.count()).select_from(Ticket).join(Customer, Customer.id == Ticket.customer_id)
+            .where(Customer.phone == self.phone, Ticket.channel.in_(MESSAGING_CHANNELS),
+                   Ticket.created_at >= clock.utcnow() - timedelta(hours=1)))
+
+    # ------------------------------------------------------------ shared steps
+
+    def take(self, service: Service) -> TicketView:
+        return queue.take_ticket(self.uow, self.branch.slug, service=service.slug, actor=ANONYMOUS,
+                                 phone=self.phone, lang=self.lang, via=self.channel).ticket
+
+    def set_opt_out(self, value: bool) -> None:
+        customer = self.customer()
+        if customer is None:
+            customer = Customer(phone=self.phone, lang=self.lang, opted_out=value)
+            self.session.add(customer)
+            try:
+                with self.session.begin_nested():
+                    self.session.flush()
+            except IntegrityError:  # the same phone was registered a moment ago
+                customer = self.customer()
+        customer.opted_out = value

@@ -1,0 +1,245 @@
+"""Taking a turn: the one way every ticket is made, whatever the door (REST, the join
+page, SMS, WhatsApp, voice, the kiosk, appointment check-in).
+
+This is the busiest use case, so it runs as few statements as it can: lock and bump
+the branch (reading its settings), take a number, insert the ticket and its event.
+What else a `branch.state` needs is remembered between tickets (see `_waiting_lines`
+and read_models.setup_for)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import clock
+from ..access.services import Actor, new_secret
+from ..customers import customer_for
+from ..db import UnitOfWork
+from ..errors import N_, Conflict, Forbidden, Invalid
+from ..models import Branch, Customer, DailyNumber, Ticket, TicketEvent, new_uuid
+from ..realtime import branch_room, ticket_room
+from . import read_models as views
+from .changes import moved_lines, tell_listeners, ticket_result
+from .lookups import TICKET_LOAD, no_branch, no_service
+from .rules import CHANNELS, Issued, Status, format_code, local_day, place_of, sort_time
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TicketTaken:
+    """A ticket as its holder sees it; `created` False when an Idempotency-Key
+    answered with the ticket its first request made."""
+    ticket: views.TicketView
+    created: bool
+
+
+def fingerprint(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+_BRANCHES = Branch.__table__
+# Taking a turn locks the branch row by bumping its `seq` and reads its settings in
+# the same statement; the rest of the hot path is plain Core on the session's
+# connection (same transaction), with no ORM object made for the new ticket.
+_TAKE_BRANCH = (update(_BRANCHES).where(_BRANCHES.c.slug == bindparam("b_slug"))
+                .values(seq=_BRANCHES.c.seq + 1).returning(*_BRANCHES.c))
+_INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.seq)
+_INSERT_EVENT = insert(TicketEvent.__table__)
+
+
+def take_ticket(uow: UnitOfWork, branch_slug: str, **request) -> TicketTaken:
+    """Issue a ticket (see `issue_ticket`) and commit."""
+    taken = issue_ticket(uow, branch_slug, **request)
+    if taken.created:
+        uow.commit()
+    return taken
+
+
+def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor,
+                phone: str | None = None, name: str | None = None, priority: bool = False,
+                lang: str | None = None, channel: str | None = None,
+                idempotency_key: str | None = None, via: str | None = None,
+                place_at: datetime | None = None) -> TicketTaken:
+    """Issue a ticket in the caller's transaction, which commits it (`take_ticket`, or
+    a use case that does more in the same change: appointment check-in). A repeated
+    Idempotency-Key returns the ticket the first request made, with `created` False.
+
+    `via` is the channel as the calling door itself knows it (the SMS door says
+    "sms", appointment check-in "appointment"): it is not checked against the
+    actor, unlike `channel`, which a request asks for. `place_at` fixes the
+    ticket's place in time (a checked-in appointment: its time minus the boost)
+    instead of issue time minus the priority boost.
+
+    What a `branch.state` needs besides the new ticket is remembered: the branch's
+    setup (services, open counters, service times, recent calls) per
+    `setup_version`, and the waiting lines from one ticket to the next as long as
+    nothing else changed the branch (see `_waiting_lines`)."""
+    session = uow.session
+    conn = session.connection()
+    branch = conn.execute(_TAKE_BRANCH, {"b_slug": branch_slug}).one_or_none()
+    if branch is None:
+        raise no_branch(branch_slug)
+    _forget_seq(session, branch.id)
+    if actor.kind == "device" and actor.branch_id != branch.id:
+        raise Forbidden(N_("This device belongs to another branch."))
+    if actor.kind == "device" and actor.device_kind != "kiosk":
+        raise Forbidden(N_("This device may not do this."))
+    request = {"service": service, "phone": phone, "name": name, "priority": priority,
+               "lang": lang, "channel": channel}
+    if idempotency_key:
+        replayed = _replay(session, branch.id, idempotency_key, request)
+        if replayed is not None:
+            return TicketTaken(ticket_result(uow, replayed), created=False)
+
+    now = clock.utcnow()
+    day = local_day(now, branch.timezone)
+    setup = views.setup_for(session, branch.id, branch.setup_version, day, remember=True)
+    svc = setup.service(service)
+    if svc is None:
+        raise no_service(service)
+    channel = via if via in CHANNELS else _resolve_channel(actor, channel)
+    if priority and not branch.offers_priority:
+        raise Invalid(N_("This branch does not offer priority turns."),
+                      errors={"priority": [N_("This branch does not offer priority turns.")]})
+    lang = lang or branch.lang
+    customer = customer_for(session, phone, branch.country, name, lang) if phone else None
+
+    lines = _waiting_lines(uow, conn, branch)
+    number = _next_number(conn, svc.id, day)
+    values = {
+        "id": new_uuid(), "token": new_secret(), "branch_id": branch.id, "service_id": svc.id, "day": day,
+        "number": number, "code": format_code(svc.prefix, number), "channel": channel, "priority": priority,
+        "lang": lang, "name": name or None, "customer_id": customer.id if customer is not None else None,
+        "status": Status.WAITING.value,
+        "sort_at": place_at if place_at is not None else sort_time(now, branch.priority_boost_min if priority else 0),
+        "created_at": now, "called_at": None, "started_at": None, "finished_at": None, "counter_id": None,
+        "target_counter_id": None, "recalls": 0, "idempotency_key": idempotency_key,
+        "request_fingerprint": fingerprint(request) if idempotency_key else None,
+    }
+    try:
+        values["seq"] = conn.execute(_INSERT_TICKET, values).scalar_one()
+    except IntegrityError:
+        # Requests under one key wait for each other on the branch lock, and the
+        # later one finds the earlier one's ticket above; should the unique index
+        # still refuse this one, answer with the ticket the key made.
+        uow.rollback()
+        replayed = _replay(session, branch.id, idempotency_key, request) if idempotency_key else None
+        if replayed is None:
+            raise
+        return TicketTaken(ticket_result(uow, replayed), created=False)
+    ticket = _NewTicket(session, values, customer=customer)
+    issued = Issued(at=now, channel=channel)
+    conn.execute(_INSERT_EVENT, {
+        "ticket_seq": ticket.seq, "branch_id": branch.id, "kind": issued.kind, "at": now, "channel": channel,
+        "user_id": actor.user_id, "device_id": actor.device_id, "counter_id": None, "data": None})
+    tell_listeners(session, ticket, issued)
+    uow.committed(branch.slug, issued)
+
+    # A ticket usually joins at the end of its line: then everyone waiting is ahead of
+    # it and no one's place moved. Only a ticket placed earlier moves the ones behind.
+    waiting, last = lines.get(svc.id, (0, None))
+    behind = last is not None and last > ticket.sort_at
+    lines[svc.id] = (waiting + 1, ticket.sort_at if last is None or ticket.sort_at > last else last)
+    stats = setup.stats(views.counts(lines))
+    uow.emit("branch.state", views.state_payload(branch, setup, stats), branch_room(branch.slug))
+    if behind:
+        ahead = views.ahead_of(conn, ticket)
+        moved_lines(uow, branch.id, [svc.id], place_of(ticket), stats)
+    else:
+        ahead = waiting
+    view = views.view_of(ticket, branch_slug=branch.slug, service=svc, counter=None, ahead=ahead,
+                         stats=stats[svc.id], public_url=uow.db.public_url)
+    uow.emit("ticket.update", view.to_json(token=False), ticket_room(ticket.id))
+    # DEBUG: the busiest line of all; turnero_tickets_issued_total counts them (/metrics).
+    log.debug("ticket %s issued at %s (%s)", ticket.code, branch.slug, channel)
+    return TicketTaken(view, created=True)
+
+
+def _waiting_lines(uow: UnitOfWork, conn, branch) -> views.Lines:
+    """The branch's waiting lines before this new ticket, and once it is committed,
+    remembered with it for the next one.
+
+    Every change of a branch bumps its `seq` under the branch lock, so lines that
+    this process committed at `seq` N are still the database's when the next ticket
+    finds the branch at N + 1 (at N before its own bump): nothing else changed in
+    between. The `setup_version` in the key tells a deleted and re-made branch with
+    the same id apart."""
+    memory = uow.db.lines
+    known = memory.get(branch.id)
+    if known is not None and known[0] == (branch.seq - 1, branch.setup_version):
+        lines = dict(known[1])
+    else:
+        lines = views.read_lines(conn, branch.id)
+    uow.on_commit(lambda: memory.__setitem__(branch.id, ((branch.seq, branch.setup_version), lines)))
+    return lines
+
+
+def _replay(session: Session, branch_id: int, key: str, request: dict) -> Ticket | None:
+    """The ticket an Idempotency-Key already made (None if none); another request
+    under the same key is a conflict."""
+    existing = session.scalar(select(Ticket).options(*TICKET_LOAD).where(
+        Ticket.branch_id == branch_id, Ticket.idempotency_key == key))
+    if existing is not None and existing.request_fingerprint != fingerprint(request):
+        raise Conflict(N_("This Idempotency-Key was already used for a different request."))
+    return existing
+
+
+def _forget_seq(session: Session, branch_id: int) -> None:
+    """The branch's `seq` was bumped by a Core statement: an ORM copy of the row in
+    this session (a caller that locked it first) must read it again."""
+    known = session.identity_map.get(Session.identity_key(Branch, branch_id))
+    if known is not None:
+        session.expire(known, ["seq"])
+
+
+class _NewTicket:
+    """A ticket just inserted with Core: its columns and its customer as attributes,
+    and for anything else (branch, service...) the ORM object, loaded on first use
+    only (the listeners of a ticket without a phone need nothing more)."""
+
+    def __init__(self, session: Session, values: dict, customer: Customer | None):
+        self.__dict__.update(values)
+        self.__dict__["customer"] = customer
+        self.__dict__["_session"] = session
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        loaded = self.__dict__.get("_loaded")
+        if loaded is None:
+            loaded = self.__dict__["_loaded"] = self._session.get(Ticket, self.seq)
+        return getattr(loaded, name)
+
+
+def _resolve_channel(actor: Actor, channel: str | None) -> str:
+    if channel is None:
+        return actor.default_channel
+    if channel not in CHANNELS:
+        raise Invalid(N_("Unknown channel."), errors={"channel": [N_("Unknown channel.")]})
+    if channel != actor.default_channel and not actor.is_staff:
+        raise Forbidden(N_("Only staff may set the channel."))
+    return channel
+
+
+def _numbering(insert):
+    return (insert(DailyNumber).values(service_id=bindparam("service_id"), day=bindparam("day"), last=1)
+            .on_conflict_do_update(index_elements=["service_id", "day"], set_={"last": DailyNumber.last + 1})
+            .returning(DailyNumber.last))
+
+
+_NEXT_NUMBER = {"postgresql": _numbering(pg_insert), "sqlite": _numbering(sqlite_insert)}
+
+
+def _next_number(conn: Connection, service_id: int, day) -> int:
+    """Atomically take the next number of a service's day (an upsert on a counter row)."""
+    return conn.execute(_NEXT_NUMBER[conn.dialect.name], {"service_id": service_id, "day": day}).scalar_one()
