@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPixmap
+from PySide6.QtGui import QFont, QPixmap
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout,
                                QWidget)
+
+from turnero_qt.widgets import FitLabel, readable_on, set_px
 
 from . import model as m
 from .qr import qr_image
@@ -19,77 +21,6 @@ ACCENT = "#ffd24a"     # counter names and waits
 WARN = "#ffb020"
 
 BOLD, DEMI, BLACK, NORMAL = QFont.Weight.Bold, QFont.Weight.DemiBold, QFont.Weight.Black, QFont.Weight.Normal
-
-
-def readable_on(color: str) -> str:
-    """Black or white text, whichever contrasts more with `color` (WCAG luminance)."""
-    c = QColor(color)
-
-    def channel(v: float) -> float:
-        v /= 255
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-    luminance = 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
-    return "#000000" if luminance > 0.18 else "#ffffff"
-
-
-def set_px(widget: QWidget, px: float, weight: QFont.Weight = NORMAL) -> None:
-    font = widget.font()
-    font.setPixelSize(max(8, int(px)))
-    font.setWeight(weight)
-    widget.setFont(font)
-
-
-def fit_px(text: str, width: float, start: float, weight: QFont.Weight, base: QFont) -> float:
-    """The largest pixel size <= start at which `text` fits in `width`."""
-    font = QFont(base)
-    font.setWeight(weight)
-    font.setPixelSize(max(8, int(start)))
-    measured = QFontMetrics(font).horizontalAdvance(text) or 1
-    if measured <= width:
-        return start
-    return max(8.0, start * width / measured * 0.97)
-
-
-class FitLabel(QLabel):
-    """A one-line label whose font shrinks to fit its width (never above `cap` px).
-
-    With `fill`, it also grows into the height the layout gives it (the current
-    call). Its size hint never pushes the window wider than the screen."""
-
-    def __init__(self, name: str, weight: QFont.Weight = NORMAL, fill: bool = False,
-                 parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setTextFormat(Qt.TextFormat.PlainText)  # server text is never markup
-        self.weight = weight
-        self.fill = fill
-        self.cap = 24.0
-        vertical = QSizePolicy.Policy.Ignored if fill else QSizePolicy.Policy.Preferred
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, vertical)
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        super().setText(text)
-        self._fit()
-
-    def set_cap(self, px: float) -> None:
-        self.cap = px
-        self._fit()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        px = self.cap
-        if self.fill and self.height() > 10:
-            px = min(px, self.height() / 1.18)
-        width = self.width() - 4
-        if self.text() and width > 10:
-            px = fit_px(self.text(), width, px, self.weight, self.font())
-        font = self.font()
-        if font.pixelSize() != max(8, int(px)) or font.weight() != self.weight:
-            set_px(self, px, self.weight)
 
 
 def text_label(name: str, weight: QFont.Weight = NORMAL, parent: QWidget | None = None) -> QLabel:
@@ -126,8 +57,8 @@ class CallRow(QFrame):
         self.stripe = QFrame(self)
         self.stripe.setObjectName("stripe")
         self.stripe.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.code = FitLabel("recentCode", BOLD, parent=self)
-        self.counter = FitLabel("recentCounter", DEMI, parent=self)
+        self.code = FitLabel(weight=BOLD, name="recentCode", parent=self)
+        self.counter = FitLabel(weight=DEMI, name="recentCounter", parent=self)
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.stripe)
         row.addWidget(self.code, 4)
@@ -167,10 +98,10 @@ class LineRow(QFrame):
         self.badge.setObjectName("badge")
         self.badge.setTextFormat(Qt.TextFormat.PlainText)
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.name = FitLabel("lineName", BOLD, parent=self)
-        self.people = FitLabel("linePeople", NORMAL, parent=self)
-        self.wait_label = FitLabel("waitLabel", NORMAL, parent=self)
-        self.wait = FitLabel("lineWait", BOLD, parent=self)
+        self.name = FitLabel(weight=BOLD, name="lineName", parent=self)
+        self.people = FitLabel(weight=NORMAL, name="linePeople", parent=self)
+        self.wait_label = FitLabel(weight=NORMAL, name="waitLabel", parent=self)
+        self.wait = FitLabel(weight=BOLD, name="lineWait", parent=self)
         for widget in (self.wait_label, self.wait):
             widget.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         grid.addWidget(self.badge, 0, 0, 2, 1)
@@ -210,7 +141,7 @@ class LineRow(QFrame):
     def _restyle(self) -> None:
         self.setStyleSheet(
             f"#lineRow {{ background: #1b2640; border-radius: {int(self._u)}px; }}"
-            f" #badge {{ background: {self._color}; color: {readable_on(self._color)};"
+            f" #badge {{ background: {self._color}; color: {readable_on(self._color).name()};"
             f" border-radius: {int(self._u * 1.6)}px; }}"
             f" #lineName {{ color: {TEXT}; }} #linePeople {{ color: {SOFT}; }} #waitLabel {{ color: {SOFT}; }}"
             f" #lineWait {{ color: {ACCENT}; }}")
@@ -233,7 +164,7 @@ class DisplayWindow(QWidget):
         # header: branch, connection mark, clock
         self.header = QFrame(self)
         head = QHBoxLayout(self.header)
-        self.branch = FitLabel("branch", BOLD, parent=self.header)
+        self.branch = FitLabel(weight=BOLD, name="branch", parent=self.header)
         self.status = QLabel(self.header)
         self.status.setObjectName("status")
         self.status.setAccessibleName("connection")
@@ -246,10 +177,10 @@ class DisplayWindow(QWidget):
 
         # the current call, very large
         self.call = Panel("callPanel", self)
-        self.now = FitLabel("now", BOLD, parent=self.call)
-        self.code = FitLabel("code", BLACK, fill=True, parent=self.call)
-        self.counter = FitLabel("counter", BOLD, fill=True, parent=self.call)
-        self.recall = FitLabel("recall", DEMI, parent=self.call)
+        self.now = FitLabel(weight=BOLD, name="now", parent=self.call)
+        self.code = FitLabel(weight=BLACK, fill=True, name="code", parent=self.call)
+        self.counter = FitLabel(weight=BOLD, fill=True, name="counter", parent=self.call)
+        self.recall = FitLabel(weight=DEMI, name="recall", parent=self.call)
         for widget in (self.now, self.code, self.counter, self.recall):
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.code.setAccessibleName("current call")
@@ -260,7 +191,7 @@ class DisplayWindow(QWidget):
 
         # the last calls
         self.recent = Panel("recentPanel", self)
-        self.recent_title = FitLabel("recentTitle", BOLD, parent=self.recent)
+        self.recent_title = FitLabel(weight=BOLD, name="recentTitle", parent=self.recent)
         self.recent.box.addWidget(self.recent_title)
         self.rows = [CallRow(self.recent) for _ in range(m.LAST_CALLS)]
         for row in self.rows:
@@ -269,7 +200,7 @@ class DisplayWindow(QWidget):
 
         # the lines and their waits
         self.lines = Panel("linesPanel", self)
-        self.lines_title = FitLabel("linesTitle", BOLD, parent=self.lines)
+        self.lines_title = FitLabel(weight=BOLD, name="linesTitle", parent=self.lines)
         self.lines.box.addWidget(self.lines_title)
         self.line_rows: list[LineRow] = []
         self.lines_box = QVBoxLayout()
@@ -389,7 +320,7 @@ class DisplayWindow(QWidget):
         u = self._unit()
         if lit:
             background, edge = current.color, ACCENT
-            fg = counter = readable_on(background)
+            fg = counter = readable_on(background).name()
         else:
             background, fg, counter, edge = PANEL, TEXT, ACCENT, PANEL_EDGE
         if current is None:

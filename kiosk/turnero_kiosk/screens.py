@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QFrame, QGridLayou
                                QLayout, QPushButton, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget)
 
 from . import i18n
+from turnero_qt.widgets import FitLabel, readable_on
+
 from .flow import KioskFlow, PrintState, Screen
 from .printing import FONT_FAMILIES
 from .qr import paint_qr, qr_matrix
@@ -142,56 +144,9 @@ def _fill(layout, items, spacing, margins):
     return layout
 
 
-def readable_on(color: QColor) -> QColor:
-    """Black or white, whichever reads better on `color` (WCAG contrast)."""
-    def channel(c: float) -> float:
-        c /= 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    lum = 0.2126 * channel(color.red()) + 0.7152 * channel(color.green()) + 0.0722 * channel(color.blue())
-    return QColor("#000000") if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else QColor("#FFFFFF")
-
-
 def service_color(service: dict) -> QColor:
     color = QColor(service.get("color") or NAVY)
     return color if color.isValid() else QColor(NAVY)
-
-
-class FitLabel(QLabel):
-    """One line of large type that shrinks (down to `min_px`) to fit its width
-    instead of wrapping or being cut: a counter's name can be long."""
-
-    def __init__(self, css: str, max_px: int, min_px: int = 30, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.css, self.max_px, self.min_px = css, max_px, min_px
-        self._px = 0
-        self.setWordWrap(False)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._use(max_px)
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        super().setText(text)
-        self._fit()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        px, width = self.max_px, self.contentsRect().width() - 8
-        if self.text() and width > 40:
-            self.ensurePolished()
-            font = QFont(self.font())
-            font.setPixelSize(self.max_px)
-            needed = QFontMetrics(font).horizontalAdvance(self.text())
-            if needed > width:
-                px = max(self.min_px, int(self.max_px * width / needed * 0.97))
-        if px != self._px:
-            self._use(px)
-
-    def _use(self, px: int) -> None:
-        self._px = px
-        self.setStyleSheet(f"font-size: {px}px; {self.css}")
 
 
 # ---------------------------------------------------------------- drawn widgets
@@ -886,7 +841,9 @@ class TicketScreen(Page):
         self.called.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.called.setStyleSheet(f"#called {{ background: {OK}; border-radius: 24px; }}")
         self.called_title = label(css="font-size: 34px; font-weight: 800; color: white; letter-spacing: 4px;")
-        self.called_counter = FitLabel("font-weight: 900; color: white;", max_px=76)
+        self.called_counter = FitLabel(76, QFont.Weight.Black, floor=30)
+        self.called_counter.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.called_counter.setStyleSheet("color: white;")
         self.called.setLayout(vbox(self.called_title, self.called_counter, spacing=4, margins=(28, 18, 28, 22)))
         self.qr = QrView()
         self.follow = label(css=f"font-size: 36px; font-weight: 800; color: {INK};")
