@@ -15,7 +15,7 @@ from turnero_qt import ConfigError, DeviceLink, add_client_arguments, client_con
 from .config import add_kiosk_arguments, kiosk_options
 from .flow import KioskFlow
 from .printing import PrintService, make_printer
-from .screens import KioskWindow
+from .window import KioskWindow
 
 log = logging.getLogger("turnero_kiosk")
 

@@ -26,7 +26,7 @@ from conftest import ARTIFACTS, DEMO_PASSWORD
 from turnero_kiosk import i18n
 from turnero_kiosk.flow import KioskFlow, KioskSettings, PrintState, Screen
 from turnero_kiosk.printing import EscposPrinter, PrintService, make_printer
-from turnero_kiosk.screens import KioskWindow
+from turnero_kiosk.window import KioskWindow
 from turnero_qt import Backoff, DeviceLink, RestClient
 
 pytestmark = pytest.mark.live

@@ -262,7 +262,7 @@ def test_language_follows_the_branch_and_resets_for_the_next_customer(flow):
 def test_every_control_is_named_and_large(qtbot, flow, size):
     from PySide6.QtWidgets import QAbstractButton
 
-    from turnero_kiosk.screens import KioskWindow
+    from turnero_kiosk.window import KioskWindow
     f = flow()
     f.check_in_available = True
     f.service, f.ticket = "caja", {**TICKET, "priority": True}
