@@ -1,7 +1,7 @@
 """What the lobby display shows, without widgets: the branch, the calls, the lines
 and their waits (all as the server computed them), the connection, the clock.
 
-Fed by turnero_qt's DeviceLink; the window only draws it, the Announcer only says
+Fed by turnero_qt's DeviceLink (`link.attach(model)`: its on_* slots); the window only draws it, the Announcer only says
 what `announce` asks. Codes only: the server's branch room carries no names or
 phones, and nothing here would keep them.
 """
@@ -132,13 +132,13 @@ class DisplayModel(QObject):
     # ------------------------------------------------------------ fed by the link
 
     @Slot(object)
-    def set_device(self, device: dict) -> None:
+    def on_device_known(self, device: dict) -> None:
         self.branch_slug = device.get("branch") or self.branch_slug
         self.problem = ""
         self.changed.emit()
 
     @Slot(object)
-    def set_branch(self, detail: dict) -> None:
+    def on_branch_changed(self, detail: dict) -> None:
         """GET /branches/{b}: name, language, time zone, message."""
         self.branch_slug = detail.get("slug") or detail.get("id") or self.branch_slug
         self.branch_name = detail.get("name") or ""
@@ -159,7 +159,7 @@ class DisplayModel(QObject):
         self.changed.emit()
 
     @Slot(object, str)
-    def set_state(self, state: dict, how: str = "event") -> None:
+    def on_branch_state(self, state: dict, how: str = "event") -> None:
         """A branch.state (event or snapshot): the calls, the lines and (when the
         payload has it) the branch message, as given; then say the calls whose
         `ticket.called` never came."""
@@ -199,7 +199,7 @@ class DisplayModel(QObject):
         self._say(code, str(counter.get("name") or counter_id))
 
     @Slot(bool)
-    def set_online(self, online: bool) -> None:
+    def on_online_changed(self, online: bool) -> None:
         if online:
             new = "online"
         else:
@@ -209,7 +209,7 @@ class DisplayModel(QObject):
             self.connection_changed.emit(new)
 
     @Slot(str)
-    def set_problem(self, message: str) -> None:
+    def on_failed(self, message: str) -> None:
         self.problem = message
         self.changed.emit()
 

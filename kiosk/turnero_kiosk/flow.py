@@ -117,12 +117,7 @@ class KioskFlow(QObject):
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
 
-        link.device_known.connect(self._on_device)
-        link.branch_changed.connect(self._on_branch)
-        link.branch_state.connect(self._on_state)
-        link.online_changed.connect(self._on_online)
-        link.failed.connect(self._on_link_failed)
-        link.ticket_updated.connect(self._on_ticket_update)
+        link.attach(self)
         printing.started.connect(lambda code: self._print_event(code, PrintState.PRINTING))
         printing.printed.connect(lambda code: self._print_event(code, PrintState.PRINTED))
         printing.failed.connect(lambda code, reason: self._print_event(code, PrintState.FAILED))
@@ -170,10 +165,12 @@ class KioskFlow(QObject):
         self.link.stop()
         self.printing.shutdown()
 
-    def _on_device(self, device) -> None:
+    @Slot(object)
+    def on_device_known(self, device) -> None:
         log.info("kiosk of branch %s", (device or {}).get("branch"))
 
-    def _on_branch(self, detail) -> None:
+    @Slot(object)
+    def on_branch_changed(self, detail) -> None:
         first = self.branch is None
         self.branch = detail
         if first and not self.settings.lang:
@@ -183,13 +180,15 @@ class KioskFlow(QObject):
         if self.online and self.screen in (Screen.STARTING, Screen.OFFLINE):
             self._go_welcome(reset_lang=True)
 
-    def _on_state(self, state, how: str) -> None:
+    @Slot(object, str)
+    def on_branch_state(self, state, how: str) -> None:
         if isinstance(state, dict) and isinstance(state.get("services"), list):
             self._set_services(state["services"])
         if how != "event":
             self._ask_check_in()
 
-    def _on_online(self, online: bool) -> None:
+    @Slot(bool)
+    def on_online_changed(self, online: bool) -> None:
         self.online = online
         if online:
             self._set_detail("")
@@ -200,7 +199,8 @@ class KioskFlow(QObject):
             return  # the ticket stays until its countdown ends; then offline
         self._go_offline()
 
-    def _on_link_failed(self, message: str) -> None:
+    @Slot(str)
+    def on_failed(self, message: str) -> None:
         log.error("the server refused this kiosk: %s", message)
         self._set_detail(message)
         if self.screen != Screen.TICKET:
@@ -493,7 +493,8 @@ class KioskFlow(QObject):
         if token:
             self.link.unwatch_ticket(token)
 
-    def _on_ticket_update(self, update) -> None:
+    @Slot(object)
+    def on_ticket_updated(self, update) -> None:
         """The ticket on screen moved (people ahead, wait) or was called: show it now."""
         ticket = self.ticket
         if (self.screen != Screen.TICKET or ticket is None or self._watched is None

@@ -67,9 +67,11 @@ One object for a device  (turnero_qt.link)
     link.start() / link.stop(); link.rest, link.realtime, link.device, link.branch, link.online
     link.watch_ticket(token) / link.unwatch_ticket(token)   as RealtimeClient's
     link.server_now()                                        as RestClient's
-    signals: device_known(device), branch_changed(detail) (GET /branches/{b}, re-fetched
-    after each snapshot), branch_state(state, how), called(call), ticket_updated(ticket),
-    online_changed(bool), failed(message) (token refused / wrong kind; it keeps retrying).
+    signals (turnero_qt.link.LinkSignals): device_known(device), branch_changed(detail)
+    (GET /branches/{b}, re-fetched after each snapshot), branch_state(state, how),
+    called(call), ticket_updated(ticket), online_changed(bool), failed(message) (token
+    refused / wrong kind; it keeps retrying).
+    link.attach(listener): each signal to the listener's on_<signal> slot, where it has one.
     Asks GET /device (retrying with backoff while the server is unreachable), then
     follows that branch.
 

@@ -38,9 +38,9 @@ DETAIL = {"slug": "centro", "name": "Sucursal Centro", "lang": "es", "timezone":
 
 def test_the_model_shows_the_servers_numbers_and_each_code_once(qtbot):
     model = DisplayModel(join_url="http://turnos.test")
-    model.set_branch(DETAIL)
+    model.on_branch_changed(DETAIL)
     with qtbot.waitSignal(model.changed):
-        model.set_state(STATE, "subscribe")
+        model.on_branch_state(STATE, "subscribe")
     assert model.current.code == "A042" and model.current.counter_name == "Ventanilla 3"
     assert model.current.recall and model.current.color == "#1f6feb"
     assert [c.code for c in model.last_calls] == ["B007"]
@@ -54,8 +54,8 @@ def test_the_model_shows_the_servers_numbers_and_each_code_once(qtbot):
 
 def test_a_language_override_renames_the_lines_and_speaks_english(qtbot):
     model = DisplayModel(lang="en")
-    model.set_branch(DETAIL)
-    model.set_state(STATE)
+    model.on_branch_changed(DETAIL)
+    model.on_branch_state(STATE)
     assert [line.name for line in model.lines] == ["Cashier", "Customer service"]
     with qtbot.waitSignal(model.announce) as said:
         model.on_called({"seq": 10, "code": "A043", "counter": {"id": "v1", "name": "Ventanilla 1"}})
@@ -75,11 +75,11 @@ def test_a_call_is_highlighted_for_a_while_then_not(qtbot):
 def test_connection_states(qtbot):
     model = DisplayModel()
     assert model.connection == "connecting"
-    model.set_online(False)
+    model.on_online_changed(False)
     assert model.connection == "connecting"   # never reached yet
-    model.set_online(True)
+    model.on_online_changed(True)
     with qtbot.waitSignal(model.connection_changed) as changed:
-        model.set_online(False)
+        model.on_online_changed(False)
     assert changed.args == ["reconnecting"]
 
 
@@ -162,31 +162,31 @@ A1 = entry("A001", "v1", "2026-11-23T15:09:50Z")
 def test_the_first_state_after_starting_is_shown_and_not_read_out():
     model = DisplayModel(server_now=server_clock)
     said = listening(model)
-    model.set_state(state(5, A1), "subscribe")   # called ten seconds ago, before we were on
+    model.on_branch_state(state(5, A1), "subscribe")   # called ten seconds ago, before we were on
     assert model.current.code == "A001" and said == []
-    model.set_state(state(5, A1), "resync")
+    model.on_branch_state(state(5, A1), "resync")
     assert said == []
 
 
 def test_a_call_whose_event_was_lost_is_said_from_the_list_once():
     model = DisplayModel(server_now=server_clock)
     said = listening(model)
-    model.set_state(state(5), "subscribe")
+    model.on_branch_state(state(5), "subscribe")
     a2 = entry("A002", "v2", "2026-11-23T15:09:55Z")
-    model.set_state(state(7, a2, A1), "reconnect")   # both called while we were away (newest first)
+    model.on_branch_state(state(7, a2, A1), "reconnect")   # both called while we were away (newest first)
     assert said == ["Turno A cero cero uno, ventanilla uno", "Turno A cero cero dos, ventanilla dos"]
-    model.set_state(state(8, a2, A1), "event")
-    model.set_state(state(8, a2, A1), "resync")
+    model.on_branch_state(state(8, a2, A1), "event")
+    model.on_branch_state(state(8, a2, A1), "resync")
     assert len(said) == 2
 
 
 def test_old_calls_in_the_list_are_shown_but_not_said():
     model = DisplayModel(server_now=server_clock)
     said = listening(model)
-    model.set_state(state(5), "subscribe")
+    model.on_branch_state(state(5), "subscribe")
     old = entry("A003", "v3", "2026-11-23T15:07:59Z")    # 2 min 1 s before the server's now
     edge = entry("A004", "v1", "2026-11-23T15:08:00Z")   # exactly 2 min: still said
-    model.set_state(state(9, edge, old), "reconnect")
+    model.on_branch_state(state(9, edge, old), "reconnect")
     assert [c.code for c in model.calls] == ["A004", "A003"]
     assert said == ["Turno A cero cero cuatro, ventanilla uno"]
 
@@ -194,27 +194,27 @@ def test_old_calls_in_the_list_are_shown_but_not_said():
 def test_a_call_heard_as_an_event_is_not_said_again_from_the_list():
     model = DisplayModel(server_now=server_clock)
     said = listening(model)
-    model.set_state(state(5), "subscribe")
+    model.on_branch_state(state(5), "subscribe")
     model.on_called({"seq": 6, "code": "A001", "counter": {"id": "v1", "name": "Ventanilla 1"}})
-    model.set_state(state(6, A1), "event")
-    model.set_state(state(6, A1), "resync")
+    model.on_branch_state(state(6, A1), "event")
+    model.on_branch_state(state(6, A1), "resync")
     assert said == ["Turno A cero cero uno, ventanilla uno"]
     # A recall is another call (a new called_at): said again, once.
     recall = entry("A001", "v1", "2026-11-23T15:09:58Z", recall=True)
     model.on_called({"seq": 7, "code": "A001", "counter": {"id": "v1", "name": "Ventanilla 1"}, "recall": True})
-    model.set_state(state(7, recall, A1), "event")
+    model.on_branch_state(state(7, recall, A1), "event")
     assert said == ["Turno A cero cero uno, ventanilla uno"] * 2
     # The list brings a recall whose event was lost: said once more.
     again = entry("A001", "v1", "2026-11-23T15:09:59Z", recall=True)
-    model.set_state(state(9, again, recall, A1), "resync")
+    model.on_branch_state(state(9, again, recall, A1), "resync")
     assert said == ["Turno A cero cero uno, ventanilla uno"] * 3
 
 
 def test_a_state_that_overtook_its_call_event_says_the_call_once():
     model = DisplayModel(server_now=server_clock)
     said = listening(model)
-    model.set_state(state(5), "subscribe")
-    model.set_state(state(6, A1), "event")   # its ticket.called comes second
+    model.on_branch_state(state(5), "subscribe")
+    model.on_branch_state(state(6, A1), "event")   # its ticket.called comes second
     model.on_called({"seq": 6, "code": "A001", "counter": {"id": "v1", "name": "Ventanilla 1"}})
     assert said == ["Turno A cero cero uno, ventanilla uno"]
 
@@ -223,16 +223,16 @@ def test_a_state_that_overtook_its_call_event_says_the_call_once():
 
 def test_the_message_follows_branch_state_and_an_older_detail_does_not_undo_it():
     model = DisplayModel()
-    model.set_branch({**DETAIL, "seq": 9})
-    model.set_state(state(9), "subscribe")
+    model.on_branch_changed({**DETAIL, "seq": 9})
+    model.on_branch_state(state(9), "subscribe")
     assert model.message == "Hoy cerramos a las 15:00"          # no message field: kept
-    model.set_state(state(10, message="  Cerrado el lunes  "), "event")
+    model.on_branch_state(state(10, message="  Cerrado el lunes  "), "event")
     assert model.message == "Cerrado el lunes"
-    model.set_branch({**DETAIL, "seq": 9})                        # fetched before that change
+    model.on_branch_changed({**DETAIL, "seq": 9})                        # fetched before that change
     assert model.message == "Cerrado el lunes"
-    model.set_state(state(11, message=None), "event")             # the admin cleared it
+    model.on_branch_state(state(11, message=None), "event")             # the admin cleared it
     assert model.message == ""
-    model.set_state(state(12), "event")
+    model.on_branch_state(state(12), "event")
     assert model.message == ""
-    model.set_branch({**DETAIL, "seq": 12, "message": "Hola"})
+    model.on_branch_changed({**DETAIL, "seq": 12, "message": "Hola"})
     assert model.message == "Hola"

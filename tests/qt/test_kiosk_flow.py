@@ -7,10 +7,10 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from PySide6.QtCore import QObject, Signal
 
 from turnero_kiosk.flow import KioskFlow, KioskSettings, PrintState, Screen
 from turnero_kiosk.printing import PrinterFault, PrintService, make_printer
+from turnero_qt.link import LinkSignals
 from turnero_qt.rest import ApiError, RestReply
 
 BRANCH = {"slug": "centro", "name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es",
@@ -46,13 +46,8 @@ class FakeRest:
         return next(item for item in reversed(self.sent) if item[0] == kind)
 
 
-class FakeLink(QObject):
-    device_known = Signal(object)
-    branch_changed = Signal(object)
-    branch_state = Signal(object, str)
-    ticket_updated = Signal(object)
-    online_changed = Signal(bool)
-    failed = Signal(str)
+class FakeLink(LinkSignals):
+    """A DeviceLink's signals, emitted by the test; no server."""
 
     def __init__(self):
         super().__init__()
