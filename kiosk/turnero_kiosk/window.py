@@ -8,9 +8,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLayout, QStackedLayout, QWidget
 
 from . import i18n
-from .flow import KioskFlow, Screen
+from .flow import KioskFlow
 from .screens import (CheckInScreen, CornerHotspot, ErrorScreen, OfflineScreen, Page, PhoneScreen, PinOverlay,
                       PriorityScreen, TicketScreen, WaitScreen, WelcomeScreen)
+from .states import Screen
 from .style import STYLE, font
 
 log = logging.getLogger(__name__)

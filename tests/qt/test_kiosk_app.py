@@ -24,8 +24,9 @@ from PySide6.QtWidgets import QApplication
 
 from conftest import ARTIFACTS, DEMO_PASSWORD
 from turnero_kiosk import i18n
-from turnero_kiosk.flow import KioskFlow, KioskSettings, PrintState, Screen
+from turnero_kiosk.flow import KioskFlow
 from turnero_kiosk.printing import EscposPrinter, PrintService, make_printer
+from turnero_kiosk.states import KioskSettings, PrintState, Screen
 from turnero_kiosk.window import KioskWindow
 from turnero_qt import Backoff, DeviceLink, RestClient
 

@@ -8,8 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from turnero_kiosk.flow import KioskFlow, KioskSettings, PrintState, Screen
+from turnero_kiosk.flow import KioskFlow
 from turnero_kiosk.printing import PrinterFault, PrintService, make_printer
+from turnero_kiosk.states import KioskSettings, PrintState, Screen
 from turnero_qt.link import LinkSignals
 from turnero_qt.rest import ApiError, RestReply
 
@@ -260,7 +261,8 @@ def test_every_control_is_named_and_large(qtbot, flow, size):
     from turnero_kiosk.window import KioskWindow
     f = flow()
     f.check_in_available = True
-    f.service, f.ticket = "caja", {**TICKET, "priority": True}
+    f.service = "caja"
+    f.shown.set_ticket({**TICKET, "priority": True})
     window = KioskWindow(f, admin_pin="2468")
     qtbot.addWidget(window)
     window.resize(*size)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLayout
 
-from ..flow import KioskFlow, Screen
+from ..flow import KioskFlow
+from ..states import Screen
 from .page import EntryPage
 from .widgets import Keyboard
 

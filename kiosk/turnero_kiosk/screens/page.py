@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLayout, QSizePolicy, QVBoxLa
 from turnero_qt.widgets import readable_on
 
 from .. import i18n
-from ..flow import KioskFlow, Screen
+from ..flow import KioskFlow
+from ..states import Screen
 from ..style import HEADER_HEIGHT, LOOKS, chip_look, service_color
 from .parts import button, hbox, label, set_text, vbox, widget_of
 

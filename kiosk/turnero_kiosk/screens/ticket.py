@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QFrame, QLabel, QLayout, QWidget
 from turnero_qt.widgets import FitLabel
 
 from .. import i18n
-from ..flow import CALLED_STATES, KioskFlow, PrintState
+from ..flow import KioskFlow
 from ..qr import paint_qr, qr_matrix
+from ..states import CALLED_STATES, PrintState
 from ..style import BLACK, LOOKS, MIN_TARGET, PERFORATION, TICKET_EDGE, TICKET_RADIUS, paint_card, rounded
 from .page import Page
 from .parts import button, hbox, label, set_text, vbox, widget_of
