@@ -2,9 +2,13 @@
 appointment check-in, with the one Idempotency-Key all its sends share."""
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QObject, Signal
 
 from turnero_qt.rest import ApiError, RestReply, new_idempotency_key
+
+log = logging.getLogger(__name__)
 
 TICKET, CHECK_IN = "ticket", "check-in"
 
@@ -50,6 +54,8 @@ class TurnRequest(QObject):
             return
         self._reply = None
         if not isinstance(ticket, dict) or not ticket.get("code"):
+            log.warning("the server answered %s %s without a ticket", reply.method, reply.path)
+            self.refused.emit(ApiError(reply.status, ""))  # said as the generic error; "Try again" resends
             return
         self.answered.emit(ticket, reply.replayed)
 

@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from turnero_kiosk import i18n
 from turnero_kiosk.flow import KioskFlow
 from turnero_kiosk.printing import PrinterFault, PrintService, make_printer
 from turnero_kiosk.states import KioskSettings, PrintState, Screen
@@ -128,6 +129,15 @@ def test_try_again_after_an_error_sends_the_same_idempotency_key(flow):
     assert again["idempotency_key"] == body["idempotency_key"]
     answer(second, TICKET)
     assert f.screen == Screen.TICKET and f.ticket["code"] == "A007"
+
+
+def test_an_answer_without_a_ticket_offers_to_try_again_with_the_same_key(flow):
+    f = flow()
+    _, body, reply = to_taking(f)
+    answer(reply, {"unexpected": True})
+    assert f.screen == Screen.ERROR and f.message == i18n.text("error.generic", "es")
+    f.retry()
+    assert f.link.rest.last("ticket")[1]["idempotency_key"] == body["idempotency_key"]
 
 
 def test_a_new_customer_gets_a_new_key(flow):
