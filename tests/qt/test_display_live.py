@@ -228,7 +228,8 @@ def test_screenshots_landscape_and_portrait(qtbot, live, staff, admin_staff, dis
     if lang == "en":
         assert speech.texts[0].startswith("Ticket A zero")
         assert window.recent_title.text() == "LAST CALLS"
-        assert [r.name.text() for r in window.line_rows if r.isVisible()] == ["Cashier", "Customer service"]
+        lines = window.lines_view.model()
+        assert [lines.index(row).data() for row in range(lines.rowCount())] == ["Cashier", "Customer service"]
     for width, height in ((1920, 1080), (1080, 1920)):
         window.resize(width, height)
         qtbot.waitUntil(lambda: window.size().width() == width and window.size().height() == height,
