@@ -39,9 +39,16 @@ class QtSpeech(SpeechEngine):
         super().__init__(parent)
         from PySide6.QtTextToSpeech import QTextToSpeech
         self._states = QTextToSpeech.State
-        self.tts = QTextToSpeech(engine, self) if engine else QTextToSpeech(self)
         self._speaking = False
         self._lang: str | None = None
+        self.tts = None
+        installed = QTextToSpeech.availableEngines()
+        if engine and engine not in installed:
+            # Asking Qt for a plug-in it does not have only makes it complain; say it once, plainly.
+            log.warning("text-to-speech engine %r is not installed (installed: %s); the display will not speak",
+                        engine, ", ".join(installed) or "none")
+            return
+        self.tts = QTextToSpeech(engine, self) if engine else QTextToSpeech(self)
         self.tts.stateChanged.connect(self._state_changed)
         if self.tts.state() == self._states.Error:
             log.warning("text-to-speech engine %r is not available: %s", engine or "default",
@@ -49,7 +56,7 @@ class QtSpeech(SpeechEngine):
 
     @property
     def available(self) -> bool:
-        return self.tts.state() != self._states.Error
+        return self.tts is not None and self.tts.state() != self._states.Error
 
     def say(self, text: str, lang: str) -> None:
         if not self.available:
@@ -96,19 +103,39 @@ class Chime(QObject):
         super().__init__(parent)
         self.path = write_chime(Path(tempfile.gettempdir()) / "turnero-display-chime.wav")
         self.length_ms = CHIME_MS
+        self.volume = volume
         self.effect = None
+        self._multimedia = None
+        self._silent_told = False
         try:
-            from PySide6.QtMultimedia import QSoundEffect
-            self.effect = QSoundEffect(self)
-            self.effect.setSource(QUrl.fromLocalFile(str(self.path)))
-            self.effect.setVolume(volume)
-        except Exception:  # noqa: BLE001 - no multimedia: a silent chime
+            from PySide6 import QtMultimedia
+            self._multimedia = QtMultimedia
+        except ImportError:
             log.warning("no sound effects available; the chime is silent", exc_info=True)
+        self._sound()
 
     def play(self) -> None:
-        if self.effect is not None:
-            self.effect.play()
+        sound = self._sound()
+        if sound is not None:
+            sound.play()
         QTimer.singleShot(self.length_ms, self, self.finished.emit)
+
+    def _sound(self):
+        """The chime's QSoundEffect, made once a sound device is there (a TV's audio may
+        come later); without one there is nothing to play it on, so none is made."""
+        if self._multimedia is None:
+            return None
+        if not self._multimedia.QMediaDevices.audioOutputs():
+            if not self._silent_told:
+                self._silent_told = True
+                log.warning("no audio output device: the chime is silent until one is there")
+            return None
+        self._silent_told = False
+        if self.effect is None:
+            self.effect = self._multimedia.QSoundEffect(self)
+            self.effect.setSource(QUrl.fromLocalFile(str(self.path)))
+            self.effect.setVolume(self.volume)
+        return self.effect
 
 
 CHIME_MS = 1100

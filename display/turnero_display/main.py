@@ -22,6 +22,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
 
 from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_arguments, client_config
+from turnero_qt.app import DeviceApp
 
 from .announcer import Announcer, Chime, QtSpeech, SpeechEngine
 from .model import DisplayModel
@@ -41,17 +42,9 @@ class Options:
 
 
 @dataclass
-class Display:
-    link: DeviceLink
+class Display(DeviceApp):
     model: DisplayModel
     announcer: Announcer
-    window: DisplayWindow
-
-    def start(self) -> None:
-        self.link.start()
-
-    def stop(self) -> None:
-        self.link.stop()
 
 
 _REAL = object()
@@ -72,14 +65,9 @@ def build(config: ClientConfig, options: Options, *, speech: SpeechEngine | None
     announcer = Announcer(speech, chime, enabled=options.sound)
     window = DisplayWindow(model)
 
-    link.device_known.connect(model.set_device)
-    link.branch_changed.connect(model.set_branch)
-    link.branch_state.connect(model.set_state)
-    link.called.connect(model.on_called)
-    link.online_changed.connect(model.set_online)
-    link.failed.connect(model.set_problem)
+    link.attach(model)
     model.announce.connect(announcer.announce)
-    return Display(link, model, announcer, window)
+    return Display(link=link, window=window, model=model, announcer=announcer)
 
 
 def parser() -> argparse.ArgumentParser:

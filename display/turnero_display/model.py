@@ -1,7 +1,7 @@
 """What the lobby display shows, without widgets: the branch, the calls, the lines
 and their waits (all as the server computed them), the connection, the clock.
 
-Fed by turnero_qt's DeviceLink; the window only draws it, the Announcer only says
+Fed by turnero_qt's DeviceLink (`link.attach(model)`: its on_* slots); the window only draws it, the Announcer only says
 what `announce` asks. Codes only: the server's branch room carries no names or
 phones, and nothing here would keep them.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from turnero_qt import parse_server_time
 
 from . import i18n
@@ -53,6 +53,48 @@ class Line:
     wait: str
 
 
+class LineList(QAbstractListModel):
+    """The lines as a Qt list model over Line dataclasses (a view draws them with a
+    delegate). Each row's LINE_ROLE is its Line; DisplayRole its name; the accessible
+    text says it all. `wait_label` is the word before each wait ("Espera")."""
+
+    LINE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.lines: list[Line] = []
+        self.wait_label = ""
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's name
+        return 0 if parent.isValid() else len(self.lines)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.lines):
+            return None
+        line = self.lines[index.row()]
+        if role == self.LINE_ROLE:
+            return line
+        if role == Qt.ItemDataRole.DisplayRole:
+            return line.name
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{line.name}: {line.people}. {self.wait_label} {line.wait}"
+        return None
+
+    def roleNames(self) -> dict:  # noqa: N802 - Qt's name
+        return {**super().roleNames(), self.LINE_ROLE: b"line"}
+
+    def set_lines(self, lines: list[Line], wait_label: str) -> None:
+        """The same services in the same order change in place; any other change resets."""
+        if [line.id for line in lines] == [line.id for line in self.lines]:
+            self.lines, self.wait_label = lines, wait_label
+            if lines:
+                self.dataChanged.emit(self.index(0), self.index(len(lines) - 1))
+            return
+        self.beginResetModel()
+        self.lines, self.wait_label = lines, wait_label
+        self.endResetModel()
+
+
 class DisplayModel(QObject):
     """Signals:
       changed()               something shown changed (branch, calls, lines, language)
@@ -88,7 +130,7 @@ class DisplayModel(QObject):
         self.problem = ""
         self.zone: ZoneInfo | None = None
         self.calls: list[Call] = []
-        self.lines: list[Line] = []
+        self.line_list = LineList(self)   # the lines, for a view
         self.connection = "connecting"
         self.highlighted = False
         self.clock = ""
@@ -113,6 +155,10 @@ class DisplayModel(QObject):
         return self.lang_override or self.branch_lang
 
     @property
+    def lines(self) -> list[Line]:
+        return self.line_list.lines
+
+    @property
     def current(self) -> Call | None:
         return self.calls[0] if self.calls else None
 
@@ -132,13 +178,13 @@ class DisplayModel(QObject):
     # ------------------------------------------------------------ fed by the link
 
     @Slot(object)
-    def set_device(self, device: dict) -> None:
+    def on_device_known(self, device: dict) -> None:
         self.branch_slug = device.get("branch") or self.branch_slug
         self.problem = ""
         self.changed.emit()
 
     @Slot(object)
-    def set_branch(self, detail: dict) -> None:
+    def on_branch_changed(self, detail: dict) -> None:
         """GET /branches/{b}: name, language, time zone, message."""
         self.branch_slug = detail.get("slug") or detail.get("id") or self.branch_slug
         self.branch_name = detail.get("name") or ""
@@ -159,7 +205,7 @@ class DisplayModel(QObject):
         self.changed.emit()
 
     @Slot(object, str)
-    def set_state(self, state: dict, how: str = "event") -> None:
+    def on_branch_state(self, state: dict, how: str = "event") -> None:
         """A branch.state (event or snapshot): the calls, the lines and (when the
         payload has it) the branch message, as given; then say the calls whose
         `ticket.called` never came."""
@@ -199,7 +245,7 @@ class DisplayModel(QObject):
         self._say(code, str(counter.get("name") or counter_id))
 
     @Slot(bool)
-    def set_online(self, online: bool) -> None:
+    def on_online_changed(self, online: bool) -> None:
         if online:
             new = "online"
         else:
@@ -209,7 +255,7 @@ class DisplayModel(QObject):
             self.connection_changed.emit(new)
 
     @Slot(str)
-    def set_problem(self, message: str) -> None:
+    def on_failed(self, message: str) -> None:
         self.problem = message
         self.changed.emit()
 
@@ -278,7 +324,8 @@ class DisplayModel(QObject):
                               counter_id=counter.get("id") or "", counter_name=counter.get("name") or "",
                               called_at=entry.get("called_at"), recall=bool(entry.get("recall")),
                               color=colors.get(entry.get("service") or "", DEFAULT_COLOR)))
-        self.lines, self.calls = lines, calls
+        self.calls = calls
+        self.line_list.set_lines(lines, self.tr("wait.label"))
 
     def _set_highlight(self, on: bool) -> None:
         if on != self.highlighted:

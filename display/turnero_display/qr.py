@@ -2,17 +2,15 @@
 with Qt.FastTransformation so the modules stay sharp on any screen."""
 from __future__ import annotations
 
-import qrcode
 from PySide6.QtGui import QColor, QImage
+
+from turnero_qt.qr import qr_matrix
 
 QUIET = 2
 
 
 def qr_image(content: str, dark: str = "#000000", light: str = "#ffffff") -> QImage:
-    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    code.add_data(content)
-    code.make(fit=True)
-    matrix = code.get_matrix()
+    matrix = qr_matrix(content)
     size = len(matrix) + 2 * QUIET
     image = QImage(size, size, QImage.Format.Format_RGB32)
     image.fill(QColor(light))

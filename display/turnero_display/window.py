@@ -3,217 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPixmap
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
+
+from turnero_qt.widgets import FitLabel, readable_on, set_px
 
 from . import model as m
+from .lines_view import LinesView
+from .parts import CallRow, Panel, text_label
 from .qr import qr_image
-
-BACKGROUND = "#0a0f1c"
-PANEL = "#141d31"
-PANEL_EDGE = "#26314a"
-TEXT = "#ffffff"
-SOFT = "#cfd8e8"       # secondary text, still > 12:1 on the panels
-ACCENT = "#ffd24a"     # counter names and waits
-WARN = "#ffb020"
-
-BOLD, DEMI, BLACK, NORMAL = QFont.Weight.Bold, QFont.Weight.DemiBold, QFont.Weight.Black, QFont.Weight.Normal
-
-
-def readable_on(color: str) -> str:
-    """Black or white text, whichever contrasts more with `color` (WCAG luminance)."""
-    c = QColor(color)
-
-    def channel(v: float) -> float:
-        v /= 255
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-    luminance = 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
-    return "#000000" if luminance > 0.18 else "#ffffff"
-
-
-def set_px(widget: QWidget, px: float, weight: QFont.Weight = NORMAL) -> None:
-    font = widget.font()
-    font.setPixelSize(max(8, int(px)))
-    font.setWeight(weight)
-    widget.setFont(font)
-
-
-def fit_px(text: str, width: float, start: float, weight: QFont.Weight, base: QFont) -> float:
-    """The largest pixel size <= start at which `text` fits in `width`."""
-    font = QFont(base)
-    font.setWeight(weight)
-    font.setPixelSize(max(8, int(start)))
-    measured = QFontMetrics(font).horizontalAdvance(text) or 1
-    if measured <= width:
-        return start
-    return max(8.0, start * width / measured * 0.97)
-
-
-class FitLabel(QLabel):
-    """A one-line label whose font shrinks to fit its width (never above `cap` px).
-
-    With `fill`, it also grows into the height the layout gives it (the current
-    call). Its size hint never pushes the window wider than the screen."""
-
-    def __init__(self, name: str, weight: QFont.Weight = NORMAL, fill: bool = False,
-                 parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setTextFormat(Qt.TextFormat.PlainText)  # server text is never markup
-        self.weight = weight
-        self.fill = fill
-        self.cap = 24.0
-        vertical = QSizePolicy.Policy.Ignored if fill else QSizePolicy.Policy.Preferred
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, vertical)
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        super().setText(text)
-        self._fit()
-
-    def set_cap(self, px: float) -> None:
-        self.cap = px
-        self._fit()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        px = self.cap
-        if self.fill and self.height() > 10:
-            px = min(px, self.height() / 1.18)
-        width = self.width() - 4
-        if self.text() and width > 10:
-            px = fit_px(self.text(), width, px, self.weight, self.font())
-        font = self.font()
-        if font.pixelSize() != max(8, int(px)) or font.weight() != self.weight:
-            set_px(self, px, self.weight)
-
-
-def text_label(name: str, weight: QFont.Weight = NORMAL, parent: QWidget | None = None) -> QLabel:
-    """A wrapping label (several lines allowed)."""
-    widget = QLabel(parent)
-    widget.setObjectName(name)
-    widget.setTextFormat(Qt.TextFormat.PlainText)
-    widget.setWordWrap(True)
-    widget.setProperty("weight", weight)
-    widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    return widget
-
-
-class Panel(QFrame):
-    def __init__(self, name: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.box = QVBoxLayout(self)
-
-    def scale(self, u: float) -> None:
-        self.box.setContentsMargins(int(u * 2.4), int(u * 1.8), int(u * 2.4), int(u * 1.8))
-        self.box.setSpacing(int(u * 1.0))
-
-
-class CallRow(QFrame):
-    """One of the last calls: colour stripe, code, counter."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("callRow")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(self)
-        self.stripe = QFrame(self)
-        self.stripe.setObjectName("stripe")
-        self.stripe.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.code = FitLabel("recentCode", BOLD, parent=self)
-        self.counter = FitLabel("recentCounter", DEMI, parent=self)
-        self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        row.addWidget(self.stripe)
-        row.addWidget(self.code, 4)
-        row.addWidget(self.counter, 7)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-
-    def show_call(self, call: m.Call | None) -> None:
-        self.setVisible(call is not None)
-        if call is None:
-            return
-        self.code.setText(call.code)
-        self.counter.setText(call.counter_name)
-        self.stripe.setStyleSheet(f"#stripe {{ background: {call.color}; border-radius: 3px; }}")
-        self.setAccessibleName(f"{call.code} {call.counter_name}")
-
-    def scale(self, u: float, height: float) -> None:
-        self.layout().setContentsMargins(int(u * 1.0), 0, int(u * 1.6), 0)
-        self.layout().setSpacing(int(u * 1.6))
-        self.stripe.setFixedWidth(max(4, int(u * 0.8)))
-        self.stripe.setFixedHeight(int(height * 0.62))
-        self.setFixedHeight(int(height))
-        self.code.set_cap(height * 0.62)
-        self.counter.set_cap(height * 0.46)
-        self.setStyleSheet(f"#callRow {{ background: #1b2640; border-radius: {int(u)}px; }}"
-                           f" #recentCode {{ color: {TEXT}; }} #recentCounter {{ color: {ACCENT}; }}")
-
-
-class LineRow(QFrame):
-    """A service: prefix badge in its colour, name and people waiting, the wait range."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("lineRow")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        grid = QGridLayout(self)
-        self.badge = QLabel(self)
-        self.badge.setObjectName("badge")
-        self.badge.setTextFormat(Qt.TextFormat.PlainText)
-        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.name = FitLabel("lineName", BOLD, parent=self)
-        self.people = FitLabel("linePeople", NORMAL, parent=self)
-        self.wait_label = FitLabel("waitLabel", NORMAL, parent=self)
-        self.wait = FitLabel("lineWait", BOLD, parent=self)
-        for widget in (self.wait_label, self.wait):
-            widget.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        grid.addWidget(self.badge, 0, 0, 2, 1)
-        grid.addWidget(self.name, 0, 1)
-        grid.addWidget(self.people, 1, 1)
-        grid.addWidget(self.wait_label, 0, 2)
-        grid.addWidget(self.wait, 1, 2)
-        grid.setColumnStretch(1, 11)
-        grid.setColumnStretch(2, 8)
-        self._color = m.DEFAULT_COLOR
-        self._u = 10.0
-
-    def show_line(self, line: m.Line, wait_label: str) -> None:
-        self.badge.setText(line.prefix)
-        self.name.setText(line.name)
-        self.people.setText(line.people)
-        self.wait_label.setText(wait_label)
-        self.wait.setText(line.wait)
-        self.setAccessibleName(f"{line.name}: {line.people}. {wait_label} {line.wait}")
-        self._color = line.color
-        self._restyle()
-
-    def scale(self, u: float) -> None:
-        self._u = u
-        grid = self.layout()
-        grid.setContentsMargins(int(u * 1.0), int(u * 0.8), int(u * 1.6), int(u * 0.8))
-        grid.setHorizontalSpacing(int(u * 2))
-        grid.setVerticalSpacing(0)
-        self.badge.setFixedSize(int(u * 9), int(u * 9))
-        set_px(self.badge, u * 5.4, BLACK)
-        self.name.set_cap(u * 4.0)
-        self.people.set_cap(u * 3.3)
-        self.wait_label.set_cap(u * 2.8)
-        self.wait.set_cap(u * 4.2)
-        self._restyle()
-
-    def _restyle(self) -> None:
-        self.setStyleSheet(
-            f"#lineRow {{ background: #1b2640; border-radius: {int(self._u)}px; }}"
-            f" #badge {{ background: {self._color}; color: {readable_on(self._color)};"
-            f" border-radius: {int(self._u * 1.6)}px; }}"
-            f" #lineName {{ color: {TEXT}; }} #linePeople {{ color: {SOFT}; }} #waitLabel {{ color: {SOFT}; }}"
-            f" #lineWait {{ color: {ACCENT}; }}")
+from .style import ACCENT, BACKGROUND, BLACK, BOLD, DEMI, PANEL, PANEL_EDGE, SOFT, TEXT, WARN
 
 
 class DisplayWindow(QWidget):
@@ -233,7 +32,7 @@ class DisplayWindow(QWidget):
         # header: branch, connection mark, clock
         self.header = QFrame(self)
         head = QHBoxLayout(self.header)
-        self.branch = FitLabel("branch", BOLD, parent=self.header)
+        self.branch = FitLabel(weight=BOLD, name="branch", parent=self.header)
         self.status = QLabel(self.header)
         self.status.setObjectName("status")
         self.status.setAccessibleName("connection")
@@ -246,10 +45,10 @@ class DisplayWindow(QWidget):
 
         # the current call, very large
         self.call = Panel("callPanel", self)
-        self.now = FitLabel("now", BOLD, parent=self.call)
-        self.code = FitLabel("code", BLACK, fill=True, parent=self.call)
-        self.counter = FitLabel("counter", BOLD, fill=True, parent=self.call)
-        self.recall = FitLabel("recall", DEMI, parent=self.call)
+        self.now = FitLabel(weight=BOLD, name="now", parent=self.call)
+        self.code = FitLabel(weight=BLACK, fill=True, name="code", parent=self.call)
+        self.counter = FitLabel(weight=BOLD, fill=True, name="counter", parent=self.call)
+        self.recall = FitLabel(weight=DEMI, name="recall", parent=self.call)
         for widget in (self.now, self.code, self.counter, self.recall):
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.code.setAccessibleName("current call")
@@ -260,7 +59,7 @@ class DisplayWindow(QWidget):
 
         # the last calls
         self.recent = Panel("recentPanel", self)
-        self.recent_title = FitLabel("recentTitle", BOLD, parent=self.recent)
+        self.recent_title = FitLabel(weight=BOLD, name="recentTitle", parent=self.recent)
         self.recent.box.addWidget(self.recent_title)
         self.rows = [CallRow(self.recent) for _ in range(m.LAST_CALLS)]
         for row in self.rows:
@@ -269,11 +68,10 @@ class DisplayWindow(QWidget):
 
         # the lines and their waits
         self.lines = Panel("linesPanel", self)
-        self.lines_title = FitLabel("linesTitle", BOLD, parent=self.lines)
+        self.lines_title = FitLabel(weight=BOLD, name="linesTitle", parent=self.lines)
         self.lines.box.addWidget(self.lines_title)
-        self.line_rows: list[LineRow] = []
-        self.lines_box = QVBoxLayout()
-        self.lines.box.addLayout(self.lines_box)
+        self.lines_view = LinesView(model.line_list, self.lines)
+        self.lines.box.addWidget(self.lines_view)
         self.lines.box.addStretch(1)
 
         # join from your phone
@@ -346,7 +144,6 @@ class DisplayWindow(QWidget):
         last = model.last_calls
         for i, row in enumerate(self.rows):
             row.show_call(last[i] if i < len(last) else None)
-        self._show_lines()
         problem = model.tr("status.problem", message=model.problem) if model.problem else ""
         self.message.setText(problem or model.message)
         self.message.setVisible(bool(self.message.text()))
@@ -360,19 +157,6 @@ class DisplayWindow(QWidget):
                 "connecting": self.model.tr("status.connecting")}.get(state, "")
         self.status.setText(f"● {text}" if text else "")
         self.status.setVisible(bool(text))
-
-    def _show_lines(self) -> None:
-        lines = self.model.lines
-        while len(self.line_rows) < len(lines):
-            row = LineRow(self.lines)
-            row.scale(self._unit())
-            self.line_rows.append(row)
-            self.lines_box.addWidget(row)
-        wait_label = self.model.tr("wait.label")
-        for i, row in enumerate(self.line_rows):
-            row.setVisible(i < len(lines))
-            if i < len(lines):
-                row.show_line(lines[i], wait_label)
 
     def _show_qr(self) -> None:
         url = self.model.join_url
@@ -389,7 +173,7 @@ class DisplayWindow(QWidget):
         u = self._unit()
         if lit:
             background, edge = current.color, ACCENT
-            fg = counter = readable_on(background)
+            fg = counter = readable_on(background).name()
         else:
             background, fg, counter, edge = PANEL, TEXT, ACCENT, PANEL_EDGE
         if current is None:
@@ -437,8 +221,7 @@ class DisplayWindow(QWidget):
         row_height = u * (7.6 if portrait else 7.4)
         for row in self.rows:
             row.scale(u, row_height)
-        for row in self.line_rows:
-            row.scale(u)
+        self.lines_view.scale(u)
         set_px(self.join_title, u * 3.6, BOLD)
         set_px(self.join_hint, u * 3.0)
         self.join_hint.setStyleSheet(f"color: {SOFT};")
@@ -495,7 +278,7 @@ class DisplayWindow(QWidget):
 
     def all_texts(self) -> list[str]:
         """Every text on screen (what the privacy test reads)."""
-        return [w.text() for w in self.findChildren(QLabel) if w.text()]
+        return [w.text() for w in self.findChildren(QLabel) if w.text()] + self.lines_view.texts()
 
     def hide_cursor(self) -> None:
         self.setCursor(Qt.CursorShape.BlankCursor)

@@ -7,21 +7,46 @@ so they are understood across a noisy room, and the announcement per language.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-ES_UNITS = ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
+@dataclass(frozen=True)
+class Numbers:
+    """How a language says 0-9999: one algorithm, a table per language."""
+
+    small: tuple[str, ...]      # said as one word: 0-29 in Spanish, 0-19 in English
+    tens: dict[int, str]        # 2-9 -> "veinte"/"twenty" ... (only those past `small` are used)
+    tens_joiner: str            # between tens and units: "treinta y uno", "thirty-one"
+    hundreds: dict[int, str]    # 1-9 -> "ciento", "doscientos" / "one hundred", ...
+    one_thousand: str           # 1000 on its own and leading a larger number
+    thousand: str               # after a count: "dos mil", "two thousand"
+    exact: dict[int, str]       # numbers said their own way: "cien", not "ciento"
+
+
+ES_UNITS = ("cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
             "diez", "once", "doce", "trece", "catorce", "quince", "dieciséis", "diecisiete",
             "dieciocho", "diecinueve", "veinte", "veintiuno", "veintidós", "veintitrés", "veinticuatro",
-            "veinticinco", "veintiséis", "veintisiete", "veintiocho", "veintinueve"]
-ES_TENS = {3: "treinta", 4: "cuarenta", 5: "cincuenta", 6: "sesenta", 7: "setenta", 8: "ochenta",
-           9: "noventa"}
-ES_HUNDREDS = {1: "ciento", 2: "doscientos", 3: "trescientos", 4: "cuatrocientos", 5: "quinientos",
-               6: "seiscientos", 7: "setecientos", 8: "ochocientos", 9: "novecientos"}
-
-EN_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+            "veinticinco", "veintiséis", "veintisiete", "veintiocho", "veintinueve")
+EN_UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
             "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-            "nineteen"]
-EN_TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy", 8: "eighty",
-           9: "ninety"}
+            "nineteen")
+
+NUMBERS = {
+    "es": Numbers(
+        small=ES_UNITS,
+        tens={3: "treinta", 4: "cuarenta", 5: "cincuenta", 6: "sesenta", 7: "setenta", 8: "ochenta",
+              9: "noventa"},
+        tens_joiner=" y ",
+        hundreds={1: "ciento", 2: "doscientos", 3: "trescientos", 4: "cuatrocientos", 5: "quinientos",
+                  6: "seiscientos", 7: "setecientos", 8: "ochocientos", 9: "novecientos"},
+        one_thousand="mil", thousand="mil", exact={100: "cien"}),
+    "en": Numbers(
+        small=EN_UNITS,
+        tens={2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy", 8: "eighty",
+              9: "ninety"},
+        tens_joiner="-",
+        hundreds={n: f"{EN_UNITS[n]} hundred" for n in range(1, 10)},
+        one_thousand="one thousand", thousand="thousand", exact={}),
+}
 
 MAX = 9999
 
@@ -30,36 +55,24 @@ def number_to_words(n: int, lang: str) -> str:
     """0 <= n <= 9999 in words, Spanish or English (anything but "es" is English)."""
     if not 0 <= n <= MAX:
         raise ValueError(f"{n} is outside 0-{MAX}")
-    return _es(n) if lang == "es" else _en(n)
+    return _words(n, NUMBERS["es" if lang == "es" else "en"])
 
 
-def _es(n: int) -> str:
-    if n < 30:
-        return ES_UNITS[n]
+def _words(n: int, say: Numbers) -> str:
+    if n in say.exact:
+        return say.exact[n]
+    if n < len(say.small):
+        return say.small[n]
     if n < 100:
         tens, unit = divmod(n, 10)
-        return ES_TENS[tens] + (f" y {ES_UNITS[unit]}" if unit else "")
+        return say.tens[tens] + (say.tens_joiner + say.small[unit] if unit else "")
     if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        if n == 100:
-            return "cien"
-        return ES_HUNDREDS[hundreds] + (f" {_es(rest)}" if rest else "")
-    thousands, rest = divmod(n, 1000)
-    head = "mil" if thousands == 1 else f"{_es(thousands)} mil"
-    return head + (f" {_es(rest)}" if rest else "")
-
-
-def _en(n: int) -> str:
-    if n < 20:
-        return EN_UNITS[n]
-    if n < 100:
-        tens, unit = divmod(n, 10)
-        return EN_TENS[tens] + (f"-{EN_UNITS[unit]}" if unit else "")
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        return f"{EN_UNITS[hundreds]} hundred" + (f" {_en(rest)}" if rest else "")
-    thousands, rest = divmod(n, 1000)
-    return f"{EN_UNITS[thousands]} thousand" + (f" {_en(rest)}" if rest else "")
+        count, rest = divmod(n, 100)
+        head = say.hundreds[count]
+    else:
+        count, rest = divmod(n, 1000)
+        head = say.one_thousand if count == 1 else f"{_words(count, say)} {say.thousand}"
+    return head + (f" {_words(rest, say)}" if rest else "")
 
 
 _CODE = re.compile(r"^([^\d]*)(\d+)$")

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from turnero_qt.config import ClientConfig, ConfigError
 
-from .flow import KioskSettings
+from .states import KioskSettings
 from .i18n import LANGS
 
 

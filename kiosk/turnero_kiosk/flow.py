@@ -4,8 +4,10 @@ welcome -> (phone) -> (priority) -> taking -> ticket -> welcome
 welcome -> check-in -> taking -> ticket -> welcome
 any screen -> offline while the server cannot be reached -> welcome when it answers
 
-While the ticket screen is up the flow follows that ticket over Socket.IO (its
-`ticket.update`s: people ahead, wait, and being called), and stops after.
+A ticket is asked for as one TurnRequest (request.py: one Idempotency-Key for all
+its sends). While the ticket screen is up, its ShownTicket (shown_ticket.py) follows
+that ticket over Socket.IO (people ahead, wait, being called), prints it and counts
+down; it stops after.
 
 The screens only show `KioskFlow`'s state and call its slots; the flow talks to the
 server through turnero_qt's DeviceLink (REST + Socket.IO) and prints through a
@@ -14,56 +16,23 @@ PrintService. Nothing here blocks: every call answers with a signal.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from enum import Enum
 
-import phonenumbers
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from turnero_qt.rest import ApiError, RestReply, new_idempotency_key
+from turnero_qt.rest import ApiError
 
 from . import i18n
+from .phone_numbers import MAX_PHONE_DIGITS, MIN_PHONE_DIGITS, format_as_typed, normalize_phone
 from .printing import PrintService, Slip
+from .request import CHECK_IN, TICKET, TurnRequest
+from .shown_ticket import ShownTicket
+from .states import IDLE_SCREENS, KioskSettings, PrintState, Screen
 
 log = logging.getLogger(__name__)
 
 CHECK_IN_PATH = "/api/v1/branches/{branch}/check-in"
-MAX_PHONE_DIGITS = 15
-MIN_PHONE_DIGITS = 8
 MAX_CHECKIN_CHARS = 16
-CALLED_SECONDS = 15  # a ticket called while on screen stays at least this long ("go to counter 2")
 
-
-class Screen(str, Enum):
-    STARTING = "starting"
-    WELCOME = "welcome"
-    PHONE = "phone"
-    PRIORITY = "priority"
-    TAKING = "taking"
-    TICKET = "ticket"
-    CHECKIN = "checkin"
-    ERROR = "error"
-    OFFLINE = "offline"
-
-
-class PrintState(str, Enum):
-    NONE = "none"          # this kiosk has no printer: photograph the QR
-    PRINTING = "printing"
-    PRINTED = "printed"
-    FAILED = "failed"      # could not print: photograph the QR
-
-
-@dataclass
-class KioskSettings:
-    ticket_seconds: int = 20        # the ticket screen, then welcome
-    fault_ticket_seconds: int = 60  # longer when the slip did not print (time to take a photo)
-    idle_seconds: int = 45          # a half-finished step with no touch, then welcome
-    ask_phone: bool = True          # offer SMS/WhatsApp updates
-    lang: str | None = None         # the kiosk's first language; the branch's when None
-
-
-# Screens where a customer is in the middle of something: idle -> welcome.
-_IDLE_SCREENS = {Screen.PHONE, Screen.PRIORITY, Screen.CHECKIN, Screen.ERROR, Screen.WELCOME}
 
 
 class KioskFlow(QObject):
@@ -102,30 +71,18 @@ class KioskFlow(QObject):
         self.phone: str | None = None      # E.164, once accepted
         self.priority = False
         self.check_in_text = ""
-        self.ticket: dict | None = None
-        self.print_state = PrintState.NONE
-        self.countdown = 0
-        self.attempt_key: str | None = None
-        self._watched: str | None = None   # token of the ticket on screen, followed live
-        self._attempt: dict | None = None
-        self._pending: RestReply | None = None
+        self._attempt: TurnRequest | None = None
+        self.shown = ShownTicket(link, printing, self.settings, self)  # the ticket on the ticket screen
+        self.shown.changed.connect(self.ticketChanged)
+        self.shown.printStateChanged.connect(self.printStateChanged)
+        self.shown.countdownChanged.connect(self.countdownChanged)
+        self.shown.ended.connect(self._end_ticket)
 
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(self._on_idle)
-        self._tick = QTimer(self)
-        self._tick.setInterval(1000)
-        self._tick.timeout.connect(self._on_tick)
-
-        link.device_known.connect(self._on_device)
-        link.branch_changed.connect(self._on_branch)
-        link.branch_state.connect(self._on_state)
-        link.online_changed.connect(self._on_online)
-        link.failed.connect(self._on_link_failed)
-        link.ticket_updated.connect(self._on_ticket_update)
-        printing.started.connect(lambda code: self._print_event(code, PrintState.PRINTING))
-        printing.printed.connect(lambda code: self._print_event(code, PrintState.PRINTED))
-        printing.failed.connect(lambda code, reason: self._print_event(code, PrintState.FAILED))
+        link.attach(self)
+        link.attach(self.shown)
 
     # ------------------------------------------------------------ reading
 
@@ -150,6 +107,25 @@ class KioskFlow(QObject):
     def phone_display(self) -> str:
         return format_as_typed(self.phone_digits, self.country)
 
+    @property
+    def ticket(self) -> dict | None:
+        """The ticket taken last (server JSON), as it changed while on screen."""
+        return self.shown.ticket
+
+    @property
+    def print_state(self) -> PrintState:
+        return self.shown.print_state
+
+    @property
+    def countdown(self) -> int:
+        """Seconds left on the ticket screen."""
+        return self.shown.countdown
+
+    @property
+    def attempt_key(self) -> str | None:
+        """The Idempotency-Key of the request under way (or to try again), if any."""
+        return self._attempt.key if self._attempt is not None else None
+
     def service_info(self, service_id: str | None) -> dict:
         return next((s for s in self.services if s.get("id") == service_id), {"id": service_id})
 
@@ -163,17 +139,17 @@ class KioskFlow(QObject):
 
     def stop(self) -> None:
         self._idle.stop()
-        self._tick.stop()
-        self._unwatch()
-        if self._pending is not None:
-            self._pending.abort()
+        self.shown.stop()
+        self._drop_attempt()
         self.link.stop()
         self.printing.shutdown()
 
-    def _on_device(self, device) -> None:
+    @Slot(object)
+    def on_device_known(self, device) -> None:
         log.info("kiosk of branch %s", (device or {}).get("branch"))
 
-    def _on_branch(self, detail) -> None:
+    @Slot(object)
+    def on_branch_changed(self, detail) -> None:
         first = self.branch is None
         self.branch = detail
         if first and not self.settings.lang:
@@ -183,13 +159,15 @@ class KioskFlow(QObject):
         if self.online and self.screen in (Screen.STARTING, Screen.OFFLINE):
             self._go_welcome(reset_lang=True)
 
-    def _on_state(self, state, how: str) -> None:
+    @Slot(object, str)
+    def on_branch_state(self, state, how: str) -> None:
         if isinstance(state, dict) and isinstance(state.get("services"), list):
             self._set_services(state["services"])
         if how != "event":
             self._ask_check_in()
 
-    def _on_online(self, online: bool) -> None:
+    @Slot(bool)
+    def on_online_changed(self, online: bool) -> None:
         self.online = online
         if online:
             self._set_detail("")
@@ -200,7 +178,8 @@ class KioskFlow(QObject):
             return  # the ticket stays until its countdown ends; then offline
         self._go_offline()
 
-    def _on_link_failed(self, message: str) -> None:
+    @Slot(str)
+    def on_failed(self, message: str) -> None:
         log.error("the server refused this kiosk: %s", message)
         self._set_detail(message)
         if self.screen != Screen.TICKET:
@@ -227,7 +206,7 @@ class KioskFlow(QObject):
     @Slot()
     def touch(self) -> None:
         """Someone touched the screen: restart the idle countdown."""
-        if self.screen in _IDLE_SCREENS:
+        if self.screen in IDLE_SCREENS:
             self._idle.start(self.settings.idle_seconds * 1000)
 
     @Slot(str)
@@ -256,28 +235,16 @@ class KioskFlow(QObject):
 
     @Slot(str)
     def press_digit(self, digit: str) -> None:
-        if self.screen != Screen.PHONE or not digit.isdigit() or len(self.phone_digits) >= MAX_PHONE_DIGITS:
-            return
-        self.phone_digits += digit
-        self._set_message("")
-        self.phoneChanged.emit(self.phone_display)
-        self.touch()
+        if digit.isdigit():
+            self._type(Screen.PHONE, self.phone_digits + digit)
 
     @Slot()
     def delete_digit(self) -> None:
-        if self.screen == Screen.PHONE and self.phone_digits:
-            self.phone_digits = self.phone_digits[:-1]
-            self._set_message("")
-            self.phoneChanged.emit(self.phone_display)
-        self.touch()
+        self._type(Screen.PHONE, self.phone_digits[:-1])
 
     @Slot()
     def clear_phone(self) -> None:
-        if self.screen == Screen.PHONE:
-            self.phone_digits = ""
-            self._set_message("")
-            self.phoneChanged.emit("")
-        self.touch()
+        self._type(Screen.PHONE, "")
 
     @Slot()
     def submit_phone(self) -> None:
@@ -355,20 +322,31 @@ class KioskFlow(QObject):
 
     @Slot(str)
     def press_key(self, key: str) -> None:
-        if self.screen != Screen.CHECKIN or len(key) != 1 or not key.isalnum():
-            return
-        if len(self.check_in_text) < MAX_CHECKIN_CHARS:
-            self.check_in_text += key.upper()
-            self._set_message("")
-            self.checkInTextChanged.emit(self.check_in_text)
-        self.touch()
+        if len(key) == 1 and key.isalnum():
+            self._type(Screen.CHECKIN, self.check_in_text + key.upper())
 
     @Slot()
     def delete_key(self) -> None:
-        if self.screen == Screen.CHECKIN and self.check_in_text:
-            self.check_in_text = self.check_in_text[:-1]
+        self._type(Screen.CHECKIN, self.check_in_text[:-1])
+
+    def _type(self, screen: Screen, value: str) -> None:
+        """A key of `screen`'s field (phone, appointment code) was pressed and the field
+        would now hold `value`: kept if it fits and differs, which clears the message
+        about the last try. Any key restarts the idle countdown."""
+        if self.screen != screen:
+            return
+        phone = screen == Screen.PHONE
+        current, limit = (self.phone_digits, MAX_PHONE_DIGITS) if phone else (self.check_in_text, MAX_CHECKIN_CHARS)
+        if value != current and len(value) <= limit:
+            if phone:
+                self.phone_digits = value
+            else:
+                self.check_in_text = value
             self._set_message("")
-            self.checkInTextChanged.emit(self.check_in_text)
+            if phone:
+                self.phoneChanged.emit(self.phone_display)
+            else:
+                self.checkInTextChanged.emit(value)
         self.touch()
 
     @Slot()
@@ -385,7 +363,7 @@ class KioskFlow(QObject):
             body["phone"] = phone
         else:
             body["code"] = text
-        self._begin_attempt("check-in", body)
+        self._begin_attempt(CHECK_IN, body)
 
     # ------------------------------------------------------------ taking the ticket
 
@@ -393,13 +371,13 @@ class KioskFlow(QObject):
         body = {"service": self.service, "priority": self.priority, "lang": self.lang}
         if self.phone:
             body["phone"] = self.phone
-        self._begin_attempt("ticket", body)
+        self._begin_attempt(TICKET, body)
 
     def _begin_attempt(self, kind: str, body: dict) -> None:
-        # One key per attempt: the automatic retries and "Try again" reuse it, so
-        # the server hands back the same ticket however often the answer is lost.
-        self.attempt_key = new_idempotency_key()
-        self._attempt = {"kind": kind, "body": body}
+        self._drop_attempt()
+        self._attempt = TurnRequest(kind, body, self)
+        self._attempt.answered.connect(self._on_taken)
+        self._attempt.refused.connect(self._on_take_failed)
         self._send_attempt()
 
     def _send_attempt(self) -> None:
@@ -408,46 +386,28 @@ class KioskFlow(QObject):
             return
         self._set_message("")
         self._set_screen(Screen.TAKING)
-        body = attempt["body"]
         self.rest.lang = self.lang
-        if attempt["kind"] == "ticket":
-            reply = self.rest.take_ticket(branch, body["service"], phone=body.get("phone"),
-                                          priority=body.get("priority", False), lang=body.get("lang"),
-                                          idempotency_key=self.attempt_key)
-        else:
-            reply = self.rest.check_in(branch, code=body.get("code"), phone=body.get("phone"),
-                                       idempotency_key=self.attempt_key)
-        self._pending = reply
-        reply.succeeded.connect(lambda data, r=reply: self._on_taken(r, data))
-        reply.failed.connect(lambda error, r=reply: self._on_take_failed(r, error))
+        attempt.send(self.rest, branch)
 
-    def _on_taken(self, reply: RestReply, ticket) -> None:
-        if reply is not self._pending or self.screen != Screen.TAKING:
+    def _on_taken(self, ticket: dict, replayed: bool) -> None:
+        if self.screen != Screen.TAKING:
             return
-        self._pending = None
-        if not isinstance(ticket, dict) or not ticket.get("code"):
-            self._on_take_failed(reply, ApiError(reply.status, "bad answer"))
-            return
-        log.info("kiosk ticket %s taken%s", ticket["code"], " (replayed)" if reply.replayed else "")
-        self._drop_attempt(keep_reply=True)
-        self.ticket = ticket
-        self.ticketChanged.emit(ticket)
+        log.info("kiosk ticket %s taken%s", ticket["code"], " (replayed)" if replayed else "")
+        self._drop_attempt()
+        self.shown.set_ticket(ticket)
         self._set_screen(Screen.TICKET)
-        self._watch(ticket)
-        self._print(ticket)
-        self._start_countdown(self.settings.ticket_seconds)
+        self.shown.show(lambda: self._slip(ticket))
 
-    def _on_take_failed(self, reply: RestReply, error: ApiError) -> None:
-        if reply is not self._pending or self.screen != Screen.TAKING:
+    def _on_take_failed(self, error: ApiError) -> None:
+        if self.screen != Screen.TAKING or self._attempt is None:
             return
-        self._pending = None
-        kind = (self._attempt or {}).get("kind")
-        if error.status == 422 and kind == "ticket" and error.errors.get("phone"):
+        kind = self._attempt.kind
+        if error.status == 422 and kind == TICKET and error.errors.get("phone"):
             self._drop_attempt()
             self._set_screen(Screen.PHONE)
-            self._set_message(_first(error.errors["phone"]) or self.tr("phone.invalid"))
+            self._set_message(error.field_error("phone") or self.tr("phone.invalid"))
             return
-        if kind == "check-in" and error.status in (404, 409, 422):
+        if kind == CHECK_IN and error.status in (404, 409, 422):
             self._drop_attempt()
             self._set_screen(Screen.CHECKIN)
             self._set_message(str(error) or self.tr("checkin.not_found"))
@@ -459,74 +419,24 @@ class KioskFlow(QObject):
         if error.network and not self.online:
             self._go_offline()
             return
-        # Still the same attempt: "Try again" sends it with the same key.
+        # Still the same request: "Try again" sends it with the same key.
         self._set_screen(Screen.ERROR)
         self._set_message(self.tr("error.busy") if error.network else (str(error) or self.tr("error.generic")))
 
-    def _drop_attempt(self, keep_reply: bool = False) -> None:
-        if self._pending is not None and not keep_reply:
-            self._pending.abort()
-        self._pending = None
-        self._attempt = None
-        self.attempt_key = None
+    def _drop_attempt(self) -> None:
+        attempt, self._attempt = self._attempt, None
+        if attempt is not None:
+            attempt.abort()
+            attempt.deleteLater()
 
     # ------------------------------------------------------------ the ticket screen
 
-    def _print(self, ticket: dict) -> None:
-        if not self.printing.enabled:
-            self._set_print_state(PrintState.NONE)
-            return
+    def _slip(self, ticket: dict) -> Slip:
         service = self.service_info(ticket.get("service"))
         name = i18n.service_name(service, self.lang) if service.get("names") else None
-        self._set_print_state(PrintState.PRINTING)
-        self.printing.print_slip(Slip.from_ticket(ticket, self.branch or {}, self.lang, service_name=name))
-
-    def _watch(self, ticket: dict) -> None:
-        self._unwatch()
-        token = ticket.get("token")
-        if token:
-            self._watched = token
-            self.link.watch_ticket(token)
-
-    def _unwatch(self) -> None:
-        token, self._watched = self._watched, None
-        if token:
-            self.link.unwatch_ticket(token)
-
-    def _on_ticket_update(self, update) -> None:
-        """The ticket on screen moved (people ahead, wait) or was called: show it now."""
-        ticket = self.ticket
-        if (self.screen != Screen.TICKET or ticket is None or self._watched is None
-                or not isinstance(update, dict) or update.get("id") != ticket.get("id")):
-            return
-        was_called = ticket.get("status") in CALLED_STATES
-        # The update has no token nor link (they are only for the holder): keep ours.
-        self.ticket = {**ticket, **{k: v for k, v in update.items() if k not in ("token", "track_url")}}
-        self.ticketChanged.emit(self.ticket)
-        if self.ticket.get("status") in CALLED_STATES and not was_called:
-            log.info("kiosk ticket %s called while on screen", self.ticket.get("code"))
-            self._start_countdown(max(self.countdown, CALLED_SECONDS))
-
-    def _print_event(self, code: str, state: PrintState) -> None:
-        if self.ticket is None or self.ticket.get("code") != code or self.screen != Screen.TICKET:
-            return
-        self._set_print_state(state)
-        if state == PrintState.FAILED:
-            self._start_countdown(max(self.countdown, self.settings.fault_ticket_seconds))
-
-    def _start_countdown(self, seconds: int) -> None:
-        self.countdown = max(1, int(seconds))
-        self.countdownChanged.emit(self.countdown)
-        self._tick.start()
-
-    def _on_tick(self) -> None:
-        self.countdown -= 1
-        self.countdownChanged.emit(max(0, self.countdown))
-        if self.countdown <= 0:
-            self._end_ticket()
+        return Slip.from_ticket(ticket, self.branch or {}, self.lang, service_name=name)
 
     def _end_ticket(self) -> None:
-        self._tick.stop()
         if self.online and self.branch is not None:
             self._go_welcome(reset_lang=True)
         else:
@@ -535,7 +445,6 @@ class KioskFlow(QObject):
     # ------------------------------------------------------------ plumbing
 
     def _go_welcome(self, reset_lang: bool = False) -> None:
-        self._tick.stop()
         self._drop_attempt()
         self.service, self.phone, self.phone_digits, self.priority = None, None, "", False
         self.check_in_text = ""
@@ -549,15 +458,14 @@ class KioskFlow(QObject):
             if self.lang != self.default_lang:
                 self._set_lang(self.default_lang)
             return
-        if self.screen in _IDLE_SCREENS:
+        if self.screen in IDLE_SCREENS:
             log.info("kiosk idle on %s; back to welcome", self.screen.value)
             self._go_welcome(reset_lang=True)
 
     def _set_screen(self, screen: Screen) -> None:
         if screen != Screen.TICKET:
-            self._tick.stop()
-            self._unwatch()
-        if screen in _IDLE_SCREENS:
+            self.shown.stop()
+        if screen in IDLE_SCREENS:
             self._idle.start(self.settings.idle_seconds * 1000)
         else:
             self._idle.stop()
@@ -587,40 +495,4 @@ class KioskFlow(QObject):
             self.detail = detail
             self.detailChanged.emit(detail)
 
-    def _set_print_state(self, state: PrintState) -> None:
-        if state != self.print_state:
-            self.print_state = state
-            self.printStateChanged.emit(state.value)
 
-
-CALLED_STATES = ("called", "serving")
-
-
-def _first(messages) -> str:
-    if isinstance(messages, list) and messages:
-        return str(messages[0])
-    return str(messages or "")
-
-
-def normalize_phone(digits: str, country: str | None) -> str | None:
-    """Digits typed at a branch of `country` -> E.164, or None when not a valid phone there."""
-    try:
-        number = phonenumbers.parse(digits, country or None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    if country and phonenumbers.region_code_for_number(number) != country and not digits.startswith("+"):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def format_as_typed(digits: str, country: str | None) -> str:
-    """"5512345678" -> "55 1234 5678" while typing (the country's own grouping)."""
-    if not digits:
-        return ""
-    formatter = phonenumbers.AsYouTypeFormatter(country or "ZZ")
-    shown = ""
-    for d in digits:
-        shown = formatter.input_digit(d)
-    return shown

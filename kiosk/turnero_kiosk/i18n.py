@@ -12,6 +12,7 @@ from datetime import datetime
 from turnero_qt import wording
 
 LANGS = ("es", "en")
+NBSP = "\u00a0"
 DEFAULT_LANG = "es"
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -173,6 +174,15 @@ def minutes(n: int, lang: str | None) -> str:
 def wait_range(eta: dict | None, lang: str | None) -> str:
     """The server's wait range in this app's words (turnero_qt.wording)."""
     return wording.wait_range(eta, lang, text)
+
+
+def wait_line(eta: dict | None, lang: str | None, keep_together: bool = False) -> str:
+    """"Estimated wait: 4 – 9 min" ("" without a range). `keep_together`: the range
+    never breaks across lines (no-break spaces, for the screens)."""
+    wait = wait_range(eta, lang)
+    if not wait:
+        return ""
+    return f"{text('wait.label', lang)}: {wait.replace(' ', NBSP) if keep_together else wait}"
 
 
 def local_datetime(moment: datetime, lang: str | None) -> str:

@@ -1,23 +1,48 @@
 """`turnero-kiosk --server URL --token DEVICE_TOKEN [--printer SPEC] [--windowed]`:
-wires the server link, the printer, the flow and the window. Nothing else."""
+reads the options, builds the kiosk (`build`: the server link, the printer, the flow
+and the window) and runs it. Nothing else."""
 from __future__ import annotations
 
 import argparse
 import logging
 import signal
 import sys
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from turnero_qt import ConfigError, DeviceLink, add_client_arguments, client_config
+from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_arguments, client_config
+from turnero_qt.app import DeviceApp
 
-from .config import add_kiosk_arguments, kiosk_options
+from .config import KioskOptions, add_kiosk_arguments, kiosk_options
 from .flow import KioskFlow
-from .printing import PrintService, make_printer
-from .screens import KioskWindow
+from .printing import PrintService, SlipPrinter, make_printer
+from .window import KioskWindow
 
 log = logging.getLogger("turnero_kiosk")
+
+
+@dataclass
+class Kiosk(DeviceApp):
+    flow: KioskFlow
+    printing: PrintService
+
+    @property
+    def driver(self) -> KioskFlow:
+        return self.flow
+
+
+def build(config: ClientConfig, options: KioskOptions, printer: SlipPrinter, *,
+          link: DeviceLink | None = None) -> Kiosk:
+    """Make and connect the pieces. Tests pass their own link (a quick backoff, a
+    relay in between) and printer."""
+    link = link or DeviceLink(config.server, config.token, kind="kiosk", branch=config.branch,
+                              lang=options.settings.lang)
+    printing = PrintService(printer)
+    flow = KioskFlow(link, printing, options.settings)
+    window = KioskWindow(flow, admin_pin=options.admin_pin)
+    return Kiosk(link=link, window=window, flow=flow, printing=printing)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -45,10 +70,8 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("turnero-kiosk")
-    link = DeviceLink(cfg.server, cfg.token, kind="kiosk", branch=cfg.branch, lang=options.settings.lang)
-    printing = PrintService(printer)
-    flow = KioskFlow(link, printing, options.settings)
-    window = KioskWindow(flow, admin_pin=options.admin_pin)
+    kiosk = build(cfg, options, printer)
+    window = kiosk.window
     window.exit_requested.connect(app.quit)
 
     # systemd's stop and Ctrl+C end the app cleanly; the timer lets Python see the signal.
@@ -68,9 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         window.setGeometry(app.primaryScreen().geometry())
         window.showFullScreen()
     log.info("kiosk started: server %s, printer %s", cfg.server, printer.description)
-    flow.start()
+    kiosk.start()
     code = app.exec()
-    flow.stop()
+    kiosk.stop()
     return code
 
 

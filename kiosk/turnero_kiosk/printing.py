@@ -27,6 +27,7 @@ from turnero_qt import parse_server_time
 
 from . import i18n
 from .qr import paint_qr, qr_matrix
+from .style import font
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ MARGIN_MM = 4.0
 # Logical width of the printable area: 72 mm at 203 dpi, a thermal printer's 576 dots.
 SLIP_WIDTH = 576
 STATUS_TIMEOUT = 1.5  # seconds to wait for a paper-sensor answer
-FONT_FAMILIES = ["Inter", "Noto Sans", "Segoe UI", "Roboto", "DejaVu Sans", "Liberation Sans", "Arial"]
 
 
 class PrinterFault(Exception):
@@ -85,8 +85,7 @@ class Slip:
 
     @property
     def wait_line(self) -> str:
-        wait = i18n.wait_range(self.eta, self.lang)
-        return f"{i18n.text('wait.label', self.lang)}: {wait}" if wait else ""
+        return i18n.wait_line(self.eta, self.lang)
 
     @property
     def follow_line(self) -> str:
@@ -229,13 +228,6 @@ def paint_slip(painter: QPainter | None, slip: Slip) -> float:
     given. Returns the height used (so the page can be cut to fit)."""
     width = SLIP_WIDTH
     y = 0.0
-
-    def font(px: float, weight=QFont.Weight.Normal) -> QFont:
-        f = QFont()
-        f.setFamilies(FONT_FAMILIES)
-        f.setPixelSize(int(px))
-        f.setWeight(weight)
-        return f
 
     def block(text: str, f: QFont, gap_after: float = 8, color: str = "#000000") -> None:
         nonlocal y

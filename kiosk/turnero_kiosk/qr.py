@@ -1,17 +1,12 @@
 """QR codes drawn with QPainter: the same modules on screen, on paper and in a PDF."""
 from __future__ import annotations
 
-import qrcode
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath
 
+from turnero_qt.qr import qr_matrix
 
-def qr_matrix(content: str) -> list[list[bool]]:
-    """The dark/light modules of `content`'s QR code, without the quiet zone."""
-    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    code.add_data(content)
-    code.make(fit=True)
-    return code.get_matrix()
+__all__ = ["paint_qr", "qr_matrix"]
 
 
 def paint_qr(painter: QPainter, rect: QRectF, matrix: list[list[bool]], quiet: int = 2,

@@ -1,5 +1,7 @@
-"""turnero_qt: the widget-free part of the kiosk and display apps that talks to the
-Turnero server (CONTRACT.md) over the network. It never imports the server package.
+"""turnero_qt: what the kiosk and display apps share. Mostly the widget-free part
+that talks to the Turnero server (CONTRACT.md) over the network; also the few
+pieces their screens share (turnero_qt.widgets, turnero_qt.qr) and the shape of an
+app's build() (turnero_qt.app). It never imports the server package, nor the apps.
 
 Everything here lives in the GUI thread and reports through Qt signals; nothing
 blocks. The API below is stable: extend it, rename nothing.
@@ -67,9 +69,11 @@ One object for a device  (turnero_qt.link)
     link.start() / link.stop(); link.rest, link.realtime, link.device, link.branch, link.online
     link.watch_ticket(token) / link.unwatch_ticket(token)   as RealtimeClient's
     link.server_now()                                        as RestClient's
-    signals: device_known(device), branch_changed(detail) (GET /branches/{b}, re-fetched
-    after each snapshot), branch_state(state, how), called(call), ticket_updated(ticket),
-    online_changed(bool), failed(message) (token refused / wrong kind; it keeps retrying).
+    signals (turnero_qt.link.LinkSignals): device_known(device), branch_changed(detail)
+    (GET /branches/{b}, re-fetched after each snapshot), branch_state(state, how),
+    called(call), ticket_updated(ticket), online_changed(bool), failed(message) (token
+    refused / wrong kind; it keeps retrying).
+    link.attach(listener): each signal to the listener's on_<signal> slot, where it has one.
     Asks GET /device (retrying with backoff while the server is unreachable), then
     follows that branch.
 
@@ -77,6 +81,13 @@ Backoff(first=0.5, factor=2.0, maximum=20.0, jitter=0.2).delay(attempt) -> secon
 
 parse_server_time(text) -> aware datetime or None  (turnero_qt.times; Qt-free)
     The server's ISO times ("...Z", "+00:00"; no offset means UTC).
+
+Shared by the apps' screens
+    turnero_qt.widgets: readable_on(color) (white or near-black #111, the larger WCAG
+        contrast), contrast(a, b), FitLabel(cap, weight, floor=, fill=) (one line whose
+        type fits its width), fit_px(...), set_px(widget, px, weight)
+    turnero_qt.qr: qr_matrix(content) (the modules, no quiet zone)
+    turnero_qt.app: DeviceApp(link, window) with start()/stop(), what build() returns
 """
 from .backoff import Backoff
 from .config import ClientConfig, ConfigError, add_client_arguments, client_config

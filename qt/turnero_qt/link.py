@@ -14,8 +14,10 @@ from .rest import ApiError, RestClient
 log = logging.getLogger(__name__)
 
 
-class DeviceLink(QObject):
-    """Signals:
+class LinkSignals(QObject):
+    """What a device hears about its server, as signals; DeviceLink emits them (and a
+    test's fake link may, deriving from this class).
+
       device_known(device)        {"id", "kind", "branch", "name"} (once)
       branch_changed(detail)      GET /branches/{b} (name, lang, timezone, message, services,
                                   counters, recent_calls), fetched again after every snapshot
@@ -26,6 +28,9 @@ class DeviceLink(QObject):
       online_changed(bool)        as RealtimeClient.online_changed (False until the first snapshot)
       failed(message)             the token was refused or is of the wrong kind; the link keeps
                                   retrying slowly, in case the device is registered later
+
+    `attach(listener)` connects each of them to the listener's `on_<signal>` slot, where
+    it has one: the kiosk's flow and the display's model listen so.
     """
 
     device_known = Signal(object)
@@ -35,6 +40,19 @@ class DeviceLink(QObject):
     ticket_updated = Signal(object)
     online_changed = Signal(bool)
     failed = Signal(str)
+
+    SIGNALS = ("device_known", "branch_changed", "branch_state", "called", "ticket_updated", "online_changed",
+               "failed")
+
+    def attach(self, listener: QObject) -> None:
+        for name in self.SIGNALS:
+            slot = getattr(listener, f"on_{name}", None)
+            if slot is not None:
+                getattr(self, name).connect(slot)
+
+
+class DeviceLink(LinkSignals):
+    """A device's link to its server (REST + Socket.IO): the signals of LinkSignals."""
 
     def __init__(self, server: str, token: str, *, kind: str | None = None, branch: str | None = None,
                  lang: str | None = None, backoff: Backoff | None = None, rest: RestClient | None = None,

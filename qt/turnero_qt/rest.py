@@ -39,6 +39,13 @@ class ApiError:
     def network(self) -> bool:
         return self.status is None
 
+    def field_error(self, name: str) -> str:
+        """The first message about the request's field `name` ("" when none)."""
+        messages = self.errors.get(name)
+        if isinstance(messages, list) and messages:
+            return str(messages[0])
+        return str(messages or "")
+
     def __str__(self) -> str:
         return self.detail or self.title
 

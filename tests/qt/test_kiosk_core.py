@@ -13,7 +13,7 @@ import pytest
 
 from turnero_kiosk import i18n
 from turnero_kiosk.config import add_kiosk_arguments, kiosk_options
-from turnero_kiosk.flow import format_as_typed, normalize_phone
+from turnero_kiosk.phone_numbers import format_as_typed, normalize_phone
 from turnero_qt.config import ClientConfig, ConfigError
 
 

@@ -1,5 +1,10 @@
-"""Helpers for the Qt client and display tests (no tests here): a staff member
-driving a real server over HTTP, and a Socket.IO transport whose network can be cut."""
+"""Helpers for the Qt tests (no tests here): a staff member driving a real server
+over HTTP (and the `staff` fixture, with nobody waiting or called), a Socket.IO
+transport whose network can be cut, and a wait for a window's layout to settle.
+
+Fixtures here are imported by name into the test modules that use them (a
+tests/qt/conftest.py would take the name `conftest` from tests/conftest.py for
+every module collected after it)."""
 from __future__ import annotations
 
 import os
@@ -8,8 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import threading  # noqa: E402
 
+import pytest  # noqa: E402
 import requests  # noqa: E402
 import socketio  # noqa: E402
+from PySide6.QtWidgets import QLayout, QWidget  # noqa: E402
 
 from turnero_qt import Backoff, SocketIOTransport  # noqa: E402
 
@@ -28,9 +35,17 @@ class Staff:
         self.http.headers["Authorization"] = f"Bearer {r.json()['token']}"
 
     def _post(self, path: str, **kwargs):
-        r = self.http.post(f"{self.base}/api/v1{path}", timeout=15, **kwargs)
+        return self.request("POST", path, **kwargs)
+
+    def request(self, method: str, path: str, **kwargs):
+        """`method` /api/v1`path` as this staff member; the answer's JSON (None when empty)."""
+        r = self.http.request(method, f"{self.base}/api/v1{path}", timeout=15, **kwargs)
         assert r.status_code < 300, (path, r.status_code, r.text)
         return r.json() if r.content else None
+
+    def tickets(self, branch: str = "centro") -> list[dict]:
+        """The branch's tickets of the day, as the staff console lists them."""
+        return self.request("GET", f"/branches/{branch}/tickets")
 
     def open(self, counter: str, branch: str = "centro"):
         return self._post(f"/branches/{branch}/counters/{counter}/open")
@@ -59,6 +74,29 @@ class Staff:
                 if ticket["status"] == "called":
                     self._post(f"/tickets/{ticket['id']}/start")
                 self._post(f"/tickets/{ticket['id']}/done")
+
+
+@pytest.fixture(scope="module")
+def agent_at_centro(live):
+    """The demo agent, logged in once per module's server, with counters v1-v3 open."""
+    staff = Staff(live.url, live.password)
+    for counter in ("v1", "v2", "v3"):
+        staff.open(counter)
+    return staff
+
+
+@pytest.fixture
+def staff(agent_at_centro):
+    """The agent, with nobody waiting or called at centro when the test starts."""
+    agent_at_centro.finish_everyone()
+    return agent_at_centro
+
+
+def layout_settled(window: QWidget) -> bool:
+    """True once no layout in `window` has work pending (fonts that fitted a new size
+    change size hints, which lays the window out again): what a measurement or a
+    screenshot waits for, with qtbot.waitUntil."""
+    return not any([layout.activate() for layout in window.findChildren(QLayout)])
 
 
 _TOKENS: dict[tuple[str, str, str], str] = {}

@@ -5,62 +5,26 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sqlite3  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from PySide6.QtGui import QFontMetrics  # noqa: E402
 
 from conftest import ARTIFACTS  # noqa: E402
-from test_display_support import make_display  # noqa: E402
-from test_qt_client_support import Network, Staff, device_token  # noqa: E402
-from turnero_qt import SocketIOTransport  # noqa: E402
+from test_display_support import WAIT, branch_rows, display  # noqa: E402, F401 - fixtures
+from test_qt_client_support import Network, Staff, agent_at_centro, layout_settled, staff  # noqa: E402, F401
+from turnero_display import i18n  # noqa: E402
 from turnero_display.words import announcement  # noqa: E402
+from turnero_qt import SocketIOTransport  # noqa: E402
+from turnero_qt.widgets import FitLabel  # noqa: E402
 
 pytestmark = pytest.mark.live
-WAIT = 20_000  # ms, generous: not a timing assertion
 SHOTS = ARTIFACTS / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def agent_at_centro(live):
-    staff = Staff(live.url, live.password)
-    for counter in ("v1", "v2", "v3"):
-        staff.open(counter)
-    return staff
-
-
-@pytest.fixture
-def staff(agent_at_centro):
-    agent_at_centro.finish_everyone()
-    return agent_at_centro
 
 
 @pytest.fixture(scope="module")
 def admin_staff(live):
     return Staff(live.url, live.password, username="admin")
-
-
-@pytest.fixture
-def display(qtbot, live):
-    made = []
-
-    def _make(branch="centro", **kwargs):
-        shown, speech = make_display(live.url, device_token(live, "display", branch), **kwargs)
-        qtbot.addWidget(shown.window)
-        made.append(shown)
-        with qtbot.waitSignal(shown.link.branch_changed, timeout=WAIT):
-            shown.start()
-        qtbot.waitUntil(lambda: shown.model.connection == "online", timeout=WAIT)
-        return shown, speech
-    yield _make
-    for shown in made:
-        shown.stop()
-
-
-def sql(live, statement: str, *params) -> None:
-    path = live.env["TURNERO_DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        conn.execute(statement, params)
 
 
 def test_a_call_appears_with_its_counter_and_is_announced(qtbot, staff, display):
@@ -86,7 +50,7 @@ def test_a_recall_is_announced_again(qtbot, staff, display):
     staff.recall(called["id"])
     qtbot.waitUntil(lambda: speech.texts == [said, said], timeout=WAIT)
     qtbot.waitUntil(lambda: shown.window.recall.isVisible(), timeout=WAIT)
-    assert shown.window.recall.text() == "Llamado de nuevo"
+    assert shown.window.recall.text() == i18n.text("calls.recall", "es")
     assert [c.code for c in shown.model.calls].count(ticket["code"]) == 1
 
 
@@ -120,7 +84,7 @@ def test_a_call_during_a_short_outage_is_shown_and_said_once_after_it(qtbot, sta
     shown, speech = display(transport_factory=network.factory)
     network.cut()
     qtbot.waitUntil(lambda: shown.model.connection == "reconnecting", timeout=WAIT)
-    assert shown.window.status.isVisible() and "Reconectando" in shown.window.status.text()
+    assert shown.window.status.isVisible() and i18n.text("status.reconnecting", "es") in shown.window.status.text()
     save(shown.window, "display-es-1920x1080-reconnecting")
     ticket = staff.take("caja")
     staff.call_next("v2")   # its ticket.called goes nowhere: only the snapshot after the outage has it
@@ -175,18 +139,18 @@ def test_a_display_switched_on_does_not_read_out_earlier_calls(qtbot, staff, dis
     assert speech.texts == [announcement(ticket["code"], "Ventanilla 2", "es")]
 
 
-def test_the_branch_message_follows_branch_state_without_resubscribing(qtbot, live, staff, display):
-    sql(live, "UPDATE branches SET message = ? WHERE slug = 'centro'", "Bienvenidos")
+def test_the_branch_message_follows_branch_state_without_resubscribing(qtbot, staff, display, branch_rows):
+    branch_rows("centro", message="Bienvenidos")
     shown, _ = display()
     qtbot.waitUntil(lambda: shown.window.message.text() == "Bienvenidos", timeout=WAIT)
     hows = []
     shown.link.branch_state.connect(lambda state, how: hows.append(how))
-    sql(live, "UPDATE branches SET message = ? WHERE slug = 'centro'", "Hoy cerramos a las 14:00")
+    branch_rows("centro", message="Hoy cerramos a las 14:00")
     staff.take("plataforma")   # any change of the branch sends its branch.state
     qtbot.waitUntil(lambda: shown.window.message.text() == "Hoy cerramos a las 14:00", timeout=WAIT)
     assert shown.window.message.isVisible()
     save(shown.window, "display-es-1920x1080-message-live")
-    sql(live, "UPDATE branches SET message = NULL WHERE slug = 'centro'")
+    branch_rows("centro", message=None)
     staff.take("plataforma")
     qtbot.waitUntil(lambda: not shown.window.message.isVisible(), timeout=WAIT)
     assert hows and set(hows) == {"event"}   # told by the events, not by a new snapshot
@@ -200,17 +164,16 @@ def save(window, name: str) -> Path:
 
 
 @pytest.mark.parametrize("branch, lang", [("centro", "es"), ("norte", "en")])
-def test_screenshots_landscape_and_portrait(qtbot, live, staff, admin_staff, display, branch, lang):
-    """1920x1080 and 1080x1920, es (centro) and en (norte switched to English): saved
-    under test-artifacts/screenshots/ and looked at."""
+def test_screenshots_landscape_and_portrait(qtbot, staff, admin_staff, display, branch_rows, branch, lang):
+    """1920x1080 and 1080x1920, es (centro) and en (norte switched to English for the
+    test): saved under test-artifacts/screenshots/ and looked at."""
     if branch == "norte":
-        sql(live, "UPDATE branches SET lang = 'en', name = 'North Branch' WHERE slug = 'norte'")
+        branch_rows("norte", lang="en", name="North Branch")
         staff = admin_staff
         staff.open("v1", branch="norte")
         staff.finish_everyone(branch="norte")
-    sql(live, "UPDATE branches SET message = ? WHERE slug = ?",
-        "Hoy atendemos hasta las 15:00 · Traiga su identificación" if lang == "es"
-        else "Open until 3 pm today · Please have your ID ready", branch)
+    branch_rows(branch, message="Hoy atendemos hasta las 15:00 · Traiga su identificación" if lang == "es"
+                else "Open until 3 pm today · Please have your ID ready")
     counters = ["v1", "v2", "v3", "v1", "v2", "v3"] if branch == "centro" else ["v1"] * 6
     for _ in range(9):
         staff.take("caja", branch=branch)
@@ -227,23 +190,32 @@ def test_screenshots_landscape_and_portrait(qtbot, live, staff, admin_staff, dis
     assert speech.said[0][1] == lang
     if lang == "en":
         assert speech.texts[0].startswith("Ticket A zero")
-        assert window.recent_title.text() == "LAST CALLS"
-        assert [r.name.text() for r in window.line_rows if r.isVisible()] == ["Cashier", "Customer service"]
+        assert window.recent_title.text() == i18n.text("calls.last", "en").upper()
+        lines = window.lines_view.model()
+        assert [lines.index(row).data() for row in range(lines.rowCount())] == ["Cashier", "Customer service"]
     for width, height in ((1920, 1080), (1080, 1920)):
         window.resize(width, height)
         qtbot.waitUntil(lambda: window.size().width() == width and window.size().height() == height,
                         timeout=WAIT)
-        qtbot.wait(50)  # let the layout settle before grabbing
+        qtbot.waitUntil(lambda: layout_settled(window), timeout=WAIT)
         path = save(window, f"display-{lang}-{width}x{height}")
         assert path.stat().st_size > 20_000
-        # every text fits: no label is cut off at the window's edge
-        for label in window.findChildren(type(window.code)):
-            if label.isVisible() and label.text():
-                assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width() + 2, label.text()
+        assert_every_text_fits(window)
     qtbot.waitUntil(lambda: not shown.model.highlighted, timeout=WAIT)
     window.resize(1920, 1080)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: window.width() == 1920 and layout_settled(window), timeout=WAIT)
     save(window, f"display-{lang}-1920x1080-settled")
+
+
+def assert_every_text_fits(window) -> None:
+    """No text is cut off: each fitted label, and each text of the lines' rows, fits its place."""
+    for label in window.findChildren(FitLabel):
+        if label.isVisible() and label.text():
+            assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width() + 2, label.text()
+    view = window.lines_view
+    for line in view.model().lines:
+        for text in view.delegate.row_texts(view.viewport().width(), line, view.model().wait_label)[2]:
+            assert QFontMetrics(text.font).horizontalAdvance(text.text) <= text.rect.width(), text.text
 
 
 def test_the_layout_scales_from_720p_to_4k(qtbot, staff, display):
@@ -254,31 +226,7 @@ def test_the_layout_scales_from_720p_to_4k(qtbot, staff, display):
     sizes = {}
     for width, height in ((1280, 720), (3840, 2160)):
         window.resize(width, height)
-        qtbot.waitUntil(lambda: window.width() == width, timeout=WAIT)
-        qtbot.wait(50)
+        qtbot.waitUntil(lambda: window.width() == width and layout_settled(window), timeout=WAIT)
         sizes[width] = window.code.font().pixelSize()
         save(window, f"display-es-{width}x{height}")
     assert sizes[3840] > 2.5 * sizes[1280]
-
-
-def test_server_stopped_then_restarted_the_display_reconnects_and_resyncs(qtbot, live, staff, display):
-    """The module's server process is stopped and started again on the same port
-    (LiveServer keeps it): the display marks the outage, keeps the last calls on
-    screen, reconnects by itself and follows the calls again."""
-    first = staff.take("caja")
-    staff.call_next("v1")
-    shown, speech = display()
-    qtbot.waitUntil(lambda: shown.window.code.text() == first["code"], timeout=WAIT)
-    live.stop()
-    try:
-        qtbot.waitUntil(lambda: shown.model.connection == "reconnecting", timeout=WAIT)
-        assert shown.window.status.isVisible()
-        assert shown.window.code.text() == first["code"]   # the last known calls stay on screen
-    finally:
-        live.start()
-    qtbot.waitUntil(lambda: shown.model.connection == "online", timeout=WAIT)
-    assert not shown.window.status.isVisible()
-    ticket = staff.take("caja")
-    staff.call_next("v1")
-    qtbot.waitUntil(lambda: shown.window.code.text() == ticket["code"], timeout=WAIT)
-    qtbot.waitUntil(lambda: speech.texts == [announcement(ticket["code"], "Ventanilla 1", "es")], timeout=WAIT)

@@ -7,10 +7,15 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from PySide6.QtCore import QObject, Signal
 
-from turnero_kiosk.flow import KioskFlow, KioskSettings, PrintState, Screen
+from turnero_kiosk import i18n
+from turnero_kiosk.flow import CHECK_IN_PATH, KioskFlow
 from turnero_kiosk.printing import PrinterFault, PrintService, make_printer
+from turnero_kiosk.shown_ticket import CALLED_SECONDS
+from turnero_kiosk.states import KioskSettings, PrintState, Screen
+from turnero_kiosk.style import MIN_TARGET
+from turnero_kiosk.window import KioskWindow
+from turnero_qt.link import LinkSignals
 from turnero_qt.rest import ApiError, RestReply
 
 BRANCH = {"slug": "centro", "name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es",
@@ -46,13 +51,8 @@ class FakeRest:
         return next(item for item in reversed(self.sent) if item[0] == kind)
 
 
-class FakeLink(QObject):
-    device_known = Signal(object)
-    branch_changed = Signal(object)
-    branch_state = Signal(object, str)
-    ticket_updated = Signal(object)
-    online_changed = Signal(bool)
-    failed = Signal(str)
+class FakeLink(LinkSignals):
+    """A DeviceLink's signals, emitted by the test; no server."""
 
     def __init__(self):
         super().__init__()
@@ -152,11 +152,15 @@ def test_the_servers_phone_complaint_goes_back_to_the_phone_step(flow):
     assert f.message == "No es un número de teléfono válido."
 
 
-def test_a_lost_connection_while_online_offers_to_try_again(flow):
+@pytest.mark.parametrize("outcome, said", [
+    ({"error": ApiError(None, "server unreachable", timeout=True)}, "error.busy"),
+    ({"data": {"unexpected": True}}, "error.generic"),
+], ids=["lost-connection-while-online", "answer-without-a-ticket"])
+def test_no_ticket_offers_to_try_again_with_the_same_key(flow, outcome, said):
     f = flow()
     _, body, reply = to_taking(f)
-    answer(reply, error=ApiError(None, "server unreachable", timeout=True))
-    assert f.screen == Screen.ERROR and "tiempo" in f.message
+    answer(reply, **outcome)
+    assert f.screen == Screen.ERROR and f.message == i18n.text(said, "es")
     f.retry()
     assert f.link.rest.last("ticket")[1]["idempotency_key"] == body["idempotency_key"]
 
@@ -209,7 +213,7 @@ def test_the_ticket_on_screen_is_followed_until_the_screen_goes(flow):
     assert f.ticket["ahead"] == 1 and f.ticket["eta"]["high_min"] == 4
     assert f.ticket["token"] == "tok-7" and f.ticket["track_url"] == TICKET["track_url"]
     f.link.ticket_updated.emit({**update, "status": "called", "ahead": None, "counter": {"id": "v2", "name": "Caja 2"}})
-    assert f.ticket["status"] == "called" and f.countdown >= 15  # time to read where to go
+    assert f.ticket["status"] == "called" and f.countdown >= CALLED_SECONDS  # time to read where to go
     f.finish()
     assert f.link.watched == []
     f.link.ticket_updated.emit({**update, "status": "serving"})
@@ -218,7 +222,7 @@ def test_the_ticket_on_screen_is_followed_until_the_screen_goes(flow):
 
 def test_check_in_sends_a_code_or_a_phone(flow):
     f = flow()
-    f._on_openapi({"paths": {"/api/v1/branches/{branch}/check-in": {}}})
+    f._on_openapi({"paths": {CHECK_IN_PATH: {}}})
     assert f.check_in_available
     f.start_check_in()
     for ch in "k7m3pa":
@@ -247,6 +251,19 @@ def test_no_check_in_button_without_the_endpoint(flow):
     assert f.screen == Screen.WELCOME
 
 
+def test_the_appointment_button_follows_what_the_server_offers(qtbot, flow):
+    f = flow()
+    window = KioskWindow(f)
+    qtbot.addWidget(window)
+    window.show()
+    button = window.screens[Screen.WELCOME].appointment
+    f._on_openapi({"paths": {"/api/v1/branches/{branch}/tickets": {}}})   # no appointments API
+    assert not button.isVisible()
+    f._on_openapi({"paths": {CHECK_IN_PATH: {}}})
+    assert button.isVisible()
+    window.allow_close()
+
+
 def test_language_follows_the_branch_and_resets_for_the_next_customer(flow):
     f = flow()
     assert f.lang == "es"
@@ -262,10 +279,10 @@ def test_language_follows_the_branch_and_resets_for_the_next_customer(flow):
 def test_every_control_is_named_and_large(qtbot, flow, size):
     from PySide6.QtWidgets import QAbstractButton
 
-    from turnero_kiosk.screens import KioskWindow
     f = flow()
     f.check_in_available = True
-    f.service, f.ticket = "caja", {**TICKET, "priority": True}
+    f.service = "caja"
+    f.shown.set_ticket({**TICKET, "priority": True})
     window = KioskWindow(f, admin_pin="2468")
     qtbot.addWidget(window)
     window.resize(*size)
@@ -281,5 +298,6 @@ def test_every_control_is_named_and_large(qtbot, flow, size):
                 if not control.isVisibleTo(window.current):
                     continue
                 assert control.accessibleName().strip(), (screen, control.text())
-                assert control.width() >= 64 and control.height() >= 64, (screen, control.accessibleName())
+                assert control.width() >= MIN_TARGET and control.height() >= MIN_TARGET, (
+                    screen, control.accessibleName())
     window.allow_close()

@@ -1,0 +1,161 @@
+"""The first screen: one big card per service (its letter on its colour, the wait,
+the people in line), "how it works", and "I have an appointment"."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QGridLayout, QLayout, QSizePolicy, QWidget
+
+from turnero_qt.widgets import readable_on
+
+from .. import i18n
+from ..flow import KioskFlow
+from ..style import (INK, MUTED, NAVY, SERVICE_IN_LINE, SERVICE_LETTER, SERVICE_NAME, SERVICE_WAIT, STEP_NUMBER,
+                     STEP_TEXT, service_color)
+from .page import Page
+from .parts import button, hbox, label, set_text, vbox
+from .widgets import CardButton
+
+
+class ServiceButton(CardButton):
+    """One service: its letter on its colour, its name, the wait and the people in line."""
+
+    def __init__(self, service: dict, lang: str, parent: QWidget | None = None):
+        super().__init__(QSize(900, 260), max_height=320, parent=parent)
+        self.update_service(service, lang)
+
+    def update_service(self, service: dict, lang: str) -> None:
+        self.service, self.lang = service, lang
+        self.name = i18n.service_name(service, lang)
+        self.in_line = i18n.plural("service.in_line", int(service.get("waiting") or 0), lang)
+        self.wait = i18n.wait_line(service.get("eta"), lang, keep_together=True)
+        self.setText(self.name)
+        self.setAccessibleName(i18n.text("service.button.name", lang, service=self.name, in_line=self.in_line,
+                                         wait=self.wait or self.in_line))
+        self.update()
+
+    def band(self, card: QRectF) -> tuple[QRectF, QColor]:
+        """The service's colour down the card's left side, its letter on it."""
+        return QRectF(card.x(), card.y(), min(180.0, card.width() * 0.2), card.height()), service_color(self.service)
+
+    def paint_face(self, p: QPainter, r: QRectF) -> None:
+        strip, color = self.band(r)
+        p.setPen(readable_on(color))
+        p.setFont(SERVICE_LETTER.font())
+        p.drawText(strip, int(Qt.AlignmentFlag.AlignCenter), str(self.service.get("prefix") or self.name[:1]))
+
+        text = r.adjusted(strip.width() + 44, 20, -110, -20)
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
+        for scale in (1.0, 0.92, 0.84, 0.76, 0.68, 0.6):  # the largest type that fits the card
+            lines = [(self.name, SERVICE_NAME.font(scale), QColor(INK), 14 * scale)]
+            if self.wait:
+                lines.append((self.wait, SERVICE_WAIT.font(scale), QColor(INK), 6 * scale))
+            lines.append((self.in_line, SERVICE_IN_LINE.font(scale), QColor(MUTED), 0))
+            heights = []
+            for content, font, _color, gap in lines:
+                p.setFont(font)
+                heights.append(p.boundingRect(QRectF(0, 0, text.width(), 1000), flags, content).height() + gap)
+            if sum(heights) <= text.height():
+                break
+        y = text.y() + max(0.0, (text.height() - sum(heights)) / 2)
+        for (content, font, color, _gap), height in zip(lines, heights):
+            p.setFont(font)
+            p.setPen(color)
+            p.drawText(QRectF(text.x(), y, text.width(), height), flags, content)
+            y += height
+        p.setPen(QPen(QColor(NAVY), 9, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        cx, cy = r.right() - 56, r.center().y()
+        p.drawPolyline([QPointF(cx - 14, cy - 28), QPointF(cx + 14, cy), QPointF(cx - 14, cy + 28)])
+
+
+class StepBadge(QWidget):
+    """A numbered circle and a short line of "how it works"."""
+
+    def __init__(self, number: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.number = number
+        self.text = ""
+        self.setMinimumSize(240, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_text(self, text: str) -> None:
+        self.text = text
+        self.setAccessibleName(f"{self.number}. {text}")
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        circle = QRectF((self.width() - 72) / 2, 0, 72, 72)
+        p.setBrush(QColor(NAVY))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawEllipse(circle)
+        p.setPen(QColor("white"))
+        p.setFont(STEP_NUMBER.font())
+        p.drawText(circle, int(Qt.AlignmentFlag.AlignCenter), str(self.number))
+        p.setPen(QColor(INK))
+        p.setFont(STEP_TEXT.font())
+        p.drawText(QRectF(8, 86, self.width() - 16, self.height() - 86),
+                   int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                   self.text)
+        p.end()
+
+
+class WelcomeScreen(Page):
+    def __init__(self, flow: KioskFlow):
+        super().__init__(flow)
+        self.title = label(role="title")
+        self.subtitle = label(role="subtitle")
+        self.empty = label(role="subtitle")
+        self.appointment = button("secondary", flow.start_check_in)
+        self.appointment.setMinimumHeight(120)
+        self.how = label(look="welcome.how")
+        self.steps = [StepBadge(n) for n in (1, 2, 3)]
+        self.buttons: dict[str, ServiceButton] = {}
+        self.grid: QGridLayout | None = None
+
+    def build(self, landscape: bool) -> QLayout:
+        self.grid = QGridLayout()
+        self.grid.setSpacing(28)
+        self._place()
+        layout = vbox(self.title, self.subtitle, 36, self.grid, self.empty, "stretch", self.how, 16,
+                      hbox(*self.steps, spacing=24), "stretch", self.appointment,
+                      spacing=14, margins=(64, 48, 64, 44))
+        layout.setStretchFactor(self.grid, 3)  # cards grow to their largest before the space below does
+        return layout
+
+    def _place(self) -> None:
+        if self.grid is None:
+            return
+        columns = 2 if self.landscape and len(self.buttons) > 1 else 1
+        for i, b in enumerate(self.buttons.values()):
+            self.grid.addWidget(b, i // columns, i % columns)
+
+    def refresh(self) -> None:
+        super().refresh()
+        lang = self.flow.lang
+        self.title.setText(i18n.text("welcome.title", lang))
+        self.subtitle.setText(i18n.text("welcome.subtitle", lang))
+        self.empty.setText(i18n.text("welcome.no_services", lang))
+        self.how.setText(i18n.text("welcome.how", lang).upper())
+        for n, step in enumerate(self.steps, start=1):
+            step.set_text(i18n.text(f"welcome.step{n}", lang))
+        set_text(self.appointment, f"{i18n.text('welcome.appointment', lang)}  ·  "
+                                   f"{i18n.text('welcome.appointment.hint', lang)}")
+        self.appointment.setVisible(self.flow.check_in_available)
+        self.show_services()
+
+    def show_services(self) -> None:
+        services, lang = self.flow.services, self.flow.lang
+        if list(self.buttons) != [s["id"] for s in services]:
+            for b in self.buttons.values():
+                b.deleteLater()
+            self.buttons = {}
+            for s in services:
+                b = ServiceButton(s, lang)
+                b.clicked.connect(lambda _=False, sid=s["id"]: self.flow.choose_service(sid))
+                self.buttons[s["id"]] = b
+            self._place()
+        for s in services:
+            self.buttons[s["id"]].update_service(s, lang)
+        self.empty.setVisible(not services)
