@@ -17,10 +17,11 @@ from email.utils import format_datetime
 
 import pytest
 from requests.exceptions import ReadTimeout
-from turnero.messaging.settings import settings
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
+
+from turnero.messaging.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -165,5 +166,6 @@ def cheap_password_hashing(monkeypatch):
     parameters that costs milliseconds instead of half a second (import this fixture
     into a test module to use it)."""
     from argon2 import PasswordHasher
+
     from turnero.access import services as access
     monkeypatch.setattr(access, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

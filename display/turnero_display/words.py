@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class Numbers:
     """How a language says 0-9999: one algorithm, a table per language."""

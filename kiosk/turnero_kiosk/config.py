@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 from turnero_qt.config import ClientConfig, ConfigError
 
-from .states import KioskSettings
 from .i18n import LANGS
+from .states import KioskSettings
 
 
 @dataclass

@@ -8,11 +8,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtGui import QFontMetrics  # noqa: E402
-
 from conftest import ARTIFACTS  # noqa: E402
+from PySide6.QtGui import QFontMetrics  # noqa: E402
 from test_display_support import WAIT, branch_rows, display  # noqa: E402, F401 - fixtures
 from test_qt_client_support import Network, Staff, agent_at_centro, layout_settled, staff  # noqa: E402, F401
+
 from turnero_display import i18n  # noqa: E402
 from turnero_display.words import announcement  # noqa: E402
 from turnero_qt import SocketIOTransport  # noqa: E402

@@ -5,11 +5,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
-
 from datetime import datetime, timedelta, timezone  # noqa: E402
 
+import pytest  # noqa: E402
 from test_display_support import RecordingSpeech  # noqa: E402
+
 from turnero_display import i18n  # noqa: E402
 from turnero_display.announcer import Announcer, Chime, QtSpeech  # noqa: E402
 from turnero_display.model import LATE_ANNOUNCE, DisplayModel  # noqa: E402

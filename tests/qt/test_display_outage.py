@@ -7,9 +7,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-
 from test_display_support import WAIT, display  # noqa: E402, F401 - fixture
 from test_qt_client_support import agent_at_centro, staff  # noqa: E402, F401 - fixtures
+
 from turnero_display.words import announcement  # noqa: E402
 
 pytestmark = pytest.mark.live

@@ -12,8 +12,8 @@ import sqlite3  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
-
 from test_qt_client_support import FAST, device_token  # noqa: E402
+
 from turnero_display.announcer import SpeechEngine  # noqa: E402
 from turnero_display.main import Display, Options, build  # noqa: E402
 from turnero_qt import ClientConfig, DeviceLink, RealtimeClient  # noqa: E402

@@ -18,10 +18,21 @@ from zoneinfo import ZoneInfo  # noqa: E402
 
 import pytest  # noqa: E402
 import requests  # noqa: E402
-
-from test_kiosk_support import (ADMIN_PIN, LANDSCAPE, PORTRAIT, WAIT, DummyPrinters, make_kiosk,  # noqa: E402, F401
-                                shot, size_name, take_through_screens, tap, type_phone)
+from test_kiosk_support import (  # noqa: E402, F401
+    ADMIN_PIN,
+    LANDSCAPE,
+    PORTRAIT,
+    WAIT,
+    DummyPrinters,
+    make_kiosk,
+    shot,
+    size_name,
+    take_through_screens,
+    tap,
+    type_phone,
+)
 from test_qt_client_support import FAST, Staff, agent_at_centro, device_token, staff  # noqa: E402, F401 - fixtures
+
 from turnero_kiosk import i18n  # noqa: E402
 from turnero_kiosk.config import KioskOptions  # noqa: E402
 from turnero_kiosk.flow import CHECK_IN_PATH  # noqa: E402

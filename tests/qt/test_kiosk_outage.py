@@ -7,9 +7,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-
 from test_kiosk_support import LANDSCAPE, PORTRAIT, WAIT, make_kiosk, shot, take_through_screens  # noqa: E402, F401
 from test_qt_client_support import agent_at_centro, staff  # noqa: E402, F401 - fixtures
+
 from turnero_kiosk import i18n  # noqa: E402
 from turnero_kiosk.states import Screen  # noqa: E402
 

@@ -8,11 +8,11 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+from conftest import ARTIFACTS  # noqa: E402
 from escpos.printer import Dummy  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
-
-from conftest import ARTIFACTS  # noqa: E402
 from test_qt_client_support import FAST, device_token, layout_settled  # noqa: E402
+
 from turnero_kiosk.config import KioskOptions  # noqa: E402
 from turnero_kiosk.main import build  # noqa: E402
 from turnero_kiosk.printing import EscposPrinter  # noqa: E402

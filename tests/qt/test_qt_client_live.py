@@ -6,8 +6,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-
 from test_qt_client_support import FAST, Network, agent_at_centro, device_token, staff  # noqa: E402, F401
+
 from turnero_qt import DeviceLink, RealtimeClient, RestClient, SocketIOTransport, new_idempotency_key  # noqa: E402
 
 pytestmark = pytest.mark.live

@@ -3,7 +3,6 @@ address from X-Forwarded-For; without it, the header is not trusted."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import make_app
 
 

@@ -3,10 +3,10 @@ and the JSON API used with the browser session, on SQLite and PostgreSQL."""
 import json
 import re
 
+from conftest import DEMO_PASSWORD
 from sqlalchemy import select
 from web_staff_helpers import csrf_of, make_user, post_form, sign_in
 
-from conftest import DEMO_PASSWORD
 from turnero.models import Counter
 
 API = "/api/v1"

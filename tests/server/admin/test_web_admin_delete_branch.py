@@ -10,12 +10,23 @@ import pytest
 from sqlalchemy import func, select
 from web_staff_helpers import csrf_of, make_user, sign_in
 
+from turnero.admin import users as setup
 from turnero.appointments import services as appointment_services
 from turnero.appointments.models import Appointment, Closure, OpeningHours
 from turnero.messaging.models import OutboxMessage
-from turnero.models import (Branch, Counter, Customer, DailyNumber, Device, Feedback, Service, Ticket, TicketEvent,
-                            User, counter_services)
-from turnero.admin import users as setup
+from turnero.models import (
+    Branch,
+    Counter,
+    Customer,
+    DailyNumber,
+    Device,
+    Feedback,
+    Service,
+    Ticket,
+    TicketEvent,
+    User,
+    counter_services,
+)
 
 API = "/api/v1"
 DELETE = "/admin/branches/centro/delete"

@@ -4,10 +4,10 @@ SQLite and PostgreSQL."""
 import re
 
 import pytest
+from conftest import DEMO_PASSWORD
 from sqlalchemy import select
 from web_staff_helpers import csrf_of, make_user, post_form, sign_in
 
-from conftest import DEMO_PASSWORD
 from turnero.models import Branch, Device, User
 
 API = "/api/v1"

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from turnero.appointments import checkin as appointment_checkin
 from turnero.appointments import schedule as appointment_schedule
-from turnero.appointments import services as appointment_services
 from turnero.appointments.models import Appointment
 from turnero.messaging.models import OutboxMessage
 from turnero.models import Branch, Customer, Ticket

@@ -7,7 +7,6 @@ import re
 
 import pytest
 import requests
-
 from conftest import DESKTOP, PHONE, screenshot
 
 pytestmark = pytest.mark.live

@@ -7,9 +7,9 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from conftest import DEMO_PASSWORD
 from sqlalchemy import func, select
 
-from conftest import DEMO_PASSWORD
 from turnero.appointments.models import Appointment, OpeningHours
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

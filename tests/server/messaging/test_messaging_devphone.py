@@ -4,7 +4,6 @@ import re
 
 import pytest
 import requests
-
 from conftest import DESKTOP, PHONE, screenshot
 from twilio_helpers import cheap_password_hashing  # noqa: F401
 

@@ -1,13 +1,12 @@
 """One customer across channels: a kiosk ticket with a phone, then SMS, a phone
 call, the call to the counter by text, and the rating answered by text."""
 from sqlalchemy import select
+from twilio_helpers import RecordingHttpClient, call, cheap_password_hashing, created, spoken, text  # noqa: F401
 
+from turnero.admin.users import add_device
 from turnero.messaging.backends import TwilioBackend
-from twilio_helpers import (RecordingHttpClient, call, cheap_password_hashing, created,  # noqa: F401
-                                       spoken, text)
 from turnero.messaging.worker import OutboxWorker
 from turnero.models import Feedback
-from turnero.admin.users import add_device
 
 PHONE = "+525512345678"
 

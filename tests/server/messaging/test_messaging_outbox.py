@@ -4,12 +4,20 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from twilio_helpers import (  # noqa: F401
+    RecordingHttpClient,
+    cheap_password_hashing,
+    created,
+    listed,
+    message_list,
+    post_signed,
+    provider_error,
+    timeout,
+)
 
 from turnero.messaging.backends import ConsoleBackend, TwilioBackend
 from turnero.messaging.models import OutboxMessage
 from turnero.messaging.settings import settings
-from twilio_helpers import (RecordingHttpClient, cheap_password_hashing, created,  # noqa: F401
-                                       listed, message_list, post_signed, provider_error, timeout)
 from turnero.messaging.worker import MAX_ATTEMPTS, OutboxWorker, backoff
 from turnero.models import Customer, utcnow
 

@@ -4,10 +4,10 @@ import types
 
 import pytest
 from sqlalchemy import func, select
+from twilio_helpers import cheap_password_hashing, post_signed, text  # noqa: F401
 
 from turnero.messaging.models import InboundMessage, OutboxMessage
 from turnero.messaging.settings import settings
-from twilio_helpers import cheap_password_hashing, post_signed, text  # noqa: F401
 from turnero.models import Customer, Ticket
 
 PHONE = "+525512345678"

@@ -1,10 +1,10 @@
 """Calling the branch: the TwiML voice menu through the signed /twilio/voice webhook."""
 import pytest
 from sqlalchemy import select
+from twilio_helpers import call, cheap_password_hashing, post_signed, spoken, text  # noqa: F401
 
 from turnero.messaging.models import OutboxMessage
 from turnero.messaging.settings import settings
-from twilio_helpers import call, cheap_password_hashing, post_signed, spoken, text  # noqa: F401
 from turnero.models import Branch, Ticket
 
 PHONE = "+525512345678"

@@ -6,9 +6,8 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import expect
-
 from conftest import DESKTOP, screenshot
+from playwright.sync_api import expect
 
 API = "/api/v1"
 pytestmark = pytest.mark.live

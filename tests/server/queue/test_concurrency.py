@@ -6,11 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from turnero.queue.rules import Action
-from turnero.models import Branch, Counter, Service, Ticket, TicketEvent
-from turnero.queue import services as queue
 from turnero.access.services import ANONYMOUS, actor_for_user
-from turnero.models import User
+from turnero.models import Branch, Counter, Service, Ticket, TicketEvent, User
+from turnero.queue import services as queue
+from turnero.queue.rules import Action
 
 THREADS = 50
 PER_THREAD = 8

@@ -4,13 +4,12 @@ process and from another one on the same database, and check that every answer a
 every `branch.state` still says what the database says."""
 from __future__ import annotations
 
+from conftest import make_app
 from sqlalchemy import func, select
 
-from turnero.models import Service, Ticket, User
 from turnero.access import services as access
 from turnero.admin import services as admin_uc
-
-from conftest import make_app
+from turnero.models import Service, Ticket, User
 
 
 def _post(client, service="caja", **body):

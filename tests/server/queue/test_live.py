@@ -8,7 +8,6 @@ import pytest
 import redis
 import requests
 import socketio
-
 from conftest import DEMO_PASSWORD, REDIS_URL
 
 pytestmark = pytest.mark.live
@@ -116,8 +115,8 @@ def test_two_processes_share_events_through_redis(live_server_factory, pg_url):
         redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
     except redis.RedisError as exc:
         pytest.fail(f"Redis is required at {REDIS_URL}: {exc}", pytrace=False)
-    from sqlalchemy import create_engine
     from conftest import wipe
+    from sqlalchemy import create_engine
     engine = create_engine(pg_url)
     wipe(engine)
     engine.dispose()

@@ -141,8 +141,8 @@ def test_events_are_published_only_after_the_commit(app, monkeypatch):
     db = app.extensions["turnero.db"]
     published = []
     monkeypatch.setattr(db, "publisher", lambda evts: published.extend(evts))
-    from turnero.queue import services as queue
     from turnero.access.services import ANONYMOUS
+    from turnero.queue import services as queue
     with db.unit_of_work(write=True) as uow:
         queue.take_ticket(uow, "centro", service="caja", actor=ANONYMOUS)
         # take_ticket committed; events wait for the end of the unit of work

@@ -10,9 +10,8 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import expect
-
 from conftest import DESKTOP, PHONE, TV, screenshot
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.live
 
