@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,35 @@ def app(db_url, tmp_path):
         uow.commit()
     yield app
     db.dispose()
+
+
+class Clock:
+    """The server's one clock (`turnero.clock.utcnow`), held still by a test and moved
+    by setting `now`."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The server's clock, stopped at 2031-02-28 18:00 UTC: a Friday, three days before
+    the Monday the appointment tests book on."""
+    c = Clock(datetime(2031, 2, 28, 18, tzinfo=timezone.utc))
+    monkeypatch.setattr("turnero.clock.utcnow", c)
+    return c
+
+
+def problem(r, status: int) -> dict:
+    """A problem+json answer with this status, its body."""
+    assert r.status_code == status, r.get_data(as_text=True)
+    assert r.mimetype == "application/problem+json"
+    body = r.get_json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
 
 
 @pytest.fixture

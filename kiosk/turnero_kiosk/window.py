@@ -9,19 +9,8 @@ from PySide6.QtWidgets import QApplication, QLayout, QStackedLayout, QWidget
 
 from . import i18n
 from .flow import KioskFlow
-from .screens import (
-    CheckInScreen,
-    CornerHotspot,
-    ErrorScreen,
-    OfflineScreen,
-    Page,
-    PhoneScreen,
-    PinOverlay,
-    PriorityScreen,
-    TicketScreen,
-    WaitScreen,
-    WelcomeScreen,
-)
+from .screens import (CheckInScreen, CornerHotspot, ErrorScreen, OfflineScreen, Page, PhoneScreen, PinOverlay,
+                      PriorityScreen, TicketScreen, WaitScreen, WelcomeScreen)
 from .states import Screen
 from .style import STYLE, font
 

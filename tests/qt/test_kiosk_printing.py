@@ -15,16 +15,8 @@ import pytest
 from conftest import ARTIFACTS
 from escpos.printer import Dummy
 
-from turnero_kiosk.printing import (
-    EscposPrinter,
-    NoPrinter,
-    PrinterFault,
-    PrintService,
-    QtPrinter,
-    Slip,
-    make_printer,
-    render_escpos,
-)
+from turnero_kiosk.printing import (EscposPrinter, NoPrinter, PrinterFault, PrintService, QtPrinter, Slip,
+                                     make_printer, render_escpos)
 
 TRACK = "http://127.0.0.1:5000/t/6dM0pW1eO1rT3WcTfP7hS9kQyq2GvJc8l0Ya4uNn3sE"
 TICKET = {"code": "B007", "service": "plataforma", "service_name": "Atención a clientes",

@@ -10,18 +10,8 @@ from turnero_qt.widgets import readable_on
 
 from .. import i18n
 from ..flow import KioskFlow
-from ..style import (
-    INK,
-    MUTED,
-    NAVY,
-    SERVICE_IN_LINE,
-    SERVICE_LETTER,
-    SERVICE_NAME,
-    SERVICE_WAIT,
-    STEP_NUMBER,
-    STEP_TEXT,
-    service_color,
-)
+from ..style import (INK, MUTED, NAVY, SERVICE_IN_LINE, SERVICE_LETTER, SERVICE_NAME, SERVICE_WAIT, STEP_NUMBER,
+                     STEP_TEXT, service_color)
 from .page import Page
 from .parts import button, hbox, label, set_text, vbox
 from .widgets import CardButton

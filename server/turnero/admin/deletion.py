@@ -16,18 +16,8 @@ from .. import clock, signals
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, Message
-from ..models import (
-    Branch,
-    Counter,
-    DailyNumber,
-    Device,
-    Feedback,
-    Service,
-    Ticket,
-    TicketEvent,
-    User,
-    counter_services,
-)
+from ..models import (Branch, Counter, DailyNumber, Device, Feedback, Service, Ticket, TicketEvent, User,
+                      counter_services)
 from ..queue.rules import ACTIVE, local_day
 from ..signals import BranchContents
 from .services import managed_branch

@@ -17,23 +17,8 @@ from ..web import current_lang, database, error_text, staff_pages
 from . import deletion
 from . import services as use
 from . import users as people
-from .forms import (
-    KIND_LABELS,
-    ROLE_LABELS,
-    ActionForm,
-    BranchDeleteForm,
-    BranchForm,
-    CounterForm,
-    DeviceForm,
-    PasswordForm,
-    ServiceForm,
-    UserEditForm,
-    UserForm,
-    choices,
-    role_choices,
-    show_errors,
-    values,
-)
+from .forms import (KIND_LABELS, ROLE_LABELS, ActionForm, BranchDeleteForm, BranchForm, CounterForm, DeviceForm,
+                    PasswordForm, ServiceForm, UserEditForm, UserForm, choices, role_choices, show_errors, values)
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 staff_pages(admin)
@@ -70,10 +55,15 @@ def _saved(form, save, done):
     return redirect(target)
 
 
-def _branch_part_page(slug: str, part: str, key: str | None, form_class, save, template: str, choose=None):
-    """The page of one service or counter of a branch (or a new one): its form, saved
-    through `save(uow, existing, form)`."""
-    get = use.get_service if part == "service" else use.get_counter
+def _branch_part_page(slug: str, part: str, key: str | None, form_class, template: str, choose=None):
+    """The page of one service or counter of a branch (`part`; a new one when `key`
+    is None): its form, saved through admin.services' create_/update_ of the part."""
+    get, create, update = (getattr(use, f"{verb}_{part}") for verb in ("get", "create", "update"))
+
+    def save(uow, existing, form):
+        if existing is None:
+            return create(uow, actor(), slug, **values(form))
+        return update(uow, actor(), slug, key, **values(form, "slug"))
     with database().unit_of_work() as uow:
         nav = _branch_nav(uow, slug)
         branch_name = use.get_branch(uow, actor(), slug)["name"]
@@ -191,43 +181,33 @@ def branch_delete(slug):
 
 # ---------------------------------------------------------------- services and counters
 
-@admin.get("/branches/<slug>/services")
-@manager_required
-def services(slug):
-    return _branch_list_page(slug, "admin/services.html", lambda uow: use.list_services(uow, actor(), slug))
+def _service_choices(uow, slug: str):
+    """The services a counter may serve: "A · Caja"."""
+    return choices((s["slug"], f"{s['prefix']} · {s['name_' + current_lang()]}")
+                   for s in use.list_services(uow, actor(), slug))
 
 
-@admin.route("/branches/<slug>/services/new", methods=["GET", "POST"])
-@admin.route("/branches/<slug>/services/<service>", methods=["GET", "POST"])
-@manager_required
-def service(slug, service=None):
-    def save(uow, existing, form):
-        if existing is None:
-            return use.create_service(uow, actor(), slug, **values(form))
-        return use.update_service(uow, actor(), slug, service, **values(form, "slug"))
-    return _branch_part_page(slug, "service", service, ServiceForm, save, "admin/service_form.html")
+def _part_pages(part: str, form_class, choose=None) -> None:
+    """/admin/branches/<slug>/<part>s (the list) and .../<part>s/new, .../<part>s/<key>
+    (the form), for the branch's services and counters."""
+    listing = getattr(use, f"list_{part}s")
+
+    @manager_required
+    def list_page(slug):
+        return _branch_list_page(slug, f"admin/{part}s.html", lambda uow: listing(uow, actor(), slug))
+
+    @manager_required
+    def form_page(slug, **key):
+        return _branch_part_page(slug, part, key.get(part), form_class, f"admin/{part}_form.html",
+                                 choose=(lambda uow: choose(uow, slug)) if choose else None)
+
+    admin.add_url_rule(f"/branches/<slug>/{part}s", f"{part}s", list_page, methods=["GET"])
+    admin.add_url_rule(f"/branches/<slug>/{part}s/new", part, form_page, methods=["GET", "POST"])
+    admin.add_url_rule(f"/branches/<slug>/{part}s/<{part}>", part, form_page, methods=["GET", "POST"])
 
 
-@admin.get("/branches/<slug>/counters")
-@manager_required
-def counters(slug):
-    return _branch_list_page(slug, "admin/counters.html", lambda uow: use.list_counters(uow, actor(), slug))
-
-
-@admin.route("/branches/<slug>/counters/new", methods=["GET", "POST"])
-@admin.route("/branches/<slug>/counters/<counter>", methods=["GET", "POST"])
-@manager_required
-def counter(slug, counter=None):
-    def save(uow, existing, form):
-        if existing is None:
-            return use.create_counter(uow, actor(), slug, **values(form))
-        return use.update_counter(uow, actor(), slug, counter, **values(form, "slug"))
-
-    def service_choices(uow):
-        return choices((s["slug"], f"{s['prefix']} · {s['name_' + current_lang()]}")
-                       for s in use.list_services(uow, actor(), slug))
-    return _branch_part_page(slug, "counter", counter, CounterForm, save, "admin/counter_form.html",
-                             choose=service_choices)
+_part_pages("service", ServiceForm)
+_part_pages("counter", CounterForm, choose=_service_choices)
 
 
 # ---------------------------------------------------------------- users
@@ -288,19 +268,25 @@ def user(user_id):
 @manager_required
 def user_save(user_id):
     form = UserEditForm()
-    done = _saved(form, lambda uow: people.update_user(uow, actor(), user_id, role=form.role.data,
-                                                      branch=form.branch.data or None), lambda saved: (
-        gettext("User “%(name)s” saved.", name=saved["username"]), url_for("admin.user", user_id=user_id)))
-    return done or _user_page(user_id, 422, edit=form)
+    return _user_form(user_id, "edit", form, lambda uow: people.update_user(
+        uow, actor(), user_id, role=form.role.data, branch=form.branch.data or None),
+        lambda saved: gettext("User “%(name)s” saved.", name=saved["username"]))
 
 
 @admin.post("/users/<int:user_id>/password")
 @manager_required
 def user_password(user_id):
     form = PasswordForm()
-    done = _saved(form, lambda uow: people.reset_password(uow, actor(), user_id, form.password.data), lambda saved: (
-        gettext("New password set for “%(name)s”.", name=saved["username"]), url_for("admin.user", user_id=user_id)))
-    return done or _user_page(user_id, 422, password=form)
+    return _user_form(user_id, "password", form, lambda uow: people.reset_password(
+        uow, actor(), user_id, form.password.data),
+        lambda saved: gettext("New password set for “%(name)s”.", name=saved["username"]))
+
+
+def _user_form(user_id: int, which: str, form, save, message):
+    """One of the forms of a user's page: saved, back to the page with `message`; or the
+    page again with this form's messages."""
+    done = _saved(form, save, lambda saved: (message(saved), url_for("admin.user", user_id=user_id)))
+    return done or _user_page(user_id, 422, **{which: form})
 
 
 @admin.post("/users/<int:user_id>/active")

@@ -5,6 +5,8 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
+from ..fields import Language, LocalTime, Slug, TimeZone, UtcTime
+from ..queue.rules import MAX_NAME, MAX_PHONE
 from .rules import AppointmentStatus, CheckIn
 
 STATUSES = [s.value for s in AppointmentStatus]
@@ -16,13 +18,13 @@ class SlotQuery(Schema):
 
 
 class SlotOut(Schema):
-    start = String(metadata={"description": "UTC, ISO 8601", "example": "2026-11-24T15:00:00Z"})
-    end = String()
+    start = UtcTime(metadata={"example": "2026-11-24T15:00:00Z"})
+    end = UtcTime()
     free = Integer(metadata={"description": "places still free in this slot"})
     capacity = Integer()
-    local_start = String(metadata={"description": "the same instant in the branch's time zone",
-                                   "example": "2026-11-24T09:00:00-06:00"})
-    local_end = String()
+    local_start = LocalTime(metadata={"description": "the same instant in the branch's time zone",
+                                      "example": "2026-11-24T09:00:00-06:00"})
+    local_end = LocalTime()
 
 
 class AppointmentIn(Schema):
@@ -30,9 +32,9 @@ class AppointmentIn(Schema):
     start = String(required=True, validate=Length(1, 40), metadata={
         "description": "a slot's `start`: ISO 8601 with offset (`Z` for UTC); without an offset it is "
                        "a wall time of the branch", "example": "2026-11-24T15:00:00Z"})
-    name = String(required=True, validate=Length(1, 120))
-    phone = String(required=True, validate=Length(1, 32), metadata={"example": "55 1234 5678"})
-    lang = String(validate=OneOf(["es", "en"]))
+    name = String(required=True, validate=Length(1, MAX_NAME))
+    phone = String(required=True, validate=Length(1, MAX_PHONE), metadata={"example": "55 1234 5678"})
+    lang = Language()
 
 
 class RescheduleIn(Schema):
@@ -41,7 +43,7 @@ class RescheduleIn(Schema):
 
 class CheckInIn(Schema):
     code = String(validate=Length(1, 20), metadata={"example": "HK7MXR"})
-    phone = String(validate=Length(1, 32), metadata={"example": "55 1234 5678"})
+    phone = String(validate=Length(1, MAX_PHONE), metadata={"example": "55 1234 5678"})
 
 
 class TicketRef(Schema):
@@ -61,19 +63,19 @@ class AppointmentOut(Schema):
     service = String()
     service_name = String()
     name = String()
-    lang = String()
-    start = String(metadata={"description": "UTC, ISO 8601"})
-    end = String()
-    timezone = String()
-    local_start = String()
-    local_end = String()
+    lang = Language()
+    start = UtcTime()
+    end = UtcTime()
+    timezone = TimeZone()
+    local_start = LocalTime()
+    local_end = LocalTime()
     status = String(validate=OneOf(STATUSES))
     channel = String()
-    created_at = String()
-    checkin_opens = String()
-    checkin_closes = String()
-    checkin_opens_local = String()
-    checkin_closes_local = String()
+    created_at = UtcTime()
+    checkin_opens = UtcTime()
+    checkin_closes = UtcTime()
+    checkin_opens_local = LocalTime()
+    checkin_closes_local = LocalTime()
     checkin = String(allow_none=True, validate=OneOf([c.value for c in CheckIn]),
                      metadata={"description": "while booked: early, open or late"})
     ticket = Nested(TicketRef, allow_none=True)
@@ -106,10 +108,10 @@ class DayService(Schema):
 
 
 class DayOut(Schema):
-    branch = String()
+    branch = Slug()
     name = String()
-    date = String()
-    timezone = String()
+    date = String(metadata={"format": "date"})
+    timezone = TimeZone()
     services = List(Nested(DayService))
 
 
@@ -133,13 +135,13 @@ class ClosureIn(Schema):
 
 class ClosureOut(Schema):
     id = Integer()
-    first_day = String()
-    last_day = String()
+    first_day = String(metadata={"format": "date"})
+    last_day = String(metadata={"format": "date"})
     reason = String()
 
 
 class ServiceSlots(Schema):
-    id = String()
+    id = Slug()
     name = String()
     takes_appointments = Boolean()
     slot_minutes = Integer()
@@ -147,9 +149,9 @@ class ServiceSlots(Schema):
 
 
 class SettingsOut(Schema):
-    branch = String()
+    branch = Slug()
     name = String()
-    timezone = String()
+    timezone = TimeZone()
     hours = Dict(keys=String(), values=String())
     closures = List(Nested(ClosureOut))
     checkin_before_min = Integer()

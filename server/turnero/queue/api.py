@@ -12,20 +12,8 @@ from ..web import current_lang, database, require_uuid
 from . import services as queue
 from .lookups import NO_TICKET
 from .rules import Action
-from .schemas import (
-    BranchOut,
-    BranchSummary,
-    CounterOut,
-    EventOut,
-    FeedbackIn,
-    FeedbackOut,
-    PhoneIn,
-    StaffTicketOut,
-    TicketIn,
-    TicketOut,
-    TicketQuery,
-    TransferIn,
-)
+from .schemas import (BranchOut, BranchSummary, CounterOut, EventOut, FeedbackIn, FeedbackOut, PhoneIn, StaffTicketOut,
+                      TicketIn, TicketOut, TicketQuery, TransferIn)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 

@@ -5,6 +5,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
+from ..fields import Language, Slug, TimeZone, UtcTime
 from .rules import CHANNELS, MAX_COMMENT, MAX_NAME, MAX_PHONE, Status
 
 
@@ -13,7 +14,7 @@ class TicketIn(Schema):
     phone = String(allow_none=True, validate=Length(max=MAX_PHONE), metadata={"example": "55 1234 5678"})
     name = String(allow_none=True, validate=Length(max=MAX_NAME))
     priority = Boolean(load_default=False)
-    lang = String(validate=OneOf(["es", "en"]))
+    lang = Language()
     channel = String(validate=OneOf(CHANNELS))
 
 
@@ -41,12 +42,12 @@ class TicketOut(Schema):
     ahead = Integer(allow_none=True)
     eta = Nested(Eta, allow_none=True)
     counter = Nested(CounterRef, allow_none=True)
-    lang = String()
+    lang = Language()
     recalls = Integer()
-    created_at = String()
-    called_at = String(allow_none=True)
-    started_at = String(allow_none=True)
-    finished_at = String(allow_none=True)
+    created_at = UtcTime()
+    called_at = UtcTime(allow_none=True)
+    started_at = UtcTime(allow_none=True)
+    finished_at = UtcTime(allow_none=True)
     track_url = String()
 
 
@@ -76,7 +77,7 @@ class CallOut(Schema):
     code = String()
     service = String()
     counter = Nested(CounterRef)
-    called_at = String()
+    called_at = UtcTime()
     recall = Boolean()
 
 
@@ -93,11 +94,11 @@ class BranchCounter(CounterOut):
 
 
 class BranchSummary(Schema):
-    id = String()
-    slug = String()
+    id = Slug()
+    slug = Slug()
     name = String()
-    timezone = String()
-    lang = String()
+    timezone = TimeZone()
+    lang = Language()
 
 
 class BranchOut(BranchSummary):
@@ -128,7 +129,7 @@ class FeedbackOut(Schema):
 
 class EventOut(Schema):
     kind = String()
-    at = String()
+    at = UtcTime()
     channel = String(allow_none=True)
     counter = String(allow_none=True)
     user = String(allow_none=True)

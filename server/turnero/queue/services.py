@@ -21,15 +21,8 @@ from . import read_models as views
 from . import rules
 from .changes import apply, changed, record, ticket_result, today
 from .issuing import TicketTaken, fingerprint, issue_ticket, take_ticket
-from .lookups import (
-    TICKET_LOAD,
-    find_branch,
-    find_counter,
-    find_service,
-    find_ticket_by_id,
-    find_ticket_by_token,
-    locked_ticket,
-)
+from .lookups import (TICKET_LOAD, find_branch, find_counter, find_service, find_ticket_by_id, find_ticket_by_token,
+                      locked_ticket)
 from .rules import COUNTER_STATES, Action, Status, place_of
 
 log = logging.getLogger(__name__)

@@ -14,19 +14,8 @@ from turnero.admin import users as setup
 from turnero.appointments import services as appointment_services
 from turnero.appointments.models import Appointment, Closure, OpeningHours
 from turnero.messaging.models import OutboxMessage
-from turnero.models import (
-    Branch,
-    Counter,
-    Customer,
-    DailyNumber,
-    Device,
-    Feedback,
-    Service,
-    Ticket,
-    TicketEvent,
-    User,
-    counter_services,
-)
+from turnero.models import (Branch, Counter, Customer, DailyNumber, Device, Feedback, Service, Ticket, TicketEvent,
+                            User, counter_services)
 
 API = "/api/v1"
 DELETE = "/admin/branches/centro/delete"

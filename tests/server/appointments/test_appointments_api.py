@@ -16,6 +16,7 @@ from turnero.appointments import checkin as appointment_checkin
 from turnero.appointments import schedule as appointment_schedule
 from turnero.appointments.models import Appointment
 from turnero.messaging.models import OutboxMessage
+from conftest import problem
 from turnero.models import Branch, Customer, Ticket
 
 API = "/api/v1"
@@ -37,22 +38,6 @@ def local(hour, minute=0) -> datetime:
     return at(2031, 3, 3, hour + 6, minute)
 
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The appointment and queue services' clock; starts three days before DAY."""
-    c = Clock(at(2031, 2, 28, 18))
-    monkeypatch.setattr("turnero.clock.utcnow", c)
-    return c
-
-
 @pytest.fixture
 def book(client, clock):
     def _book(start=TEN, phone="55 1000 0001", name="Ana López", service="plataforma", branch="centro",
@@ -67,14 +52,6 @@ def book(client, clock):
 def count(app, model=Appointment, *where):
     with app.extensions["turnero.db"].unit_of_work() as uow:
         return uow.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def problem(r, status):
-    assert r.status_code == status, r.get_data(as_text=True)
-    assert r.mimetype == "application/problem+json"
-    body = r.get_json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return body
 
 
 def slots(client, day=DAY, service="plataforma", branch="centro"):

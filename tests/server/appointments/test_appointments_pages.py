@@ -22,21 +22,6 @@ def local(hour, minute=0):
     return datetime(2031, 3, 3, hour + 6, minute, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    c = Clock(datetime(2031, 2, 28, 18, tzinfo=UTC))
-    monkeypatch.setattr("turnero.clock.utcnow", c)
-    return c
-
-
 def csrf(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token in the page"

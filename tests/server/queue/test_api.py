@@ -4,6 +4,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from conftest import problem
 from turnero.models import Ticket, TicketEvent
 
 API = "/api/v1"
@@ -12,14 +13,6 @@ API = "/api/v1"
 def count(app, model=Ticket):
     with app.extensions["turnero.db"].unit_of_work() as uow:
         return uow.session.scalar(select(func.count()).select_from(model))
-
-
-def problem(r, status):
-    assert r.status_code == status, r.get_data(as_text=True)
-    assert r.mimetype == "application/problem+json"
-    body = r.get_json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return body
 
 
 # ---------------------------------------------------------------- reading

@@ -5,19 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from turnero.queue.rules import (
-    Action,
-    Place,
-    Status,
-    TransitionNotAllowed,
-    day_bounds_utc,
-    estimate_wait,
-    format_code,
-    local_day,
-    mean_service_minutes,
-    next_status,
-    sort_time,
-)
+from turnero.queue.rules import (Action, Place, Status, TransitionNotAllowed, day_bounds_utc, estimate_wait,
+                                  format_code, local_day, mean_service_minutes, next_status, sort_time)
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
