@@ -67,6 +67,14 @@ def sqlite_url(tmp_path_factory):
     return url
 
 
+def pytest_collection_modifyitems(items):
+    """A test on a shared live server is a live test, whatever its module says (the
+    second pass of scripts/test, on PostgreSQL, takes `-m live`)."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.live)
+
+
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch):
     """Real argon2 with light parameters in this process: the same code paths without
@@ -192,6 +200,17 @@ def take(client):
 
 # ---------------------------------------------------------------- live servers
 
+def wait_until(condition, timeout_s: float, every_s: float = 0.1) -> bool:
+    """Ask `condition()` until it holds (True) or `timeout_s` passed (False): for what a
+    test cannot be told about, like a background worker having sent a message."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(every_s)
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -212,6 +231,7 @@ class LiveServer:
             self.env["TURNERO_SOCKETIO_CHANNEL"] = f"turnero-test-{os.getpid()}"
         self.log = instance / f"server-{self.port}.log"
         self.proc = None
+        self._tokens: dict[str, dict] = {}
 
     def cli(self, *args) -> str:
         out = subprocess.run([sys.executable, "-m", "turnero.entry", *args], env=self.env, check=True,
@@ -233,6 +253,30 @@ class LiveServer:
             except requests.RequestException:
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def staff(self, username: str = "admin") -> dict:
+        """Bearer headers of a demo staff member (demo data loaded with DEMO_PASSWORD),
+        logged in once per server: logins are rate-limited per address."""
+        if username not in self._tokens:
+            r = requests.post(f"{self.url}/api/v1/auth/token", timeout=10,
+                              json={"username": username, "password": DEMO_PASSWORD})
+            assert r.status_code == 200, r.text
+            self._tokens[username] = {"Authorization": f"Bearer {r.json()['token']}"}
+        return self._tokens[username]
+
+    def reset(self, branch: str = "centro") -> None:
+        """The branch as a test expects to find it on a server other tests used too:
+        no one waiting, called or being served today, every counter closed."""
+        api, staff = f"{self.url}/api/v1", self.staff()
+        for t in requests.get(f"{api}/branches/{branch}/tickets", headers=staff, timeout=10).json():
+            if t["status"] in ("waiting", "called"):
+                requests.post(f"{api}/tickets/{t['token']}/cancel", headers=staff, timeout=10).raise_for_status()
+            elif t["status"] == "serving":
+                requests.post(f"{api}/tickets/{t['id']}/done", headers=staff, timeout=10).raise_for_status()
+        for c in requests.get(f"{api}/branches/{branch}", timeout=10).json()["counters"]:
+            if c["state"] != "closed":
+                requests.post(f"{api}/branches/{branch}/counters/{c['id']}/close", headers=staff,
+                              timeout=10).raise_for_status()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -260,18 +304,47 @@ def live_server_factory(tmp_path):
         server.stop()
 
 
+# The database of the shared live servers: `sqlite` (a file each), or `postgresql` (a
+# database each), as scripts/test runs the live tests a second time: production runs there.
+LIVE_DB = os.environ.get("TURNERO_TEST_LIVE_DB", "sqlite")
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    """A `turnero serve` process (gevent) with the demo data on its own SQLite file,
-    shared by the tests of one module. `live.url`, `live.password`, `live.cli(...)`."""
+def live_server(tmp_path_factory):
+    """A `turnero serve` process (gevent) with the demo data on a database of its own
+    (TURNERO_TEST_LIVE_DB), shared by the tests of one module (see `live`)."""
+    if LIVE_DB not in ("sqlite", "postgresql"):
+        pytest.fail(f"TURNERO_TEST_LIVE_DB must be sqlite or postgresql, not {LIVE_DB!r}", pytrace=False)
     instance = tmp_path_factory.mktemp("live")
-    server = LiveServer(f"sqlite:///{instance}/live.db", instance)
-    server.cli("db", "upgrade")
-    server.cli("demo", "--password", DEMO_PASSWORD)
-    server.password = DEMO_PASSWORD
-    server.start()
-    yield server
-    server.stop()
+    pg_name = f"turnero_live_{os.getpid()}_{secrets.token_hex(3)}" if LIVE_DB == "postgresql" else None
+    if pg_name:
+        try:
+            _pg_database(PG_ADMIN_URL, pg_name, create=True)
+        except Exception as exc:  # never skip: the run must say the service is missing
+            pytest.fail(f"PostgreSQL is required at {PG_ADMIN_URL}: {exc}", pytrace=False)
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + pg_name
+    else:
+        url = f"sqlite:///{instance}/live.db"
+    server = LiveServer(url, instance)
+    try:
+        server.cli("db", "upgrade")
+        server.cli("demo", "--password", DEMO_PASSWORD)
+        server.password = DEMO_PASSWORD
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        if pg_name:
+            _pg_database(PG_ADMIN_URL, pg_name, create=False)
+
+
+@pytest.fixture
+def live(live_server):
+    """The module's live server, with `centro` as every test expects it: no one in
+    line today and every counter closed, whatever tests ran on it before (in any
+    order). `live.url`, `live.password`, `live.cli(...)`, `live.staff()`."""
+    live_server.reset("centro")
+    return live_server
 
 
 # ---------------------------------------------------------------- browsers (Playwright + Debian's Chromium)

@@ -11,6 +11,7 @@ REQUESTS = Histogram("turnero_http_request_seconds", "HTTP request latency", ["m
 TICKETS_ISSUED = Counter("turnero_tickets_issued_total", "Tickets issued", ["branch", "channel"])
 TICKETS_CALLED = Counter("turnero_tickets_called_total", "Tickets called", ["branch"])
 SOCKET_CLIENTS = Gauge("turnero_socketio_clients", "Connected Socket.IO clients")
+IN_PROGRESS = Gauge("turnero_http_requests_in_progress", "HTTP requests being answered now (besides /metrics)")
 
 
 def count_committed(recorded) -> None:
@@ -29,6 +30,14 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _start_timer():
         g._t0 = time.perf_counter()
+        if request.endpoint != "metrics":
+            g._counted = True
+            IN_PROGRESS.inc()
+
+    @app.teardown_request
+    def _done(_exc=None):
+        if g.pop("_counted", False):
+            IN_PROGRESS.dec()
 
     @app.after_request
     def _observe(response):

@@ -23,8 +23,8 @@ SHOTS = ARTIFACTS / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def admin_staff(live):
-    return Staff(live.url, live.password, username="admin")
+def admin_staff(live_server):
+    return Staff(live_server.url, live_server.password, username="admin")
 
 
 def test_a_call_appears_with_its_counter_and_is_announced(qtbot, staff, display):

@@ -77,18 +77,17 @@ class Staff:
 
 
 @pytest.fixture(scope="module")
-def agent_at_centro(live):
-    """The demo agent, logged in once per module's server, with counters v1-v3 open."""
-    staff = Staff(live.url, live.password)
-    for counter in ("v1", "v2", "v3"):
-        staff.open(counter)
-    return staff
+def agent_at_centro(live_server):
+    """The demo agent, logged in once per module's server."""
+    return Staff(live_server.url, live_server.password)
 
 
 @pytest.fixture
-def staff(agent_at_centro):
-    """The agent, with nobody waiting or called at centro when the test starts."""
-    agent_at_centro.finish_everyone()
+def staff(live, agent_at_centro):
+    """The agent, with nobody waiting or called at centro when the test starts (`live`
+    saw to that) and counters v1-v3 open."""
+    for counter in ("v1", "v2", "v3"):
+        agent_at_centro.open(counter)
     return agent_at_centro
 
 

@@ -252,6 +252,25 @@ def test_check_in_by_code_gives_an_appointment_ticket_in_its_place(client, book,
 
 
 @SQLITE_ONLY
+def test_a_checked_in_appointment_follows_its_ticket(client, book, clock, agent, open_counter):
+    """Its ticket a no-show: so is the appointment; back in line: checked in again;
+    cancelled by staff: cancelled."""
+    a = book()
+    clock.now = local(9, 45)
+    ticket = client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}).get_json()
+    open_counter("v3")
+
+    def appointment_status():
+        return client.get(f"{API}/appointments/{a['token']}").get_json()["status"]
+    assert client.post(f"{API}/branches/centro/counters/v3/call-next", headers=agent).get_json()["id"] == ticket["id"]
+    assert client.post(f"{API}/tickets/{ticket['id']}/no-show", headers=agent).status_code == 200
+    assert appointment_status() == "no_show"
+    assert client.post(f"{API}/tickets/{ticket['id']}/requeue", headers=agent).status_code == 200
+    assert appointment_status() == "checked_in"
+    assert client.post(f"{API}/tickets/{ticket['token']}/cancel", headers=agent).status_code == 200
+    assert appointment_status() == "cancelled"
+
+
 def test_check_in_by_phone(client, book, clock):
     book(phone="55 1000 0007")
     clock.now = local(10, 5)

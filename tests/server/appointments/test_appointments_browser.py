@@ -20,14 +20,14 @@ def bearer(live, username="admin") -> dict:
 
 
 @pytest.fixture(scope="module")
-def norte_open_all_day(live):
+def norte_open_all_day(live_server):
     """Norte takes appointments around the clock, with check-in open four hours ahead,
     so a slot of today can be checked in for whatever the time of the test run."""
-    headers = bearer(live)
-    r = requests.put(f"{live.url}/api/v1/branches/norte/opening-hours", headers=headers, timeout=10,
+    headers = bearer(live_server)
+    r = requests.put(f"{live_server.url}/api/v1/branches/norte/opening-hours", headers=headers, timeout=10,
                      json={"hours": {str(d): "00:00-23:59" for d in range(7)}})
     assert r.status_code == 200, r.text
-    r = requests.put(f"{live.url}/api/v1/branches/norte/check-in-window", headers=headers, timeout=10,
+    r = requests.put(f"{live_server.url}/api/v1/branches/norte/check-in-window", headers=headers, timeout=10,
                      json={"checkin_before_min": 240, "checkin_after_min": 10})
     assert r.status_code == 200, r.text
 

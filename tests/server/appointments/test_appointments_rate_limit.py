@@ -104,5 +104,12 @@ def test_the_page_and_the_api_share_one_budget(app, client, limit):
     assert booked(app) == 1
 
 
-def test_the_default_is_twenty_an_hour(app):
-    assert app.config["TURNERO"].BOOKING_RATE_LIMIT == "20 per hour"
+def test_by_default_a_connection_books_twenty_an_hour(app, client):
+    """Twenty bookings from one address go through; the twenty-first waits an hour
+    (the README's figure, and what a family booking for all its members needs)."""
+    times = [(hour, minute) for hour in range(9, 17) for minute in (0, 20, 40)][:21]
+    answers = [client.post(f"{API}/branches/centro/appointments", json={
+        "service": "plataforma", "start": f"{DAY}T{hour + 6:02d}:{minute:02d}:00Z", "name": "Ana López",
+        "phone": f"55 1000 {i:04d}"}).status_code for i, (hour, minute) in enumerate(times)]
+    assert answers == [201] * 20 + [429]
+    assert booked(app) == 20

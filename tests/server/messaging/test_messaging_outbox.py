@@ -18,7 +18,7 @@ from twilio_helpers import (  # noqa: F401
 from turnero.messaging.backends import ConsoleBackend, TwilioBackend
 from turnero.messaging.models import OutboxMessage
 from turnero.messaging.settings import settings
-from turnero.messaging.worker import MAX_ATTEMPTS, OutboxWorker, backoff
+from turnero.messaging.worker import CLAIM_S, MAX_ATTEMPTS, OutboxWorker, backoff
 from turnero.models import Customer, utcnow
 
 PHONE = "+525512345678"
@@ -72,8 +72,10 @@ def call(client, agent, open_counter):
 
     def _call(counter="v1"):
         r = client.post(f"/api/v1/branches/centro/counters/{counter}/call-next", headers=agent)
-        assert r.status_code in (200, 204)
-        return r.get_json() if r.status_code == 200 else None
+        if r.status_code == 204:  # no one waits
+            return None
+        assert r.status_code == 200, r.get_data(as_text=True)
+        return r.get_json()
     return _call
 
 
@@ -240,7 +242,7 @@ def test_a_worker_that_died_mid_send_leaves_the_message_to_be_checked_not_resent
     assert outbox(app)[0]["status"] == "sending"
     successor = OutboxWorker(app, backend=backend, clock=clock)
     assert successor.run_once() == 0  # the claim still holds
-    clock.advance(seconds=121)
+    clock.advance(seconds=CLAIM_S + 1)
     http.queue(message_list(listed("SM" + "5" * 32, PHONE, claimed.body)))
     assert successor.run_once() == 1
     [row] = outbox(app)
@@ -345,3 +347,66 @@ def test_a_phone_left_after_taking_the_turn_gets_the_confirmation(app, take, cli
     assert r.status_code == 200, r.get_json()
     [row] = outbox(app)
     assert row["kind"] == "confirm" and row["phone"] == PHONE and ticket["code"] in row["body"]
+
+
+# ---------------------------------------------------------------- several workers, and reports that race a send
+
+def test_a_late_answer_of_a_worker_that_lost_its_claim_changes_nothing(app, take, http, clock):
+    """The record is the claim holder's: a worker that stalled past its claim, whose
+    message another worker then checked and sent, cannot mark it failed when its own
+    answer finally comes (the "changed hands" guard)."""
+    take("caja", phone=PHONE)
+    backend = TwilioBackend(ACCOUNT, "secret-token", "+15005550006", http_client=http)
+    stalled_worker = OutboxWorker(app, backend=backend, clock=clock)
+    [stalled] = stalled_worker.claim()
+    clock.advance(seconds=CLAIM_S + 1)
+    http.queue(message_list(), created("SM" + "6" * 32))  # not at Twilio yet: the second worker sends it
+    assert OutboxWorker(app, backend=backend, clock=clock).run_once() == 1
+    http.queue(provider_error(400, 21211, "The 'To' number is not valid"))
+    stalled_worker.deliver(stalled)  # the stalled send ends, refused
+    [row] = outbox(app)
+    assert (row["status"], row["provider_sid"], row["error"], row["claim"]) == ("sent", "SM" + "6" * 32, None, None)
+
+
+def test_a_delivery_report_that_arrives_before_the_send_returns_is_kept(app, client, take, http, clock):
+    take("caja", phone=PHONE)
+    worker = OutboxWorker(app, backend=TwilioBackend(ACCOUNT, "secret-token", "+15005550006", http_client=http),
+                          clock=clock)
+    [item] = worker.claim()
+    sid = "SM" + "7" * 32
+    report = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": ACCOUNT}
+    r = post_signed(client, f"/twilio/status?outbox={item.id}", report, settings(app).auth_token,
+                    settings(app).public_url)
+    assert r.status_code == 204
+    http.queue(created(sid))
+    worker.deliver(item)
+    [row] = outbox(app)
+    assert (row["status"], row["provider_sid"]) == ("delivered", sid)  # "sent" never overwrote "delivered"
+    assert len(http.sent()) == 1
+
+
+def test_a_report_that_arrives_while_the_send_times_out_stops_any_retry(app, client, take, http, clock):
+    take("caja", phone=PHONE)
+    worker = OutboxWorker(app, backend=TwilioBackend(ACCOUNT, "secret-token", "+15005550006", http_client=http),
+                          clock=clock)
+    [item] = worker.claim()
+    sid = "SM" + "8" * 32
+    r = post_signed(client, f"/twilio/status?outbox={item.id}", {"MessageSid": sid, "MessageStatus": "sent"},
+                    settings(app).auth_token, settings(app).public_url)
+    assert r.status_code == 204
+    http.queue(timeout())
+    worker.deliver(item)
+    [row] = outbox(app)
+    assert (row["status"], row["provider_sid"], row["uncertain_since"]) == ("sent", sid, None)
+    clock.advance(minutes=60)
+    assert worker.run_once() == 0 and len(http.sent()) == 1  # nothing left to send
+
+
+def test_turnero_worker_once_sends_what_is_due(app, take, runner):
+    take("caja", phone=PHONE)  # its confirmation waits in the outbox
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "1 messages handled"
+    [row] = outbox(app)
+    assert (row["status"], row["kind"]) == ("delivered", "confirm")  # the console backend delivers at once
+    assert runner.invoke(args=["worker", "--once"]).output.strip() == "0 messages handled"

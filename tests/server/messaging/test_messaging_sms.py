@@ -1,6 +1,7 @@
 """Texting the branch (SMS and WhatsApp) through the signed /twilio/sms webhook,
 every command in Spanish and English, on SQLite and PostgreSQL."""
 import types
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -71,6 +72,19 @@ def test_a_menu_answer_out_of_range_asks_again(sms, app):
     assert "A001" in sms("1")
 
 
+def test_a_menu_is_answered_for_half_an_hour_then_forgotten(sms, app, clock):
+    from turnero.messaging.services import MENU_MINUTES
+    sms("turno")
+    clock.now += timedelta(minutes=MENU_MINUTES - 1)
+    assert "A001" in sms("1")  # still the menu's answer
+    sms("cancelar")
+    sms("turno")
+    clock.now += timedelta(minutes=MENU_MINUTES + 1)
+    late = sms("1")
+    assert late.startswith("Sucursal Centro por mensaje: TURNO")  # the help text: the menu was forgotten
+    assert [t.status for t in tickets_of(app)] == ["cancelled"]
+
+
 def test_an_unknown_service_gets_the_list(sms, app):
     reply = sms("TURNO pizza")
     assert "“pizza”" in reply and "1 Caja" in reply
@@ -134,10 +148,8 @@ def test_help_and_unknown_commands_get_the_help_text_in_the_customers_language(s
 
 
 def test_llegue_and_here_without_an_appointment_say_there_is_none(sms, app):
-    # The answer is appointments' own (no appointment today), or messaging's when it is absent.
-    for body in ("LLEGUE", "here"):
-        reply = sms(body).lower()
-        assert "cita" in reply or "appointment" in reply
+    assert sms("LLEGUE") == "No hay cita hoy para este número de teléfono en esta sucursal."
+    assert sms("here") == "There is no appointment today for this phone number at this branch."
     assert tickets_of(app) == []
 
 

@@ -64,6 +64,22 @@ def test_a_called_ticket_is_told_where_to_go(dial, take, client, agent, open_cou
     assert "por favor pase a Ventanilla 1" in spoken(dial())
 
 
+def test_a_ticket_taken_by_phone_is_called_and_its_caller_told(dial, app, client, agent, open_counter):
+    dial(step="menu", digits="1")
+    open_counter("v1")
+    called = client.post("/api/v1/branches/centro/counters/v1/call-next", headers=agent)
+    assert called.status_code == 200
+    assert (called.get_json()["code"], called.get_json()["channel"]) == ("A001", "voice")
+    assert tickets(app) == [("A001", "voice", "called")]
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        texts = uow.session.execute(select(OutboxMessage.kind, OutboxMessage.to, OutboxMessage.body)
+                                    .order_by(OutboxMessage.id)).all()
+    assert [(t.kind, t.to) for t in texts] == [("confirm", PHONE), ("called", PHONE)]
+    assert texts[1].body == "¡Es tu turno! A001, pasa a Ventanilla 1."
+    # Calling again, the caller hears the same ticket, now called.
+    assert "Su turno A, 0, 0, 1 está siendo llamado: por favor pase a Ventanilla 1." in spoken(dial())
+
+
 def test_pressing_1_repeats_and_another_key_says_goodbye(dial, take):
     take("caja", phone=PHONE)
     assert "A, 0, 0, 1" in spoken(dial(step="repeat", digits="1"))
@@ -108,3 +124,16 @@ def test_a_forged_call_is_refused(client, app):
     r = client.post("/twilio/voice?step=menu", data=form,
                     headers={"X-Twilio-Signature": sig.request.headers["X-Twilio-Signature"]})
     assert r.status_code == 403 and tickets(app) == []
+
+
+def test_a_caller_takes_at_most_the_hourly_limit_of_turns(dial, app, client):
+    """The same limit as texts: a number takes SMS_JOINS_PER_HOUR turns an hour, by text
+    or by call together; the next call is told so and takes none."""
+    limit = settings(app).joins_per_hour
+    for _ in range(limit):
+        dial(step="menu", digits="1")
+        text(client, app, "CANCELAR")  # the caller gives the turn up by text
+    refused = dial(step="menu", digits="1")
+    assert spoken(refused) == "Tomó varios turnos en la última hora; por favor pregunte en la sucursal."
+    assert refused.find("Hangup") is not None
+    assert [status for _code, _channel, status in tickets(app)] == ["cancelled"] * limit

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import problem
+from limits import parse as parse_limit
 from turnero.models import Ticket, TicketEvent
 
 API = "/api/v1"
@@ -151,6 +152,14 @@ def test_kiosk_token_makes_the_channel_kiosk_only_at_its_branch(client, runner, 
     problem(client.post(f"{API}/branches/centro/counters/v1/open", headers=kiosk), 403)
 
 
+def test_a_lobby_display_token_takes_no_ticket(client, runner, app):
+    token = runner.invoke(args=["device", "add", "--branch", "centro", "--kind", "display"]).output.split()[-1]
+    body = problem(client.post(f"{API}/branches/centro/tickets", json={"service": "caja"},
+                               headers={"Authorization": f"Bearer {token}"}), 403)
+    assert body["detail"] == "Este dispositivo no puede realizar esta acción."
+    assert count(app) == 0
+
+
 def test_priority_is_refused_where_the_branch_does_not_offer_it(client, app):
     from turnero.models import Branch
     with app.extensions["turnero.db"].unit_of_work(write=True) as uow:
@@ -219,10 +228,11 @@ def test_login_gives_a_token_and_bad_passwords_do_not(client):
     problem(client.post(f"{API}/auth/token", json={"username": "agente"}), 422)
 
 
-def test_login_is_rate_limited(client):
+def test_login_is_rate_limited(app, client):
+    allowed = parse_limit(app.config["TURNERO"].LOGIN_RATE_LIMIT).amount
     codes = [client.post(f"{API}/auth/token", json={"username": "agente", "password": "bad"}).status_code
-             for _ in range(12)]
-    assert codes[:10] == [401] * 10 and codes[-1] == 429
+             for _ in range(allowed + 2)]
+    assert codes == [401] * allowed + [429, 429]
 
 
 def test_staff_actions_need_a_valid_token(client, take):

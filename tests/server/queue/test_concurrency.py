@@ -1,5 +1,6 @@
 """The heart of a queue under load: many threads on real PostgreSQL (and SQLite).
 No two tickets share a code; no ticket is claimed by two counters."""
+import threading
 from collections import Counter as Tally
 from concurrent.futures import ThreadPoolExecutor
 
@@ -39,14 +40,41 @@ def take_many(db, n, service):
     return codes
 
 
-def run_threads(fn, jobs):
+class Overlap:
+    """How many jobs were running at once, at most: the proof that threads met."""
+
+    def __init__(self):
+        self.lock, self.now, self.most = threading.Lock(), 0, 0
+
+    def __enter__(self):
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.now -= 1
+
+
+def run_threads(fn, jobs, overlap: Overlap | None = None):
+    """Every job in its own thread, all let go at once (a barrier)."""
+    start = threading.Barrier(len(jobs))
+    overlap = overlap or Overlap()
+
+    def run(*args):
+        start.wait(30)
+        with overlap:
+            return fn(*args)
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        return [f.result() for f in [pool.submit(fn, *args) for args in jobs]]
+        return [f.result() for f in [pool.submit(run, *args) for args in jobs]]
 
 
 def test_fifty_threads_taking_tickets_never_share_a_code(app):
     db = app.extensions["turnero.db"]
-    results = run_threads(take_many, [(db, PER_THREAD, "caja" if i % 2 else "plataforma") for i in range(THREADS)])
+    overlap = Overlap()
+    results = run_threads(take_many, [(db, PER_THREAD, "caja" if i % 2 else "plataforma") for i in range(THREADS)],
+                          overlap)
+    assert overlap.most > THREADS // 2, f"only {overlap.most} threads ever ran together"
     codes = [c for chunk in results for c in chunk]
     assert len(codes) == THREADS * PER_THREAD
     duplicates = [c for c, n in Tally(codes).items() if n > 1]
@@ -143,3 +171,16 @@ def test_two_agents_acting_on_one_ticket_at_once_apply_it_once(app, action):
     with db.unit_of_work() as uow:
         kinds = uow.session.scalars(select(TicketEvent.kind).join(Ticket).where(Ticket.id == ticket.id)).all()
     assert kinds.count({"start": "started", "no_show": "no_show"}[action.value]) == 1
+
+
+def test_two_requests_with_one_idempotency_key_at_once_make_one_ticket(app):
+    """A kiosk retries while its first request is still in flight: both answers are the
+    one ticket, and the second says it is a replay."""
+    answers = run_threads(lambda: app.test_client().post(
+        "/api/v1/branches/centro/tickets", json={"service": "caja"}, headers={"Idempotency-Key": "kiosk-17"}),
+        [()] * 2)
+    assert [r.status_code for r in answers] == [201, 201]
+    assert answers[0].get_json()["id"] == answers[1].get_json()["id"]
+    assert sorted(r.headers.get("Idempotent-Replayed", "") for r in answers) == ["", "true"]
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Ticket)) == 1

@@ -8,7 +8,7 @@ import pytest
 import redis
 import requests
 import socketio
-from conftest import DEMO_PASSWORD, REDIS_URL
+from conftest import DEMO_PASSWORD, REDIS_URL, wait_until
 
 pytestmark = pytest.mark.live
 
@@ -19,6 +19,13 @@ def prepare(server, kiosk=False):
     if kiosk:
         return server.cli("device", "add", "--branch", "centro", "--kind", "kiosk").strip().splitlines()[-1]
     return None
+
+
+def in_progress(server) -> float:
+    """How many requests the server is answering now (its /metrics gauge)."""
+    body = requests.get(f"{server.url}/metrics", timeout=5).text
+    return float(next(line.split()[1] for line in body.splitlines()
+                      if line.startswith("turnero_http_requests_in_progress ")))
 
 
 def staff_headers(base):
@@ -158,14 +165,79 @@ def test_a_write_waiting_for_another_process_does_not_freeze_the_server(live_ser
         f"{server.url}/api/v1/branches/centro/tickets", json={"service": "caja"}, timeout=30)))
     try:
         writer.start()
-        writer.join(0.5)
-        assert writer.is_alive(), "the write should be waiting for the lock"
+        # The server has the request and is inside it (waiting for the lock) before we go on.
+        assert wait_until(lambda: in_progress(server) == 1, 10), "the ticket request never reached the server"
         # If waiting froze the event loop, this would not be answered until the lock
         # is released, which happens only after it returns: it would time out.
         assert requests.get(f"{server.url}/api/v1/branches/centro", timeout=8).ok
-        assert writer.is_alive()
+        assert writer.is_alive() and in_progress(server) == 1  # still waiting, and nothing else is
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     writer.join(30)
     assert result["r"].status_code == 201
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_counters_on_two_processes_racing_call_next_never_call_one_ticket_twice(live_server_factory, pg_url):
+    """Six counters, three on each of two `turnero serve` processes (PostgreSQL and
+    Redis, as a chain runs it), call at once, round after round: every ticket is
+    called exactly once, and the lobby on one process hears every call."""
+    from conftest import wipe
+    from sqlalchemy import create_engine, text
+    engine = create_engine(pg_url)
+    wipe(engine)
+    a = live_server_factory(pg_url, redis_url=REDIS_URL)
+    b = live_server_factory(pg_url, redis_url=REDIS_URL)
+    prepare(a)
+    a.start()
+    b.start()
+    staff = staff_headers(a.url)
+    counters = [f"r{i}" for i in range(6)]
+    with engine.begin() as conn:  # six closed counters serving caja, opened below through the API
+        branch, service = conn.execute(text("SELECT b.id, s.id FROM branches b JOIN services s ON s.branch_id = b.id "
+                                            "WHERE b.slug = 'centro' AND s.slug = 'caja'")).one()
+        for slug in counters:
+            counter = conn.execute(text("INSERT INTO counters (branch_id, slug, name, state) "
+                                        "VALUES (:b, :s, :s, 'closed') RETURNING id"), {"b": branch, "s": slug}).scalar()
+            conn.execute(text("INSERT INTO counter_services (counter_id, service_id) VALUES (:c, :s)"),
+                         {"c": counter, "s": service})
+    for i, slug in enumerate(counters):
+        requests.post(f"{(a.url, b.url)[i % 2]}/api/v1/branches/centro/counters/{slug}/open", headers=staff,
+                      timeout=10).raise_for_status()
+    listener = Listener(a.url)
+    rounds, per_round = 8, 18
+    called: list[str] = []
+    try:
+        for _ in range(rounds):
+            issued = issue_through([a.url, b.url], total=per_round, threads=6)
+            caja = [c for c in issued if c.startswith("A")]
+            start = threading.Barrier(len(counters))
+
+            def call_all(i):
+                base = (a.url, b.url)[i % 2]
+                got = []
+                start.wait(30)
+                with requests.Session() as http:
+                    while True:
+                        r = http.post(f"{base}/api/v1/branches/centro/counters/{counters[i]}/call-next",
+                                      headers=staff, timeout=30)
+                        if r.status_code == 204:
+                            return got
+                        assert r.status_code == 200, r.text
+                        got.append(r.json()["code"])
+            with ThreadPoolExecutor(len(counters)) as pool:
+                got = [c for chunk in pool.map(call_all, range(len(counters))) for c in chunk]
+            assert sorted(got) == sorted(caja)  # each caja ticket of the round once; plataforma is not theirs
+            called.extend(got)
+        assert len(called) == len(set(called))
+        with engine.connect() as conn:
+            twice = conn.execute(text("SELECT ticket_seq FROM ticket_events WHERE kind = 'called' "
+                                      "GROUP BY ticket_seq HAVING count(*) > 1")).all()
+        assert twice == []
+        assert wait_until(lambda: len(listener.calls) >= len(called), 20)
+        assert sorted(c["code"] for c in listener.calls) == sorted(called)
+    finally:
+        listener.close()
+        engine.dispose()

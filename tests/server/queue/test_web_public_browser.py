@@ -60,8 +60,8 @@ class Staff:
 
 
 @pytest.fixture(scope="module")
-def staff(live):
-    return Staff(live.url, live.password)
+def staff(live_server):
+    return Staff(live_server.url, live_server.password)
 
 
 @pytest.fixture
