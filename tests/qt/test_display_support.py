@@ -8,7 +8,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sqlite3  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
@@ -78,20 +78,21 @@ def branch_rows(live):
     """`branch_rows(slug, message=..., lang=..., name=...)` sets those columns of a
     branch straight in the database (as an admin tool would, with no event), and the
     test's end puts back what they were, so no test sees another's branch."""
-    path = live.env["TURNERO_DATABASE_URL"].removeprefix("sqlite:///")
+    engine = create_engine(live.env["TURNERO_DATABASE_URL"])  # SQLite or PostgreSQL, as the server runs
     saved: list[tuple[str, dict]] = []
 
     def write(slug: str, values: dict) -> None:
-        with sqlite3.connect(path) as conn:
-            conn.execute(f"UPDATE branches SET {', '.join(f'{k} = ?' for k in values)} WHERE slug = ?",
-                         (*values.values(), slug))
+        with engine.begin() as conn:
+            conn.execute(text(f"UPDATE branches SET {', '.join(f'{k} = :{k}' for k in values)} WHERE slug = :slug"),
+                         {**values, "slug": slug})
 
     def _set(slug: str, **values) -> None:
-        with sqlite3.connect(path) as conn:
-            conn.row_factory = sqlite3.Row
-            row = conn.execute(f"SELECT {', '.join(values)} FROM branches WHERE slug = ?", (slug,)).fetchone()
+        with engine.connect() as conn:
+            row = conn.execute(text(f"SELECT {', '.join(values)} FROM branches WHERE slug = :slug"),
+                               {"slug": slug}).mappings().one()
         saved.append((slug, dict(row)))
         write(slug, values)
     yield _set
     for slug, values in reversed(saved):
         write(slug, values)
+    engine.dispose()

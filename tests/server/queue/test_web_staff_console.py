@@ -112,11 +112,14 @@ def test_an_agent_serves_from_the_console(live, new_page):
     assert ticket(live, third["token"])["status"] == "no_show"
 
     fourth = take(live, "caja")
-    expect(page.locator("#waiting-list .waiting-row", has_text=fourth["code"])).to_be_visible()
+    fourth_row = page.locator("#waiting-list .waiting-row", has_text=fourth["code"])
+    expect(fourth_row).to_be_visible()
     button(page, "Llamar siguiente").click()
     expect(page.locator("#current-code")).to_have_text(fourth["code"])
+    expect(fourth_row).to_have_count(0)  # called: out of the waiting list
     button(page, "Regresar a la fila").click()
-    expect(page.locator("#waiting-list .waiting-row", has_text=fourth["code"])).to_be_visible()
+    expect(page.locator("#current-ticket")).to_be_hidden()
+    expect(fourth_row).to_be_visible()
     assert ticket(live, fourth["token"])["status"] == "waiting"
 
     button(page, "Pausar ventanilla").click()
