@@ -181,6 +181,22 @@ def admin(login):
 
 
 @pytest.fixture
+def device(runner):
+    """`device("kiosk"|"display", branch="centro")` -> Bearer headers of a new device."""
+    def _device(kind: str = "kiosk", branch: str = "centro") -> dict:
+        result = runner.invoke(args=["device", "add", "--branch", branch, "--kind", kind])
+        assert result.exit_code == 0, result.output
+        return {"Authorization": f"Bearer {result.output.split()[-1]}"}
+    return _device
+
+
+@pytest.fixture
+def kiosk(device):
+    """Bearer headers of a kiosk of centro."""
+    return device("kiosk")
+
+
+@pytest.fixture
 def open_counter(client, agent):
     def _open(counter="v1", branch="centro", headers=None):
         r = client.post(f"/api/v1/branches/{branch}/counters/{counter}/open", headers=headers or agent)

@@ -48,7 +48,7 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
         # cancelling from the tracking page.
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=cfg.REDIS_URL or "memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=False,
     )
 
     database = Database(cfg.DATABASE_URL, echo=cfg.ECHO_SQL, public_url=cfg.PUBLIC_URL)

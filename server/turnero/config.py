@@ -40,9 +40,22 @@ class Config:
         # Socket.IO async mode: gevent when `turnero serve` patched the process.
         self.ASYNC_MODE = env.get("TURNERO_ASYNC_MODE") or _detect_async_mode()
         self.STAFF_TOKEN_HOURS = int(env.get("TURNERO_STAFF_TOKEN_HOURS") or 12)
+        # Rate limits (see access/limits.py and the README's "Running it in public"), in
+        # Flask-Limiter's notation. Per client address unless said otherwise.
         self.LOGIN_RATE_LIMIT = env.get("TURNERO_LOGIN_RATE_LIMIT") or "10 per minute"
-        # Appointments booked by customers (web page and API together), per client address.
+        self.LOGIN_USER_RATE_LIMIT = env.get("TURNERO_LOGIN_USER_RATE_LIMIT") or "20 per hour"  # per username
+        # Appointments booked by customers (web page and API together).
         self.BOOKING_RATE_LIMIT = env.get("TURNERO_BOOKING_RATE_LIMIT") or "20 per hour"
+        # Turns taken without an account (join page and API together): a branch's busy
+        # Wi-Fi, 60 people an hour with bursts at opening time, fits; a script does not.
+        self.JOIN_RATE_LIMIT = env.get("TURNERO_JOIN_RATE_LIMIT") or "20 per minute; 120 per hour"
+        self.JOIN_PHONE_RATE_LIMIT = env.get("TURNERO_JOIN_PHONE_RATE_LIMIT") or "3 per hour"  # per phone number
+        self.PHONE_CHANGE_RATE_LIMIT = env.get("TURNERO_PHONE_CHANGE_RATE_LIMIT") or "10 per hour"
+        self.PHONE_CHANGES_PER_TICKET = int(env.get("TURNERO_PHONE_CHANGES_PER_TICKET") or 3)
+        self.CHECKIN_RATE_LIMIT = env.get("TURNERO_CHECKIN_RATE_LIMIT") or "10 per minute; 40 per hour"
+        # Confirmations a number gets in a day for turns it did not take itself (typed on
+        # a page or at a kiosk): what a stranger can make the branch send to it.
+        self.CONFIRMATIONS_PER_DAY = int(env.get("TURNERO_CONFIRMATIONS_PER_DAY") or 3)
         self.ECHO_SQL = parse_bool(env.get("TURNERO_ECHO_SQL"))
         # Behind N reverse proxies, trust the last N X-Forwarded-For/-Proto/-Host
         # entries: rate limits then count each customer's address, not the proxy's.

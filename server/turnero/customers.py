@@ -30,9 +30,11 @@ def find_customer(session: Session, phone: str) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.phone == phone))
 
 
-def customer_for(session: Session, raw_phone: str, country: str, name: str | None, lang: str) -> Customer:
-    """The customer of a phone typed at a branch of `country`, created when new; their
-    language (and name, when given) are the latest they used."""
+def customer_for(session: Session, raw_phone: str, country: str, name: str | None, lang: str, *,
+                 proven: bool = False) -> Customer:
+    """The customer of a phone typed at a branch of `country`, created when new. Only a
+    `proven` number (the customer wrote or called from it) updates their language, and
+    their name when given: a number typed on a page may be someone else's."""
     phone = normalize_phone(raw_phone, country)
     customer = find_customer(session, phone)
     if customer is None:
@@ -43,7 +45,7 @@ def customer_for(session: Session, raw_phone: str, country: str, name: str | Non
                 session.flush()
         except IntegrityError:  # the same phone registered by another branch just now
             customer = find_customer(session, phone)
-    else:
+    elif proven:
         customer.lang = lang
         if name:
             customer.name = name

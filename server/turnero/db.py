@@ -13,6 +13,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .errors import Busy
+
 log = logging.getLogger(__name__)
 
 # Set while a write transaction begins, so SQLite takes its write lock up front.
@@ -42,7 +44,11 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 10, "check_same_thread": False})
         _sqlite_setup(engine)
         return engine
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # A write waits at most WRITE_WAIT_S for a row another transaction holds (the branch
+    # row every change locks), then gives up (a 503); set when each connection opens, so
+    # it costs no statement per transaction.
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=WRITE_WAIT_S,
+                         connect_args={"options": f"-c lock_timeout={int(WRITE_WAIT_S * 1000)}"})
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -67,7 +73,10 @@ def _sqlite_setup(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-SQLITE_LOCK_WAIT_S = 10.0
+# How long a write waits for the database before giving up with errors.Busy (503 and
+# Retry-After): a flood or a stuck writer must not hold every request forever.
+WRITE_WAIT_S = 5.0
+SQLITE_LOCK_WAIT_S = WRITE_WAIT_S
 
 
 def _begin_immediate(dbapi_conn) -> None:
@@ -88,7 +97,7 @@ def _begin_immediate(dbapi_conn) -> None:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 if time.monotonic() >= deadline:
-                    raise
+                    raise Busy() from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.05)
     finally:
@@ -153,7 +162,9 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         if self.write and self.db._writer is not None:
-            self.db._writer.acquire()
+            if not self.db._writer.acquire(timeout=WRITE_WAIT_S):
+                log.warning("a write waited %s s for this process's other writers: busy", WRITE_WAIT_S)
+                raise Busy()
             self._locked = True
         self._token = _WRITING.set(self.write)
         self.session = self.db.sessions()

@@ -36,3 +36,15 @@ class Conflict(DomainError): status, title = 409, N_("Conflict")  # noqa: E701
 class Invalid(DomainError): status, title = 422, N_("Invalid input")  # noqa: E701
 class Unauthorized(DomainError): status, title = 401, N_("Authentication required")  # noqa: E701
 class Forbidden(DomainError): status, title = 403, N_("Forbidden")  # noqa: E701
+class TooMany(DomainError): status, title = 429, N_("Too many requests")  # noqa: E701
+
+
+class Busy(Exception):
+    """The database could not take the change in time (another writer held it, or it
+    is down): nothing was changed; the client may try again in `retry_after` seconds.
+    Not a DomainError: no door answers it as a refusal of what was asked; the app
+    answers it as a 503 (web.busy_answer)."""
+    status, title = 503, N_("Busy")
+    message = N_("We are very busy right now; nothing was changed. Try again in a few seconds.")
+    params: dict = {}
+    retry_after = 2

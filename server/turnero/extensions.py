@@ -24,15 +24,23 @@ def select_locale() -> str:
 socketio = SocketIO()
 babel = Babel()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# Flask-Limiter's own headers would put a Retry-After on every limited answer, even a
+# 201 or a 503; web.py puts one on each 429 instead.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
 login_manager = LoginManager()
 
 # The busiest endpoints carry no rate limit of their own (kiosks, displays and
 # phones call them all day): skip the limiter's per-request bookkeeping for them.
 # An endpoint listed here must not be given a `@limiter.limit`.
-UNLIMITED_HOT_ENDPOINTS = frozenset({"api.take_ticket", "api.get_ticket", "api.get_branch", "healthz"})
+UNLIMITED_HOT_ENDPOINTS = frozenset({"api.get_ticket", "api.get_branch", "healthz"})
+# Taking a turn is limited for anyone without an account; a request with a token (a
+# kiosk, staff) skips the bookkeeping, and a made-up token is refused by the view (401)
+# before any ticket is made.
+LIMITED_FOR_ANONYMOUS = frozenset({"api.take_ticket"})
 
 
 @limiter.request_filter
 def _hot_endpoint() -> bool:
-    return request.endpoint in UNLIMITED_HOT_ENDPOINTS
+    endpoint = request.endpoint
+    return endpoint in UNLIMITED_HOT_ENDPOINTS or (endpoint in LIMITED_FOR_ANONYMOUS
+                                                   and bool(request.headers.get("Authorization")))

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import gzip
 import logging
+import math
 import re
+import time
 
 from apiflask.exceptions import HTTPError
 from flask import Blueprint, Flask, Response, current_app, json, render_template, request
 from flask_babel import get_locale, gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from .db import Database
-from .errors import N_, DomainError, NotFound
-from .extensions import LANGUAGES
+from .errors import N_, Busy, DomainError, NotFound
+from .extensions import LANGUAGES, limiter
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +131,22 @@ def _translate_errors(errors: dict) -> dict:
 
 
 def register_json_errors(app) -> None:
-    """Domain errors and HTTP errors of the JSON doors as problem+json."""
+    """Domain errors and HTTP errors of the JSON doors as problem+json; a busy or
+    unreachable database as a 503 with Retry-After (a page for browsers)."""
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
         return problem(exc.status, gettext(exc.title), error_text(exc), _translate_errors(exc.errors))
+
+    @app.errorhandler(Busy)
+    def _busy(exc: Busy):
+        return busy_answer(exc)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError):
+        # A lock wait past its timeout, a lost connection, a database being restarted:
+        # nothing was written; the client tries again.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
+        return busy_answer(Busy())
 
     @app.error_processor
     def _http_error(error: HTTPError):
@@ -146,6 +161,13 @@ def register_json_errors(app) -> None:
         else:
             title, detail = http_title(status, error.message)
         return problem(status, title, detail, errors, headers=error.headers)
+
+
+def busy_answer(exc: Busy):
+    headers = {"Retry-After": str(exc.retry_after)}
+    if request.path.startswith("/api/") or request.path.startswith("/twilio/"):
+        return problem(503, gettext(exc.title), error_text(exc), headers=headers)
+    return render_template("errors/503.html"), 503, headers
 
 
 def json_rate_limited(exc: RateLimitExceeded):
@@ -191,6 +213,7 @@ def staff_error_page(status: int, title: str, detail: str):
 
 def staff_pages(bp: Blueprint) -> None:
     """A blueprint of staff pages (/staff, /admin): errors as the staff error page."""
+    bp.register_error_handler(Busy, busy_answer)
     bp.register_error_handler(DomainError, lambda exc: staff_error_page(exc.status, gettext(exc.title),
                                                                         error_text(exc)))
     bp.register_error_handler(CSRFError, lambda _exc: staff_error_page(
@@ -211,6 +234,16 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(ink_on, "ink")
     app.after_request(_remember_language)
     app.after_request(_compress)
+    app.after_request(_retry_after)
+
+
+def _retry_after(response):
+    """Every 429 says when the budget it ran out of has room again."""
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        spent = limiter.current_limit
+        wait = math.ceil(spent.reset_at - time.time()) if spent is not None else 60
+        response.headers["Retry-After"] = str(max(1, wait))
+    return response
 
 
 def _remember_language(response):

@@ -4,30 +4,32 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 from flask import current_app
+from flask_limiter.errors import RateLimitExceeded
 
 from ..errors import N_, Forbidden, Unauthorized
-from ..extensions import limiter
+from ..web import json_rate_limited
 from ..models import Device
 from ..web import database
 from . import services
+from .limits import login_limits
 from .requests import BEARER, request_actor
 from .schemas import DeviceOut, LoginIn, TokenOut
 
 api = APIBlueprint("access_api", __name__, url_prefix="/api/v1")
+api.register_error_handler(RateLimitExceeded, json_rate_limited)
 
 
 @api.post("/auth/token")
-@limiter.limit(lambda: current_app.config["TURNERO"].LOGIN_RATE_LIMIT)
+@login_limits
 @api.input(LoginIn, arg_name="body")
 @api.output(TokenOut)
 @api.doc(summary="Staff login: username and password for a Bearer token", tags=["Staff"],
-         responses=[401, 429])
+         responses=[401, 429],
+         description="Failed attempts are limited per client address (`TURNERO_LOGIN_RATE_LIMIT`) and per "
+                     "username (`TURNERO_LOGIN_USER_RATE_LIMIT`): 429 with `Retry-After` past them.")
 def auth_token(body):
-    with database().unit_of_work(write=True) as uow:
-        token = services.login(uow.session, body["username"], body["password"],
-                               current_app.config["TURNERO"].STAFF_TOKEN_HOURS)
-        uow.commit()
-    return {"token": token}
+    return {"token": services.login(database(), body["username"], body["password"],
+                                    current_app.config["TURNERO"].STAFF_TOKEN_HOURS)}
 
 
 @api.get("/device")

@@ -66,6 +66,11 @@ class Actor:
         return self.kind == "user"
 
     @property
+    def may_grant_priority(self) -> bool:
+        """Staff, and a kiosk (the customer stands in front of it, and staff nearby)."""
+        return self.kind == "user" or (self.kind == "device" and self.device_kind == "kiosk")
+
+    @property
     def default_channel(self) -> str:
         if self.kind == "device":
             return "kiosk"
@@ -118,16 +123,24 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return user
 
 
-def login(session: Session, username: str, password: str, hours: int) -> str:
-    """Check a staff password and hand out a new API token."""
-    user = authenticate(session, username, password)
+def login(db, username: str, password: str, hours: int) -> str:
+    """Check a staff password and hand out a new API token. The password is checked
+    (argon2, deliberately slow) before the write transaction begins, so a login never
+    holds up the branch's writes."""
+    with db.unit_of_work() as uow:
+        user = authenticate(uow.session, username, password)
+        user_id, rehashed = user.id, (hash_password(password) if _hasher.check_needs_rehash(user.password_hash)
+                                      else None)
     token = new_secret()
     now = wall_clock()
-    session.execute(delete(AuthToken).where(AuthToken.user_id == user.id, AuthToken.expires_at < now))
-    session.add(AuthToken(token_hash=token_digest(token), user=user, created_at=now,
-                          expires_at=now + timedelta(hours=hours)))
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    with db.unit_of_work(write=True) as uow:
+        session = uow.session
+        session.execute(delete(AuthToken).where(AuthToken.user_id == user_id, AuthToken.expires_at < now))
+        session.add(AuthToken(token_hash=token_digest(token), user_id=user_id, created_at=now,
+                              expires_at=now + timedelta(hours=hours)))
+        if rehashed is not None:
+            session.get(User, user_id).password_hash = rehashed
+        uow.commit()
     return token
 
 

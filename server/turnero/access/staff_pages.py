@@ -18,10 +18,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from ..errors import N_, DomainError
-from ..extensions import limiter, login_manager
+from ..extensions import login_manager
 from ..models import User
 from ..web import database, error_text, staff_pages
 from . import services
+from .limits import login_limits
 from .services import ANONYMOUS, Actor
 
 auth = Blueprint("auth", __name__, url_prefix="/staff")
@@ -133,8 +134,7 @@ def _too_many_attempts(_limit: RequestLimit):
 
 
 @auth.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["TURNERO"].LOGIN_RATE_LIMIT, methods=["POST"],
-               deduct_when=lambda response: response.status_code == 401, on_breach=_too_many_attempts)
+@login_limits(on_breach=_too_many_attempts)
 def login():
     form = LoginForm()
     if current_user.is_authenticated and request.method == "GET":

@@ -8,6 +8,7 @@ from flask import Response
 from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
 
+from ..access.limits import limited
 from ..access.requests import BEARER
 from ..access.requests import request_actor as actor
 from ..queue.read_models import iso
@@ -111,18 +112,26 @@ def calendar(token):
 
 
 @api.post("/branches/<branch>/check-in")
+@limited("CHECKIN_RATE_LIMIT", "check-in")
 @api.input(CheckInIn, arg_name="body")
 @api.output(TicketOut, status_code=201)
 @api.doc(summary="Check in for an appointment by code or phone: a ticket of channel `appointment`",
-         responses=[200, 404, 409, 422],
+         responses=[200, 401, 403, 404, 409, 422, 429],
          description="The ticket's place in line is the appointment time minus the branch's appointment "
-                     "boost. 409 outside the check-in window (`reason`: `early` or `late`; when late, "
-                     "`walk_in` says how to join the line instead). Checking in again answers 200 with "
-                     "the same ticket. A kiosk sends its device token.")
+                     "boost. Checking in again answers 200 with the same ticket. By `phone`: a kiosk of the "
+                     "branch (its device token) or staff only. By `code`: anyone, limited per client address "
+                     "(`TURNERO_CHECKIN_RATE_LIMIT`, 429 past it); a kiosk or staff get a 409 outside the "
+                     "check-in window (`reason`: `early` or `late`; when late, `walk_in` says how to join the "
+                     "line instead), anyone else the same 404 for every code that does not check in, and "
+                     "the ticket without its `token` and `track_url`.")
 def check_in(branch, body):
     with database().unit_of_work(write=True) as uow:
-        taken = checkin.check_in(uow, branch, code=body.get("code"), phone=body.get("phone"), actor=actor(uow))
-    return taken.ticket, 201 if taken.created else 200
+        who = actor(uow)
+        taken = checkin.check_in(uow, branch, code=body.get("code"), phone=body.get("phone"), actor=who)
+    # The ticket's secret goes to the kiosk and staff (and to the appointment's own page),
+    # not to whoever typed a code.
+    ticket = taken.ticket if who.kind != "anonymous" else taken.ticket.without_secret()
+    return ticket, 201 if taken.created else 200
 
 
 # ---------------------------------------------------------------- staff

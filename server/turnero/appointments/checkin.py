@@ -45,27 +45,52 @@ class CheckInClosed(Conflict):
 
 
 
+NO_SUCH_CODE = N_("There is no appointment with that code at this branch.")
+
+
 def check_in(uow: UnitOfWork, branch_slug: str, *, code: str | None = None, phone: str | None = None,
              actor: Actor = ANONYMOUS) -> TicketTaken:
     """Check in at the branch by appointment code or phone: issues a ticket of channel
     `appointment` placed at the appointment time minus the branch's boost; checking in
     again returns the same ticket (`created` False). CheckInClosed (409) outside the
-    window."""
+    window.
+
+    Who may: by phone, a kiosk of the branch or its staff (a phone number proves
+    nothing: anyone can type one). By code, anyone; but only a kiosk or staff hear why
+    a code does not check in (another day, too early, too late): anyone else gets the
+    same 404 for every miss, so codes cannot be tried out."""
     session = uow.session
     if not (code or "").strip() and not (phone or "").strip():
         raise Invalid(N_("Give the appointment code or the phone number."),
                       errors={"code": [N_("Give the appointment code or the phone number.")]})
     branch = find_branch(session, branch_slug, lock=True)
+    at_the_branch = _at_the_branch(actor, branch)
     now = clock.utcnow()
-    if (code or "").strip():
-        appointment = session.scalar(select(Appointment).options(*LOAD).where(
-            Appointment.code == rules.normalize_code(code), Appointment.branch_id == branch.id))
-        if appointment is None:
-            raise NotFound(N_("There is no appointment with that code at this branch."),
-                           errors={"code": [N_("Unknown appointment code.")]})
-    else:
+    if not (code or "").strip():
+        if not at_the_branch:
+            actor.require_staff(branch)  # 401 without a token, 403 for any other token
         appointment = _todays_appointment(session, branch, normalize_phone(phone, branch.country), now)
-    return _check_in(uow, branch, appointment, actor, now)
+        return _check_in(uow, branch, appointment, actor, now)
+    appointment = session.scalar(select(Appointment).options(*LOAD).where(
+        Appointment.code == rules.normalize_code(code), Appointment.branch_id == branch.id))
+    miss = NotFound(NO_SUCH_CODE, errors={"code": [N_("Unknown appointment code.")]})
+    if appointment is None:
+        raise miss
+    if at_the_branch:
+        return _check_in(uow, branch, appointment, actor, now)
+    if actor.kind == "device":
+        raise Forbidden(N_("This device may not do this."))
+    try:
+        return _check_in(uow, branch, appointment, actor, now)
+    except (CheckInClosed, Conflict) as exc:
+        raise miss from exc
+
+
+def _at_the_branch(actor: Actor, branch: Branch) -> bool:
+    """A kiosk of this branch, or its staff."""
+    if actor.kind == "device":
+        return actor.device_kind == "kiosk" and actor.branch_id == branch.id
+    return actor.is_staff and actor.can_act_on(branch)
 
 
 def check_in_by_token(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> TicketTaken:
@@ -83,7 +108,11 @@ def check_in_by_phone(uow: UnitOfWork, branch_slug: str | None, phone: str,
     `take_ticket`. Raises NotFound, CheckInClosed (409) or Conflict."""
     if branch_slug is None:
         branch_slug = _branch_of_todays_appointment(uow.session, phone)
-    return check_in(uow, branch_slug, phone=phone, actor=actor).ticket
+    # The text came from the number itself: the one way a phone proves it is the customer's.
+    branch = find_branch(uow.session, branch_slug, lock=True)
+    now = clock.utcnow()
+    return _check_in(uow, branch, _todays_appointment(uow.session, branch, normalize_phone(phone, branch.country),
+                                                      now), actor, now).ticket
 
 
 def _branch_of_todays_appointment(session: Session, raw_phone: str) -> str:

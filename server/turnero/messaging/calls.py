@@ -150,7 +150,7 @@ def _menu(convo: Conversation, reply: CallReply, services: list[Service], tries:
 
 def _take(convo: Conversation, reply: CallReply, service: Service) -> int | None:
     find_branch(convo.session, convo.branch.slug, lock=True)
-    current = convo.current_ticket()
+    current = convo.current_ticket(own=True)
     if current is not None:
         _ticket(reply, queue.get_ticket(convo.uow, current.token))
         return current.seq

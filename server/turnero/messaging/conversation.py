@@ -15,11 +15,8 @@ from ..customers import find_customer
 from ..models import Branch, Customer, Service, Ticket
 from ..queue import services as queue
 from ..queue.read_models import TicketView
-from ..queue.rules import ACTIVE, local_day
+from ..queue.rules import ACTIVE, PHONE_CHANNELS, local_day
 from .settings import settings
-
-MESSAGING_CHANNELS = ("sms", "whatsapp", "voice")
-
 
 @dataclass
 class Outcome:
@@ -45,15 +42,25 @@ class Conversation:
     def customer(self) -> Customer | None:
         return find_customer(self.session, self.phone) if self.phone is not None else None
 
-    def current_ticket(self) -> Ticket | None:
-        """The latest active ticket of this phone today at the branch, any channel."""
+    def current_ticket(self, own: bool = False) -> Ticket | None:
+        """The latest active ticket of this phone today at the branch: any channel's, or
+        with `own` one this number took itself (by text or call). A number typed on a
+        page or at a kiosk may be a stranger's: such a ticket never stops its owner from
+        taking a turn, and is cancelled by text only after a yes."""
+        tickets = self.active_tickets()
+        if own:
+            tickets = [t for t in tickets if t.channel in PHONE_CHANNELS]
+        return tickets[0] if tickets else None
+
+    def active_tickets(self) -> list[Ticket]:
+        """This phone's active tickets today at the branch, the latest first."""
         if self.phone is None:
-            return None
-        return self.session.scalar(
+            return []
+        return list(self.session.scalars(
             select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
             .where(Customer.phone == self.phone, Ticket.branch_id == self.branch.id,
                    Ticket.day == self.today(), Ticket.status.in_(ACTIVE))
-            .order_by(Ticket.seq.desc()).limit(1))
+            .order_by(Ticket.seq.desc())))
 
     def services(self) -> list[Service]:
         return list(self.session.scalars(select(Service).where(
@@ -64,7 +71,7 @@ class Conversation:
             return 0
         return self.session.scalar(
             select(func.count()).select_from(Ticket).join(Customer, Customer.id == Ticket.customer_id)
-            .where(Customer.phone == self.phone, Ticket.channel.in_(MESSAGING_CHANNELS),
+            .where(Customer.phone == self.phone, Ticket.channel.in_(PHONE_CHANNELS),
                    Ticket.created_at >= clock.utcnow() - timedelta(hours=1)))
 
     # ------------------------------------------------------------ shared steps

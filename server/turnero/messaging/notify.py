@@ -8,16 +8,17 @@ with the change itself.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import clock
 from ..models import Feedback, Ticket
 from ..queue import read_models as views
-from ..queue.rules import Called, Event, Finished, Issued, Moved, PhoneAdded, Recalled, Status, local_day
+from ..queue.rules import PHONE_CHANNELS, Called, Event, Finished, Issued, Moved, PhoneAdded, Recalled, Status, local_day
 from . import texts
-from .models import TicketNotice
+from .models import OutboxMessage, TicketNotice
 from .outbox import enqueue
 from .settings import settings
 
@@ -66,8 +67,16 @@ def on_ticket_event(app, session: Session, ticket: Ticket, event: Event) -> None
                 _first(session, ticket, "near")  # the confirmation already says how close it is
             if isinstance(event, Issued) and ticket.channel in ANSWERED_INLINE:
                 return
+            # A number typed on a page or at a kiosk may be a stranger's: it is told how to
+            # stop, and a few such confirmations a day is all it gets.
+            typed = isinstance(event, PhoneAdded) or ticket.channel not in PHONE_CHANNELS
+            if typed and _confirmations_today(session, customer.phone) >= settings(app).confirmations_per_day:
+                log.warning("no confirmation for ticket %s at %s: its number had enough today", ticket.code,
+                            branch.slug)
+                return
             if ticket.status == Status.WAITING:
-                write("confirm", lambda: texts.confirmation(view, branch.name))
+                write("confirm", lambda: texts.confirmation(view, branch.name)
+                      + (" " + texts.not_yours() if typed else ""))
         case Moved(ahead=ahead):
             if ahead <= branch.notify_ahead and _first(session, ticket, "near"):
                 view = _waiting_view(session, ticket, app, ahead=ahead)
@@ -80,6 +89,13 @@ def on_ticket_event(app, session: Session, ticket: Ticket, event: Event) -> None
             rated = session.scalar(select(Feedback.id).where(Feedback.ticket_seq == ticket.seq))
             if rated is None and _first(session, ticket, "feedback_request"):
                 write("feedback_request", lambda: texts.feedback_request(branch.name))
+
+
+def _confirmations_today(session: Session, phone: str) -> int:
+    """Confirmations queued for this number in the last day."""
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.phone == phone, OutboxMessage.kind == "confirm",
+        OutboxMessage.created_at >= clock.utcnow() - timedelta(days=1)))
 
 
 def _counter_name(ticket: Ticket) -> str:

@@ -17,6 +17,7 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     "LLEGUE": ("here", "es"), "HERE": ("here", "en"),
     "AYUDA": ("help", "es"), "HELP": ("help", "en"),
     "STOP": ("stop", None), "START": ("start", None),
+    "SI": ("yes", "es"), "YES": ("yes", "en"),
 }
 # What is read of a message: commands are short; the rest is not looked at.
 MAX_READ = 160
@@ -26,7 +27,7 @@ _TRIM = re.compile(r"^[^\w]+|[^\w]+$")
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # join | status | cancel | here | help | stop | start | digit | unknown | empty
+    name: str  # join | status | cancel | yes | here | help | stop | start | digit | unknown | empty
     arg: str = ""
     lang: str | None = None
 

@@ -111,7 +111,7 @@ def _recent_lang(session, phone: str) -> str | None:
 def _join(convo: Conversation, command: Command) -> Outcome:
     # Lock the branch first: the check for a ticket and the new ticket are then one step.
     find_branch(convo.session, convo.branch.slug, lock=True)
-    current = convo.current_ticket()
+    current = convo.current_ticket(own=True)
     if current is not None:
         return Outcome(texts.already_waiting(queue.get_ticket(convo.uow, current.token)), current.seq)
     services = convo.services()
@@ -137,18 +137,37 @@ def _take(convo: Conversation, service: Service) -> Outcome:
 
 
 def _status(convo: Conversation, command: Command) -> Outcome:
-    current = convo.current_ticket()
-    if current is None:
+    """Every active turn of the number today, whichever channel took it (the kiosk's
+    ticket is followed by text)."""
+    tickets = convo.active_tickets()
+    if not tickets:
         return Outcome(texts.no_ticket(convo.branch.name))
-    return Outcome(texts.ticket_status(queue.get_ticket(convo.uow, current.token)), current.seq)
+    return Outcome(" ".join(texts.ticket_status(queue.get_ticket(convo.uow, t.token)) for t in tickets),
+                   tickets[0].seq)
 
 
 def _cancel(convo: Conversation, command: Command) -> Outcome:
-    current = convo.current_ticket()
-    if current is None:
+    """The number's own turn is cancelled at once; a turn taken elsewhere with this
+    number (a page, the kiosk) only after a yes to a question that names it."""
+    own = convo.current_ticket(own=True)
+    if own is not None:
+        view = queue.cancel(convo.uow, own.token, ANONYMOUS)
+        return Outcome(texts.cancelled(view.code), own.seq)
+    other = convo.current_ticket()
+    if other is None:
         return Outcome(texts.no_ticket(convo.branch.name))
-    view = queue.cancel(convo.uow, current.token, ANONYMOUS)
-    return Outcome(texts.cancelled(view.code), current.seq)
+    view = queue.get_ticket(convo.uow, other.token)
+    return Outcome(texts.cancel_question(view.code, view.service_name), other.seq, data={"cancel": other.id})
+
+
+def _yes(convo: Conversation, command: Command) -> Outcome:
+    """A yes answers the latest question, when it asked to cancel a turn."""
+    asked = _pending(convo, "cancel")
+    ticket = convo.session.scalar(select(Ticket).where(Ticket.id == asked)) if asked else None
+    if ticket is None or ticket not in convo.active_tickets():
+        return _help(convo, command)
+    view = queue.cancel(convo.uow, ticket.token, ANONYMOUS)
+    return Outcome(texts.cancelled(view.code), ticket.seq)
 
 
 def _help(convo: Conversation, command: Command) -> Outcome:
@@ -189,7 +208,7 @@ def _digit(convo: Conversation, command: Command) -> Outcome:
             return Outcome(texts.menu_again(len(options)) + " " + texts.menu([s.name(convo.lang) for s in options]),
                            data={"menu": [s.slug for s in options]})
         find_branch(convo.session, convo.branch.slug, lock=True)
-        current = convo.current_ticket()
+        current = convo.current_ticket(own=True)
         if current is not None:
             return Outcome(texts.already_waiting(queue.get_ticket(convo.uow, current.token)), current.seq)
         return _take(convo, options[number - 1])
@@ -202,16 +221,30 @@ def _digit(convo: Conversation, command: Command) -> Outcome:
 
 
 def _pending_menu(convo: Conversation):
+    """The service menu the latest text was answered with, if it is still open."""
+    last = _last_text(convo)
+    if last is None or "menu" not in (last.data or {}):
+        return None, None
+    return last.data["menu"], last.created_at
+
+
+def _pending(convo: Conversation, question: str):
+    """What the latest text's answer asked (`question` in its data), if still open."""
+    last = _last_text(convo)
+    return (last.data or {}).get(question) if last is not None else None
+
+
+def _last_text(convo: Conversation) -> InboundMessage | None:
+    """The number's latest text to this branch, in the last MENU_MINUTES (a question
+    stays open that long)."""
     last = convo.session.scalar(
         select(InboundMessage).where(InboundMessage.sender == convo.phone,
                                      InboundMessage.branch_id == convo.branch.id,
                                      InboundMessage.channel != "voice")
         .order_by(InboundMessage.id.desc()).limit(1))
-    if last is None or not last.data or "menu" not in last.data:
-        return None, None
-    if last.created_at < clock.utcnow() - timedelta(minutes=MENU_MINUTES):
-        return None, None
-    return last.data["menu"], last.created_at
+    if last is None or last.created_at < clock.utcnow() - timedelta(minutes=MENU_MINUTES):
+        return None
+    return last
 
 
 def _pending_feedback(convo: Conversation) -> OutboxMessage | None:
@@ -225,7 +258,7 @@ def _pending_feedback(convo: Conversation) -> OutboxMessage | None:
     return request
 
 
-HANDLERS = {"join": _join, "status": _status, "cancel": _cancel, "help": _help, "stop": _stop,
+HANDLERS = {"join": _join, "status": _status, "cancel": _cancel, "yes": _yes, "help": _help, "stop": _stop,
             "start": _start, "here": _here, "digit": _digit, "unknown": _help, "empty": _help}
 
 

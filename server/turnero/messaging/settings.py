@@ -37,6 +37,7 @@ class MessagingSettings:
     default_branch: str
     numbers: dict[str, str] = field(default_factory=dict)
     joins_per_hour: int = 3
+    confirmations_per_day: int = 3
     max_chars: int = 480
     in_serve: bool = True
     poll_s: float = 1.0
@@ -85,6 +86,7 @@ def settings(app=None) -> MessagingSettings:
         default_branch=value("TWILIO_BRANCH", "centro"),
         numbers=parse_numbers(value("TWILIO_NUMBERS", "")),
         joins_per_hour=int(value("SMS_JOINS_PER_HOUR", 3)),
+        confirmations_per_day=int(value("CONFIRMATIONS_PER_DAY", 3)),
         max_chars=int(value("SMS_MAX_CHARS", 480)),
         in_serve=parse_bool(str(value("OUTBOX_IN_SERVE", "")), default=backend == "console"),
         poll_s=float(value("OUTBOX_POLL_S", 1.0)),

@@ -85,6 +85,14 @@ def confirmation(ticket: TicketView, branch_name: str) -> str:
     ])
 
 
+def cancel_question(code: str, service: str) -> str:
+    return gettext("Cancel turn %(code)s (%(service)s)? Reply YES to cancel it.", code=code, service=service)
+
+
+def not_yours() -> str:
+    return gettext("If you did not ask for this turn, reply STOP.")
+
+
 def already_waiting(ticket: TicketView) -> str:
     return gettext("You already have a turn.") + " " + ticket_status(ticket)
 

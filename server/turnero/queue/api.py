@@ -3,12 +3,14 @@ calls one use case in one unit of work, and returns what it returned."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import request
+from flask import current_app, request
+from flask_limiter.errors import RateLimitExceeded
 
+from ..access.limits import join_limits, phone_change_limits
 from ..access.requests import BEARER, request_actor
 from ..errors import N_, Invalid
 from ..qr import svg_response
-from ..web import current_lang, database, require_uuid
+from ..web import current_lang, database, json_rate_limited, require_uuid
 from . import services as queue
 from .lookups import NO_TICKET
 from .rules import Action
@@ -16,6 +18,7 @@ from .schemas import (BranchOut, BranchSummary, CounterOut, EventOut, FeedbackIn
                       TicketIn, TicketOut, TicketQuery, TransferIn)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
+api.register_error_handler(RateLimitExceeded, json_rate_limited)
 
 
 def check_uuid(ticket_id: str) -> str:
@@ -42,12 +45,16 @@ def get_branch(branch):
 
 
 @api.post("/branches/<branch>/tickets")
+@join_limits
 @api.input(TicketIn, arg_name="body")
 @api.output(TicketOut, status_code=201)
-@api.doc(summary="Take a turn", tags=["Tickets"], responses=[403, 404, 409, 413, 422],
+@api.doc(summary="Take a turn", tags=["Tickets"], responses=[403, 404, 409, 413, 422, 429, 503],
          description="Send an `Idempotency-Key` header so that a retry returns the same ticket "
-                     "(201 again, with `Idempotent-Replayed: true`) instead of a second one. A kiosk device token makes the channel `kiosk`; "
-                     "staff may set `channel`.")
+                     "(201 again, with `Idempotent-Replayed: true`) instead of a second one. A kiosk device "
+                     "token makes the channel `kiosk`; staff may set `channel`. `priority` counts only from "
+                     "a kiosk or staff. Without a token, turns are limited per client address "
+                     "(`TURNERO_JOIN_RATE_LIMIT`) and per phone number (`TURNERO_JOIN_PHONE_RATE_LIMIT`): "
+                     "429 with `Retry-After` past them.")
 def take_ticket(branch, body):
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 128):
@@ -178,12 +185,14 @@ def branch_tickets(branch, query):
 
 
 @api.post("/tickets/<token>/phone")
+@phone_change_limits
 @api.input(PhoneIn, arg_name="body")
 @api.output(TicketOut)
 @api.doc(summary="Leave a phone number for SMS updates on this ticket", tags=["Tickets"],
-         responses=[404, 409, 422],
+         responses=[404, 409, 422, 429],
          description="The holder of the ticket's token (or staff for them, with their Bearer token). "
                      "The number is normalised to E.164 with the branch's country.")
 def ticket_phone(token, body):
     with database().unit_of_work(write=True) as uow:
-        return queue.set_ticket_phone(uow, token, body["phone"], request_actor(uow))
+        return queue.set_ticket_phone(uow, token, body["phone"], request_actor(uow),
+                                      max_changes=current_app.config["TURNERO"].PHONE_CHANGES_PER_TICKET)

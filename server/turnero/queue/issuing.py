@@ -30,7 +30,7 @@ from ..realtime import branch_room, ticket_room
 from . import read_models as views
 from .changes import moved_lines, tell_listeners, ticket_result
 from .lookups import TICKET_LOAD, no_branch, no_service
-from .rules import CHANNELS, Issued, Status, format_code, local_day, place_of, sort_time
+from .rules import CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of, sort_time
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +108,17 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     if svc is None:
         raise no_service(service)
     channel = via if via in CHANNELS else _resolve_channel(actor, channel)
+    # Priority is for whom staff or the kiosk can see: a web page or a script asking
+    # for it gets a plain ticket (the join page tells the customer to ask at the counter).
+    priority = bool(priority) and actor.may_grant_priority
     if priority and not branch.offers_priority:
         raise Invalid(N_("This branch does not offer priority turns."),
                       errors={"priority": [N_("This branch does not offer priority turns.")]})
     lang = lang or branch.lang
-    customer = customer_for(session, phone, branch.country, name, lang) if phone else None
+    # A number that texted or called is its holder's; one typed on a page or at a kiosk
+    # may be anyone's: it never changes the name or language the customer chose.
+    customer = customer_for(session, phone, branch.country, name, lang, proven=channel in PHONE_CHANNELS) \
+        if phone else None
 
     lines = _waiting_lines(uow, conn, branch)
     number = _next_number(conn, svc.id, day)

@@ -5,13 +5,15 @@ JavaScript; small scripts under static/js add live updates over Socket.IO. Forms
 here and redirect back; their field errors come from the use cases themselves."""
 from __future__ import annotations
 
+import logging
 import secrets
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_time, gettext
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date, format_time, gettext, ngettext
 
 from .. import clock
+from ..access.limits import join_limits, phone_change_limits, retry_minutes
 from ..access.services import ANONYMOUS
 from ..errors import N_, DomainError, Invalid, NotFound
 from ..qr import svg_response
@@ -21,6 +23,7 @@ from . import services as queue
 from . import texts
 from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE
 
+log = logging.getLogger(__name__)
 web = Blueprint("web", __name__)
 public_pages(web)
 for _function in (texts.status_label, texts.eta_text, texts.ahead_text, texts.waiting_text, texts.call_text,
@@ -57,10 +60,24 @@ def join(branch):
     return _join_page(branch, {"key": secrets.token_urlsafe(16)})
 
 
+def _join_values() -> dict:
+    return {"service": _text("service"), "name": _text("name"), "phone": _text("phone"), "key": _text("key")[:128]}
+
+
+def _too_many_joins(limit):
+    """The form again, as filled, saying why the turn was not taken and what to do."""
+    log.info("join refused by a rate limit on %s", request.path)
+    problem = ngettext("Too many turns were taken from this connection or for this phone. Try again in %(num)d "
+                       "minute, or take one at the branch's kiosk.",
+                       "Too many turns were taken from this connection or for this phone. Try again in %(num)d "
+                       "minutes, or take one at the branch's kiosk.", retry_minutes(limit))
+    return make_response(_join_page(request.view_args["branch"], _join_values(), problem=problem, status=429))
+
+
 @web.post("/b/<branch>/join")
+@join_limits(on_breach=_too_many_joins)
 def join_post(branch):
-    values = {"service": _text("service"), "name": _text("name"), "phone": _text("phone"),
-              "priority": request.form.get("priority") == "1", "key": _text("key")[:128]}
+    values = _join_values()
     errors = _check_lengths(values)
     if not values["service"]:
         errors["service"] = [gettext("Choose a service.")]
@@ -70,7 +87,7 @@ def join_post(branch):
         with database().unit_of_work(write=True) as uow:
             ticket = queue.take_ticket(
                 uow, branch, service=values["service"], actor=ANONYMOUS, phone=values["phone"] or None,
-                name=values["name"] or None, priority=values["priority"], lang=page_lang(),
+                name=values["name"] or None, lang=page_lang(),
                 idempotency_key=_idempotency_key(values)).ticket
     except DomainError as exc:
         if not exc.errors and isinstance(exc, NotFound):
@@ -87,20 +104,20 @@ def _idempotency_key(values: dict) -> str | None:
     if not values["key"]:
         return None
     return values["key"][:64] + "." + queue.fingerprint(
-        {k: values[k] for k in ("service", "name", "phone", "priority")})[:32]
+        {k: values[k] for k in ("service", "name", "phone")})[:32]
 
 
-def _join_page(branch: str, values: dict, errors: dict | None = None, problem: str | None = None):
+def _join_page(branch: str, values: dict, errors: dict | None = None, problem: str | None = None,
+               status: int | None = None):
     with database().unit_of_work() as uow:
         detail = queue.get_branch(uow, branch, page_lang())
     services = detail["services"]
     if not values.get("service") and len(services) == 1:
         values["service"] = services[0]["id"]
-    status = 422 if (errors or problem) else 200
+    status = status or (422 if (errors or problem) else 200)
     errors = dict(errors or {})
-    shown = {"service", "name", "phone"} | ({"priority"} if detail["offers_priority"] else set())
-    elsewhere = [m for field in set(errors) - shown for m in errors.pop(field)]
-    if elsewhere:  # e.g. priority at a branch that stopped offering it: no field to show it by
+    elsewhere = [m for field in set(errors) - {"service", "name", "phone"} for m in errors.pop(field)]
+    if elsewhere:  # a field the form does not show: said at the top
         problem = " ".join(elsewhere)
     return render_template("public/join.html", branch=detail, services=services, values=values,
                            errors=errors, problem=problem), status
@@ -141,13 +158,21 @@ def cancel(token):
     return _change(token, lambda uow: queue.cancel(uow, token, ANONYMOUS), gettext("Your turn is cancelled."))
 
 
+def _too_many_phones(limit):
+    log.info("phone change refused by a rate limit on %s", request.path)
+    flash(gettext("Too many attempts; wait a minute and try again."), "error")
+    return redirect(url_for("web.track", token=request.view_args["token"]), 303)
+
+
 @web.post("/t/<token>/phone")
+@phone_change_limits(on_breach=_too_many_phones)
 def add_phone(token):
     values = {"phone": _text("phone")}
     errors = _check_lengths(values)
     if not values["phone"]:
         errors["phone"] = [gettext("Write your phone number.")]
-    return _change(token, lambda uow: queue.set_ticket_phone(uow, token, values["phone"], ANONYMOUS),
+    limit = current_app.config["TURNERO"].PHONE_CHANGES_PER_TICKET
+    return _change(token, lambda uow: queue.set_ticket_phone(uow, token, values["phone"], ANONYMOUS, max_changes=limit),
                    gettext("Done: we will send you a text message when your turn is near."), values, errors)
 
 

@@ -3,7 +3,7 @@ only, from the database, so all channels agree at the same moment."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, bindparam, func, select, tuple_
@@ -294,13 +294,17 @@ class TicketView:
     called_at: str | None
     started_at: str | None
     finished_at: str | None
-    token: str
-    track_url: str
+    token: str | None
+    track_url: str | None
     seq: int = field(repr=False)
     staff: bool = False
     phone: str | None = None
     name: str | None = None
     target_counter: str | None = None
+
+    def without_secret(self) -> TicketView:
+        """The same ticket for someone who is not its holder: no token, no link."""
+        return replace(self, token=None, track_url=None)
 
     def to_json(self, *, token: bool = True) -> dict:
         """The JSON of CONTRACT.md; without the holder's secret for a ticket's room."""

@@ -40,6 +40,9 @@ class Action(StrEnum):
 
 
 CHANNELS = ("kiosk", "web", "sms", "whatsapp", "voice", "staff", "appointment")
+# The channels where the phone itself reached the branch: a ticket taken there proves
+# its number belongs to its holder.
+PHONE_CHANNELS = ("sms", "whatsapp", "voice")
 # What a customer may write, on every door (the schemas, the forms, the use cases).
 MAX_NAME = 120
 MAX_PHONE = 32

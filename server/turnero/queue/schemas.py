@@ -30,7 +30,8 @@ class CounterRef(Schema):
 
 class TicketOut(Schema):
     id = String(metadata={"description": "UUID, for staff actions"})
-    token = String(metadata={"description": "secret of the ticket's holder"})
+    token = String(allow_none=True, metadata={"description": "secret of the ticket's holder: for its holder, "
+                                                            "the kiosk and staff only"})
     code = String(metadata={"example": "A042"})
     branch = String()
     service = String()
@@ -48,7 +49,7 @@ class TicketOut(Schema):
     called_at = UtcTime(allow_none=True)
     started_at = UtcTime(allow_none=True)
     finished_at = UtcTime(allow_none=True)
-    track_url = String()
+    track_url = String(allow_none=True)
 
 
 class StaffTicketOut(TicketOut):

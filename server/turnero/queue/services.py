@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..access.services import Actor
 from ..customers import customer_for
 from ..db import UnitOfWork
-from ..errors import N_, Conflict, Invalid
+from ..errors import N_, Conflict, Invalid, TooMany
 from ..models import Branch, Feedback, Service, Ticket, TicketEvent
 from . import read_models as views
 from . import rules
@@ -245,12 +245,14 @@ def get_feedback(uow: UnitOfWork, token: str) -> Rating | None:
     return Rating(ticket.id, feedback.score, feedback.comment)
 
 
-def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor) -> views.TicketView:
+def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor,
+                     max_changes: int | None = None) -> views.TicketView:
     """The holder of a ticket (or staff for them) leaves a phone number for SMS updates.
 
     The number goes through the one normaliser and becomes the ticket's customer; the
     change is recorded as a `PhoneAdded` event (so messaging's listener sees it) and
-    broadcast like any other change of the branch.
+    broadcast like any other change of the branch. Each change texts a confirmation,
+    so the holder may change it `max_changes` times (staff without limit).
     """
     session = uow.session
     ticket = find_ticket_by_token(session, token)
@@ -259,6 +261,11 @@ def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor) -> v
         actor.require_staff(branch)
     if ticket.status not in (Status.WAITING, Status.CALLED):
         raise Conflict(N_("This turn is over: there is nothing left to send you."))
+    if max_changes is not None and not actor.is_staff:
+        changes = session.scalar(select(func.count()).select_from(TicketEvent).where(
+            TicketEvent.ticket_seq == ticket.seq, TicketEvent.kind == rules.PhoneAdded.kind))
+        if changes >= max_changes:
+            raise TooMany(N_("This turn's phone number was changed too many times; ask at the branch."))
     ticket.customer = customer_for(session, phone, branch.country, ticket.name, ticket.lang)
     record(uow, ticket, rules.PhoneAdded(at=clock.utcnow()), actor, branch_slug=branch.slug,
            channel=None if actor.kind == "user" else actor.default_channel)

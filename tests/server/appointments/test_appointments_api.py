@@ -252,12 +252,12 @@ def test_check_in_by_code_gives_an_appointment_ticket_in_its_place(client, book,
 
 
 @SQLITE_ONLY
-def test_a_checked_in_appointment_follows_its_ticket(client, book, clock, agent, open_counter):
+def test_a_checked_in_appointment_follows_its_ticket(client, book, clock, agent, kiosk, open_counter):
     """Its ticket a no-show: so is the appointment; back in line: checked in again;
     cancelled by staff: cancelled."""
     a = book()
     clock.now = local(9, 45)
-    ticket = client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}).get_json()
+    ticket = client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}, headers=kiosk).get_json()
     open_counter("v3")
 
     def appointment_status():
@@ -271,20 +271,52 @@ def test_a_checked_in_appointment_follows_its_ticket(client, book, clock, agent,
     assert appointment_status() == "cancelled"
 
 
-def test_check_in_by_phone(client, book, clock):
+def test_check_in_by_phone_is_for_the_kiosk_and_staff(client, app, book, clock, kiosk, device, agent):
+    """Anyone can type a phone number: by phone, only the branch's kiosk or its staff
+    check in (and get the ticket with its token)."""
     book(phone="55 1000 0007")
     clock.now = local(10, 5)
-    r = client.post(f"{API}/branches/centro/check-in", json={"phone": "5510000007"})
-    assert r.status_code == 201 and r.get_json()["channel"] == "appointment"
-    problem(client.post(f"{API}/branches/centro/check-in", json={"phone": "5510000008"}), 404)
-    problem(client.post(f"{API}/branches/centro/check-in", json={}), 422)
+    by_phone = {"phone": "5510000007"}
+    problem(client.post(f"{API}/branches/centro/check-in", json=by_phone), 401)
+    problem(client.post(f"{API}/branches/centro/check-in", json=by_phone, headers=device("display")), 403)
+    problem(client.post(f"{API}/branches/centro/check-in", json=by_phone, headers=device("kiosk", "norte")), 403)
+    assert count(app, Ticket) == 0
+    r = client.post(f"{API}/branches/centro/check-in", json=by_phone, headers=kiosk)
+    assert r.status_code == 201 and r.get_json()["channel"] == "appointment" and r.get_json()["token"]
+    problem(client.post(f"{API}/branches/centro/check-in", json={"phone": "5510000008"}, headers=agent), 404)
+    problem(client.post(f"{API}/branches/centro/check-in", json={}, headers=kiosk), 422)
+
+
+def test_an_anonymous_code_gets_the_ticket_without_its_secret(client, book, clock):
+    a = book()
+    clock.now = local(9, 45)
+    ticket = client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}).get_json()
+    assert ticket["code"] == "B001" and ticket["token"] is None and ticket["track_url"] is None
+    # The appointment's own page is where its holder finds the ticket's link.
+    assert client.get(f"{API}/appointments/{a['token']}").get_json()["ticket"]["token"]
+
+
+@SQLITE_ONLY
+def test_anonymous_misses_all_look_alike_so_codes_cannot_be_tried(client, app, book, clock):
+    """An unknown code, a real one too early, too late or of another day: one 404, one
+    text, for whoever has no kiosk or staff token."""
+    a = book()
+    other_day = book(start="2031-03-04T16:00:00Z", phone="55 1000 0009")
+    answers = []
+    for moment, code in ((local(9, 45), "HK7MXR"), (local(9, 0), a["code"]), (local(11, 0), a["code"]),
+                         (local(9, 45), other_day["code"])):
+        clock.now = moment
+        answers.append(problem(client.post(f"{API}/branches/centro/check-in", json={"code": code}), 404))
+    assert {(body["title"], body["detail"]) for body in answers} == {(answers[0]["title"], answers[0]["detail"])}
+    assert count(app, Ticket) == 0
 
 
 @pytest.mark.parametrize("hour, minute, reason", [(9, 29, "early"), (10, 11, "late")])
-def test_outside_the_window_check_in_is_a_409_with_a_choice(client, book, clock, app, hour, minute, reason):
+def test_outside_the_window_check_in_is_a_409_with_a_choice(client, book, clock, app, kiosk, hour, minute, reason):
     a = book()
     clock.now = local(hour, minute)
-    r = client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}, headers={"Accept-Language": "en"})
+    r = client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]},
+                    headers={"Accept-Language": "en", **kiosk})
     body = problem(r, 409)
     assert body["reason"] == reason
     assert body["checkin_opens"] == "2031-03-03T15:30:00Z" and body["checkin_closes"] == "2031-03-03T16:10:00Z"
@@ -305,13 +337,14 @@ def test_the_window_edges_are_inside(client, book, clock, hour, minute):
     assert client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}).status_code == 201
 
 
-def test_the_check_in_window_is_set_per_branch(client, book, clock, admin):
+def test_the_check_in_window_is_set_per_branch(client, book, clock, admin, kiosk):
     r = client.put(f"{API}/branches/centro/check-in-window", headers=admin,
                    json={"checkin_before_min": 5, "checkin_after_min": 30})
     assert r.status_code == 200 and r.get_json()["checkin_after_min"] == 30
     a = book()
     clock.now = local(9, 50)
-    assert problem(client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}), 409)["reason"] == "early"
+    assert problem(client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}, headers=kiosk),
+                   409)["reason"] == "early"
     clock.now = local(10, 25)
     assert client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}).status_code == 201
     problem(client.put(f"{API}/branches/centro/check-in-window", headers=admin,

@@ -91,11 +91,41 @@ def test_an_unknown_service_gets_the_list(sms, app):
     assert tickets_of(app) == []
 
 
-def test_who_already_waits_gets_their_ticket_not_a_second_one(sms, app, take):
-    kiosk = take("plataforma", phone="55 1234 5678")
-    reply = sms("TURNO caja")
-    assert kiosk["code"] in reply and "Ya tienes un turno" in reply
+def test_who_already_waits_by_text_gets_their_ticket_not_a_second_one(sms, app):
+    first = sms("TURNO caja")
+    assert "A001" in first
+    again = sms("TURNO caja")
+    assert "Ya tienes un turno" in again and "A001" in again
     assert len(tickets_of(app)) == 1
+
+
+def test_a_ticket_someone_took_with_this_number_does_not_stop_its_owner(sms, app, take):
+    """A number typed on a page may be anyone's: its owner still takes a turn by text,
+    and STATUS shows both."""
+    typed = take("plataforma", phone="55 1234 5678")
+    assert "A001" in sms("TURNO caja")
+    assert [(t.code, t.channel) for t in tickets_of(app)] == [(typed["code"], "web"), ("A001", "sms")]
+    status = sms("ESTADO")
+    assert status.startswith("A001 (Caja):") and f"{typed['code']} (Atención a clientes):" in status
+
+
+def test_a_typed_number_does_not_rename_the_customer(sms, app, take):
+    sms("JOIN caja")  # the owner writes in English
+    sms("cancel")
+    take("caja", phone=PHONE, name="Someone Else", lang="es")
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        customer = uow.session.scalar(select(Customer).where(Customer.phone == PHONE))
+        assert (customer.name, customer.lang) == (None, "en")
+
+
+def test_cancel_by_text_of_a_ticket_taken_elsewhere_asks_first(sms, app, take):
+    typed = take("plataforma", phone=PHONE, lang="es")
+    question = sms("CANCELAR")
+    assert question == f"¿Cancelar el turno {typed['code']} (Atención a clientes)? Responda SI para cancelarlo."
+    assert tickets_of(app)[0].status == "waiting"
+    assert sms("sí") == f"Tu turno {typed['code']} quedó cancelado. Envía TURNO si necesitas uno nuevo."
+    assert tickets_of(app)[0].status == "cancelled"
+    assert sms("si").startswith("Sucursal Centro por mensaje:")  # nothing left to confirm: the help text
 
 
 def test_joins_per_number_are_rate_limited(sms, app):

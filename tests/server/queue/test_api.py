@@ -69,11 +69,18 @@ def test_position_and_wait_grow_down_the_line(take):
     assert third["eta"]["high_min"] > first["eta"]["high_min"]
 
 
-def test_priority_ticket_goes_ahead_of_recent_plain_ones(take, client):
+def test_priority_ticket_goes_ahead_of_recent_plain_ones(take, client, agent):
     plain = take()
-    prio = take(priority=True)
-    assert prio["ahead"] == 0
+    prio = take(priority=True, headers=agent)  # staff give priority to whom they see
+    assert prio["priority"] is True and prio["ahead"] == 0
     assert client.get(f"{API}/tickets/{plain['token']}").get_json()["ahead"] == 1
+
+
+def test_priority_asked_for_by_anyone_else_is_a_plain_ticket(take, client):
+    plain = take()
+    asked = take(priority=True)  # a web page or a script
+    assert (asked["priority"], asked["ahead"]) == (False, 1)
+    assert client.get(f"{API}/tickets/{plain['token']}").get_json()["ahead"] == 0
 
 
 def test_idempotency_key_returns_the_same_ticket(client, app):
@@ -160,12 +167,13 @@ def test_a_lobby_display_token_takes_no_ticket(client, runner, app):
     assert count(app) == 0
 
 
-def test_priority_is_refused_where_the_branch_does_not_offer_it(client, app):
+def test_priority_is_refused_where_the_branch_does_not_offer_it(client, app, admin):
     from turnero.models import Branch
     with app.extensions["turnero.db"].unit_of_work(write=True) as uow:
         uow.session.scalar(select(Branch).where(Branch.slug == "norte")).offers_priority = False
         uow.commit()
-    body = problem(client.post(f"{API}/branches/norte/tickets", json={"service": "caja", "priority": True}), 422)
+    body = problem(client.post(f"{API}/branches/norte/tickets", json={"service": "caja", "priority": True},
+                               headers=admin), 422)
     assert "priority" in body["errors"]
 
 
@@ -353,7 +361,7 @@ def test_transfer_needs_one_target(client, agent, take, body):
 
 def test_staff_list_of_todays_tickets_in_call_order(client, agent, take):
     a = take("caja")
-    p = take("caja", priority=True)
+    p = take("caja", priority=True, headers=agent)
     b = take("plataforma")
     rows = client.get(f"{API}/branches/centro/tickets", headers=agent).get_json()
     assert [r["id"] for r in rows] == [p["id"], a["id"], b["id"]]

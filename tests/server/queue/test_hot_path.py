@@ -12,8 +12,8 @@ from turnero.admin import services as admin_uc
 from turnero.models import Service, Ticket, User
 
 
-def _post(client, service="caja", **body):
-    r = client.post("/api/v1/branches/centro/tickets", json={"service": service, **body})
+def _post(client, service="caja", headers=None, **body):
+    r = client.post("/api/v1/branches/centro/tickets", json={"service": service, **body}, headers=headers or {})
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
@@ -59,23 +59,23 @@ def test_another_process_between_two_tickets_is_counted(app, client, tmp_path, d
         other.extensions["turnero.db"].dispose()
 
 
-def test_a_failed_take_leaves_nothing_remembered(app, client):
+def test_a_failed_take_leaves_nothing_remembered(app, client, agent):
     _post(client)
     r = client.post("/api/v1/branches/centro/tickets", json={"service": "nope"})
     assert r.status_code == 404
     # A priority ticket goes ahead of the first one: the remembered line keeps its end.
-    r = client.post("/api/v1/branches/centro/tickets", json={"service": "caja", "priority": True})
+    r = client.post("/api/v1/branches/centro/tickets", json={"service": "caja", "priority": True}, headers=agent)
     assert r.status_code == 201 and r.get_json()["ahead"] == 0
     t = _post(client)
     assert t["ahead"] == 2
     assert _db_lines(app) == {"caja": 3}
 
 
-def test_a_ticket_placed_earlier_is_counted_ahead_of_the_ones_behind(app, client):
+def test_a_ticket_placed_earlier_is_counted_ahead_of_the_ones_behind(app, client, agent):
     """A priority ticket stands before plain ones issued within its boost: they move
     back, and the next plain ticket still counts everyone."""
     plain = [_post(client) for _ in range(3)]
-    boosted = _post(client, priority=True)
+    boosted = _post(client, headers=agent, priority=True)
     assert boosted["ahead"] == 0
     after = _post(client)
     assert after["ahead"] == 4

@@ -63,7 +63,9 @@ def test_join_page_lists_services_with_their_waits(client, take):
     assert "Sucursal Centro" in html and "Caja" in html and "Atención a clientes" in html
     assert "2 en espera" in html and "Nadie en espera" in html
     assert "--c:#1f6feb" in html  # the service's own colour
-    assert 'name="csrf_token"' in html and 'name="priority"' in html
+    assert 'name="csrf_token"' in html
+    # No priority box: the customer tells the staff, who can see them (and give it).
+    assert 'name="priority"' not in html and "avise al personal al llegar" in html
     en = client.get("/b/centro/join", headers=EN).get_data(as_text=True)
     assert "Customer service" in en and "Take my turn" in en
     # The language switch is remembered in a cookie.
@@ -74,12 +76,13 @@ def test_join_page_lists_services_with_their_waits(client, take):
 
 
 def test_joining_issues_a_web_ticket_and_the_same_form_twice_gives_it_again(client, app, join_form):
+    # A "priority" field a script adds to the form is not a thing the page offers: ignored.
     fields = {**join_form(EN), "service": "plataforma", "name": "Ana", "phone": "55 1234 5678", "priority": "1"}
     r = client.post("/b/centro/join", headers=EN, data=fields)
     assert r.status_code == 303
     token = r.headers["Location"].rsplit("/t/", 1)[1]
     ticket = client.get(f"{API}/tickets/{token}").get_json()
-    assert ticket["code"] == "B001" and ticket["channel"] == "web" and ticket["priority"] is True
+    assert ticket["code"] == "B001" and ticket["channel"] == "web" and ticket["priority"] is False
     assert ticket["lang"] == "en"
     page = client.get(r.headers["Location"], headers=EN)
     assert page.status_code == 200 and "B001" in page.get_data(as_text=True)
@@ -109,17 +112,6 @@ def test_bad_join_input_is_shown_next_to_its_field_and_writes_nothing(client, ap
         assert error_next_to(html, field) == message
         if field != "service":
             assert 'value="caja" checked' in html  # what was chosen stays chosen
-    assert count_tickets(app) == 0
-    # Priority at a branch that stopped offering it: said at the top (there is no box to tick).
-    from turnero.models import Branch
-    with app.extensions["turnero.db"].unit_of_work(write=True) as uow:
-        uow.session.scalar(select(Branch).where(Branch.slug == "centro")).offers_priority = False
-        uow.commit()
-    assert 'name="priority"' not in client.get("/b/centro/join", headers=ES).get_data(as_text=True)
-    r = client.post("/b/centro/join", data={**join_form(), "service": "caja", "priority": "1"}, headers=ES)
-    assert r.status_code == 422
-    alert = re.search(r'<p class="alert error" role="alert">([^<]+)</p>', r.get_data(as_text=True))
-    assert alert and "no ofrece turnos preferentes" in alert.group(1)
     assert count_tickets(app) == 0
 
 
