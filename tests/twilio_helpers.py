@@ -139,7 +139,7 @@ def text(client, app, body: str, sender: str = "+525512345678", to: str = "+1500
 
 
 def call(client, app, sender: str = "+525512345678", to: str = "+15005550006", step: str = "",
-         digits: str | None = None, tries: int = 0):
+         digits: str | None = None, tries: int = 0, call_sid: str | None = None):
     """One step of a phone call through the signed /twilio/voice webhook: the TwiML as an Element."""
     from xml.etree import ElementTree
 
@@ -148,7 +148,8 @@ def call(client, app, sender: str = "+525512345678", to: str = "+15005550006", s
     query = "&".join(f"{k}={v}" for k, v in (("step", step), ("tries", tries)) if v)
     if query:
         path += "?" + query
-    form = {"From": sender, "To": to, "CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "0" * 32}
+    form = {"From": sender, "To": to, "CallSid": call_sid or "CA" + secrets.token_hex(16),
+            "AccountSid": "AC" + "0" * 32}
     if digits is not None:
         form["Digits"] = digits
     r = post_signed(client, path, form, webhook_token(app), settings(app).public_url)

@@ -48,6 +48,10 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
         # cancelling from the tracking page.
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=cfg.REDIS_URL or "memory://",
+        # Served over https (the public address says so): cookies never travel in clear.
+        SESSION_COOKIE_SECURE=cfg.PUBLIC_URL.startswith("https://"),
+        REMEMBER_COOKIE_SECURE=cfg.PUBLIC_URL.startswith("https://"),
+        SESSION_COOKIE_HTTPONLY=True,
         RATELIMIT_HEADERS_ENABLED=False,
     )
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
 
 
 def parse_bool(value: str | None, default: bool = False) -> bool:
@@ -16,10 +15,6 @@ def parse_bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def is_loopback_url(url: str) -> bool:
-    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
 class Config:
@@ -60,6 +55,8 @@ class Config:
         # Behind N reverse proxies, trust the last N X-Forwarded-For/-Proto/-Host
         # entries: rate limits then count each customer's address, not the proxy's.
         self.PROXY_HOPS = int(env.get("TURNERO_PROXY_HOPS") or 0)
+        # /metrics answers the machine itself, and with this Bearer token anyone else.
+        self.METRICS_TOKEN = env.get("TURNERO_METRICS_TOKEN") or None
         # Appointment reminders queued by `turnero serve` itself (else: cron runs
         # `turnero appointments remind`).
         self.REMINDERS_IN_SERVE = parse_bool(env.get("TURNERO_REMINDERS_IN_SERVE"), default=True)
@@ -80,8 +77,8 @@ class Config:
         # The outbox worker inside `turnero serve` (unset: on with the console backend).
         self.OUTBOX_IN_SERVE = env.get("TURNERO_OUTBOX_IN_SERVE") or None
         self.OUTBOX_POLL_S = float(env.get("TURNERO_OUTBOX_POLL_S") or 1.0)
-        # /dev/phone, console backend only (unset: on while the public URL is a loopback
-        # address, since the page shows any number's messages).
+        # /dev/phone: only when set (1), with the console backend, for browsers on this
+        # machine: the page shows and sends any number's messages.
         self.DEV_PHONE = env.get("TURNERO_DEV_PHONE") or None
 
     def as_flask(self) -> dict:

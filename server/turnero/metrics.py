@@ -1,9 +1,10 @@
 """Prometheus metrics (prometheus_client), served at /metrics."""
 from __future__ import annotations
 
+import hmac
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 REQUESTS = Histogram("turnero_http_request_seconds", "HTTP request latency", ["method", "endpoint", "status"],
@@ -49,4 +50,11 @@ def init_app(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics():
+        """For the monitoring on this machine, or with `Authorization: Bearer
+        TURNERO_METRICS_TOKEN` from elsewhere; anyone else finds nothing here."""
+        token = app.config["TURNERO"].METRICS_TOKEN
+        sent = request.headers.get("Authorization", "")
+        local = request.remote_addr in ("127.0.0.1", "::1")
+        if not (local or (token and hmac.compare_digest(sent, f"Bearer {token}"))):
+            abort(404)
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)

@@ -194,6 +194,7 @@ def public_pages(bp: Blueprint, *, referrer: str = "same-origin", cache: str = "
     posts over HTTPS; pages holding a secret link may say no-referrer and no-store."""
     bp.register_error_handler(NotFound, lambda exc: not_found_page(error_text(exc)))
     bp.register_error_handler(CSRFError, form_expired_page)
+    bp.register_error_handler(RateLimitExceeded, _page_rate_limited)
 
     @bp.after_request
     def _page_headers(response):
@@ -207,13 +208,31 @@ def public_pages(bp: Blueprint, *, referrer: str = "same-origin", cache: str = "
         return response
 
 
+def _page_rate_limited(exc: RateLimitExceeded):
+    """The page's own answer (its form again, saying why) when the limit has one."""
+    if exc.response is not None:
+        return exc.response
+    return render_template("errors/429.html"), 429
+
+
 def staff_error_page(status: int, title: str, detail: str):
     return render_template("staff/error.html", status=status, title=title, detail=detail), status
 
 
 def staff_pages(bp: Blueprint) -> None:
-    """A blueprint of staff pages (/staff, /admin): errors as the staff error page."""
+    """A blueprint of staff pages (/staff, /admin): errors as the staff error page; never
+    framed, never cached (they show customers' names and phones)."""
     bp.register_error_handler(Busy, busy_answer)
+
+    @bp.after_request
+    def _staff_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"
+        return response
     bp.register_error_handler(DomainError, lambda exc: staff_error_page(exc.status, gettext(exc.title),
                                                                         error_text(exc)))
     bp.register_error_handler(CSRFError, lambda _exc: staff_error_page(
@@ -250,7 +269,8 @@ def _remember_language(response):
     """A page opened with `?lang=` keeps that language (select_locale reads the cookie)."""
     asked = request.args.get("lang")
     if asked in LANGUAGES and response.mimetype == "text/html" and request.cookies.get(LANG_COOKIE) != asked:
-        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_AGE, samesite="Lax", httponly=True)
+        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_AGE, samesite="Lax", httponly=True,
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     return response
 
 

@@ -60,7 +60,7 @@ def slots(branch, query):
 
 
 @api.post("/branches/<branch>/appointments")
-@booking_limit(_too_many_bookings, booked=lambda response: response.status_code == 201, staff_exempt=True)
+@booking_limit(_too_many_bookings, booked=lambda response: response.status_code == 201)
 @api.input(AppointmentIn, arg_name="body")
 @api.output(AppointmentOut, status_code=201)
 @api.doc(summary="Book an appointment", responses=[404, 409, 422, 429],

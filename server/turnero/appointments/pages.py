@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date, format_time, get_timezone_location
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_limiter.errors import RateLimitExceeded
 
 from ..access.services import ANONYMOUS
 from ..errors import DomainError, NotFound
@@ -106,14 +105,6 @@ def _too_many_bookings(limit):
     log.info("booking refused by the rate limit on %s", request.path)
     return make_response(_book_page(request.view_args["branch"], _book_values(),
                                     problem=too_many_bookings(limit), status=429))
-
-
-@bp.errorhandler(RateLimitExceeded)
-def _rate_limited(exc: RateLimitExceeded):
-    if exc.response is not None:
-        return exc.response
-    return render_template("appointments/error.html", title=gettext("Too many requests"),
-                           detail=gettext("Too many attempts; wait a minute and try again.")), 429
 
 
 @bp.post("/b/<branch>/book")

@@ -23,7 +23,7 @@ from .. import clock
 from ..access.services import ANONYMOUS, Actor, new_secret
 from ..customers import customer_for, normalize_phone
 from ..db import UnitOfWork, one_or_raise
-from ..errors import N_, Conflict, Invalid, NotFound
+from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
 from ..models import Branch, Customer, Service, Ticket
 from ..queue.lookups import find_branch, find_service
 from ..queue.read_models import iso
@@ -299,9 +299,14 @@ def _all_or_nothing(*checks):
 def book(uow: UnitOfWork, branch_slug: str, *, service: str, start: str | datetime, name: str, phone: str,
          actor: Actor = ANONYMOUS, lang: str | None = None, channel: str | None = None) -> dict:
     """Book the slot that begins at `start`. Invalid (422) for a time that is not a
-    slot, Conflict (409) when it is full or the phone already has one then."""
+    slot, Conflict (409) when it is full or the phone already has one then. Staff book
+    at their own branch, a kiosk at its own; a lobby display books nothing."""
     session = uow.session
     branch = find_branch(session, branch_slug, lock=True)
+    if actor.kind == "user":
+        actor.require_staff(branch)
+    elif actor.kind == "device" and not (actor.device_kind == "kiosk" and actor.branch_id == branch.id):
+        raise Forbidden(N_("This device may not do this."))
     svc = bookable_service(session, branch, service)
     name, phone, when = _all_or_nothing(lambda: _name(name), lambda: _validated_phone(phone, branch),
                                         lambda: _parse_start(start, branch))

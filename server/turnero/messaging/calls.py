@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from .. import clock
 from ..customers import normalize_phone
 from ..errors import DomainError, NotFound
@@ -75,6 +77,23 @@ class CallReply:
         """The keys this step waits for, if any."""
         return next((part for part in self.parts if isinstance(part, Keys)), None)
 
+    def to_data(self) -> dict:
+        """The reply as the call's log keeps it (JSON), to answer a repeated request alike."""
+        parts = [["say", p.text] if isinstance(p, Say) else ["keys", p.step, p.tries, list(p.prompts)]
+                 if isinstance(p, Keys) else ["again", p.tries] for p in self.parts]
+        return {"language": self.language, "parts": parts, "hangup": self.hangup}
+
+    @classmethod
+    def from_data(cls, data: dict) -> CallReply:
+        def part(item):
+            kind, *rest = item
+            if kind == "say":
+                return Say(rest[0])
+            if kind == "keys":
+                return Keys(rest[0], rest[1], tuple(rest[2]))
+            return Again(rest[0])
+        return cls(data["language"], [part(item) for item in data["parts"]], data["hangup"])
+
 
 def answer_call(app, branch_slug: str, caller: str, to: str, step: str = "", digits: str = "",
                 tries: int = 0, call_sid: str | None = None) -> CallReply:
@@ -84,7 +103,16 @@ def answer_call(app, branch_slug: str, caller: str, to: str, step: str = "", dig
     the turn for the key pressed; "repeat" says the ticket again on 1.
     """
     db = app.extensions["turnero.db"]
+    # Twilio signs each step of a call, and may send one again (its own retry, or
+    # someone replaying a captured request): a step already answered is answered alike,
+    # and nothing is done twice.
+    step_id = f"{call_sid}:{step or 'start'}:{tries}:{digits}"[:64] if call_sid else None
     with db.unit_of_work(write=True) as uow:
+        if step_id is not None:
+            earlier = uow.session.scalar(select(InboundMessage).where(InboundMessage.provider_sid == step_id))
+            if earlier is not None and (earlier.data or {}).get("reply"):
+                log.info("a step of call %s came again: answered as before", call_sid)
+                return CallReply.from_data(earlier.data["reply"])
         try:
             branch = find_branch(uow.session, branch_slug)
         except NotFound:
@@ -109,9 +137,10 @@ def answer_call(app, branch_slug: str, caller: str, to: str, step: str = "", dig
                 reply.end(texts.voice_goodbye())
                 seq = None
         uow.session.add(InboundMessage(
-            sender=phone or caller or "", to=to or "", channel="voice",
+            provider_sid=step_id, sender=phone or caller or "", to=to or "", channel="voice",
             body=(f"{step}:{digits}" if step else "call")[:MAX_STORED], command=f"voice-{step or 'start'}",
-            reply=" ".join(reply.spoken) or None, data={"call": call_sid} if call_sid else None,
+            reply=" ".join(reply.spoken) or None,
+            data={"call": call_sid, "reply": reply.to_data()} if call_sid else None,
             branch_id=branch.id, ticket_seq=seq, created_at=clock.utcnow()))
         uow.commit()
     return reply

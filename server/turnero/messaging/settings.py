@@ -11,9 +11,8 @@ the ones only messaging uses:
 - `TURNERO_OUTBOX_IN_SERVE` (default: on with the console backend, off with twilio):
   run the outbox worker inside `turnero serve`.
 - `TURNERO_OUTBOX_POLL_S` (default 1): how often the worker looks for due messages.
-- `TURNERO_DEV_PHONE`: the /dev/phone page, only ever with the console backend (or in
-  debug). On by default only while TURNERO_PUBLIC_URL is a loopback address (a
-  development machine): the page shows any number's messages, tracking links included.
+- `TURNERO_DEV_PHONE=1`: the /dev/phone page, only with the console backend and only
+  for browsers on this machine: the page shows and sends any number's messages.
 """
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from ..config import is_loopback_url, parse_bool
+from ..config import parse_bool
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,6 @@ def settings(app=None) -> MessagingSettings:
     if token is None and backend == "console":
         token = dev_auth_token(app)
     public_url = str(value("PUBLIC_URL", "http://127.0.0.1:5000")).rstrip("/")
-    local = is_loopback_url(public_url)
     return MessagingSettings(
         backend=backend,
         account_sid=value("TWILIO_ACCOUNT_SID"),
@@ -90,7 +88,7 @@ def settings(app=None) -> MessagingSettings:
         max_chars=int(value("SMS_MAX_CHARS", 480)),
         in_serve=parse_bool(str(value("OUTBOX_IN_SERVE", "")), default=backend == "console"),
         poll_s=float(value("OUTBOX_POLL_S", 1.0)),
-        dev_phone=backend == "console" and parse_bool(str(value("DEV_PHONE", "")), default=local),
+        dev_phone=backend == "console" and parse_bool(str(value("DEV_PHONE", ""))),
     )
 
 

@@ -8,7 +8,7 @@ from contextlib import nullcontext
 
 from flask import request
 from flask_babel import force_locale, gettext
-from flask_socketio import join_room, leave_room
+from flask_socketio import join_room, leave_room, rooms
 
 from ..errors import N_, DomainError
 from ..extensions import LANGUAGES, socketio
@@ -21,6 +21,10 @@ from .lookups import find_branch, find_ticket_by_token
 log = logging.getLogger(__name__)
 
 BAD_SUBSCRIBE = N_("Subscribe with {\"branch\": SLUG} or {\"ticket\": TOKEN}.")
+# A lobby follows one branch, a phone one ticket and its branch, a kiosk the tickets it
+# shows one after another (it unsubscribes): a connection never needs more rooms.
+MAX_ROOMS = 20
+TOO_MANY_ROOMS = N_("This connection follows too many branches and tickets; unsubscribe from some first.")
 
 
 @socketio.on("connect")
@@ -72,6 +76,8 @@ def _ticket_room_of(token: str) -> str:
 
 
 def _subscribe(data: dict, lang: str | None) -> dict:
+    if len(rooms()) - 1 >= MAX_ROOMS:  # besides the connection's own room
+        return {"ok": False, "error": gettext(TOO_MANY_ROOMS)}
     db = database()
     try:
         if isinstance(data.get("branch"), str):

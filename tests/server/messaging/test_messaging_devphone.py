@@ -15,7 +15,6 @@ def csrf(page_html: str) -> str:
 
 @pytest.fixture
 def dev_phone_on(app):
-    # The test app's public URL is not a loopback address, where the page is on by default.
     app.config["TURNERO"].DEV_PHONE = "1"
 
 
@@ -55,13 +54,21 @@ def test_the_dev_phone_needs_its_form_token(dev_phone_on, client):
     assert r.status_code == 400
 
 
-def test_the_dev_phone_is_off_unless_on_a_development_machine_with_the_console(client, app):
+def test_the_dev_phone_is_off_unless_asked_for_and_only_for_this_machine(client, app):
+    """It shows and sends any number's messages: only with TURNERO_DEV_PHONE=1, the
+    console backend, and a client on this very machine (a proxy in front would make
+    every visitor look local: the loopback check is of the client's own address)."""
     cfg = app.config["TURNERO"]
-    assert client.get("/dev/phone").status_code == 404  # public URL http://turnero.test: a real deployment
-    cfg.PUBLIC_URL = "http://127.0.0.1:5000"
-    assert client.get("/dev/phone").status_code == 200
-    cfg.SMS_BACKEND = "twilio"
+    cfg.PUBLIC_URL = "http://127.0.0.1:5000"  # a loopback public URL alone turns nothing on
+    assert client.get("/dev/phone").status_code == 404
     cfg.DEV_PHONE = "1"
+    assert client.get("/dev/phone").status_code == 200
+    assert client.get("/dev/phone", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 404
+    html = client.get("/dev/phone").get_data(as_text=True)  # a form token from the machine itself
+    r = client.post("/dev/phone", data={"csrf_token": csrf(html), "number": "+525511112222", "body": "turno"},
+                    environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert r.status_code == 404
+    cfg.SMS_BACKEND = "twilio"
     assert client.get("/dev/phone").status_code == 404
 
 

@@ -137,3 +137,13 @@ def test_a_caller_takes_at_most_the_hourly_limit_of_turns(dial, app, client):
     assert spoken(refused) == "Tomó varios turnos en la última hora; por favor pregunte en la sucursal."
     assert refused.find("Hangup") is not None
     assert [status for _code, _channel, status in tickets(app)] == ["cancelled"] * limit
+
+
+def test_a_step_of_a_call_sent_again_is_answered_alike_and_done_once(dial, app):
+    """Twilio retries a webhook it got no answer to, and a captured signed request can
+    be replayed: the same step of the same call takes no second turn."""
+    sid = "CA" + "7" * 32
+    first = dial(step="menu", digits="1", call_sid=sid)
+    again = dial(step="menu", digits="1", call_sid=sid)
+    assert spoken(again) == spoken(first) and "A, 0, 0, 1" in spoken(first)
+    assert tickets(app) == [("A001", "voice", "waiting")]
