@@ -9,6 +9,8 @@ Parts (choose with --only, comma separated; default all, in this order):
           queue, the clients split across both
   fanout  call-next -> `ticket.called` received by each of N Socket.IO clients;
           server memory at N and 2N connections
+  flood   one address sends 5,000 joins (default limits) while an agent calls the
+          next ticket every 50 ms: how the flood is answered, call-next's latency
 
 Only 127.0.0.1 is contacted. Every loop has a fixed count and a time limit, and
 every process started here is stopped in a `finally`. Run it as `scripts/bench`.
@@ -29,9 +31,10 @@ from pathlib import Path
 # scripts/ is sys.path[0] when this file runs as a script; the client processes are forked, so they have it too.
 from benchkit.common import TURNERO, BenchError, Servers, out, raise_nofile
 from benchkit.fanout import part_fanout
+from benchkit.flood import part_flood
 from benchkit.issuing import part_issue, part_pg, part_redis
 
-PARTS = ("issue", "pg", "redis", "fanout")
+PARTS = ("issue", "pg", "redis", "fanout", "flood")
 
 
 # ---------------------------------------------------------------- main
@@ -81,7 +84,8 @@ def main() -> int:
     t_all = time.monotonic()
     try:
         for part in parts:
-            fn = {"issue": part_issue, "pg": part_pg, "redis": part_redis, "fanout": part_fanout}[part]
+            fn = {"issue": part_issue, "pg": part_pg, "redis": part_redis, "fanout": part_fanout,
+                  "flood": part_flood}[part]
             t = time.monotonic()
             try:
                 fn(args, tmp, servers)

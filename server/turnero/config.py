@@ -17,6 +17,11 @@ def parse_bool(value: str | None, default: bool = False) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+# A branch's busy Wi-Fi, 60 people an hour with bursts at opening time, fits; a script
+# does not (the README's "Running it in public").
+DEFAULT_JOIN_RATE_LIMIT = "20 per minute; 120 per hour"
+
+
 class Config:
     """Read once by `create_app`; tests pass overrides as a mapping."""
 
@@ -41,9 +46,8 @@ class Config:
         self.LOGIN_USER_RATE_LIMIT = env.get("TURNERO_LOGIN_USER_RATE_LIMIT") or "20 per hour"  # per username
         # Appointments booked by customers (web page and API together).
         self.BOOKING_RATE_LIMIT = env.get("TURNERO_BOOKING_RATE_LIMIT") or "20 per hour"
-        # Turns taken without an account (join page and API together): a branch's busy
-        # Wi-Fi, 60 people an hour with bursts at opening time, fits; a script does not.
-        self.JOIN_RATE_LIMIT = env.get("TURNERO_JOIN_RATE_LIMIT") or "20 per minute; 120 per hour"
+        # Turns taken without an account (join page and API together).
+        self.JOIN_RATE_LIMIT = env.get("TURNERO_JOIN_RATE_LIMIT") or DEFAULT_JOIN_RATE_LIMIT
         self.JOIN_PHONE_RATE_LIMIT = env.get("TURNERO_JOIN_PHONE_RATE_LIMIT") or "3 per hour"  # per phone number
         self.PHONE_CHANGE_RATE_LIMIT = env.get("TURNERO_PHONE_CHANGE_RATE_LIMIT") or "10 per hour"
         self.PHONE_CHANGES_PER_TICKET = int(env.get("TURNERO_PHONE_CHANGES_PER_TICKET") or 3)

@@ -241,3 +241,47 @@ def test_counters_on_two_processes_racing_call_next_never_call_one_ticket_twice(
     finally:
         listener.close()
         engine.dispose()
+
+
+def test_a_flood_of_joins_does_not_hold_up_the_counters(live_server_factory, tmp_path):
+    """One script sends 5,000 joins as fast as it can; meanwhile an agent calls
+    tickets taken at the kiosk. The script gets its budget and then 429s; every call
+    the agent makes is answered while the flood still runs (none waits for it to
+    end), and the line holds only the budget's worth of the script's tickets."""
+    server = live_server_factory(f"sqlite:///{tmp_path}/flood.db")
+    kiosk = prepare(server, kiosk=True)
+    server.start()
+    staff = staff_headers(server.url)
+    requests.post(f"{server.url}/api/v1/branches/centro/counters/v1/open", headers=staff, timeout=10).raise_for_status()
+    for _ in range(30):  # real customers, at the kiosk
+        requests.post(f"{server.url}/api/v1/branches/centro/tickets", json={"service": "caja"},
+                      headers={"Authorization": f"Bearer {kiosk}"}, timeout=10).raise_for_status()
+    statuses: Tally = Tally()
+    flood_done = threading.Event()
+
+    def flood(n):
+        with requests.Session() as http:
+            for _ in range(n):
+                statuses[http.post(f"{server.url}/api/v1/branches/centro/tickets", json={"service": "caja"},
+                                   timeout=30).status_code] += 1
+    calls = []
+
+    def agent():
+        with requests.Session() as http:
+            while not flood_done.is_set() and len(calls) < 20:
+                r = http.post(f"{server.url}/api/v1/branches/centro/counters/v1/call-next", headers=staff, timeout=30)
+                calls.append((r.status_code, flood_done.is_set()))
+    with ThreadPoolExecutor(9) as pool:
+        floods = [pool.submit(flood, 625) for _ in range(8)]
+        caller = pool.submit(agent)
+        for f in floods:
+            f.result()
+        flood_done.set()
+        caller.result()
+    assert sum(statuses.values()) == 5000 and set(statuses) == {201, 429}
+    from limits import parse_many
+
+    from turnero.config import DEFAULT_JOIN_RATE_LIMIT
+    assert statuses[201] == min(limit.amount for limit in parse_many(DEFAULT_JOIN_RATE_LIMIT))
+    assert len(calls) >= 5 and all(status == 200 for status, _ in calls)
+    assert not any(ended for _, ended in calls[:-1]), "the agent's calls waited for the flood to end"
