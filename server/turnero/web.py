@@ -209,8 +209,31 @@ def staff_pages(bp: Blueprint) -> None:
 def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"page_lang": current_lang, "languages": languages})
     app.add_template_filter(ink_on, "ink")
+    app.before_request(_refuse_nul_characters)
     app.after_request(_remember_language)
     app.after_request(_compress)
+
+
+def _refuse_nul_characters():
+    """A request with a NUL character in its address, query, form, JSON or
+    Idempotency-Key is a bad request (400): no name, phone, code or link holds one, and
+    PostgreSQL can neither store nor compare text with it."""
+    texts = [request.path, request.headers.get("Idempotency-Key")]
+    for fields in (request.args, request.form):
+        texts += [text for key, values in fields.lists() for text in (key, *values)]
+    if _holds_nul(texts) or (request.is_json and _holds_nul(request.get_json(silent=True))):
+        return http_problem(400)
+    return None
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _remember_language(response):
