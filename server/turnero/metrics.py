@@ -48,5 +48,6 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.get("/metrics")
+    @app.doc(hide=True)  # Prometheus text, not part of the JSON API (like /healthz)
     def metrics():
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)

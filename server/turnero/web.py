@@ -10,11 +10,14 @@ import gzip
 import logging
 import re
 
+from apiflask import Schema
 from apiflask.exceptions import HTTPError
+from apiflask.fields import Dict, Integer, List, String
 from flask import Blueprint, Flask, Response, current_app, json, render_template, request
 from flask_babel import get_locale, gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from marshmallow import INCLUDE
 
 from .db import Database
 from .errors import N_, DomainError, NotFound
@@ -127,8 +130,36 @@ def _translate_errors(errors: dict) -> dict:
     return out
 
 
+class ProblemOut(Schema):
+    """An error answer of the JSON doors (RFC 9457), as `problem()` writes it."""
+
+    class Meta:
+        unknown = INCLUDE  # some problems carry members of their own (check-in's `reason`, `walk_in`...)
+
+    type = String(required=True, metadata={"example": "about:blank"})
+    title = String(required=True)
+    status = Integer(required=True)
+    detail = String(required=True)
+    errors = Dict(keys=String(), values=List(String()), metadata={"description": "field -> messages, for invalid input"})
+
+
+def problems_in_the_document(spec: dict) -> dict:
+    """The OpenAPI document's error answers (4xx, 5xx) as application/problem+json,
+    which is what they are."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                content = answer.get("content", {})
+                if status[:1] in ("4", "5") and "application/json" in content:
+                    answer["content"] = {"application/problem+json": content["application/json"]}
+    return spec
+
+
 def register_json_errors(app) -> None:
-    """Domain errors and HTTP errors of the JSON doors as problem+json."""
+    """Domain errors and HTTP errors of the JSON doors as problem+json, and so in the
+    OpenAPI document (with `problems_in_the_document`)."""
+    app.config.update(HTTP_ERROR_SCHEMA=ProblemOut, VALIDATION_ERROR_SCHEMA=ProblemOut)
+
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
         return problem(exc.status, gettext(exc.title), error_text(exc), _translate_errors(exc.errors))
