@@ -109,17 +109,24 @@ def make_app(db_url: str, tmp_path, **overrides):
     return app
 
 
-@pytest.fixture
-def app(db_url, tmp_path):
-    app = make_app(db_url, tmp_path)
+def demo_app(db_url: str, tmp_path, **overrides):
+    """An app on this database, emptied and loaded with the demo data (staff password
+    DEMO_PASSWORD); dispose of its database when done."""
+    app = make_app(db_url, tmp_path, **overrides)
     db = app.extensions["turnero.db"]
     wipe(db.engine)
     from turnero.cli import load_demo
     with db.unit_of_work(write=True) as uow:
         load_demo(uow.session, DEMO_PASSWORD)
         uow.commit()
+    return app
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    app = demo_app(db_url, tmp_path)
     yield app
-    db.dispose()
+    app.extensions["turnero.db"].dispose()
 
 
 class Clock:
