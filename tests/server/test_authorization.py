@@ -6,7 +6,7 @@ The routes come from the app's url_map: a route added later without a row here f
 each actor today:
 
     OK      2xx, or a 3xx other than to the login page: allowed, and it happened
-    LOGIN   302 to /staff/login: a staff page without a signed-in session
+    LOGIN   302 to /staff/login?next=...: a staff page without a signed-in session
     401     the API wants credentials        403   forbidden
     404, 409, 422...  the use case's own answer, given after the permission check
 
