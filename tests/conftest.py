@@ -109,17 +109,24 @@ def make_app(db_url: str, tmp_path, **overrides):
     return app
 
 
-@pytest.fixture
-def app(db_url, tmp_path):
-    app = make_app(db_url, tmp_path)
+def demo_app(db_url: str, tmp_path, **overrides):
+    """An app on this database, emptied and loaded with the demo data (staff password
+    DEMO_PASSWORD); dispose of its database when done."""
+    app = make_app(db_url, tmp_path, **overrides)
     db = app.extensions["turnero.db"]
     wipe(db.engine)
     from turnero.cli import load_demo
     with db.unit_of_work(write=True) as uow:
         load_demo(uow.session, DEMO_PASSWORD)
         uow.commit()
+    return app
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    app = demo_app(db_url, tmp_path)
     yield app
-    db.dispose()
+    app.extensions["turnero.db"].dispose()
 
 
 class Clock:
@@ -342,6 +349,11 @@ def live_server(tmp_path_factory):
     else:
         url = f"sqlite:///{instance}/live.db"
     server = LiveServer(url, instance)
+    # Every test of a module is one client address to this server, so its budgets per
+    # address and per phone are wide; the limits are proven on servers of their own
+    # (tests/server/access/test_abuse.py, the flood in tests/server/queue/test_live.py).
+    server.env.update({f"TURNERO_{name}_RATE_LIMIT": "10000 per minute"
+                       for name in ("JOIN", "JOIN_PHONE", "CHECKIN", "BOOKING", "PHONE_CHANGE")})
     try:
         server.cli("db", "upgrade")
         server.cli("demo", "--password", DEMO_PASSWORD)

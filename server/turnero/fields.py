@@ -34,3 +34,25 @@ def Language(**options) -> String:  # noqa: N802
 
 def TimeZone(**options) -> String:  # noqa: N802
     return String(**_with({"description": "IANA time zone", "example": "America/Mexico_City"}, options))
+
+
+# Rules across the fields of a request schema (JSON Schema keywords such as `oneOf`), by
+# schema name: app.py writes them into the OpenAPI document; the use case checks them.
+ACROSS_FIELDS: dict[str, dict] = {}
+
+
+def across_fields(**keywords):
+    """A schema class decorator: what its fields must satisfy together, for the OpenAPI document."""
+    def register(schema_class):
+        ACROSS_FIELDS[schema_class.__name__] = keywords
+        return schema_class
+    return register
+
+
+def document_across_fields(spec: dict) -> dict:
+    """The OpenAPI document with ACROSS_FIELDS in its schemas."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    for name, keywords in ACROSS_FIELDS.items():
+        if name in schemas:
+            schemas[name].update(keywords)
+    return spec

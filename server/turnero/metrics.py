@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.get("/metrics")
+    @app.doc(hide=True)  # Prometheus text, not part of the JSON API (like /healthz)
     def metrics():
         """For the monitoring on this machine, or with `Authorization: Bearer
         TURNERO_METRICS_TOKEN` from elsewhere; anyone else finds nothing here."""
@@ -57,4 +58,4 @@ def init_app(app: Flask) -> None:
         local = request.remote_addr in ("127.0.0.1", "::1")
         if not (local or (token and hmac.compare_digest(sent, f"Bearer {token}"))):
             abort(404)
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)

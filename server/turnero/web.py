@@ -12,11 +12,14 @@ import math
 import re
 import time
 
+from apiflask import Schema
 from apiflask.exceptions import HTTPError
+from apiflask.fields import Dict, Integer, List, String
 from flask import Blueprint, Flask, Response, current_app, json, render_template, request
 from flask_babel import get_locale, gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from marshmallow import INCLUDE
 from sqlalchemy.exc import OperationalError
 
 from .db import Database
@@ -130,9 +133,37 @@ def _translate_errors(errors: dict) -> dict:
     return out
 
 
+class ProblemOut(Schema):
+    """An error answer of the JSON doors (RFC 9457), as `problem()` writes it."""
+
+    class Meta:
+        unknown = INCLUDE  # some problems carry members of their own (check-in's `reason`, `walk_in`...)
+
+    type = String(required=True, metadata={"example": "about:blank"})
+    title = String(required=True)
+    status = Integer(required=True)
+    detail = String(required=True)
+    errors = Dict(keys=String(), values=List(String()), metadata={"description": "field -> messages, for invalid input"})
+
+
+def problems_in_the_document(spec: dict) -> dict:
+    """The OpenAPI document's error answers (4xx, 5xx) as application/problem+json,
+    which is what they are."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                content = answer.get("content", {})
+                if status[:1] in ("4", "5") and "application/json" in content:
+                    answer["content"] = {"application/problem+json": content["application/json"]}
+    return spec
+
+
 def register_json_errors(app) -> None:
-    """Domain errors and HTTP errors of the JSON doors as problem+json; a busy or
-    unreachable database as a 503 with Retry-After (a page for browsers)."""
+    """Domain errors and HTTP errors of the JSON doors as problem+json, and so in the
+    OpenAPI document (with `problems_in_the_document`); a busy or unreachable database
+    as a 503 with Retry-After (a page for browsers)."""
+    app.config.update(HTTP_ERROR_SCHEMA=ProblemOut, VALIDATION_ERROR_SCHEMA=ProblemOut)
+
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
         return problem(exc.status, gettext(exc.title), error_text(exc), _translate_errors(exc.errors))
@@ -251,6 +282,7 @@ def staff_pages(bp: Blueprint) -> None:
 def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"page_lang": current_lang, "languages": languages})
     app.add_template_filter(ink_on, "ink")
+    app.before_request(_refuse_nul_characters)
     app.after_request(_remember_language)
     app.after_request(_compress)
     app.after_request(_retry_after)
@@ -263,6 +295,28 @@ def _retry_after(response):
         wait = math.ceil(spent.reset_at - time.time()) if spent is not None else 60
         response.headers["Retry-After"] = str(max(1, wait))
     return response
+
+
+def _refuse_nul_characters():
+    """A request with a NUL character in its address, query, form, JSON or
+    Idempotency-Key is a bad request (400): no name, phone, code or link holds one, and
+    PostgreSQL can neither store nor compare text with it."""
+    texts = [request.path, request.headers.get("Idempotency-Key")]
+    for fields in (request.args, request.form):
+        texts += [text for key, values in fields.lists() for text in (key, *values)]
+    if _holds_nul(texts) or (request.is_json and _holds_nul(request.get_json(silent=True))):
+        return http_problem(400)
+    return None
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _remember_language(response):

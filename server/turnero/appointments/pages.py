@@ -68,11 +68,13 @@ def form_value(name: str) -> str:
 
 
 def day_arg(value: str | None) -> date | None:
-    """A day asked for in the address (`?date=2026-12-24`); None when it is not one."""
+    """A day asked for in the address (`?date=2026-12-24`); None when it is not one,
+    or is the first or last day of the calendar (the pages link to the days beside)."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day not in (date.min, date.max) else None
 
 
 def day_chooser(uow, branch: str, service: str, asked: date | None, day_url: Callable[[str], str]) -> dict:

@@ -217,13 +217,20 @@ def format_ranges(ranges: Iterable[TimeRange]) -> str:
 
 def parse_start(text: str, tz_name: str) -> datetime:
     """An appointment time from a request: ISO 8601 with an offset (`Z` included) is
-    that instant; without one it is a wall time of the branch. ValueError otherwise."""
+    that instant; without one it is a wall time of the branch. ValueError otherwise,
+    also for an instant that is not a datetime in UTC or in the branch's time zone
+    (hours from the ends of the calendar)."""
     moment = datetime.fromisoformat((text or "").strip())
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC)
-    utc = local_to_utc(moment.date(), moment.time(), tz_name)
-    if utc is None:
-        raise ValueError("that local time does not exist (daylight-saving change)")
+    try:
+        if moment.tzinfo is not None:
+            utc = moment.astimezone(UTC)
+        else:
+            utc = local_to_utc(moment.date(), moment.time(), tz_name)
+            if utc is None:
+                raise ValueError("that local time does not exist (daylight-saving change)")
+        utc.astimezone(ZoneInfo(tz_name))
+    except OverflowError as exc:
+        raise ValueError("beyond the ends of the calendar") from exc
     return utc
 
 

@@ -5,11 +5,16 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-from ..fields import Language, LocalTime, Slug, TimeZone, UtcTime
+from ..fields import Language, LocalTime, Slug, TimeZone, UtcTime, across_fields
 from ..queue.rules import MAX_NAME, MAX_PHONE
 from .rules import AppointmentStatus, CheckIn
 
 STATUSES = [s.value for s in AppointmentStatus]
+# What rules.parse_start and rules.parse_ranges read, as the OpenAPI document says it.
+START = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
+_WALL = r"([01]?\d|2[0-3]):[0-5]\d"
+_RANGE = rf"{_WALL}\s*-\s*{_WALL}"
+HOURS = rf"^\s*({_RANGE}(\s*,\s*{_RANGE})*)?\s*$"
 
 
 class SlotQuery(Schema):
@@ -31,17 +36,20 @@ class AppointmentIn(Schema):
     service = String(required=True, validate=Length(1, 40), metadata={"example": "plataforma"})
     start = String(required=True, validate=Length(1, 40), metadata={
         "description": "a slot's `start`: ISO 8601 with offset (`Z` for UTC); without an offset it is "
-                       "a wall time of the branch", "example": "2026-11-24T15:00:00Z"})
+                       "a wall time of the branch", "example": "2026-11-24T15:00:00Z", "pattern": START})
     name = String(required=True, validate=Length(1, MAX_NAME))
     phone = String(required=True, validate=Length(1, MAX_PHONE), metadata={"example": "55 1234 5678"})
     lang = Language()
 
 
 class RescheduleIn(Schema):
-    start = String(required=True, validate=Length(1, 40), metadata={"example": "2026-11-24T15:20:00Z"})
+    start = String(required=True, validate=Length(1, 40), metadata={"example": "2026-11-24T15:20:00Z",
+                                                                    "pattern": START})
 
 
+@across_fields(anyOf=[{"required": ["code"]}, {"required": ["phone"]}])
 class CheckInIn(Schema):
+    """The appointment's code, or the phone it was booked with."""
     code = String(validate=Length(1, 20), metadata={"example": "HK7MXR"})
     phone = String(validate=Length(1, MAX_PHONE), metadata={"example": "55 1234 5678"})
 
@@ -119,7 +127,8 @@ class HoursIn(Schema):
     hours = Dict(keys=String(), values=String(validate=Length(max=200)), required=True, metadata={
         "description": "weekday (0 = Monday ... 6 = Sunday) -> \"09:00-13:00, 14:00-17:00\"; \"\" closes "
                        "that weekday; weekdays left out keep their hours",
-        "example": {"0": "09:00-17:00", "5": "09:00-13:00", "6": ""}})
+        "example": {"0": "09:00-17:00", "5": "09:00-13:00", "6": ""},
+        "properties": {str(d): {"type": "string", "maxLength": 200, "pattern": HOURS} for d in range(7)}})
 
 
 class CheckInWindowIn(Schema):

@@ -116,7 +116,7 @@ def staff_book_post(branch):
 def _staff_book_page(branch: str, values: dict, errors: dict | None = None, problem: str | None = None,
                      status: int | None = None):
     with database().unit_of_work() as uow:
-        services.staff_branches(uow, _actor())  # signed-in staff only
+        _actor().require_staff(find_branch(uow.session, branch))  # staff of this branch
         info = services.appointment_services(uow, branch, page_lang())
         ids = [s["id"] for s in info["services"]]
         if values.get("service") not in ids:

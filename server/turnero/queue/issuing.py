@@ -94,6 +94,9 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
         raise Forbidden(N_("This device belongs to another branch."))
     if actor.kind == "device" and actor.device_kind != "kiosk":
         raise Forbidden(N_("This device may not do this."))
+    if actor.is_staff and not actor.can_act_on(branch):
+        # Staff powers (the channel, priority, no limits) are for their own branch.
+        raise Forbidden(N_("You can only act on your own branch."))
     request = {"service": service, "phone": phone, "name": name, "priority": priority,
                "lang": lang, "channel": channel}
     if idempotency_key:

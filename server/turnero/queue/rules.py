@@ -300,12 +300,18 @@ def local_day(moment: datetime, tz_name: str) -> date:
 
 
 def day_bounds_utc(day: date, tz_name: str) -> tuple[datetime, datetime]:
-    """UTC instants (naive) at which a local day starts and ends."""
+    """UTC instants (naive) at which a local day starts and ends; at the very ends of
+    the calendar (year 1, year 9999), where one of them is not a datetime, the
+    earliest or latest datetime instead."""
     tz = ZoneInfo(tz_name)
     start = datetime(day.year, day.month, day.day, tzinfo=tz)
-    end = start + timedelta(days=1)
-    to_utc = lambda d: d.astimezone(timezone.utc).replace(tzinfo=None)  # noqa: E731
-    return to_utc(start), to_utc(end)
+
+    def to_utc(moment: datetime) -> datetime:
+        try:
+            return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:
+            return datetime.min if moment.year == 1 else datetime.max
+    return to_utc(start), (to_utc(start + timedelta(days=1)) if day < date.max else datetime.max)
 
 
 @dataclass(frozen=True)

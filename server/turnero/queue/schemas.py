@@ -5,7 +5,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-from ..fields import Language, Slug, TimeZone, UtcTime
+from ..fields import Language, Slug, TimeZone, UtcTime, across_fields
 from .rules import CHANNELS, MAX_COMMENT, MAX_NAME, MAX_PHONE, Status
 
 
@@ -112,7 +112,10 @@ class BranchOut(BranchSummary):
     recent_calls = List(Nested(CallOut))
 
 
+@across_fields(oneOf=[{"required": ["service"]}, {"required": ["counter"]}],
+               examples=[{"service": "plataforma"}, {"counter": "v2"}])
 class TransferIn(Schema):
+    """Either a service or a counter."""
     service = String(validate=Length(1, 40))
     counter = String(validate=Length(1, 40))
 

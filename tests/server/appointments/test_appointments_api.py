@@ -228,6 +228,30 @@ def test_unknown_things_are_404(client, clock):
     problem(client.get(f"{API}/branches/centro/slots?service=plataforma&date=someday"), 422)
 
 
+@SQLITE_ONLY
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_first_and_last_days_of_the_calendar_answer_like_any_other_day(client, agent, clock, day):
+    """Found by fuzzing the OpenAPI document: a day whose start or end is not a datetime
+    in UTC was a 500 (OverflowError)."""
+    assert slots(client, day) == []
+    r = client.get(f"{API}/branches/centro/appointments", query_string={"date": day}, headers=agent)
+    assert r.status_code == 200 and r.get_json()["date"] == day
+    assert all(s["appointments"] == [] for s in r.get_json()["services"])
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                   "9999-12-31T23:59:59", "9999-12-31T23:00:00Z"])
+def test_a_time_at_the_ends_of_the_calendar_is_a_422_not_a_500(client, app, book, start):
+    appointment = book()
+    result = problem(client.post(f"{API}/branches/centro/appointments", json={
+        "service": "plataforma", "start": start, "name": "Ana", "phone": "55 1000 0002"}), 422)
+    assert "start" in result["errors"]
+    assert "start" in problem(client.post(f"{API}/appointments/{appointment['token']}/reschedule",
+                                          json={"start": start}), 422)["errors"]
+    assert count(app) == 1
+
+
 # ---------------------------------------------------------------- check-in
 
 def test_check_in_by_code_gives_an_appointment_ticket_in_its_place(client, book, clock, app):

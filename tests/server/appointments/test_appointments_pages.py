@@ -132,6 +132,17 @@ def test_staff_pages_need_a_login(client):
     assert r.status_code == 302 and "/staff/login" in r.headers["Location"]
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_first_and_last_days_of_the_calendar_show_today_instead(client, clock, day):
+    """?date= at an end of the calendar was a 500 (the page links the days beside it)."""
+    staff_login(client)
+    for page in (f"/staff/appointments/centro?date={day}", f"/staff/appointments/centro/book?date={day}",
+                 f"/b/centro/book?service=plataforma&date={day}"):
+        r = client.get(page)
+        assert r.status_code == 200, page
+        assert "2031-02-28" in r.get_data(as_text=True), page  # today, at the clock of the tests
+
+
 def test_staff_day_view_book_for_a_customer_and_mark_a_no_show(client, clock):
     book_form(client, name="Ana López")
     staff_login(client)

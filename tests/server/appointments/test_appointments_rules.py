@@ -189,3 +189,19 @@ def test_opening_hours_text_is_parsed_and_checked():
     for bad in ("9-13", "13:00-09:00", "09:00-13:00, 12:00-15:00", "25:00-26:00", "09:00-09:00"):
         with pytest.raises(ValueError):
             rules.parse_ranges(bad)
+
+
+# ---------------------------------------------------------------- the ends of the calendar
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59",
+                                  "9999-12-31T23:00:00+00:00"])
+def test_a_start_beyond_the_ends_of_the_calendar_is_not_a_time(text):
+    with pytest.raises(ValueError):
+        rules.parse_start(text, "Etc/GMT-14" if text.endswith("+00:00") else MEXICO)
+
+
+def test_the_first_and_last_days_have_bounds_in_any_zone():  # Etc/GMT-14 is UTC+14
+    from turnero.queue.rules import day_bounds_utc
+    assert day_bounds_utc(date.max, MEXICO) == (datetime(9999, 12, 31, 6), datetime.max)
+    assert day_bounds_utc(date.min, "Etc/GMT-14") == (datetime.min, datetime(1, 1, 1, 10))
+    assert day_bounds_utc(date(2031, 3, 3), MEXICO) == (datetime(2031, 3, 3, 6), datetime(2031, 3, 4, 6))

@@ -398,6 +398,20 @@ def test_openapi_document_describes_the_contract(client):
     assert client.get(f"{API}/docs").status_code == 200
 
 
+def test_the_openapi_document_says_errors_are_problem_json(client):
+    """Every error answer is documented as what the server sends: application/problem+json
+    with its members (they were documented as APIFlask's default JSON error)."""
+    spec = client.get(f"{API}/openapi.json").get_json()
+    errors = [answer for operations in spec["paths"].values() for operation in operations.values()
+              for status, answer in operation["responses"].items() if status[0] in "45"]
+    assert errors and all(list(a["content"]) == ["application/problem+json"] for a in errors)
+    assert {a["content"]["application/problem+json"]["schema"]["$ref"] for a in errors} == {
+        "#/components/schemas/ProblemOut"}
+    problem_schema = spec["components"]["schemas"]["ProblemOut"]
+    assert set(problem_schema["required"]) == {"type", "title", "status", "detail"}
+    assert problem_schema["properties"]["detail"]["type"] == "string"
+
+
 def test_docs_page_loads_nothing_from_another_host(client):
     html = client.get(f"{API}/docs").get_data(as_text=True)
     assert "cdn." not in html and "unpkg" not in html

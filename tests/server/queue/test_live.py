@@ -97,20 +97,26 @@ def test_data_survives_a_server_restart(live_server_factory, tmp_path):
 def test_two_processes_on_one_sqlite_file_never_share_a_code(live_server_factory, tmp_path):
     url = f"sqlite:///{tmp_path}/shared.db"
     a, b = live_server_factory(url), live_server_factory(url)
-    prepare(a)
+    kiosk = prepare(a, kiosk=True)
     a.start()
     b.start()
-    codes = issue_through([a.url, b.url], total=160, threads=16)
+    codes = issue_through([a.url, b.url], total=160, threads=16, kiosk=kiosk)
     assert len(codes) == 160 and [c for c, n in Tally(codes).items() if n > 1] == []
 
 
-def issue_through(bases, total, threads):
+def issue_through(bases, total, threads, kiosk):
+    """`total` tickets taken by `threads` kiosks at once, spread over the processes at
+    `bases` (as kiosks, which serve a whole branch: no per-address join limit)."""
     def worker(i):
         base = bases[i % len(bases)]
+        codes = []
         with requests.Session() as http:
-            return [http.post(f"{base}/api/v1/branches/centro/tickets",
-                              json={"service": "caja" if (i + k) % 2 else "plataforma"}, timeout=30).json()["code"]
-                    for k in range(total // threads)]
+            for k in range(total // threads):
+                r = http.post(f"{base}/api/v1/branches/centro/tickets", headers={"Authorization": f"Bearer {kiosk}"},
+                              json={"service": "caja" if (i + k) % 2 else "plataforma"}, timeout=30)
+                assert r.status_code == 201, r.text
+                codes.append(r.json()["code"])
+        return codes
     with ThreadPoolExecutor(threads) as pool:
         return [c for chunk in pool.map(worker, range(threads)) for c in chunk]
 
@@ -129,12 +135,12 @@ def test_two_processes_share_events_through_redis(live_server_factory, pg_url):
     engine.dispose()
     a = live_server_factory(pg_url, redis_url=REDIS_URL)
     b = live_server_factory(pg_url, redis_url=REDIS_URL)
-    prepare(a)
+    kiosk = prepare(a, kiosk=True)
     a.start()
     b.start()
     listener = Listener(a.url)  # connected to process A
     try:
-        codes = issue_through([a.url, b.url], total=120, threads=12)
+        codes = issue_through([a.url, b.url], total=120, threads=12, kiosk=kiosk)
         assert [c for c, n in Tally(codes).items() if n > 1] == []
         staff = staff_headers(b.url)
         requests.post(f"{b.url}/api/v1/branches/centro/counters/v2/open", headers=staff, timeout=10).raise_for_status()
@@ -190,7 +196,7 @@ def test_counters_on_two_processes_racing_call_next_never_call_one_ticket_twice(
     wipe(engine)
     a = live_server_factory(pg_url, redis_url=REDIS_URL)
     b = live_server_factory(pg_url, redis_url=REDIS_URL)
-    prepare(a)
+    kiosk = prepare(a, kiosk=True)
     a.start()
     b.start()
     staff = staff_headers(a.url)
@@ -211,7 +217,7 @@ def test_counters_on_two_processes_racing_call_next_never_call_one_ticket_twice(
     called: list[str] = []
     try:
         for _ in range(rounds):
-            issued = issue_through([a.url, b.url], total=per_round, threads=6)
+            issued = issue_through([a.url, b.url], total=per_round, threads=6, kiosk=kiosk)
             caja = [c for c in issued if c.startswith("A")]
             start = threading.Barrier(len(counters))
 

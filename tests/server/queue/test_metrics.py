@@ -3,6 +3,7 @@ API, the join page, SMS or a phone call is one `turnero_tickets_issued_total` of
 channel; a replayed request or a refused one counts nothing; a call counts once."""
 import re
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from twilio_helpers import call, cheap_password_hashing, text  # noqa: F401
 
 API = "/api/v1"
@@ -39,3 +40,10 @@ def test_every_channel_counts_its_tickets_once(app, client, agent, open_counter)
     r = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
     client.post(f"{API}/tickets/{r.get_json()['id']}/recall", headers=agent)  # a recall is not a new call
     assert counted(client, "turnero_tickets_called_total", branch="centro") - called_before == 2
+
+
+def test_metrics_are_prometheus_text_outside_the_api_document(client):
+    """Found by fuzzing the OpenAPI document: /metrics was listed there as JSON, and its
+    Content-Type said its charset twice."""
+    assert client.get("/metrics").headers["Content-Type"] == CONTENT_TYPE_LATEST
+    assert "/metrics" not in client.get(f"{API}/openapi.json").get_json()["paths"]
