@@ -40,6 +40,11 @@ MESSAGES = (
     N_("Not a valid boolean."),
     # fields.Mapping / fields.Dict
     N_("Not a valid mapping type."),
+    # fields.Date (the API's `date` query), fields.DateTime ({obj_type}: "datetime")
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    # fields.Float
+    N_("Special numeric values (nan or infinity) are not permitted."),
     # validate.Predicate / validate.NoneOf (generic default)
     N_("Invalid input."),
 )

@@ -72,6 +72,14 @@ def test_slots_follow_the_demo_opening_hours(client, clock):
     assert slots(client, "2031-03-09") == []  # Sunday: closed
 
 
+@SQLITE_ONLY
+@pytest.mark.parametrize(("lang", "message"), [("es", "No es una fecha válida."), ("en", "Not a valid date.")])
+def test_a_day_that_is_not_a_date_is_refused_in_the_callers_language(client, lang, message):
+    r = client.get(f"{API}/branches/centro/slots", query_string={"service": "plataforma", "date": "31/03/2031"},
+                   headers={"Accept-Language": lang})
+    assert r.status_code == 422 and r.get_json()["errors"] == {"date": [message]}
+
+
 def test_a_booking_takes_one_place_and_a_full_slot_is_not_bookable(client, book):
     book(phone="55 1000 0001")
     assert slots(client)[3]["free"] == 1
