@@ -95,9 +95,14 @@ def wipe(engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-        else:
+        else:  # the audit log's append-only triggers stand aside while the test data goes
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _sql in triggers:
+                conn.execute(text(f"DROP TRIGGER {name}"))
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
+            for _name, sql in triggers:
+                conn.execute(text(sql))
 
 
 def make_app(db_url: str, tmp_path, **overrides):

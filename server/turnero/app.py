@@ -72,6 +72,8 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     if cfg.PROXY_HOPS > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.PROXY_HOPS, x_proto=cfg.PROXY_HOPS,
                                 x_host=cfg.PROXY_HOPS)
+    else:
+        app.before_request(web.warn_of_an_unknown_proxy)
 
     metrics.init_app(app)
     web.init_app(app)

@@ -9,6 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
 from .admin.demo import load_demo_users
+from .admin.privacy import start_in_serve as start_purge
 from .appointments.demo import load_demo_hours
 from .appointments.reminders import start_in_serve as start_reminders
 from .messaging.worker import start_in_serve as start_outbox_worker
@@ -65,11 +66,12 @@ def demo(password):
 @with_appcontext
 def serve(host, port):
     """Run the server (gevent, WebSockets) for production use, with the outbox worker
-    (TURNERO_OUTBOX_IN_SERVE) and the appointment reminders (unless
-    TURNERO_REMINDERS_IN_SERVE=0)."""
+    (TURNERO_OUTBOX_IN_SERVE), the appointment reminders (unless
+    TURNERO_REMINDERS_IN_SERVE=0) and the daily purge of old personal data."""
     app = current_app._get_current_object()
     start_outbox_worker(app)
     start_reminders(app)
+    start_purge(app)
     run(app, host, port)
 
 

@@ -71,6 +71,9 @@ class Branch(Base):
     checkin_before_min: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     checkin_after_min: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     notify_ahead: Mapped[int] = mapped_column(Integer, default=3)
+    # After how many days phones, names, message bodies and comments are erased
+    # (`turnero purge`, daily in `turnero serve`); the figures stay (migration 0005).
+    retention_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     offers_priority: Mapped[bool] = mapped_column(Boolean, default=True)
     message: Mapped[str | None] = mapped_column(String(280))
     # Grows by one with every committed change of the branch (clients resync on gaps).
@@ -250,3 +253,22 @@ class Feedback(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str | None] = mapped_column(String(12))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """One administrative change: who, when, from where, what. Written in the
+    transaction of the change; never updated or deleted (triggers refuse it, migration
+    0005). No foreign keys: an entry outlives the user, device or branch it names."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_branch_at", "branch", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(80))  # a username, "kiosk 3", "cli"
+    role: Mapped[str | None] = mapped_column(String(10))
+    address: Mapped[str | None] = mapped_column(String(64))
+    branch: Mapped[str | None] = mapped_column(String(40))  # the branch's short name then
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(120))
+    changes: Mapped[dict | None] = mapped_column(JSON)  # field -> [before, after], or what was done

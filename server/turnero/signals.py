@@ -31,6 +31,31 @@ branch_deleting = _signals.signal("branch-deleting")
 deletes a branch, before the core deletes its tickets, services and counters: each
 receiver deletes (or detaches) its own rows of that branch."""
 
+@dataclass
+class CustomerRecords:
+    """What one part of Turnero keeps about a customer (a phone number): its records
+    for the customer's copy (name -> list of dicts), and what stops erasing them now
+    (field -> messages)."""
+    records: dict = field(default_factory=dict)
+    blockers: dict = field(default_factory=dict)
+
+
+personal_data_expiring = _signals.signal("personal-data-expiring")
+"""`send(session, branch_id=int|None, before=datetime)` while `turnero purge` runs:
+each receiver erases the phones, names and texts of its rows of that branch (None:
+rows of no branch) made before `before`, keeping the rows for the figures, and
+returns how many rows it changed."""
+
+customer_records = _signals.signal("customer-records")
+"""`send(session, customer_id=int|None, phone=E.164, now=datetime)`: each receiver
+returns a `CustomerRecords` of what it keeps about that customer."""
+
+customer_erasing = _signals.signal("customer-erasing")
+"""`send(session, customer_id=int|None, phone=E.164)` inside the transaction that
+erases a customer's data on request, before the core forgets the customer: each
+receiver erases its own rows' phones, names and texts and returns how many rows it
+changed."""
+
 customer_text = _signals.signal("customer-text")
 """`send(session, phone=E.164, body=str, kind=str, lang=str, branch_id=int|None)`
 inside the transaction of the change that causes a text to a customer (an

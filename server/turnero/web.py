@@ -297,6 +297,21 @@ def _retry_after(response):
     return response
 
 
+_proxy_warned = False
+
+
+def warn_of_an_unknown_proxy() -> None:
+    """Said once per process: requests come through a proxy (X-Forwarded-For) that
+    TURNERO_PROXY_HOPS does not count, so every visitor has the proxy's address and
+    shares one budget of every limit (a busy lobby would lock itself out)."""
+    global _proxy_warned
+    if not _proxy_warned and "X-Forwarded-For" in request.headers:
+        _proxy_warned = True
+        log.warning("requests arrive through a proxy (X-Forwarded-For: %s) but TURNERO_PROXY_HOPS is 0: every "
+                    "visitor counts as %s for the rate limits; set TURNERO_PROXY_HOPS to the number of proxies",
+                    request.headers["X-Forwarded-For"][:100], request.remote_addr)
+
+
 def _refuse_nul_characters():
     """A request with a NUL character in its address, query, form, JSON or
     Idempotency-Key is a bad request (400): no name, phone, code or link holds one, and

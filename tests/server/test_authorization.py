@@ -88,6 +88,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/tickets/<ticket_id>/recall"): STAFF,
     ("POST", "/api/v1/tickets/<ticket_id>/start"): STAFF,
     ("POST", "/api/v1/tickets/<ticket_id>/done"): STAFF,
+    ("POST", "/api/v1/tickets/<ticket_id>/priority"): STAFF,
     ("POST", "/api/v1/tickets/<ticket_id>/no-show"): STAFF,
     ("POST", "/api/v1/tickets/<ticket_id>/requeue"): STAFF,
     ("POST", "/api/v1/tickets/<ticket_id>/transfer"): STAFF,
@@ -168,6 +169,11 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/admin/branches/<slug>/devices"): MANAGER_PAGE,
     ("POST", "/admin/branches/<slug>/devices/<int:device_id>/revoke"): MANAGER_PAGE,
     ("GET", "/admin/users"): MANAGER_PAGE,
+    ("GET", "/admin/audit"): MANAGER_PAGE,
+    ("GET", "/admin/customers"): ADMIN_PAGE,
+    ("POST", "/admin/customers"): ADMIN_PAGE,
+    ("POST", "/admin/customers/export"): ADMIN_PAGE,
+    ("POST", "/admin/customers/erase"): ADMIN_PAGE,
     ("GET", "/admin/users/new"): MANAGER_PAGE,
     ("POST", "/admin/users/new"): MANAGER_PAGE,
     ("GET", "/admin/users/<int:user_id>"): MANAGER_PAGE,
@@ -407,6 +413,8 @@ REQUESTS = {
                                                                          "reason": "Nochebuena"}),
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/call-next"): lambda w: w.someone_waiting_at_v1(),
     ("POST", "/api/v1/tickets/<ticket_id>/transfer"): lambda w: Call(json={"service": "plataforma"}),
+    ("POST", "/api/v1/tickets/<ticket_id>/priority"): lambda w: Call(values={"ticket_id": w.waiting_ticket()["id"]},
+                                                                     json={"priority": True}),
     ("POST", "/api/v1/tickets/<token>/feedback"): lambda w: Call(values={"token": w.done_ticket()["token"]},
                                                                  json={"score": 5}),
     ("POST", "/api/v1/tickets/<token>/phone"): lambda w: Call(json={"phone": "55 1234 5678"}),
@@ -436,7 +444,8 @@ REQUESTS = {
     # administration: the values shown, sent back unchanged; new things with new names
     ("POST", "/admin/branches/new"): lambda w: Call(form={
         "slug": f"sur{w.number()}", "name": "Sucursal Sur", "timezone": "America/Mexico_City", "lang": "es",
-        "country": "MX", "priority_boost_min": "15", "appointment_boost_min": "10", "notify_ahead": "3"}),
+        "country": "MX", "priority_boost_min": "15", "appointment_boost_min": "10", "notify_ahead": "3",
+        "retention_days": "90"}),
     ("POST", "/admin/branches/<slug>"): lambda w: Call(form=as_form(w.shown(admin.get_branch, "centro"))),
     ("POST", "/admin/branches/<slug>/delete"): lambda w: Call(form={"confirm": "no-es-centro"}),
     ("POST", "/admin/branches/<slug>/services/<service>"): lambda w: Call(form=as_form(
@@ -452,6 +461,10 @@ REQUESTS = {
     ("POST", "/admin/users/<int:user_id>"): lambda w: Call(form={"role": "agent", "branch": "centro"}),
     ("POST", "/admin/users/<int:user_id>/active"): lambda w: Call(form={"active": "0"}),
     ("POST", "/admin/users/<int:user_id>/password"): lambda w: Call(form={"password": "otra-clave-larga"}),
+    ("POST", "/admin/customers"): lambda w: Call(form={"phone": "55 1234 5678", "country": "MX"}),
+    ("POST", "/admin/customers/export"): lambda w: Call(form={"phone": "55 1234 5678", "country": "MX"}),
+    ("POST", "/admin/customers/erase"): lambda w: Call(form={"phone": "55 9876 5432", "country": "MX",
+                                                            "confirm": "y"}),
 }
 
 APPOINTMENT_TOKEN = ("/a/", "/api/v1/appointments/<token>")

@@ -2,6 +2,8 @@
 the staff console's browser session, or anyone."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import current_app, request
 
 from ..errors import N_, Unauthorized
@@ -31,4 +33,4 @@ def request_actor(uow) -> Actor:
         who = session_actor()
         if who is not None:
             return who
-    return actor_for_token(uow.session, token)
+    return replace(actor_for_token(uow.session, token), address=request.remote_addr)

@@ -60,6 +60,7 @@ class Actor:
     device_id: int | None = None
     device_kind: str | None = None
     branch_id: int | None = None  # the user's or device's branch (None: every branch, admin)
+    address: str | None = None  # the client's address (for the audit log)
 
     @property
     def is_staff(self) -> bool:

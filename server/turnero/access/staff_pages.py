@@ -4,6 +4,7 @@ and what the other staff pages ask of it (`manager_required`, `session_actor`)."
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -45,7 +46,8 @@ class StaffUser:
     is_anonymous = False
 
     def __init__(self, user: User):
-        self.actor: Actor = services.actor_for_user(user)
+        # Loaded for each request (Flask-Login's user_loader): this request's address.
+        self.actor: Actor = replace(services.actor_for_user(user), address=request.remote_addr)
         self.username = user.username
         self.role = user.role
         self.branch_slug = user.branch.slug if user.branch is not None else None

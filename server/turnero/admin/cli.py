@@ -1,11 +1,15 @@
-"""`turnero device add` and `turnero user create`: the command line acts with full rights."""
+"""`turnero device add`, `turnero user create` and `turnero purge`: the command line
+acts with full rights, entered in the audit log as "cli"."""
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from ..access import audit
+from ..access.services import SYSTEM
 from ..errors import DomainError
 from ..web import database
+from . import privacy
 from .users import add_device, add_user
 
 device_group = AppGroup("device", help="Kiosks and lobby displays.")
@@ -23,6 +27,7 @@ def device_add(branch, kind, name):
             device, token = add_device(uow.session, branch, kind, name)
         except DomainError as exc:
             raise click.ClickException(str(exc)) from exc
+        audit.record(uow.session, SYSTEM, "device.issued", branch=branch, target=f"{kind} {device.id}: {device.name}")
         uow.commit()
     click.echo(f"{kind} device {device.id} registered at {branch}")
     click.echo(token)
@@ -42,10 +47,24 @@ def user_create(username, role, branch, password):
             add_user(uow.session, username, role, password, branch)
         except DomainError as exc:
             raise click.ClickException(str(exc)) from exc
+        audit.record(uow.session, SYSTEM, "user.created", branch=branch, target=username,
+                     changes={"role": [None, role], "branch": [None, branch]})
         uow.commit()
     click.echo(f"user {username} ({role}) created")
 
 
+@click.command("purge")
+@with_appcontext
+def purge():
+    """Erase personal data older than each branch's retention (`turnero serve` does it daily)."""
+    with database().unit_of_work(write=True) as uow:
+        counts = privacy.purge(uow)
+    if counts:
+        click.echo("erased: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
+    else:
+        click.echo("nothing to erase")
+
+
 def register(app) -> None:
-    for command in (device_group, user_group):
+    for command in (device_group, user_group, purge):
         app.cli.add_command(command)

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import clock, signals
+from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, Message
@@ -116,6 +117,8 @@ def delete_branch(uow: UnitOfWork, actor: Actor, slug: str, *, confirm: str | No
     session.execute(update(User).where(User.branch_id == bid).values(branch_id=None))
     session.expunge(branch)
     session.execute(delete(Branch).where(Branch.id == bid))
+    audit.record(session, actor, "branch.deleted", branch=contents["slug"], target=contents["name"],
+                 changes={"tickets": [contents["tickets"], 0], "appointments": [contents.get("appointments", 0), 0]})
     uow.on_commit(lambda: uow.db.forget_branch(bid))
     uow.commit()
     log.info("branch %s deleted by %s (%d tickets, %d appointments; staff without branch: %s)", contents["slug"],

@@ -41,6 +41,10 @@ class BranchForm(FlaskForm):
     notify_ahead = IntegerField(_("Notify ahead"), validators=[Optional()],
                                 description=_("Text the customer when this many people are ahead."),
                                 render_kw={"inputmode": "numeric"})
+    retention_days = IntegerField(_("Keep personal data (days)"), validators=[Optional()],
+                                  description=_("After this many days, names, phones, messages and comments are "
+                                                "erased; the figures stay."),
+                                  render_kw={"inputmode": "numeric"})
     offers_priority = BooleanField(_("Offers priority turns (older adults, pregnancy, disability)"))
     message = StringField(_("Message line"), description=_("Optional; shown on the join page and the lobby screen."))
 
@@ -131,3 +135,16 @@ def show_errors(form: FlaskForm, exc: DomainError) -> None:
     if not exc.errors:
         general.append(gettext(exc.message, **exc.params))
     form.form_errors = list(form.form_errors) + general
+
+
+class CustomerForm(FlaskForm):
+    """A customer is found by their phone number (as they would type it)."""
+    phone = StringField(_("Phone number"), description=_("As the customer gives it, like 55 1234 5678 or +52 55…"),
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    country = StringField(_("Country"), description=_("For numbers without a country code: MX, US, ES…"),
+                          render_kw={"maxlength": 2, "autocapitalize": "characters"})
+
+
+class CustomerEraseForm(CustomerForm):
+    confirm = BooleanField(_("I understand: names, numbers, texts and comments of this customer are erased "
+                             "for good; the anonymous figures stay."))

@@ -19,6 +19,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, NotFound, Unauthorized
@@ -31,6 +32,7 @@ from .validation import COLOR_RE, PREFIX_RE, FieldErrors, Message
 log = logging.getLogger(__name__)
 
 LANGS = ("es", "en")
+DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 90, 1, 3650
 
 
 def managed_branch(session: Session, actor: Actor, slug: str, lock: bool = False) -> Branch:
@@ -43,7 +45,7 @@ def managed_branch(session: Session, actor: Actor, slug: str, lock: bool = False
 # ---------------------------------------------------------------- reading (plain dicts, for pages and the CLI)
 
 BRANCH_FIELDS = ("slug", "name", "timezone", "lang", "country", "priority_boost_min", "appointment_boost_min",
-                 "notify_ahead", "offers_priority", "message")
+                 "notify_ahead", "offers_priority", "message", "retention_days")
 SERVICE_FIELDS = ("slug", "prefix", "name_es", "name_en", "color", "avg_service_min", "takes_appointments",
                   "slot_minutes", "slot_capacity", "active")
 
@@ -159,6 +161,9 @@ def _branch_fields(errors: FieldErrors, branch: Branch, values: dict) -> None:
                                            values.get("appointment_boost_min", branch.appointment_boost_min or 0),
                                            0, 240)
     branch.notify_ahead = check.number(errors, "notify_ahead", values.get("notify_ahead"), 0, 50)
+    branch.retention_days = check.number(errors, "retention_days",
+                                         values.get("retention_days", branch.retention_days or DEFAULT_RETENTION_DAYS),
+                                         MIN_RETENTION_DAYS, MAX_RETENTION_DAYS)
     branch.offers_priority = bool(values.get("offers_priority"))
     branch.message = check.text(errors, "message", values.get("message"), 280, required=False)
 
@@ -175,21 +180,29 @@ def create_branch(uow: UnitOfWork, actor: Actor, *, slug: str, **values) -> Bran
     errors.raise_any()
     session.add(branch)
     session.flush()
+    view = branch_view(branch)
+    audit.record(session, actor, "branch.created", branch=branch.slug, target=branch.name,
+                 changes=audit.differences({}, view))
     uow.commit()
     log.info("branch %s created by %s", branch.slug, actor.username)
-    return branch_view(branch)
+    return view
 
 
 def update_branch(uow: UnitOfWork, actor: Actor, slug: str, **values) -> Branch:
     session = uow.session
     branch = managed_branch(session, actor, slug, lock=True)
+    before = branch_view(branch)
     errors = FieldErrors()
     _branch_fields(errors, branch, values)
     errors.raise_any()
+    view = branch_view(branch)
+    changes = audit.differences(before, view)
+    if changes:
+        audit.record(session, actor, "branch.changed", branch=branch.slug, target=branch.name, changes=changes)
     branch_changed(uow, branch)
     uow.commit()
     log.info("branch %s settings changed by %s", branch.slug, actor.username)
-    return branch_view(branch)
+    return view
 
 
 # ---------------------------------------------------------------- services
@@ -290,12 +303,17 @@ def _save(uow: UnitOfWork, actor: Actor, branch: Branch, part: _Part, row, value
           created: bool) -> dict:
     """Check every field (all messages at once), then store the row and tell the displays."""
     session = uow.session
+    before = {} if created else part.view(row)
     with session.no_autoflush:
         part.fields(errors, session, branch, row, values)
     errors.raise_any()
     if created:
         session.add(row)
         session.flush()
+    changes = audit.differences(before, {k: v for k, v in part.view(row).items() if k != "service_names"})
+    if changes or created:
+        audit.record(session, actor, f"{part.noun}.{'created' if created else 'changed'}", branch=branch.slug,
+                     target=row.slug, changes=changes)
     branch_changed(uow, branch)
     uow.commit()
     log.info("%s %s %s at %s by %s", part.noun, row.slug, "created" if created else "changed", branch.slug,

@@ -111,7 +111,8 @@ def branches():
 
 
 NEW_BRANCH = {"lang": "es", "country": "MX", "timezone": "America/Mexico_City", "priority_boost_min": 15,
-              "appointment_boost_min": 10, "notify_ahead": 3, "offers_priority": True}
+              "appointment_boost_min": 10, "notify_ahead": 3, "offers_priority": True,
+              "retention_days": 90}
 
 
 @admin.route("/branches/new", methods=["GET", "POST"])

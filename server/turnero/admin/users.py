@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
+from ..access import audit
 from ..access.services import DEVICE_KINDS, ROLES, Actor, hash_password, new_secret, token_digest
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
@@ -84,6 +85,8 @@ def create_user(uow: UnitOfWork, actor: Actor, *, username: str, role: str, pass
     errors.raise_any()
     user = add_user(session, username, role, password, target.slug if target else None)
     view = user_view(user)
+    audit.record(session, actor, "user.created", branch=view["branch"], target=username,
+                 changes={"role": [None, role], "branch": [None, view["branch"]]})
     uow.commit()
     log.info("user %s (%s) created by %s", username, role, actor.username)
     return view
@@ -96,9 +99,14 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, *, role: str, branc
     if user.id == actor.user_id and role != user.role:
         errors.add("role", N_("You cannot change your own role."))
     errors.raise_any()
+    before = user_view(user)
     user.role = role
     user.branch = target
     view = user_view(user)
+    changes = audit.differences({k: before[k] for k in ("role", "branch")}, {k: view[k] for k in ("role", "branch")})
+    if changes:
+        audit.record(uow.session, actor, "user.changed", branch=view["branch"] or before["branch"],
+                     target=user.username, changes=changes)
     uow.commit()
     log.info("user %s changed by %s", user.username, actor.username)
     return view
@@ -112,6 +120,8 @@ def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str) -
     errors.raise_any()
     user.password_hash = hash_password(password)
     uow.session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
+    audit.record(uow.session, actor, "user.password", branch=user.branch.slug if user.branch else None,
+                 target=user.username)
     uow.commit()
     log.info("password of %s reset by %s", user.username, actor.username)
     return user_view(user)
@@ -121,6 +131,9 @@ def set_user_active(uow: UnitOfWork, actor: Actor, user_id: int, active: bool) -
     user = _user(uow.session, actor, user_id)
     if user.id == actor.user_id and not active:
         raise Conflict(N_("You cannot deactivate yourself."))
+    if user.active != active:
+        audit.record(uow.session, actor, "user.activated" if active else "user.deactivated",
+                     branch=user.branch.slug if user.branch else None, target=user.username)
     user.active = active
     if not active:
         uow.session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
@@ -141,6 +154,7 @@ def issue_device(uow: UnitOfWork, actor: Actor, branch_slug: str, *, kind: str, 
     name = check.text(errors, "name", name, 120, required=False) or ""
     errors.raise_any()
     device, token = add_device(session, branch_slug, kind, name)
+    audit.record(session, actor, "device.issued", branch=branch_slug, target=f"{kind} {device.id}: {device.name}")
     uow.commit()
     log.info("%s device %s issued at %s by %s", kind, device.id, branch_slug, actor.username)
     return device_view(device), token
@@ -154,6 +168,8 @@ def revoke_device(uow: UnitOfWork, actor: Actor, branch_slug: str, device_id: in
         raise NotFound(N_("There is no such device."))
     if device.revoked_at is None:
         device.revoked_at = clock.utcnow()
+        audit.record(session, actor, "device.revoked", branch=branch.slug,
+                     target=f"{device.kind} {device.id}: {device.name}")
     uow.commit()
     log.info("device %s at %s revoked by %s", device.id, branch.slug, actor.username)
     return device_view(device)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .. import signals
 from ..extensions import csrf
-from . import branches, checkin, cli, models  # noqa: F401  (models: the tables join Base.metadata)
+from . import branches, checkin, cli, models, privacy  # noqa: F401  (models: the tables join Base.metadata)
 from .api import TAG, api
 from .pages import bp as pages
 from .staff_pages import bp as staff_pages
@@ -35,4 +35,7 @@ def init_app(app) -> None:
     app.extensions["turnero.db"].ticket_listeners.append(checkin.on_ticket_event)
     signals.branch_contents.connect(branches.contents)
     signals.branch_deleting.connect(branches.deleting)
+    signals.personal_data_expiring.connect(privacy.expiring)
+    signals.customer_records.connect(privacy.records)
+    signals.customer_erasing.connect(privacy.erasing)
     cli.register(app)

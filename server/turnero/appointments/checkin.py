@@ -174,7 +174,7 @@ def _check_in(uow: UnitOfWork, branch: Branch, appointment: Appointment, actor: 
     appointment.status = St.CHECKED_IN
     appointment.checked_in_at = now
     taken = queue.issue_ticket(
-        uow, branch.slug, service=appointment.service.slug, actor=actor, phone=appointment.customer.phone,
+        uow, branch.slug, service=appointment.service.slug, actor=actor, phone=_phone_of(appointment),
         name=appointment.name, lang=appointment.lang, via="appointment",
         place_at=rules.place_in_line(appointment.start_at, branch.appointment_boost_min))
     appointment.ticket_seq = taken.ticket.seq
@@ -193,7 +193,7 @@ def walk_in(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> TicketView
         raise Conflict(N_("Your appointment is still on: check in instead."))
     appointment.status = St.NO_SHOW
     taken = queue.issue_ticket(uow, branch.slug, service=appointment.service.slug, actor=actor,
-                               phone=appointment.customer.phone, name=appointment.name, lang=appointment.lang)
+                               phone=_phone_of(appointment), name=appointment.name, lang=appointment.lang)
     appointment.ticket_seq = taken.ticket.seq
     uow.commit()
     log.info("appointment %s missed at %s: walk-in ticket %s", appointment.code, branch.slug, taken.ticket.code)
@@ -212,3 +212,8 @@ def on_ticket_event(session: Session, ticket: Ticket, event: Event) -> None:
     appointment = session.scalar(select(Appointment).where(Appointment.ticket_seq == ticket.seq))
     if appointment is not None:
         appointment.status = outcome
+
+
+def _phone_of(appointment) -> str | None:
+    """The phone it was booked with (None once the customer's data was erased)."""
+    return appointment.customer.phone if appointment.customer is not None else None

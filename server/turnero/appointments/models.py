@@ -64,7 +64,7 @@ class Appointment(Base):
     code: Mapped[str] = mapped_column(String(12), unique=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))  # None once erased
     name: Mapped[str] = mapped_column(String(120))
     lang: Mapped[str] = mapped_column(String(5), default="es")
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -85,7 +85,7 @@ class Appointment(Base):
 
     branch: Mapped[Branch] = relationship()
     service: Mapped[Service] = relationship()
-    customer: Mapped[Customer] = relationship()
+    customer: Mapped[Customer | None] = relationship()
     ticket: Mapped[Ticket | None] = relationship()
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, or_, select
 
 from .. import clock
+from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, Invalid, NotFound
@@ -74,6 +75,13 @@ def set_hours(uow: UnitOfWork, branch_slug: str, hours: Mapping[int | str, str],
             errors[f"hours-{weekday}"] = [N_("Write times like 09:00-13:00, 14:00-17:00, without overlaps.")]
     if errors:
         raise Invalid(N_("Some opening hours are not valid."), errors=errors)
+    before = rules.weekday_ranges(session.execute(
+        select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
+        .where(OpeningHours.branch_id == branch.id)).all())
+    changes = {str(d): [rules.format_ranges(before[d]), rules.format_ranges(ranges)] for d, ranges in parsed.items()
+               if rules.format_ranges(before[d]) != rules.format_ranges(ranges)}
+    if changes:
+        audit.record(session, actor, "hours.changed", branch=branch.slug, changes=changes)
     for weekday, ranges in parsed.items():
         session.execute(delete(OpeningHours).where(OpeningHours.branch_id == branch.id,
                                                    OpeningHours.weekday == weekday))
@@ -101,6 +109,9 @@ def set_checkin_window(uow: UnitOfWork, branch_slug: str, before_min, after_min,
         values[field] = number
     if errors:
         raise Invalid(N_("Some fields are not valid."), errors=errors)
+    changes = audit.differences({k: getattr(branch, k) for k in values}, values)
+    if changes:
+        audit.record(session, actor, "checkin_window.changed", branch=branch.slug, changes=changes)
     branch.checkin_before_min = values["checkin_before_min"]
     branch.checkin_after_min = values["checkin_after_min"]
     uow.commit()
@@ -127,6 +138,8 @@ def add_closure(uow: UnitOfWork, branch_slug: str, first_day: str | date, last_d
     closure = Closure(branch_id=branch.id, first_day=first, last_day=last, reason=reason)
     session.add(closure)
     session.flush()
+    audit.record(session, actor, "closure.added", branch=branch.slug, target=reason or None,
+                 changes={"days": [None, f"{first.isoformat()} – {last.isoformat()}"]})
     uow.commit()
     log.info("branch %s closed %s..%s (%s)", branch.slug, first, last, reason)
     return {"id": closure.id, "first_day": first.isoformat(), "last_day": last.isoformat(), "reason": reason}
@@ -139,6 +152,8 @@ def remove_closure(uow: UnitOfWork, branch_slug: str, closure_id: int, actor: Ac
     closure = session.scalar(select(Closure).where(Closure.id == closure_id, Closure.branch_id == branch.id))
     if closure is None:
         raise NotFound(N_("There is no such closure."))
+    audit.record(session, actor, "closure.removed", branch=branch.slug, target=closure.reason or None,
+                 changes={"days": [f"{closure.first_day.isoformat()} – {closure.last_day.isoformat()}", None]})
     session.delete(closure)
     uow.commit()
 

@@ -92,7 +92,7 @@ class AppointmentOut(Schema):
 
 
 class StaffAppointmentOut(AppointmentOut):
-    phone = String()
+    phone = String(allow_none=True, metadata={"description": "null once the customer's data was erased"})
 
 
 class DayQuery(Schema):

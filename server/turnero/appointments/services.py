@@ -119,7 +119,7 @@ def appointment_view(appointment: Appointment, public_url: str, *, staff: bool =
         "calendar_url": f"{public_url}/api/v1/appointments/{appointment.token}/calendar.ics",
     }
     if staff:
-        view["phone"] = appointment.customer.phone
+        view["phone"] = appointment.customer.phone if appointment.customer is not None else None  # None: erased
     return view
 
 

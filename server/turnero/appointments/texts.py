@@ -49,6 +49,8 @@ def queue_message(session, appointment, kind: str, public_url: str) -> bool:
     if not has_app_context():
         log.warning("appointment %s: %s not queued (no app context)", appointment.code, kind)
         return False
+    if appointment.customer is None:  # the customer's data was erased
+        return False
     return signals.send_customer_text(session, phone=appointment.customer.phone,
                                       body=message_text(appointment, kind, public_url), kind=kind,
                                       lang=appointment.lang, branch_id=appointment.branch_id)

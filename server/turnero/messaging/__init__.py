@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .. import signals
 from ..extensions import csrf
-from . import branches, cli, models, notify  # noqa: F401  (models: the tables join Base.metadata)
+from . import branches, cli, models, notify, privacy  # noqa: F401  (models: the tables join Base.metadata)
 from .api import api
 from .devphone import devphone
 from .webhooks import twilio
@@ -33,5 +33,8 @@ def init_app(app) -> None:
     app.register_blueprint(devphone)
     app.extensions["turnero.db"].ticket_listeners.append(notify.make_listener(app))
     signals.branch_deleting.connect(branches.deleting)
+    signals.personal_data_expiring.connect(privacy.expiring)
+    signals.customer_records.connect(privacy.records)
+    signals.customer_erasing.connect(privacy.erasing)
     signals.customer_text.connect(notify.customer_text)
     cli.register(app)

@@ -15,7 +15,7 @@ from . import services as queue
 from .lookups import NO_TICKET
 from .rules import Action
 from .schemas import (BranchOut, BranchSummary, CounterOut, EventOut, FeedbackIn, FeedbackOut, PhoneIn, StaffTicketOut,
-                      TicketIn, TicketOut, TicketQuery, TransferIn)
+                      PriorityIn, TicketIn, TicketOut, TicketQuery, TransferIn)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 api.register_error_handler(RateLimitExceeded, json_rate_limited)
@@ -159,6 +159,19 @@ def transfer(ticket_id, body):
     with database().unit_of_work(write=True) as uow:
         return queue.transfer(uow, ticket_id, request_actor(uow), service=body.get("service"),
                               counter=body.get("counter"))
+
+
+@api.post("/tickets/<ticket_id>/priority")
+@api.input(PriorityIn, arg_name="body")
+@api.output(TicketOut)
+@api.doc(summary="Grant or remove priority to a waiting ticket (staff; entered in the audit log)",
+         description="The ticket moves by the branch's priority boost, as if taken that much earlier "
+                     "(or later again). Asking for what the ticket already has changes nothing.",
+         tags=["Staff"], responses=[401, 403, 404, 409, 422], **BEARER)
+def ticket_priority(ticket_id, body):
+    check_uuid(ticket_id)
+    with database().unit_of_work(write=True) as uow:
+        return queue.set_priority(uow, ticket_id, body["priority"], request_actor(uow))
 
 
 @api.get("/tickets/<ticket_id>/events")

@@ -26,6 +26,7 @@ TRANSITION_REFUSED = {
     Action.CANCEL: N_("This ticket can no longer be cancelled."),
     Action.REQUEUE: N_("Only a called or no-show ticket can go back to the line."),
     Action.TRANSFER: N_("This ticket can no longer be transferred."),
+    Action.PRIORITY: N_("Only a waiting ticket's priority can change."),
 }
 
 

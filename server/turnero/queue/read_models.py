@@ -411,7 +411,8 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
                                .order_by(Service.prefix)).all()
     counters = session.scalars(select(Counter).where(Counter.branch_id == branch.id).order_by(Counter.slug)).all()
     return {
-        "branch": {"slug": branch.slug, "name": branch.name, "timezone": branch.timezone},
+        "branch": {"slug": branch.slug, "name": branch.name, "timezone": branch.timezone,
+                   "offers_priority": branch.offers_priority},
         "counter": counter_view(counter),
         "current": (ticket_view(current, ahead=None, stats=None, public_url=uow.db.public_url, staff=True).to_json()
                     if current is not None else None),

@@ -4,7 +4,7 @@ Everything here is a plain function of its arguments so that it can be tested
 without a server or a database; the service layer applies it inside a transaction.
 
 A ticket changes only through the transition functions below (`call`, `recall`,
-`start`, `finish`, `no_show`, `cancel`, `requeue`, `transfer`): each checks that the
+`start`, `finish`, `no_show`, `cancel`, `requeue`, `transfer`, `set_priority`): each checks that the
 change is allowed from the ticket's state, makes it, and returns what happened as a
 typed event, which the service layer logs, hands to the in-transaction listeners
 (messaging's outbox, appointments) and counts once committed.
@@ -37,6 +37,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     REQUEUE = "requeue"
     TRANSFER = "transfer"
+    PRIORITY = "priority"
 
 
 CHANNELS = ("kiosk", "web", "sms", "whatsapp", "voice", "staff", "appointment")
@@ -60,6 +61,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
     Action.CANCEL: (frozenset({Status.WAITING, Status.CALLED}), Status.CANCELLED),
     Action.REQUEUE: (frozenset({Status.CALLED, Status.NO_SHOW}), Status.WAITING),
     Action.TRANSFER: (frozenset({Status.WAITING, Status.CALLED, Status.SERVING}), Status.WAITING),
+    Action.PRIORITY: (frozenset({Status.WAITING}), Status.WAITING),
 }
 
 
@@ -90,6 +92,8 @@ class TicketState(Protocol):
     started_at: datetime | None
     finished_at: datetime | None
     recalls: int
+    priority: bool
+    sort_at: datetime
 
 
 # ---------------------------------------------------------------- what happened to a ticket
@@ -169,6 +173,17 @@ class Transferred(AtCounter):
         if self.to_counter:
             data["to_counter"] = self.to_counter
         return data
+
+
+@dataclass(frozen=True)
+class PriorityChanged(Event):
+    """Staff granted priority to a waiting ticket (`priority`), or removed it."""
+    kind: ClassVar[str] = "priority"
+    priority: bool = False
+
+    @property
+    def data(self) -> dict | None:
+        return {"priority": self.priority}
 
 
 class PhoneAdded(Event):
@@ -262,6 +277,18 @@ def transfer(ticket: TicketState, now: datetime, *, from_service: str, to_servic
     return Transferred(at=now, counter=counter_id, from_service=from_service,
                        to_service=to_service[1] if to_service else None,
                        to_counter=to_counter[1] if to_counter else None)
+
+
+def set_priority(ticket: TicketState, priority: bool, boost_minutes: int, now: datetime) -> PriorityChanged:
+    """Grant or remove priority while the ticket waits: its place in time moves by the
+    branch's boost, as if it had been taken that much earlier (or later again)."""
+    if ticket.priority == priority:
+        raise ValueError("the ticket already has that priority")
+    _move(ticket, Action.PRIORITY)
+    boost = timedelta(minutes=max(0, boost_minutes))
+    ticket.priority = priority
+    ticket.sort_at = ticket.sort_at - boost if priority else ticket.sort_at + boost
+    return PriorityChanged(at=now, priority=priority)
 
 
 # ---------------------------------------------------------------- order

@@ -120,6 +120,10 @@ class TransferIn(Schema):
     counter = String(validate=Length(1, 40))
 
 
+class PriorityIn(Schema):
+    priority = Boolean(required=True, metadata={"description": "true to grant priority, false to remove it"})
+
+
 class FeedbackIn(Schema):
     score = Integer(required=True, strict=True, validate=Range(1, 5))
     comment = String(allow_none=True, validate=Length(max=MAX_COMMENT))

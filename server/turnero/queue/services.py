@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
+from ..access import audit
 from ..access.services import Actor
 from ..customers import customer_for
 from ..db import UnitOfWork
@@ -182,6 +183,30 @@ def transfer(uow: UnitOfWork, ticket_id: str, actor: Actor, service: str | None 
         {"to_counter": _ref(find_counter(session, branch, counter))}
     apply(uow, ticket, rules.transfer, clock.utcnow(), actor=actor, from_service=ticket.service.slug, **target)
     stats = changed(uow, branch, services={old_service, ticket.service_id}, moved_behind=place, also=[ticket])
+    result = ticket_result(uow, ticket, stats)
+    uow.commit()
+    return result
+
+
+def set_priority(uow: UnitOfWork, ticket_id: str, priority: bool, actor: Actor) -> views.TicketView:
+    """Staff grant priority to a waiting ticket, or remove it (entered in the audit
+    log); the ticket moves by the branch's priority boost. Asking for what the ticket
+    already has changes nothing."""
+    session = uow.session
+    ticket = find_ticket_by_id(session, ticket_id)
+    branch = locked_ticket(session, ticket)
+    actor.require_staff(branch)
+    if ticket.priority == priority:
+        return ticket_result(uow, ticket)
+    if priority and not branch.offers_priority:
+        raise Invalid(N_("This branch does not offer priority turns."),
+                      errors={"priority": [N_("This branch does not offer priority turns.")]})
+    before = place_of(ticket)
+    apply(uow, ticket, rules.set_priority, priority, branch.priority_boost_min, clock.utcnow(), actor=actor)
+    audit.record(session, actor, "ticket.priority_granted" if priority else "ticket.priority_removed",
+                 branch=branch.slug, target=ticket.code)
+    stats = changed(uow, branch, services=[ticket.service_id], moved_behind=min(before, place_of(ticket)),
+                    also=[ticket], setup_changed=False)
     result = ticket_result(uow, ticket, stats)
     uow.commit()
     return result

@@ -19,7 +19,7 @@ EVENTS = {
     "issued": N_("Took a turn"), "called": N_("Called"), "recalled": N_("Called again"),
     "started": N_("Service started"), "done": N_("Finished"), "no_show": N_("Did not come"),
     "cancelled": N_("Cancelled"), "requeued": N_("Back in line"), "transferred": N_("Transferred"),
-    "feedback": N_("Rated the visit"),
+    "feedback": N_("Rated the visit"), "priority_on": N_("Priority granted"), "priority_off": N_("Priority removed"),
 }
 COUNTER_STATES = {"open": N_("Open"), "paused": N_("Paused"), "closed": N_("Closed")}
 MESSAGE_DIRECTIONS = {"in": N_("Received"), "out": N_("Sent")}
@@ -51,6 +51,10 @@ MESSAGES = {
     "minutes": N_("%(n)s min"),
     "since": N_("since %(time)s"),
     "priority": N_("Priority"),
+    "grant_priority": N_("Give priority"),
+    "remove_priority": N_("Remove priority"),
+    "priority_granted": N_("%(code)s now has priority: it moves up the line."),
+    "priority_removed": N_("%(code)s no longer has priority."),
     "for_you": N_("Sent to this counter"),
     "error": N_("That did not work: %(detail)s"),
     "network": N_("The server cannot be reached. Check the connection and try again."),

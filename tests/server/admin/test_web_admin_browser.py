@@ -152,3 +152,57 @@ def test_admin_page_screenshots(live, new_page, lang, locale):
     sign_in(phone, live)
     phone.goto(live.url + "/admin/branches/centro")
     screenshot(phone, f"admin-branch-{lang}-phone")
+
+
+def test_the_audit_log_shows_a_change_and_a_customer_is_found_copied_and_erased(live, new_page):
+    page = new_page(viewport=DESKTOP, locale="es-MX")
+    sign_in(page, live)
+    page.goto(live.url + "/admin/branches/centro")
+    page.get_by_label("Conservar datos personales (días)").fill("60")
+    page.get_by_role("button", name="Guardar configuración").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    page.get_by_role("navigation", name="Administración").get_by_role("link", name="Registro de auditoría").click()
+    row = page.get_by_role("row", name=re.compile("Ajustes de la sucursal cambiados"))
+    expect(row.first).to_contain_text(re.compile(r"Conservar datos personales \(días\):\s*90 →\D*60"))
+    expect(row.first).to_contain_text("desde 127.0.0.1")
+    screenshot(page, "admin-audit-es-desktop")
+
+    # A customer who took a turn with their phone and was served asks to be forgotten.
+    r = requests.post(f"{live.url}{API}/branches/centro/tickets", timeout=10,
+                      json={"service": "caja", "phone": "55 7777 0001", "name": "Olga"})
+    ticket = r.json()
+    staff = live.staff("agente")
+    requests.post(f"{live.url}{API}/branches/centro/counters/v2/open", headers=staff, timeout=10)
+    while requests.post(f"{live.url}{API}/branches/centro/counters/v2/call-next", headers=staff,
+                        timeout=10).json()["id"] != ticket["id"]:
+        pass
+    requests.post(f"{live.url}{API}/tickets/{ticket['id']}/done", headers=staff, timeout=10).raise_for_status()
+
+    page.get_by_role("link", name="Datos de clientes").click()
+    page.get_by_label("Número de teléfono").fill("55 7777 0001")
+    page.get_by_role("button", name="Buscar", exact=True).click()
+    expect(page.get_by_role("heading", name="+525577770001")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Descargar una copia (JSON)").click()
+    copy = download.value.path().read_text(encoding="utf-8")
+    assert "Olga" in copy and ticket["code"] in copy
+    screenshot(page, "admin-customer-es-desktop")
+
+    page.get_by_role("button", name="Borrar definitivamente").click()
+    expect(page.locator("#confirm-error")).to_be_visible()  # the box was not ticked
+    page.get_by_label(re.compile("^Entiendo")).check()
+    page.get_by_role("button", name="Borrar definitivamente").click()
+    expect(page.locator(".flash-success")).to_contain_text("Se borraron los datos del cliente")
+    page.get_by_label("Número de teléfono").fill("55 7777 0001")
+    page.get_by_role("button", name="Buscar", exact=True).click()
+    expect(page.get_by_text("No se guarda nada sobre este número.")).to_be_visible()
+
+    page.goto(live.url + "/admin/audit?lang=en")
+    expect(page.get_by_role("row", name=re.compile("Customer data erased"))).to_have_count(1)
+    expect(page.get_by_role("row", name=re.compile("Customer data exported"))).to_have_count(1)
+    assert "5577770001" not in page.content()
+    screenshot(page, "admin-audit-en-desktop")
+    phone = new_page(viewport=PHONE, locale="es-MX")
+    sign_in(phone, live)
+    phone.goto(live.url + "/admin/audit")
+    screenshot(phone, "admin-audit-es-phone")

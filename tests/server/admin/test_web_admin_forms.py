@@ -15,7 +15,7 @@ SERVICE = {"slug": "tramites", "prefix": "C", "name_es": "Trámites", "name_en":
            "avg_service_min": "6.5", "slot_minutes": "20", "slot_capacity": "1", "active": "y"}
 BRANCH = {"name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es", "country": "MX",
           "priority_boost_min": "20", "appointment_boost_min": "10", "notify_ahead": "4", "offers_priority": "y",
-          "message": "Cerramos a las 17:00"}
+          "message": "Cerramos a las 17:00", "retention_days": "90"}
 
 
 def field_errors(response, field: str) -> list[str]:

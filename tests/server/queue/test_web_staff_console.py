@@ -135,6 +135,33 @@ def test_an_agent_serves_from_the_console(live, new_page):
     assert foreign == []
 
 
+def test_an_agent_gives_and_takes_away_priority(live, new_page):
+    page = new_page(viewport=DESKTOP, locale="es-MX")
+    sign_in(page, live)
+    open_console(page, live, "Ventanilla 1")
+    first, second = take(live, "caja"), take(live, "caja")
+    rows = page.locator("#waiting-list .waiting-row")
+    expect(rows.first).to_contain_text(first["code"])
+    toggle = page.locator("#priority-toggle")
+    expect(toggle).to_be_hidden()  # nothing chosen yet
+
+    rows.filter(has_text=second["code"]).click()
+    expect(toggle).to_have_accessible_name(f"Dar prioridad · {second['code']}")
+    toggle.click()
+    expect(page.locator("#toast")).to_contain_text(f"{second['code']} tiene prioridad ahora")
+    expect(rows.first).to_contain_text(second["code"])  # moved up the line
+    expect(rows.first.locator(".badge-priority")).to_be_visible()
+    expect(page.locator("#history-list")).to_contain_text("Prioridad otorgada")
+    expect(toggle).to_have_accessible_name(f"Quitar prioridad · {second['code']}")
+    assert ticket(live, second["token"])["priority"] is True
+    screenshot(page, "staff-console-priority-es-desktop")
+
+    toggle.click()
+    expect(page.locator("#toast")).to_contain_text(f"{second['code']} ya no tiene prioridad")
+    expect(rows.first).to_contain_text(first["code"])
+    assert ticket(live, second["token"])["priority"] is False
+
+
 def test_two_agents_see_each_others_calls(live, new_page):
     live.cli("user", "create", "agente2", "--role", "agent", "--branch", "centro", "--password", live.password)
     one = new_page(viewport=DESKTOP, locale="es-MX")

@@ -155,6 +155,12 @@
     var list = $("waiting-list");
     list.textContent = "";
     var mine = waiting.filter(mineToCall);
+    if (historyOf && historyOf.status === "waiting") {
+      // The chosen ticket as the server now has it (its priority), or no longer waiting.
+      var fresh = waiting.filter(function (t) { return t.id === historyOf.id; })[0];
+      historyOf = fresh || Object.assign({}, historyOf, { status: "left" });
+    }
+    renderPriorityToggle();
     $("waiting-count").textContent = mine.length;
     $("waiting-empty").hidden = mine.length > 0;
     mine.forEach(function (t) {
@@ -198,6 +204,34 @@
     });
   }
 
+  // Priority is given or taken away from a waiting ticket chosen in the list.
+  function renderPriorityToggle() {
+    var button = $("priority-toggle");
+    if (!button) return;
+    var chosen = historyOf && historyOf.status === "waiting" ? historyOf : null;
+    button.hidden = !chosen;
+    if (!chosen) return;
+    var label = chosen.priority ? T.remove_priority : T.grant_priority;
+    $("priority-toggle-label").textContent = label;
+    button.setAttribute("aria-label", label + " · " + chosen.code);
+    button.setAttribute("aria-pressed", chosen.priority ? "true" : "false");
+  }
+
+  function togglePriority() {
+    if (!historyOf || historyOf.status !== "waiting" || busy) return;
+    var chosen = historyOf;
+    busy = true;
+    api("POST", "/tickets/" + chosen.id + "/priority", { priority: !chosen.priority }).then(function (ticket) {
+      say(fmt(ticket.priority ? T.priority_granted : T.priority_removed, { code: ticket.code }), "ok");
+      if (historyOf && historyOf.id === chosen.id) historyOf = Object.assign({}, chosen, { priority: ticket.priority });
+    }, failed).then(function () {
+      busy = false;
+      renderPriorityToggle();
+      return Promise.all([loadWaiting(), loadHistory()]);
+    });
+  }
+  if ($("priority-toggle")) $("priority-toggle").addEventListener("click", togglePriority);
+
   function showHistory(ticket) {
     historyOf = ticket;
     document.querySelectorAll(".waiting-row").forEach(function (b) {
@@ -207,6 +241,7 @@
   }
 
   function loadHistory() {
+    renderPriorityToggle();
     var list = $("history-list");
     var title = $("history-title");
     if (!historyOf) {
@@ -223,10 +258,11 @@
       list.textContent = "";
       $("history-empty").hidden = true;
       events.forEach(function (e) {
-        var li = el("li", "event event-" + e.kind);
+        var kind = e.kind === "priority" ? (e.data && e.data.priority ? "priority_on" : "priority_off") : e.kind;
+        var li = el("li", "event event-" + kind);
         li.appendChild(el("span", "event-time", clock(e.at)));
         var body = el("span", "event-body");
-        body.appendChild(el("strong", null, T.events[e.kind] || e.kind));
+        body.appendChild(el("strong", null, T.events[kind] || kind));
         var details = [];
         if (e.counter && counterById[e.counter]) details.push(counterById[e.counter].name);
         if (e.data && e.data.to_service) details.push("→ " + serviceName(e.data.to_service));
