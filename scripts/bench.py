@@ -9,6 +9,9 @@ Parts (choose with --only, comma separated; default all, in this order):
           queue, the clients split across both
   fanout  call-next -> `ticket.called` received by each of N Socket.IO clients;
           server memory at N and 2N connections
+  long    call-next on a line of 50, 1,000 and 10,000 waiting, with 0, 100 and
+          1,000 Socket.IO clients following tickets of it: call-next p50, server
+          CPU per call (its updates included), the followers' update latency
   flood   one address sends 5,000 joins (default limits) while an agent calls the
           next ticket every 50 ms: how the flood is answered, call-next's latency
 
@@ -33,8 +36,9 @@ from benchkit.common import TURNERO, BenchError, Servers, out, raise_nofile
 from benchkit.fanout import part_fanout
 from benchkit.flood import part_flood
 from benchkit.issuing import part_issue, part_pg, part_redis
+from benchkit.long import part_long
 
-PARTS = ("issue", "pg", "redis", "fanout", "flood")
+PARTS = ("issue", "pg", "redis", "fanout", "long", "flood")
 
 
 # ---------------------------------------------------------------- main
@@ -57,6 +61,10 @@ def main() -> int:
     ap.add_argument("--sio-client", choices=("auto", "raw", "python-socketio"), default="auto",
                     help="Socket.IO client: python-socketio's AsyncClient (needs aiohttp) or a built-in "
                          "minimal one; auto picks AsyncClient when aiohttp is installed")
+    ap.add_argument("--long-sizes", default="50,1000,10000", help="long: waiting line lengths (default 50,1000,10000)")
+    ap.add_argument("--long-followers", default="0,100,1000",
+                    help="long: followers at each length (default 0,100,1000)")
+    ap.add_argument("--long-rounds", type=int, default=20, help="long: calls at each setting (default 20)")
     ap.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
                     help="PostgreSQL database to create the bench databases from")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="Redis for the redis part")
@@ -85,7 +93,7 @@ def main() -> int:
     try:
         for part in parts:
             fn = {"issue": part_issue, "pg": part_pg, "redis": part_redis, "fanout": part_fanout,
-                  "flood": part_flood}[part]
+                  "long": part_long, "flood": part_flood}[part]
             t = time.monotonic()
             try:
                 fn(args, tmp, servers)

@@ -34,8 +34,12 @@ class RawSioClient:
 
     kind = "built-in asyncio client (Engine.IO 4 over WebSocket)"
 
-    def __init__(self, cid: int, port: int, on_event):
+    def __init__(self, cid: int, port: int, on_event, subscription: dict | None = None,
+                 event: str = "ticket.called"):
+        # on_event(cid, payload, time) for every `event`; `subscription`: what to subscribe to.
         self.cid, self.port, self.on_event = cid, port, on_event
+        self.subscription = subscription or {"branch": BRANCH}
+        self.event = event
         self.reader = self.writer = None
         self.alive = False
         self._task = None
@@ -58,7 +62,7 @@ class RawSioClient:
         await self._open
         self._send("40")
         await self._connected
-        self._send("421" + json.dumps(["subscribe", {"branch": BRANCH}]))
+        self._send("421" + json.dumps(["subscribe", self.subscription]))
         ack = await self._ack
         if not (isinstance(ack, dict) and ack.get("ok")):
             raise ConnectionError(f"subscribe refused: {str(ack)[:100]}")
@@ -118,8 +122,8 @@ class RawSioClient:
                     body = pkt[2:].lstrip("0123456789")
                     if body.startswith("["):
                         name, *rest = json.loads(body)
-                        if name == "ticket.called" and rest:
-                            self.on_event(self.cid, rest[0].get("code"), t)
+                        if name == self.event and rest:
+                            self.on_event(self.cid, rest[0], t)
                 elif pkt == "2":
                     self._send("3")
                 elif pkt.startswith("0") and not self._open.done():
@@ -158,7 +162,7 @@ class PySioClient:
 
         @self.sio.on("ticket.called")
         def _called(data):
-            on_event(cid, (data or {}).get("code"), time.time())
+            on_event(cid, data or {}, time.time())
 
     @property
     def alive(self) -> bool:
@@ -201,8 +205,8 @@ async def _fanout_client(conn, port: int, kind: str, first_cid: int) -> None:
     received: dict[str, dict[int, float]] = {}
     next_cid = first_cid
 
-    def on_event(cid: int, code, t: float) -> None:
-        received.setdefault(code, {}).setdefault(cid, t)
+    def on_event(cid: int, payload: dict, t: float) -> None:
+        received.setdefault(payload.get("code"), {}).setdefault(cid, t)
 
     # Commands come through a daemon thread, so that nothing waits for it at exit.
     commands: asyncio.Queue = asyncio.Queue()

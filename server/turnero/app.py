@@ -2,11 +2,12 @@
 (`init_app` of access, the queue, admin, appointments, messaging), composed here."""
 from __future__ import annotations
 
+import json
 import logging
 import os
+from functools import partial
 
 from apiflask import APIFlask
-from flask import json
 from flask_babel import get_locale
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -66,7 +67,13 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     # public URL when it differs (a proxy in front). The Socket.IO handlers registered
     # when the queue was imported; init_app hands them to this app's server.
     origins = sorted({cfg.PUBLIC_URL, *cfg.CORS_ORIGINS}) if cfg.CORS_ORIGINS else None
-    socketio.init_app(app, async_mode=cfg.ASYNC_MODE, message_queue=cfg.REDIS_URL, channel=cfg.SOCKETIO_CHANNEL,
+    # The client manager (Redis when several processes share the queue) also hears the
+    # notices of moved lines: each process updates the tickets its own clients follow.
+    # Every payload is plain JSON already: the standard json module encodes it, without
+    # the app context Flask's json provider would push for each packet.
+    manager = realtime.client_manager(cfg.REDIS_URL, cfg.SOCKETIO_CHANNEL,
+                                      on_notice=partial(queue.followers.refresh, database))
+    socketio.init_app(app, async_mode=cfg.ASYNC_MODE, client_manager=manager,
                       cors_allowed_origins=origins, json=json, max_http_buffer_size=16 * 1024)
     database.publisher = realtime.publish
     if cfg.PROXY_HOPS > 0:

@@ -187,6 +187,7 @@ class Ticket(Base):
         UniqueConstraint("branch_id", "idempotency_key"),
         Index("ix_tickets_line", "branch_id", "status", "service_id", "sort_at", "seq"),
         Index("ix_tickets_branch_day", "branch_id", "day"),
+        Index("ix_tickets_target_counter", "target_counter_id", "status", "sort_at", "seq"),
     )
     # `seq` is the issue order (ties in the line); `id` is the public UUID for staff.
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,

@@ -4,6 +4,8 @@
     lookups.py      finding branches, services, counters and tickets
     read_models.py  what every channel shows (positions, waits, branch state, the desk)
     services.py     the use cases, one function each, in a unit of work
+    changes.py      what every change goes through (event, seq, broadcast after commit)
+    followers.py    each process updates the tickets its clients follow, after a line moved
     api.py          REST under /api/v1                    schemas.py
     pages.py        start page, join and track pages, lobby screen    texts.py
     staff_pages.py  the counter console (/staff)          staff_texts.py
@@ -13,12 +15,12 @@
 from __future__ import annotations
 
 from ..extensions import csrf
-from . import live  # noqa: F401  (the Socket.IO handlers register on import)
+from . import followers, live  # noqa: F401  (live: the Socket.IO handlers register on import)
 from .api import api
 from .pages import web
 from .staff_pages import staff
 
-__all__ = ["init_app"]
+__all__ = ["init_app", "followers"]
 
 
 def init_app(app) -> None:

@@ -1,7 +1,9 @@
 """What every change of the queue goes through, inside its unit of work: the event is
 logged and heard by the in-transaction listeners (`record`), the branch's `seq` is
 bumped and what the change moved is queued for broadcasting after the commit
-(`changed`), and the ticket is returned as its holder sees it (`ticket_result`)."""
+(`changed`), and the ticket is returned as its holder sees it (`ticket_result`).
+A change costs the same however long its line: only the head of a line is read here
+(`near_the_front`), and the followers are updated by each process (followers.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -13,9 +15,10 @@ from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, Conflict
 from ..models import Branch, Counter, Ticket, TicketEvent, new_version
-from ..realtime import branch_room, ticket_room
+from ..realtime import branch_room, notice_lines_moved
+from . import followers
 from . import read_models as views
-from .rules import Action, Event, Moved, Place, Status, TransitionNotAllowed, local_day
+from .rules import Action, Event, Moved, Place, Status, TransitionNotAllowed, local_day, place_of
 
 TRANSITION_REFUSED = {
     Action.CALL: N_("Only a waiting ticket can be called."),
@@ -91,14 +94,15 @@ def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_b
             also: Iterable[Ticket] = (), called: Ticket | None = None, counter: Counter | None = None,
             eta_changed: bool = False, setup_changed: bool = True) -> dict[int, views.ServiceStats]:
     """A change of the branch, queued for after the commit: bump `seq`, then
-    `ticket.called`, the new `branch.state`, and `ticket.update` for every ticket
-    whose place or wait moved.
+    `ticket.called`, the new `branch.state`, and the notice from which every process
+    updates the followers of the tickets whose place or wait moved (followers.py).
 
     `moved_behind` is the place where a ticket entered or left a line: the tickets
     behind it moved. `eta_changed` means every waiting ticket of those lines has a
-    new wait (a counter opened or closed, a service time ended). `setup_changed` (the
-    default) gives the branch a new `setup_version`: say False only for a change that
-    touches no service, counter, call or service time.
+    new wait (a counter opened or closed, a service time ended). `also` are the
+    tickets the change acted on. `setup_changed` (the default) gives the branch a new
+    `setup_version`: say False only for a change that touches no service, counter,
+    call or service time.
     """
     session = uow.session
     branch.seq += 1
@@ -116,31 +120,26 @@ def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_b
              else views.setup_for(session, branch.id, branch.setup_version, day))
     stats = setup.stats(views.waiting_counts(session, branch.id))
     uow.emit("branch.state", views.state_payload(branch, setup, stats), room)
-    updated: set[int] = set()
     service_ids = set(services)
-    if service_ids and (eta_changed or moved_behind is not None):
-        updated = moved_lines(uow, branch.id, service_ids, None if eta_changed else moved_behind, stats)
-    for ticket in also:
-        if ticket.seq in updated:
-            continue
-        ahead = views.ahead_of(session, ticket) if ticket.status == Status.WAITING else None
-        view = views.ticket_view(ticket, ahead=ahead, stats=stats.get(ticket.service_id),
-                                 public_url=uow.db.public_url)
-        uow.emit("ticket.update", view.to_json(token=False), ticket_room(ticket.id))
+    moved = bool(service_ids) and (eta_changed or moved_behind is not None)
+    after = None if eta_changed else moved_behind
+    if moved:
+        near_the_front(uow, branch, service_ids, after)
+    tickets = [t.id for t in also]
+    if moved or tickets:
+        notice_lines_moved(uow, followers.moved(branch.id, service_ids if moved else (), after, tickets))
     return stats
 
 
-def moved_lines(uow: UnitOfWork, branch_id: int, service_ids, after: Place | None, stats) -> set[int]:
-    """`ticket.update` (and the `Moved` listeners) for the waiting tickets of these
-    lines behind `after` (all of them when None). Returns their seqs."""
+def near_the_front(uow: UnitOfWork, branch, service_ids: Iterable[int], after: Place | None) -> None:
+    """Tell the `Moved` listeners (messaging's "your turn is near") about the tickets
+    of these lines, behind `after` (all when None), that now stand within the
+    branch's `notify_ahead`: only the head of each line is read, however long it is."""
     session = uow.session
-    updated: set[int] = set()
-    for ticket, ahead in views.waiting_with_positions(session, branch_id, service_ids, after=after):
-        updated.add(ticket.seq)
-        tell_listeners(session, ticket, Moved(at=ticket.created_at, ahead=ahead))
-        view = views.ticket_view(ticket, ahead=ahead, stats=stats[ticket.service_id], public_url=uow.db.public_url)
-        uow.emit("ticket.update", view.to_json(token=False), ticket_room(ticket.id))
-    return updated
+    for service_id in sorted(service_ids):
+        for ahead, ticket in enumerate(views.line_head(session, branch.id, service_id, branch.notify_ahead + 1)):
+            if after is None or place_of(ticket) > after:
+                tell_listeners(session, ticket, Moved(at=ticket.created_at, ahead=ahead))
 
 
-__all__ = ["apply", "record", "tell_listeners", "ticket_result", "changed", "moved_lines", "refused", "today"]
+__all__ = ["apply", "record", "tell_listeners", "ticket_result", "changed", "near_the_front", "refused", "today"]

@@ -26,9 +26,10 @@ from ..customers import customer_for
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Forbidden, Invalid
 from ..models import Branch, Customer, DailyNumber, Ticket, TicketEvent, new_uuid
-from ..realtime import branch_room, ticket_room
+from ..realtime import branch_room, notice_lines_moved
 from . import read_models as views
-from .changes import moved_lines, tell_listeners, ticket_result
+from . import followers
+from .changes import near_the_front, tell_listeners, ticket_result
 from .lookups import TICKET_LOAD, no_branch, no_service
 from .rules import CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of, sort_time
 
@@ -163,12 +164,14 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     uow.emit("branch.state", views.state_payload(branch, setup, stats), branch_room(branch.slug))
     if behind:
         ahead = views.ahead_of(conn, ticket)
-        moved_lines(uow, branch.id, [svc.id], place_of(ticket), stats)
+        near_the_front(uow, branch, [svc.id], place_of(ticket))
+        notice_lines_moved(uow, followers.moved(branch.id, [svc.id], place_of(ticket)))
     else:
         ahead = waiting
+    # No `ticket.update` of its own: no one can follow a ticket before its holder has
+    # its token, which this answer gives.
     view = views.view_of(ticket, branch_slug=branch.slug, service=svc, counter=None, ahead=ahead,
                          stats=stats[svc.id], public_url=uow.db.public_url)
-    uow.emit("ticket.update", view.to_json(token=False), ticket_room(ticket.id))
     # DEBUG: the busiest line of all; turnero_tickets_issued_total counts them (/metrics).
     log.debug("ticket %s issued at %s (%s)", ticket.code, branch.slug, channel)
     return TicketTaken(view, created=True)

@@ -252,6 +252,13 @@ def behind(place) -> ColumnElement[bool]:
     return tuple_(*LINE_ORDER) > tuple_(place.sort_at, place.seq)
 
 
+_HEAD_OF_LINE = (select(Ticket.seq, Ticket.sort_at)
+                 .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value,
+                        Ticket.service_id == bindparam("service_id"), Ticket.target_counter_id.is_(None))
+                 .order_by(*LINE_ORDER).limit(1))
+_FIRST_SENT_TO = (select(Ticket.seq, Ticket.sort_at)
+                  .where(Ticket.target_counter_id == bindparam("counter_id"), Ticket.status == Status.WAITING.value)
+                  .order_by(*LINE_ORDER).limit(1))
 _AHEAD = (select(func.count()).select_from(Ticket).where(
     Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
     Ticket.status == Status.WAITING.value,
@@ -357,6 +364,62 @@ def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter
         token=ticket.token, track_url=f"{public_url}/t/{ticket.token}", seq=ticket.seq, **staff)
 
 
+# What a ticket's view needs of its own columns (view_of), read without the ORM.
+_VIEW_COLUMNS = (Ticket.seq, Ticket.id, Ticket.code, Ticket.service_id, Ticket.status, Ticket.channel,
+                 Ticket.priority, Ticket.lang, Ticket.recalls, Ticket.sort_at, Ticket.created_at, Ticket.called_at,
+                 Ticket.started_at, Ticket.finished_at, Ticket.token)
+# Enough ids per statement for any database's limit on parameters.
+_IDS_PER_QUERY = 2000
+
+
+def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, ticket_ids, after=None) -> list:
+    """The waiting tickets among `ticket_ids` in these lines of the branch (behind
+    `after`, a rules.Place, when given), each as (row of _VIEW_COLUMNS, ahead), in
+    line order.
+
+    One statement: the lines' places are numbered inside the database (a window over
+    the line's index) and only the followed tickets come back, so the work in Python
+    grows with the followed tickets, not with the line."""
+    conn = _conn(db)
+    service_ids, ticket_ids = list(service_ids), list(ticket_ids)
+    if not service_ids or not ticket_ids:
+        return []
+    ahead = func.row_number().over(partition_by=Ticket.service_id, order_by=LINE_ORDER) - 1
+    ranked = (select(Ticket.seq.label("seq"), ahead.label("ahead"))
+              .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING.value,
+                     Ticket.service_id.in_(service_ids))
+              .subquery())
+    rows = []
+    for start in range(0, len(ticket_ids), _IDS_PER_QUERY):
+        query = (select(*_VIEW_COLUMNS, ranked.c.ahead).join(ranked, ranked.c.seq == Ticket.seq)
+                 .where(Ticket.id.in_(ticket_ids[start:start + _IDS_PER_QUERY])))
+        if after is not None:
+            query = query.where(behind(after))
+        rows += conn.execute(query).all()
+    rows.sort(key=lambda r: (r.sort_at, r.seq))
+    return [(r, r.ahead) for r in rows]
+
+
+def first_for_counter(db: Session | Connection, branch_id: int, counter_id: int, service_ids) -> int | None:
+    """The seq of the ticket a counter calls next: the first in line among those sent
+    to this counter and the heads of the lines it serves (tickets sent to another
+    counter wait for that one). One indexed look per line, not a sort of the branch."""
+    conn = _conn(db)
+    heads = [conn.execute(_HEAD_OF_LINE, {"branch_id": branch_id, "service_id": service_id}).first()
+             for service_id in service_ids]
+    heads.append(conn.execute(_FIRST_SENT_TO, {"counter_id": counter_id}).first())
+    heads = [h for h in heads if h is not None]
+    return min(heads, key=lambda h: (h.sort_at, h.seq)).seq if heads else None
+
+
+def line_head(session: Session, branch_id: int, service_id: int, limit: int) -> list[Ticket]:
+    """The first `limit` waiting tickets of a line, in order (index i has i ahead)."""
+    return list(session.scalars(
+        select(Ticket).options(*TICKET_LOAD)
+        .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING, Ticket.service_id == service_id)
+        .order_by(*LINE_ORDER).limit(limit)).unique())
+
+
 def waiting_with_positions(session: Session, branch_id: int, service_ids, after=None):
     """Every waiting ticket of these lines with its `ahead`, in one query.
 
@@ -425,5 +488,5 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
 __all__ = ["ServiceStats", "ServiceInfo", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
            "service_stats", "state_payload", "branch_state", "branch_detail",
            "branch_summary", "ahead_of", "ticket_view", "view_of", "TicketView", "CounterRef", "LINE_ORDER", "behind",
-           "waiting_with_positions", "iso", "counter_view",
+           "waiting_with_positions", "followed_in_lines", "line_head", "first_for_counter", "iso", "counter_view",
            "counters_to_choose", "counter_desk"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
@@ -102,8 +102,11 @@ def set_counter_state(uow: UnitOfWork, branch_slug: str, counter_slug: str, stat
 def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor) -> views.TicketView | None:
     """Claim the first waiting ticket across the counter's services, or None.
 
-    The branch row is locked first; on PostgreSQL the claimed ticket row is also
-    taken with FOR UPDATE SKIP LOCKED, so two counters never get the same ticket.
+    The branch row is locked first (every change of the branch's tickets takes it), and
+    on PostgreSQL the claimed ticket row too, FOR UPDATE: two counters never get the
+    same ticket.
+    The first ticket is found at the head of each line (read_models.first_for_counter),
+    so a call costs the same however many wait.
     Whatever the counter still had called or in service is finished first.
     """
     session = uow.session
@@ -114,29 +117,27 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
         raise Conflict(N_("The counter is not open; open it first."))
     now = clock.utcnow()
     touched_services: set[int] = set()
-    for current in session.scalars(select(Ticket).options(*TICKET_LOAD).where(
-            Ticket.counter_id == counter.id, Ticket.status.in_((Status.CALLED, Status.SERVING)))):
+    finished = list(session.scalars(select(Ticket).options(*TICKET_LOAD).where(
+        Ticket.counter_id == counter.id, Ticket.status.in_((Status.CALLED, Status.SERVING)))))
+    for current in finished:
         apply(uow, current, rules.finish, now, actor=actor, auto=True)
         touched_services.add(current.service_id)
     auto_done = bool(touched_services)
 
-    service_ids = [s.id for s in counter.services]
-    mine = Ticket.target_counter_id == counter.id
-    eligible = (Ticket.service_id.in_(service_ids) & Ticket.target_counter_id.is_(None)) if service_ids else None
-    query = (select(Ticket).where(Ticket.branch_id == branch.id, Ticket.status == Status.WAITING,
-                                  or_(mine, eligible) if eligible is not None else mine)
-             .order_by(*views.LINE_ORDER).limit(1)
-             .with_for_update(skip_locked=True))
-    ticket = session.scalar(query)
+    first = views.first_for_counter(session, branch.id, counter.id, [s.id for s in counter.services])
+    ticket = None
+    if first is not None:
+        ticket = session.scalar(select(Ticket).where(Ticket.seq == first, Ticket.status == Status.WAITING)
+                                .with_for_update())
     if ticket is None:
         if touched_services:
-            changed(uow, branch, services=touched_services, eta_changed=True)
+            changed(uow, branch, services=touched_services, eta_changed=True, also=finished)
             uow.commit()
         return None
     place = place_of(ticket)
     apply(uow, ticket, rules.call, counter.id, now, actor=actor)
     touched_services.add(ticket.service_id)
-    stats = changed(uow, branch, services=touched_services, moved_behind=place, also=[ticket],
+    stats = changed(uow, branch, services=touched_services, moved_behind=place, also=[*finished, ticket],
                     called=ticket, counter=counter, eta_changed=auto_done)
     result = ticket_result(uow, ticket, stats)
     uow.commit()

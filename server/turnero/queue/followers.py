@@ -1,0 +1,109 @@
+"""The followers of a line: after a change moved tickets, every process updates the
+tickets its own clients follow, and only those.
+
+A change does not build a view for each ticket behind it (a line may hold thousands
+and few are followed). It queues one notice (`moved`): which lines of the branch
+moved, behind which place, and which tickets it acted on. Each process hears the
+notice after the commit, in the order of the Socket.IO channel (realtime), and calls
+`refresh` with the ids of the tickets its clients follow. The views are read from the
+database as it is then, in one query for the whole notice, so a notice heard late, or
+after a newer one, can only show a newer place: never an older one.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .. import clock
+from ..db import Database
+from ..models import Branch, Ticket
+from ..realtime import ticket_room
+from . import read_models as views
+from .lookups import TICKET_LOAD
+from .rules import Place, Status, local_day
+
+Emit = Callable[[str, dict, str], None]
+
+
+def moved(branch_id: int, services: Iterable[int], after: Place | None, tickets: Iterable[str] = ()) -> dict:
+    """The notice (plain JSON: it may travel through Redis): the waiting tickets of
+    `services` behind `after` (all of them when None) moved or have a new wait, and
+    each of `tickets` (ids) changed itself."""
+    return {"branch": branch_id, "services": sorted(services),
+            "after": [after.sort_at.isoformat(), after.seq] if after is not None else None,
+            "tickets": list(tickets)}
+
+
+def refresh(db: Database, notices: list[dict], followed: set[str], emit: Emit) -> int:
+    """`ticket.update` for each ticket of the notices that `followed` holds. Notices
+    heard together are merged per branch first: the database is read once for all.
+    Returns how many updates were sent."""
+    return sum(_refresh(db, notice, followed, emit) for notice in merged(notices))
+
+
+def merged(notices: list[dict]) -> list[dict]:
+    """One notice per branch saying all that these said: the lines of any, behind the
+    earliest place (or all of a line when one said so), every ticket."""
+    by_branch: dict[int, dict] = {}
+    for notice in notices:
+        known = by_branch.get(notice["branch"])
+        if known is None:
+            by_branch[notice["branch"]] = {**notice, "services": list(notice["services"]),
+                                           "tickets": list(notice["tickets"])}
+            continue
+        if notice["services"]:
+            if not known["services"]:
+                known["after"] = notice["after"]
+            elif known["after"] is None or notice["after"] is None:
+                known["after"] = None
+            else:
+                known["after"] = min(known["after"], notice["after"], key=_place)
+            known["services"] = sorted(set(known["services"]) | set(notice["services"]))
+        known["tickets"] += [t for t in notice["tickets"] if t not in known["tickets"]]
+    return list(by_branch.values())
+
+
+def _place(after: list) -> tuple[datetime, int]:
+    return datetime.fromisoformat(after[0]), after[1]
+
+
+def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
+    mine = [t for t in notice["tickets"] if t in followed]
+    if not notice["services"] and not mine:
+        return 0
+    sent = 0
+    with db.unit_of_work() as uow:
+        session = uow.session
+        branch = session.get(Branch, notice["branch"])
+        if branch is None:  # deleted since
+            return 0
+        after = notice["after"]
+        place = Place(*_place(after)) if after is not None else None
+        lines = views.followed_in_lines(session, branch.id, notice["services"], followed, place)
+        if not lines and not mine:
+            return 0
+        day = local_day(clock.utcnow(), branch.timezone)
+        setup = views.setup_for(session, branch.id, branch.setup_version, day)
+        stats = setup.stats(views.waiting_counts(session, branch.id))
+        services = {s.id: s for s in setup.services}
+        done: set[str] = set()
+        for row, ahead in lines:
+            view = views.view_of(row, branch_slug=branch.slug, service=services[row.service_id], counter=None,
+                                 ahead=ahead, stats=stats.get(row.service_id), public_url=db.public_url)
+            emit("ticket.update", view.to_json(token=False), ticket_room(row.id))
+            done.add(row.id)
+            sent += 1
+        for ticket in session.scalars(select(Ticket).options(*TICKET_LOAD).where(Ticket.id.in_(mine))).unique():
+            if ticket.id in done:
+                continue
+            ahead = views.ahead_of(session, ticket) if ticket.status == Status.WAITING else None
+            view = views.ticket_view(ticket, ahead=ahead, stats=stats.get(ticket.service_id),
+                                     public_url=db.public_url)
+            emit("ticket.update", view.to_json(token=False), ticket_room(ticket.id))
+            sent += 1
+    return sent
+
+
+__all__ = ["moved", "refresh", "merged"]

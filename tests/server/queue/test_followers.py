@@ -1,0 +1,299 @@
+"""Long lines: a change builds views only for the tickets someone follows, tells the
+"near the front" listeners only about the head of the line, and every follower still
+ends with exactly its place (Flask-SocketIO's test client, SQLite and PostgreSQL)."""
+import pytest
+from sqlalchemy import event, select, text
+
+from turnero.models import Ticket
+from turnero.queue import followers
+from turnero.queue import read_models as views
+from turnero.queue.rules import Status
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def sio(app, client):
+    from turnero.extensions import socketio
+    clients = []
+
+    def _connect():
+        c = socketio.test_client(app, flask_test_client=client)
+        assert c.is_connected()
+        clients.append(c)
+        return c
+    yield _connect
+    for c in clients:
+        if c.is_connected():
+            c.disconnect()
+
+
+@pytest.fixture
+def fill(take, kiosk):
+    """`n` tickets of a service taken at the kiosk -> their JSON views, in line order."""
+    def _fill(n, service="caja"):
+        return [take(service, headers=kiosk) for _ in range(n)]
+    return _fill
+
+
+def follow(sio, tokens):
+    """One Socket.IO client per 20 tickets (a connection's limit), each subscribed."""
+    clients = []
+    for start in range(0, len(tokens), 20):
+        c = sio()
+        for token in tokens[start:start + 20]:
+            assert c.emit("subscribe", {"ticket": token}, callback=True)["ok"]
+        clients.append(c)
+    return clients
+
+
+def last_updates(clients, into: dict) -> dict:
+    """Each ticket's last `ticket.update`, by id, from what the clients received."""
+    for c in clients:
+        for e in c.get_received():
+            if e["name"] == "ticket.update":
+                into[e["args"][0]["id"]] = e["args"][0]
+    return into
+
+
+def expected_aheads(app) -> dict:
+    """Every waiting ticket's place, counted here from the rows themselves (sorted in
+    Python by place in time, then issue order): not by the code under test."""
+    engine = app.extensions["turnero.db"].engine
+    with engine.connect() as conn:
+        rows = conn.execute(select(Ticket.id, Ticket.service_id, Ticket.sort_at, Ticket.seq)
+                            .where(Ticket.status == Status.WAITING.value)).all()
+    places, seen = {}, {}
+    for row in sorted(rows, key=lambda r: (r.sort_at, r.seq)):
+        places[row.id] = seen.get(row.service_id, 0)
+        seen[row.service_id] = places[row.id] + 1
+    return places
+
+
+def count_views(monkeypatch) -> list:
+    built = []
+    real = views.view_of
+
+    def counting(*args, **kwargs):
+        built.append(args[0].code if args else kwargs["ticket"].code)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(views, "view_of", counting)
+    return built
+
+
+def test_a_call_builds_views_only_for_the_tickets_someone_follows(app, client, sio, fill, agent, open_counter,
+                                                                   monkeypatch):
+    line = fill(150)
+    followed = [line[10], line[75], line[149]]
+    clients = follow(sio, [t["token"] for t in followed])
+    open_counter()
+    for c in clients:
+        c.get_received()
+    built = count_views(monkeypatch)
+    called = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).get_json()
+    assert called["code"] == line[0]["code"]
+    # The called ticket's own answer, and one view for each followed ticket: not 149.
+    assert sorted(built) == sorted([line[0]["code"]] + [t["code"] for t in followed])
+    got = last_updates(clients, {})
+    assert {i: u["ahead"] for i, u in got.items()} == {followed[0]["id"]: 9, followed[1]["id"]: 74,
+                                                       followed[2]["id"]: 148}
+
+
+def test_the_cost_of_a_call_does_not_grow_with_the_line(app, client, fill, agent, open_counter, monkeypatch):
+    """The same statements and the same views for a call in a line of 20 and of 300,
+    with no one following: nothing is read or built per waiting ticket."""
+    engine = app.extensions["turnero.db"].engine
+    open_counter()
+
+    def one_call():
+        statements = []
+
+        def log(conn, cursor, statement, params, context, executemany):
+            statements.append(statement)
+        event.listen(engine, "before_cursor_execute", log)
+        try:
+            built = count_views(monkeypatch)
+            r = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+            assert r.status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", log)
+            monkeypatch.undo()
+        return statements, built
+
+    fill(20)
+    one_call()  # the first call finds no one at the counter; the next ones finish someone first
+    short = one_call()
+    fill(300)
+    long = one_call()
+    assert long[0] == short[0]
+    assert len(long[1]) == len(short[1]) == 1  # the called ticket's answer
+
+
+def test_near_the_front_is_told_for_the_head_of_the_line_only(app, client, fill, agent, open_counter):
+    db = app.extensions["turnero.db"]
+    heard = []
+    db.ticket_listeners.append(lambda session, ticket, ev: heard.append((ticket.code, ev.ahead))
+                               if ev.kind == "moved" else None)
+    line = fill(60)
+    open_counter()
+    heard.clear()
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    # notify_ahead is 3 at the demo branch: the four now 0, 1, 2 and 3 ahead, no one else.
+    assert heard == [(line[1]["code"], 0), (line[2]["code"], 1), (line[3]["code"], 2), (line[4]["code"], 3)]
+
+
+def test_the_near_the_front_text_is_still_sent_once(app, client, take, agent, open_counter):
+    """A texted customer far back in a line of 12 is told once, when a call brings it
+    within three of the counter, and not again by the next call."""
+    from turnero.messaging.models import OutboxMessage
+    for _ in range(6):
+        take()
+    mine = take(phone="+525512345600")
+    for _ in range(5):
+        take()
+    open_counter()
+    db = app.extensions["turnero.db"]
+
+    def near_texts():
+        with db.engine.connect() as conn:
+            return conn.execute(select(OutboxMessage.body).where(OutboxMessage.kind == "near")).all()
+    for expected_ahead in (5, 4, 3, 2, 1):
+        client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+        now = client.get(f"{API}/tickets/{mine['token']}").get_json()["ahead"]
+        assert now == expected_ahead
+        assert len(near_texts()) == (0 if expected_ahead > 3 else 1)
+    assert mine["code"] in near_texts()[0].body
+
+
+def test_followers_end_with_their_exact_place_after_every_kind_of_change(app, client, sio, fill, agent, kiosk,
+                                                                        open_counter):
+    """A line of 200 in two services; 60 tickets followed. After calls on two counters,
+    cancels, transfers both ways, priority joins, priority given and taken, a no-show
+    requeued and counters closed: every follower shows the place the rows say."""
+    caja = fill(140)
+    plataforma = fill(60, service="plataforma")
+    everyone = caja + plataforma
+    followed = everyone[::4] + everyone[1:12]
+    clients = follow(sio, [t["token"] for t in followed])
+    last = {t["id"]: t for t in followed}
+    staff = agent
+    kiosk_headers = kiosk
+
+    def check():
+        last_updates(clients, last)
+        places = expected_aheads(app)
+        wrong = {t["code"]: (last[t["id"]]["ahead"], places.get(t["id"])) for t in followed
+                 if last[t["id"]]["ahead"] != places.get(t["id"])}
+        assert wrong == {}
+        for t in followed:  # and the same view as the ticket's own page reads
+            page = client.get(f"{API}/tickets/{t['token']}").get_json()
+            page.pop("token"), page.pop("track_url")
+            assert last[t["id"]] == page
+
+    open_counter("v1")
+    open_counter("v3")
+    check()
+    for _ in range(4):
+        client.post(f"{API}/branches/centro/counters/v1/call-next", headers=staff)
+        client.post(f"{API}/branches/centro/counters/v3/call-next", headers=staff)
+    check()
+    for t in (caja[30], caja[31], plataforma[20], caja[100]):
+        assert client.post(f"{API}/tickets/{t['token']}/cancel").status_code == 200
+    check()
+    for t, to in ((caja[50], "plataforma"), (caja[120], "plataforma"), (plataforma[40], "caja")):
+        assert client.post(f"{API}/tickets/{t['id']}/transfer", json={"service": to}, headers=staff).status_code == 200
+    check()
+    for service in ("caja", "plataforma", "caja"):
+        r = client.post(f"{API}/branches/centro/tickets", json={"service": service, "priority": True},
+                        headers=kiosk_headers)
+        assert r.status_code == 201 and r.get_json()["priority"] is True and r.get_json()["ahead"] < 40
+    check()
+    for t, priority in ((caja[90], True), (plataforma[50], True), (caja[90], False)):
+        r = client.post(f"{API}/tickets/{t['id']}/priority", json={"priority": priority}, headers=staff)
+        assert r.status_code == 200, r.get_json()
+    check()
+    called = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=staff).get_json()
+    assert client.post(f"{API}/tickets/{called['id']}/no-show", headers=staff).status_code == 200
+    assert client.post(f"{API}/tickets/{called['id']}/requeue", headers=staff).status_code == 200
+    check()
+    client.post(f"{API}/branches/centro/counters/v3/close", headers=staff)
+    check()
+
+
+def test_a_late_notice_shows_the_newest_place_not_an_older_one(app, client, sio, fill, agent, open_counter):
+    """A notice is read against the database when heard: heard after two more calls,
+    it shows the place after them."""
+    line = fill(10)
+    clients = follow(sio, [line[9]["token"]])
+    open_counter()
+    db = app.extensions["turnero.db"]
+    held = []
+    publish = db.publisher
+    db.publisher = held.extend  # the notices of the first call are held back
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    db.publisher = publish
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    for c in clients:
+        c.get_received()
+    publish(held)  # heard now, late
+    got = last_updates(clients, {})
+    assert got[line[9]["id"]]["ahead"] == 6
+
+
+def test_a_notice_for_a_deleted_branch_or_unfollowed_tickets_sends_nothing(app, fill):
+    db = app.extensions["turnero.db"]
+    line = fill(3)
+    sent = []
+    emit = lambda *args: sent.append(args)  # noqa: E731
+    assert followers.refresh(db, [followers.moved(99999, [1], None, [line[0]["id"]])], {line[0]["id"]}, emit) == 0
+    with db.engine.connect() as conn:
+        branch_id, service_id = conn.execute(text("SELECT branch_id, service_id FROM tickets")).first()
+    assert followers.refresh(db, [followers.moved(branch_id, [service_id], None)], {"someone-else"}, emit) == 0
+    assert followers.refresh(db, [followers.moved(branch_id, [service_id], None)], {line[2]["id"]}, emit) == 1
+    assert sent[0][0] == "ticket.update" and sent[0][1]["ahead"] == 2 and sent[0][2] == f"ticket:{line[2]['id']}"
+
+
+@pytest.mark.parametrize("statement, params, index", [
+    ("_AHEAD", {"branch_id": 1, "service_id": 1, "sort_at": "2026-01-01 00:00:00", "seq": 1}, "ix_tickets_line"),
+    ("_HEAD_OF_LINE", {"branch_id": 1, "service_id": 1}, "ix_tickets_line"),
+    ("_FIRST_SENT_TO", {"counter_id": 1}, "ix_tickets_target_counter"),
+])
+def test_positions_and_calls_are_read_through_an_index(app, statement, params, index):
+    """A ticket's `ahead` is counted inside ix_tickets_line (the waiting tickets of one
+    line), and call-next reads the head of each line and the tickets sent to its
+    counter through an index, in order: nothing sorts or scans the branch's tickets.
+    SQLite's plan says so; PostgreSQL, which chooses by its statistics, is shown able
+    to answer each from the index."""
+    db = app.extensions["turnero.db"]
+    compiled = getattr(views, statement).compile(db.engine)
+    values = compiled.construct_params(params)
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled),
+                                                            tuple(values.values())).all()]
+            assert any(f"INDEX {index}" in step for step in plan), plan
+            assert not any("TEMP B-TREE" in step or step.startswith("SCAN") for step in plan), plan
+        else:
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_sort = off")
+            plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + str(compiled), values).all()]
+            assert any(f"using {index}" in step for step in plan), plan
+            assert not any("Sort" in step for step in plan), plan
+
+
+def test_notices_heard_together_are_merged_per_branch():
+    early, late = ["2026-12-01T10:00:00+00:00", 5], ["2026-12-01T10:05:00+00:00", 9]
+    got = followers.merged([
+        {"branch": 1, "services": [2], "after": late, "tickets": ["a"]},
+        {"branch": 7, "services": [], "after": None, "tickets": ["x"]},
+        {"branch": 1, "services": [3], "after": early, "tickets": ["b", "a"]},
+        {"branch": 7, "services": [8], "after": late, "tickets": []},
+        {"branch": 1, "services": [], "after": None, "tickets": ["c"]},  # a ticket only: no line moved
+    ])
+    assert got == [{"branch": 1, "services": [2, 3], "after": early, "tickets": ["a", "b", "c"]},
+                   {"branch": 7, "services": [8], "after": late, "tickets": ["x"]}]
+    whole = followers.merged([{"branch": 1, "services": [2], "after": late, "tickets": []},
+                              {"branch": 1, "services": [2], "after": None, "tickets": []}])
+    assert whole == [{"branch": 1, "services": [2], "after": None, "tickets": []}]
