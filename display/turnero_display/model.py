@@ -28,7 +28,9 @@ LAST_CALLS = 5
 # connection, a gap) is still said if it is this recent by the server's clock.
 LATE_ANNOUNCE = timedelta(minutes=2)
 
-CallKey = tuple[str, str, str]  # code, counter id, called_at: one call (a recall is another)
+# code, counter id, called_at (to the second), recall: one call. A recall is another,
+# even in the same second as the call.
+CallKey = tuple[str, str, str, bool]
 
 
 @dataclass(frozen=True)
@@ -344,7 +346,8 @@ class DisplayModel(QObject):
 
 def _key(entry: dict) -> CallKey:
     counter = entry.get("counter") or {}
-    return (str(entry.get("code") or ""), str(counter.get("id") or ""), str(entry.get("called_at") or ""))
+    return (str(entry.get("code") or ""), str(counter.get("id") or ""), str(entry.get("called_at") or ""),
+            bool(entry.get("recall")))
 
 
 def _newest(state: dict, code: str, counter_id: str) -> CallKey | None:

@@ -252,3 +252,17 @@ def test_the_message_follows_branch_state_and_an_older_detail_does_not_undo_it()
     assert model.message == ""
     model.on_branch_changed({**DETAIL, "seq": 12, "message": "Hola"})
     assert model.message == "Hola"
+
+
+def test_a_recall_in_the_same_second_as_its_call_is_said_again():
+    """The list gives times to the second: a recall made that same second is still
+    another call, whether its state or its event comes first."""
+    model = DisplayModel(server_now=server_clock)
+    said = listening(model)
+    model.on_branch_state(state(5), "subscribe")
+    model.on_called({"seq": 6, "code": "A001", "counter": {"id": "v1", "name": "Ventanilla 1"}})
+    model.on_branch_state(state(6, A1), "event")
+    recall = entry("A001", "v1", A1["called_at"], recall=True)
+    model.on_branch_state(state(7, recall, A1), "resync")   # the state overtook the recall's event
+    model.on_called({"seq": 7, "code": "A001", "counter": {"id": "v1", "name": "Ventanilla 1"}, "recall": True})
+    assert said == [said_for("A001", "v1")] * 2
