@@ -209,6 +209,23 @@ def kiosk(device):
 
 
 @pytest.fixture
+def sio(app, client):
+    """`sio()` -> a connected Flask-SocketIO test client (disconnected at the end)."""
+    from turnero.extensions import socketio
+    clients = []
+
+    def _connect():
+        c = socketio.test_client(app, flask_test_client=client)
+        assert c.is_connected()
+        clients.append(c)
+        return c
+    yield _connect
+    for c in clients:
+        if c.is_connected():
+            c.disconnect()
+
+
+@pytest.fixture
 def open_counter(client, agent):
     def _open(counter="v1", branch="centro", headers=None):
         r = client.post(f"/api/v1/branches/{branch}/counters/{counter}/open", headers=headers or agent)

@@ -193,22 +193,10 @@ def _client_class(kind: str):
     return PySioClient
 
 
-def _fanout_client_main(conn, port: int, kind: str, first_cid: int) -> None:
-    child_setup()
-    asyncio.run(_fanout_client(conn, port, kind, first_cid))
-
-
-async def _fanout_client(conn, port: int, kind: str, first_cid: int) -> None:
+def pipe_commands(conn) -> asyncio.Queue:
+    """The main process's commands as an asyncio queue (in a client process's loop),
+    read by a daemon thread so that nothing waits for it at exit; a closed pipe is a stop."""
     loop = asyncio.get_running_loop()
-    cls = _client_class(kind)
-    clients = []
-    received: dict[str, dict[int, float]] = {}
-    next_cid = first_cid
-
-    def on_event(cid: int, payload: dict, t: float) -> None:
-        received.setdefault(payload.get("code"), {}).setdefault(cid, t)
-
-    # Commands come through a daemon thread, so that nothing waits for it at exit.
     commands: asyncio.Queue = asyncio.Queue()
 
     def pipe_reader() -> None:
@@ -222,6 +210,73 @@ async def _fanout_client(conn, port: int, kind: str, first_cid: int) -> None:
                 return
 
     threading.Thread(target=pipe_reader, daemon=True).start()
+    return commands
+
+
+class ClientProcesses:
+    """Forked client processes, each running `main(pipe, *args, first_cid)`, driven
+    through pipes: every process is asked the same kind of command and answers once."""
+
+    def __init__(self, main, nprocs: int, *args):
+        ctx = mp.get_context("fork")
+        self.pipes, self.procs = [], []
+        for i in range(nprocs):
+            parent, child = ctx.Pipe()
+            p = ctx.Process(target=main, args=(child, *args, i * 1_000_000), daemon=True)
+            p.start()
+            child.close()
+            self.pipes.append(parent)
+            self.procs.append(p)
+
+    def ask_all(self, cmds: list, timeout: float) -> list:
+        for pipe, cmd in zip(self.pipes, cmds):
+            pipe.send(cmd)
+        answers = []
+        deadline = time.monotonic() + timeout
+        for pipe in self.pipes:
+            if not pipe.poll(max(0.0, deadline - time.monotonic())):
+                raise BenchError(f"a Socket.IO client process did not answer {cmds[0][0]!r} within {timeout:.0f} s")
+            answers.append(pipe.recv())
+        return answers
+
+    def stop(self) -> list:
+        """Ask every process to stop, then make sure it did -> the answers that came."""
+        answers = []
+        for pipe in self.pipes:
+            try:
+                pipe.send(("stop",))
+            except OSError:
+                pass
+        for pipe in self.pipes:
+            try:
+                if pipe.poll(15):
+                    answers.append(pipe.recv())
+            except (OSError, EOFError):
+                pass
+        for p in self.procs:
+            p.join(10)
+        stop_processes(self.procs)
+        return answers
+
+    def kill(self) -> None:
+        stop_processes(self.procs)
+
+
+def _fanout_client_main(conn, port: int, kind: str, first_cid: int) -> None:
+    child_setup()
+    asyncio.run(_fanout_client(conn, port, kind, first_cid))
+
+
+async def _fanout_client(conn, port: int, kind: str, first_cid: int) -> None:
+    cls = _client_class(kind)
+    clients = []
+    received: dict[str, dict[int, float]] = {}
+    next_cid = first_cid
+
+    def on_event(cid: int, payload: dict, t: float) -> None:
+        received.setdefault(payload.get("code"), {}).setdefault(cid, t)
+
+    commands = pipe_commands(conn)
     try:
         while True:
             cmd = await commands.get()
@@ -263,30 +318,11 @@ async def _fanout_client(conn, port: int, kind: str, first_cid: int) -> None:
             pass
 
 
-class FanoutClients:
-    """The Socket.IO client processes, driven through pipes."""
+class FanoutClients(ClientProcesses):
+    """The Socket.IO client processes of the fan-out part."""
 
     def __init__(self, port: int, nprocs: int, kind: str):
-        ctx = mp.get_context("fork")
-        self.pipes, self.procs = [], []
-        for i in range(nprocs):
-            parent, child = ctx.Pipe()
-            p = ctx.Process(target=_fanout_client_main, args=(child, port, kind, i * 1_000_000), daemon=True)
-            p.start()
-            child.close()
-            self.pipes.append(parent)
-            self.procs.append(p)
-
-    def ask_all(self, cmds: list, timeout: float) -> list:
-        for pipe, cmd in zip(self.pipes, cmds):
-            pipe.send(cmd)
-        answers = []
-        deadline = time.monotonic() + timeout
-        for pipe in self.pipes:
-            if not pipe.poll(max(0.0, deadline - time.monotonic())):
-                raise BenchError(f"a Socket.IO client process did not answer {cmds[0][0]!r} within {timeout:.0f} s")
-            answers.append(pipe.recv())
-        return answers
+        super().__init__(_fanout_client_main, nprocs, port, kind)
 
     def connect(self, n: int, batch: int) -> tuple[int, int, dict, float, int]:
         shares = [n // len(self.pipes) + (1 if i < n % len(self.pipes) else 0) for i in range(len(self.pipes))]
@@ -305,25 +341,8 @@ class FanoutClients:
         return times, sum(a[2] for a in answers)
 
     def stop(self) -> str:
-        kind = ""
-        for pipe in self.pipes:
-            try:
-                pipe.send(("stop",))
-            except OSError:
-                pass
-        for pipe in self.pipes:
-            try:
-                if pipe.poll(15):
-                    kind = pipe.recv()[1]
-            except (OSError, EOFError):
-                pass
-        for p in self.procs:
-            p.join(10)
-        stop_processes(self.procs)
-        return kind
-
-    def kill(self) -> None:
-        stop_processes(self.procs)
+        answers = super().stop()
+        return answers[-1][1] if answers else ""
 
 
 def fanout_rounds(label: str, port: int, pid: int, token: str, clients: FanoutClients, rounds: int,

@@ -11,7 +11,6 @@ follower's last `ahead` is checked against the line the bench kept."""
 from __future__ import annotations
 
 import asyncio
-import multiprocessing as mp
 import threading
 import time
 from collections import Counter, deque
@@ -19,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .common import (API, BRANCH, BenchError, KeepAlive, Servers, child_setup, cpu_s, free_port, http_json,
-                     log_problems, ms, out, pct, prepare_instance, staff_token, stop_processes)
-from .fanout import RawSioClient
+                     log_problems, ms, out, pct, prepare_instance, staff_token)
+from .fanout import ClientProcesses, RawSioClient, pipe_commands
 
 SIZES = (50, 1000, 10000)
 FOLLOWERS = (0, 100, 1000)
@@ -35,7 +34,6 @@ def _follower_main(conn, port: int, first_cid: int) -> None:
 
 async def _followers(conn, port: int, first_cid: int) -> None:
     """One client process: a raw Socket.IO client per followed ticket, driven by the pipe."""
-    loop = asyncio.get_running_loop()
     clients: list[RawSioClient] = []
     last: dict[int, dict] = {}  # cid -> the last ticket.update it got
     since_mark: dict[int, float] = {}  # cid -> when its first update after the mark came
@@ -46,19 +44,7 @@ async def _followers(conn, port: int, first_cid: int) -> None:
         last[cid] = payload
         since_mark.setdefault(cid, t)
 
-    commands: asyncio.Queue = asyncio.Queue()
-
-    def pipe_reader() -> None:
-        while True:
-            try:
-                cmd = conn.recv()
-            except (EOFError, OSError):
-                cmd = ("stop",)
-            loop.call_soon_threadsafe(commands.put_nowait, cmd)
-            if cmd[0] == "stop":
-                return
-
-    threading.Thread(target=pipe_reader, daemon=True).start()
+    commands = pipe_commands(conn)
     cid = first_cid
     try:
         while True:
@@ -108,61 +94,31 @@ async def _followers(conn, port: int, first_cid: int) -> None:
             pass
 
 
-class Followers:
-    def __init__(self, port: int, nprocs: int):
-        ctx = mp.get_context("fork")
-        self.pipes, self.procs = [], []
-        for i in range(nprocs):
-            parent, child = ctx.Pipe()
-            p = ctx.Process(target=_follower_main, args=(child, port, i * 1_000_000), daemon=True)
-            p.start()
-            child.close()
-            self.pipes.append(parent)
-            self.procs.append(p)
+class Followers(ClientProcesses):
+    """The follower processes of the long part."""
 
-    def _ask(self, cmds: list, timeout: float) -> list:
-        for pipe, cmd in zip(self.pipes, cmds):
-            pipe.send(cmd)
-        answers, deadline = [], time.monotonic() + timeout
-        for pipe in self.pipes:
-            if not pipe.poll(max(0.0, deadline - time.monotonic())):
-                raise BenchError(f"a follower process did not answer {cmds[0][0]!r} within {timeout:.0f} s")
-            answers.append(pipe.recv())
-        return answers
+    def __init__(self, port: int, nprocs: int):
+        super().__init__(_follower_main, nprocs, port)
 
     def follow(self, tokens: list[str], batch: int) -> tuple[int, int, dict]:
         shares = [tokens[i::len(self.pipes)] for i in range(len(self.pipes))]
-        answers = self._ask([("follow", s, batch) for s in shares], 60 + 20 * (len(tokens) // batch + 1))
+        answers = self.ask_all([("follow", s, batch) for s in shares], 60 + 20 * (len(tokens) // batch + 1))
         errs = Counter()
         for a in answers:
             errs.update(a[3])
         return sum(a[1] for a in answers), sum(a[2] for a in answers), dict(errs)
 
     def mark(self) -> None:
-        self._ask([("mark",)] * len(self.pipes), 30)
+        self.ask_all([("mark",)] * len(self.pipes), 30)
 
     def wait(self, t0: float, timeout: float) -> tuple[list[float], int]:
         """Until every client whose ticket was waiting at the mark had an update ->
         (each one's delay after t0, how many were expected)."""
-        answers = self._ask([("wait", t0, timeout)] * len(self.pipes), timeout + 30)
+        answers = self.ask_all([("wait", t0, timeout)] * len(self.pipes), timeout + 30)
         return [t for a in answers for t in a[1]], sum(a[2] for a in answers)
 
     def last(self) -> list[tuple[str, dict | None]]:
-        return [item for a in self._ask([("last",)] * len(self.pipes), 30) for item in a[1]]
-
-    def stop(self) -> None:
-        for pipe in self.pipes:
-            try:
-                pipe.send(("stop",))
-            except OSError:
-                pass
-        for pipe in self.pipes:
-            try:
-                if pipe.poll(15):
-                    pipe.recv()
-            except (OSError, EOFError):
-                pass
-        stop_processes(self.procs)
+        return [item for a in self.ask_all([("last",)] * len(self.pipes), 30) for item in a[1]]
 
 
 def _take(port: int, n: int) -> list[tuple[int, str, str]]:

@@ -95,7 +95,9 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
             emit("ticket.update", view.to_json(token=False), ticket_room(row.id))
             done.add(row.id)
             sent += 1
-        for ticket in session.scalars(select(Ticket).options(*TICKET_LOAD).where(Ticket.id.in_(mine))).unique():
+        changed_here = session.scalars(select(Ticket).options(*TICKET_LOAD).where(Ticket.id.in_(mine))).unique() \
+            if mine else ()
+        for ticket in changed_here:
             if ticket.id in done:
                 continue
             ahead = views.ahead_of(session, ticket) if ticket.status == Status.WAITING else None

@@ -13,22 +13,6 @@ API = "/api/v1"
 
 
 @pytest.fixture
-def sio(app, client):
-    from turnero.extensions import socketio
-    clients = []
-
-    def _connect():
-        c = socketio.test_client(app, flask_test_client=client)
-        assert c.is_connected()
-        clients.append(c)
-        return c
-    yield _connect
-    for c in clients:
-        if c.is_connected():
-            c.disconnect()
-
-
-@pytest.fixture
 def fill(take, kiosk):
     """`n` tickets of a service taken at the kiosk -> their JSON views, in line order."""
     def _fill(n, service="caja"):

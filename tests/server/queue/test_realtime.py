@@ -2,24 +2,8 @@
 failed one (Flask-SocketIO's test client)."""
 import pytest
 
-from turnero.extensions import socketio
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def sio(app, client):
-    clients = []
-
-    def _connect():
-        c = socketio.test_client(app, flask_test_client=client)
-        assert c.is_connected()
-        clients.append(c)
-        return c
-    yield _connect
-    for c in clients:
-        if c.is_connected():
-            c.disconnect()
 
 
 def events(c, name=None):
