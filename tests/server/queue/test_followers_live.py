@@ -2,6 +2,7 @@
 process updates the tickets its own clients follow, and after every kind of change
 every follower shows exactly the place the rows say, and what the ticket's page says."""
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -102,14 +103,15 @@ def test_followers_on_two_processes_end_with_their_exact_place(live_server_facto
         return f"{len(wrong)} followers show a wrong place (code, shown, right), e.g. {wrong[:8]}"
 
     try:
-        caja = [take(i, "caja") for i in range(200)]
-        plataforma = [take(i, "plataforma") for i in range(100)]
-        everyone = caja + plataforma
-        tokens = {t["id"]: t["token"] for t in everyone}
-        watched = everyone[::2] + everyone[1:10:2]
-        for n, start in enumerate(range(0, len(watched), ROOMS_PER_CLIENT)):
-            chunk = [t["token"] for t in watched[start:start + ROOMS_PER_CLIENT]]
-            followers.append(Follower(bases[n % 2], chunk))
+        with ThreadPoolExecutor(8) as pool:  # kiosks on both processes at once; places are read from the rows
+            caja = list(pool.map(lambda i: take(i, "caja"), range(200)))
+            plataforma = list(pool.map(lambda i: take(i, "plataforma"), range(100)))
+            everyone = caja + plataforma
+            tokens = {t["id"]: t["token"] for t in everyone}
+            watched = everyone[::2] + everyone[1:10:2]
+            chunks = [[t["token"] for t in watched[start:start + ROOMS_PER_CLIENT]]
+                      for start in range(0, len(watched), ROOMS_PER_CLIENT)]
+            followers.extend(pool.map(lambda n: Follower(bases[n % 2], chunks[n]), range(len(chunks))))
         assert {i for f in followers for i in f.ids} == {t["id"] for t in watched}
         post(0, "/branches/centro/counters/v1/open")
         post(1, "/branches/centro/counters/v3/open")
@@ -140,6 +142,6 @@ def test_followers_on_two_processes_end_with_their_exact_place(live_server_facto
         check("a counter closed")
         assert [s for f in followers for s in f.strangers] == []  # no one heard of a ticket it does not follow
     finally:
-        for f in followers:
-            f.close()
+        with ThreadPoolExecutor(8) as pool:  # each disconnect waits a few seconds for its reader to end
+            list(pool.map(Follower.close, followers))
         engine.dispose()
