@@ -14,6 +14,7 @@ from .appointments.demo import load_demo_hours
 from .appointments.reminders import start_in_serve as start_reminders
 from .messaging.worker import start_in_serve as start_outbox_worker
 from .migrate import revision, upgrade
+from .queue.day import start_in_serve as start_day
 from .queue.demo import DEMO_BRANCH_SLUGS, load_demo_branches
 from .serve import run
 from .web import database
@@ -67,8 +68,10 @@ def demo(password):
 def serve(host, port):
     """Run the server (gevent, WebSockets) for production use, with the outbox worker
     (TURNERO_OUTBOX_IN_SERVE), the appointment reminders (unless
-    TURNERO_REMINDERS_IN_SERVE=0) and the daily purge of old personal data."""
+    TURNERO_REMINDERS_IN_SERVE=0), the end of each branch's day (its turns left
+    waiting expire) and the daily purge of old personal data."""
     app = current_app._get_current_object()
+    start_day(app)
     start_outbox_worker(app)
     start_reminders(app)
     start_purge(app)

@@ -24,11 +24,14 @@ class DomainError(Exception):
     status = 400
     title = N_("Bad request")
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, **params):
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, *, extra: dict | None = None,
+                 **params):
         super().__init__(message % params if params else message)
         self.message = message
         self.params = params
         self.errors = errors or {}
+        # Members of the JSON answer besides the message (problem+json), e.g. `opens_at`.
+        self.extra = extra or {}
 
 
 class NotFound(DomainError): status, title = 404, N_("Not found")  # noqa: E701

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-                         SmallInteger, String, Table, Text, TypeDecorator, UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
+                        MetaData, SmallInteger, String, Table, Text, Time, TypeDecorator, UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -75,6 +75,10 @@ class Branch(Base):
     # (`turnero purge`, daily in `turnero serve`); the figures stay (migration 0005).
     retention_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     offers_priority: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Walk-ins join only during the opening hours, up to `last_entry_min` before
+    # closing (migration 0007; every door refuses outside them, saying when it opens).
+    join_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_entry_min: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     message: Mapped[str | None] = mapped_column(String(280))
     # Grows by one with every committed change of the branch (clients resync on gaps).
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -102,11 +106,51 @@ class Service(Base):
     slot_minutes: Mapped[int] = mapped_column(Integer, default=20)
     slot_capacity: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Staff stopped new turns to this line (those waiting are still served), with a
+    # message for the customers, until a time or until reopened (migration 0007).
+    join_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    join_message: Mapped[str | None] = mapped_column(String(200))
+    join_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     branch: Mapped[Branch] = relationship(back_populates="services")
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_es
+
+
+class OpeningHours(Base):
+    """One range of one weekday (0 = Monday ... 6 = Sunday); a day may have several."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        Index("ix_opening_hours_branch_weekday", "branch_id", "weekday"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("opens < closes", name="opens_before_closes"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    opens: Mapped[time] = mapped_column(Time)
+    closes: Mapped[time] = mapped_column(Time)
+
+    branch: Mapped[Branch] = relationship()
+
+
+class Closure(Base):
+    """Whole days a branch takes no appointments (holidays, works), first to last inclusive."""
+
+    __tablename__ = "branch_closures"
+    __table_args__ = (
+        Index("ix_branch_closures_branch_days", "branch_id", "first_day", "last_day"),
+        CheckConstraint("first_day <= last_day", name="days_in_order"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    branch: Mapped[Branch] = relationship()
 
 
 class Counter(Base):
@@ -117,9 +161,15 @@ class Counter(Base):
     slug: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(120))
     state: Mapped[str] = mapped_column(String(10), default="closed")
+    # Why a paused counter is paused (`break`, `lunch`, `back_office` or free text),
+    # since when it is in its state, and who opened it (migration 0007).
+    pause_reason: Mapped[str | None] = mapped_column(String(80))
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     branch: Mapped[Branch] = relationship(back_populates="counters")
     services: Mapped[list[Service]] = relationship(secondary=counter_services, order_by="Service.prefix")
+    agent: Mapped[User | None] = relationship()
 
 
 class User(Base):

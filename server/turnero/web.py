@@ -166,7 +166,7 @@ def register_json_errors(app) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
-        return problem(exc.status, gettext(exc.title), error_text(exc), _translate_errors(exc.errors))
+        return problem(exc.status, gettext(exc.title), error_text(exc), _translate_errors(exc.errors), **exc.extra)
 
     @app.errorhandler(Busy)
     def _busy(exc: Busy):

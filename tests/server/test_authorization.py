@@ -84,6 +84,9 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/pause"): STAFF,
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/close"): STAFF,
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/call-next"): STAFF,
+    # Stopping new turns to a line, or to the whole branch: its managers.
+    ("POST", "/api/v1/branches/<branch>/services/<service>/joining"): MANAGERS,
+    ("POST", "/api/v1/branches/<branch>/joining"): MANAGERS,
     ("GET", "/api/v1/branches/<branch>/tickets"): STAFF,
     ("POST", "/api/v1/tickets/<ticket_id>/recall"): STAFF,
     ("POST", "/api/v1/tickets/<ticket_id>/start"): STAFF,
@@ -274,6 +277,10 @@ class World:
         self._slots = self._free_slots()
         self._numbers = itertools.count(1)
 
+    def caja_paused(self) -> bool:
+        services = self.client.get("/api/v1/branches/centro").get_json()["services"]
+        return next(s for s in services if s["id"] == "caja")["joining"]["state"] == "paused"
+
     def number(self) -> int:
         return next(self._numbers)
 
@@ -412,6 +419,10 @@ REQUESTS = {
     ("POST", "/api/v1/branches/<branch>/closures"): lambda w: Call(json={"first_day": "2031-12-24",
                                                                          "reason": "Nochebuena"}),
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/call-next"): lambda w: w.someone_waiting_at_v1(),
+    # Each allowed request flips the line (pause, then reopen), so that the next one is allowed too.
+    ("POST", "/api/v1/branches/<branch>/services/<service>/joining"): lambda w: Call(
+        values={"service": "caja"}, json={"open": w.caja_paused()}),
+    ("POST", "/api/v1/branches/<branch>/joining"): lambda w: Call(json={"open": w.caja_paused()}),
     ("POST", "/api/v1/tickets/<ticket_id>/transfer"): lambda w: Call(json={"service": "plataforma"}),
     ("POST", "/api/v1/tickets/<ticket_id>/priority"): lambda w: Call(values={"ticket_id": w.waiting_ticket()["id"]},
                                                                      json={"priority": True}),

@@ -99,6 +99,8 @@ class RealPaths:
                 values[name] = "centro"
             elif name == "counter":
                 values[name] = "v1"
+            elif name == "service":  # a line other than the one the tickets here are taken in
+                values[name] = "plataforma"
             elif name == "token" and path.startswith("/api/v1/appointments/"):
                 values[name] = self.appointment()["token"]
             elif name == "token":

@@ -28,6 +28,8 @@ ACTIONS = {
     "branch.deleted": N_("Branch deleted"),
     "service.created": N_("Service created"),
     "service.changed": N_("Service changed"),
+    "service.joining_paused": N_("Line paused for new turns"),
+    "service.joining_opened": N_("Line reopened for new turns"),
     "counter.created": N_("Counter created"),
     "counter.changed": N_("Counter changed"),
     "user.created": N_("User created"),

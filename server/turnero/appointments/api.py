@@ -17,8 +17,22 @@ from ..web import current_lang, database, json_rate_limited, problem, require_uu
 from . import checkin, schedule, services
 from .calendar import appointment_ics
 from .limits import booking_limit, too_many_bookings
-from .schemas import (AppointmentIn, AppointmentOut, CheckInIn, CheckInWindowIn, ClosureIn, ClosureOut, DayOut,
-                      DayQuery, HoursIn, RescheduleIn, SettingsOut, SlotOut, SlotQuery, StaffAppointmentOut)
+from .schemas import (
+    AppointmentIn,
+    AppointmentOut,
+    CheckInIn,
+    CheckInWindowIn,
+    ClosureIn,
+    ClosureOut,
+    DayOut,
+    DayQuery,
+    HoursIn,
+    RescheduleIn,
+    SettingsOut,
+    SlotOut,
+    SlotQuery,
+    StaffAppointmentOut,
+)
 
 api = APIBlueprint("appointments_api", __name__, url_prefix="/api/v1", tag="Appointments")
 

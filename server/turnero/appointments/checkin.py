@@ -15,6 +15,7 @@ from ..access.services import ANONYMOUS, Actor
 from ..customers import normalize_phone
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
+from ..hours import to_local
 from ..models import Branch, Customer, Ticket
 from ..queue import services as queue
 from ..queue.lookups import find_branch
@@ -159,7 +160,7 @@ def _check_in(uow: UnitOfWork, branch: Branch, appointment: Appointment, actor: 
         raise Conflict(CANNOT[appointment.status])
     state = rules.checkin_state(now, appointment.start_at, branch.checkin_before_min, branch.checkin_after_min)
     opens, closes = rules.checkin_window(appointment.start_at, branch.checkin_before_min, branch.checkin_after_min)
-    local = lambda moment: rules.to_local(moment, branch.timezone).strftime("%H:%M")  # noqa: E731
+    local = lambda moment: to_local(moment, branch.timezone).strftime("%H:%M")  # noqa: E731
     if state is CheckIn.EARLY:
         raise CheckInClosed(N_("It is too early to check in: check-in opens at %(opens_at)s, "
                                "%(before)s minutes before your appointment at %(time)s."),

@@ -6,47 +6,12 @@ times of the branch's own time zone.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Time
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..models import Base, Branch, Customer, Service, Ticket, UTCDateTime, new_uuid, utcnow
-
-
-class OpeningHours(Base):
-    """One range of one weekday (0 = Monday ... 6 = Sunday); a day may have several."""
-
-    __tablename__ = "opening_hours"
-    __table_args__ = (
-        Index("ix_opening_hours_branch_weekday", "branch_id", "weekday"),
-        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
-        CheckConstraint("opens < closes", name="opens_before_closes"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
-    weekday: Mapped[int] = mapped_column(SmallInteger)
-    opens: Mapped[time] = mapped_column(Time)
-    closes: Mapped[time] = mapped_column(Time)
-
-    branch: Mapped[Branch] = relationship()
-
-
-class Closure(Base):
-    """Whole days a branch takes no appointments (holidays, works), first to last inclusive."""
-
-    __tablename__ = "branch_closures"
-    __table_args__ = (
-        Index("ix_branch_closures_branch_days", "branch_id", "first_day", "last_day"),
-        CheckConstraint("first_day <= last_day", name="days_in_order"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
-    first_day: Mapped[date] = mapped_column(Date)
-    last_day: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(String(200), default="")
-
-    branch: Mapped[Branch] = relationship()
+from ..models import Base, Branch, Closure, Customer, OpeningHours, Service, Ticket, UTCDateTime, new_uuid, utcnow
 
 
 class Appointment(Base):

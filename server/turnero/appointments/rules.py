@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from ..hours import TimeRange, is_closed, local_to_utc
 
 UTC = timezone.utc
 
@@ -35,18 +37,6 @@ class AppointmentStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class TimeRange:
-    """One opening range of a day, in the branch's wall time."""
-
-    opens: time
-    closes: time
-
-    def __post_init__(self):
-        if not self.opens < self.closes:
-            raise ValueError("a range must open before it closes")
-
-
-@dataclass(frozen=True)
 class Slot:
     start: datetime  # aware UTC
     end: datetime
@@ -56,26 +46,6 @@ class Slot:
     @property
     def free(self) -> int:
         return max(0, self.capacity - self.booked)
-
-
-def local_to_utc(day: date, wall: time, tz_name: str) -> datetime | None:
-    """The UTC instant of a wall time on a local day; None if that wall time does not
-    exist there (skipped by a daylight-saving change). A repeated wall time (the
-    hour that happens twice in autumn) means its first occurrence."""
-    tz = ZoneInfo(tz_name)
-    local = datetime.combine(day, wall).replace(tzinfo=tz, fold=0)
-    moment = local.astimezone(UTC)
-    if moment.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-        return None
-    return moment
-
-
-def to_local(moment: datetime, tz_name: str) -> datetime:
-    return moment.astimezone(ZoneInfo(tz_name))
-
-
-def is_closed(day: date, closures: Iterable[tuple[date, date]]) -> bool:
-    return any(first <= day <= last for first, last in closures)
 
 
 def slot_times(day: date, tz_name: str, ranges: Iterable[TimeRange], slot_minutes: int) -> list[tuple[datetime, datetime]]:
@@ -232,11 +202,3 @@ def parse_start(text: str, tz_name: str) -> datetime:
     except OverflowError as exc:
         raise ValueError("beyond the ends of the calendar") from exc
     return utc
-
-
-def weekday_ranges(rows: Iterable[tuple[int, time, time]]) -> Mapping[int, list[TimeRange]]:
-    """(weekday, opens, closes) rows -> {weekday: [ranges]} for every weekday."""
-    table: dict[int, list[TimeRange]] = {d: [] for d in range(7)}
-    for weekday, opens, closes in rows:
-        table[weekday].append(TimeRange(opens, closes))
-    return table

@@ -13,14 +13,15 @@ from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, Invalid, NotFound
+from ..hours import TimeRange, weekday_ranges
 from ..models import Service
 from ..queue.lookups import find_branch
 from ..queue.rules import local_day
+from ..queue.services import branch_changed
 from . import rules
 from . import texts as notify
 from .models import Appointment, Closure, OpeningHours
 from .rules import AppointmentStatus as St
-from .rules import TimeRange
 from .services import LOAD
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def get_settings(uow: UnitOfWork, branch_slug: str, actor: Actor, lang: str = "e
     session = uow.session
     branch = find_branch(session, branch_slug)
     actor.require_staff(branch)
-    hours = rules.weekday_ranges(session.execute(
+    hours = weekday_ranges(session.execute(
         select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
         .where(OpeningHours.branch_id == branch.id)).all())
     today = local_day(clock.utcnow(), branch.timezone)
@@ -75,7 +76,7 @@ def set_hours(uow: UnitOfWork, branch_slug: str, hours: Mapping[int | str, str],
             errors[f"hours-{weekday}"] = [N_("Write times like 09:00-13:00, 14:00-17:00, without overlaps.")]
     if errors:
         raise Invalid(N_("Some opening hours are not valid."), errors=errors)
-    before = rules.weekday_ranges(session.execute(
+    before = weekday_ranges(session.execute(
         select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
         .where(OpeningHours.branch_id == branch.id)).all())
     changes = {str(d): [rules.format_ranges(before[d]), rules.format_ranges(ranges)] for d, ranges in parsed.items()
@@ -88,6 +89,8 @@ def set_hours(uow: UnitOfWork, branch_slug: str, hours: Mapping[int | str, str],
         session.add_all(OpeningHours(branch_id=branch.id, weekday=weekday, opens=r.opens, closes=r.closes)
                         for r in ranges)
     session.flush()
+    if changes:
+        branch_changed(uow, branch)  # walk-ins may join in other hours now (`join_hours`)
     uow.commit()
     log.info("opening hours of %s changed by %s", branch.slug, actor.username)
     return get_settings(uow, branch_slug, actor)
@@ -140,6 +143,7 @@ def add_closure(uow: UnitOfWork, branch_slug: str, first_day: str | date, last_d
     session.flush()
     audit.record(session, actor, "closure.added", branch=branch.slug, target=reason or None,
                  changes={"days": [None, f"{first.isoformat()} – {last.isoformat()}"]})
+    branch_changed(uow, branch)
     uow.commit()
     log.info("branch %s closed %s..%s (%s)", branch.slug, first, last, reason)
     return {"id": closure.id, "first_day": first.isoformat(), "last_day": last.isoformat(), "reason": reason}
@@ -155,6 +159,7 @@ def remove_closure(uow: UnitOfWork, branch_slug: str, closure_id: int, actor: Ac
     audit.record(session, actor, "closure.removed", branch=branch.slug, target=closure.reason or None,
                  changes={"days": [f"{closure.first_day.isoformat()} – {closure.last_day.isoformat()}", None]})
     session.delete(closure)
+    branch_changed(uow, branch)
     uow.commit()
 
 

@@ -24,6 +24,7 @@ from ..access.services import ANONYMOUS, Actor, new_secret
 from ..customers import customer_for, normalize_phone
 from ..db import UnitOfWork, one_or_raise
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
+from ..hours import TimeRange, to_local, weekday_ranges
 from ..models import Branch, Customer, Service, Ticket
 from ..queue.lookups import find_branch, find_service
 from ..queue.read_models import iso
@@ -32,7 +33,7 @@ from . import rules
 from . import texts as notify
 from .models import Appointment, Closure, OpeningHours
 from .rules import AppointmentStatus as St
-from .rules import Slot, TimeRange
+from .rules import Slot
 
 log = logging.getLogger(__name__)
 
@@ -101,15 +102,15 @@ def appointment_view(appointment: Appointment, public_url: str, *, staff: bool =
         "start": iso(appointment.start_at),
         "end": iso(appointment.end_at),
         "timezone": tz,
-        "local_start": rules.to_local(appointment.start_at, tz).isoformat(),
-        "local_end": rules.to_local(appointment.end_at, tz).isoformat(),
+        "local_start": to_local(appointment.start_at, tz).isoformat(),
+        "local_end": to_local(appointment.end_at, tz).isoformat(),
         "status": appointment.status,
         "channel": appointment.channel,
         "created_at": iso(appointment.created_at),
         "checkin_opens": iso(opens),
         "checkin_closes": iso(closes),
-        "checkin_opens_local": rules.to_local(opens, tz).isoformat(),
-        "checkin_closes_local": rules.to_local(closes, tz).isoformat(),
+        "checkin_opens_local": to_local(opens, tz).isoformat(),
+        "checkin_closes_local": to_local(closes, tz).isoformat(),
         "color": service.color,
         "checkin": (str(rules.checkin_state(now or clock.utcnow(), appointment.start_at, branch.checkin_before_min,
                                             branch.checkin_after_min))
@@ -133,8 +134,8 @@ def _ticket_ref(ticket: Ticket | None, public_url: str) -> dict | None:
 
 def slot_view(slot: Slot, tz_name: str) -> dict:
     return {"start": iso(slot.start), "end": iso(slot.end), "free": slot.free, "capacity": slot.capacity,
-            "local_start": rules.to_local(slot.start, tz_name).isoformat(),
-            "local_end": rules.to_local(slot.end, tz_name).isoformat()}
+            "local_start": to_local(slot.start, tz_name).isoformat(),
+            "local_end": to_local(slot.end, tz_name).isoformat()}
 
 
 # ---------------------------------------------------------------- slots
@@ -150,7 +151,7 @@ class _Schedule:
 
 def _schedule(session: Session, branch: Branch, service: Service, first: date, last: date,
               exclude: str | None = None) -> _Schedule:
-    hours = rules.weekday_ranges(session.execute(
+    hours = weekday_ranges(session.execute(
         select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
         .where(OpeningHours.branch_id == branch.id)).all())
     closures = [(c.first_day, c.last_day) for c in session.scalars(

@@ -113,7 +113,8 @@ def _local_time(at: str | None, zone: ZoneInfo) -> str:
 
 
 KIND_LABELS = {"confirm": N_("confirmation"), "near": N_("turn near"), "called": N_("your turn"),
-               "recall": N_("called again"), "feedback_request": N_("rating request")}
+               "recall": N_("called again"), "feedback_request": N_("rating request"),
+               "expired": N_("turn expired")}
 STATUS_LABELS = {"queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"),
                  "delivered": N_("delivered"), "failed": N_("failed")}
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..models import Feedback, Ticket
 from ..queue import read_models as views
-from ..queue.rules import PHONE_CHANNELS, Called, Event, Finished, Issued, Moved, PhoneAdded, Recalled, Status, local_day
+from ..queue.rules import (PHONE_CHANNELS, Called, Event, Expired, Finished, Issued, Moved, PhoneAdded, Recalled, Status,
+                           local_day)
 from . import texts
 from .models import OutboxMessage, TicketNotice
 from .outbox import enqueue
@@ -49,7 +50,7 @@ def make_listener(app):
     return messaging_listener
 
 
-HEARD = (Issued, PhoneAdded, Moved, Called, Recalled, Finished)
+HEARD = (Issued, PhoneAdded, Moved, Called, Recalled, Finished, Expired)
 LANGS = ("es", "en")
 
 
@@ -85,6 +86,9 @@ def on_ticket_event(app, session: Session, ticket: Ticket, event: Event) -> None
             write("called", lambda: texts.called(ticket.code, _counter_name(ticket)))
         case Recalled():
             write("recall", lambda: texts.recalled(ticket.code, _counter_name(ticket)))
+        case Expired():
+            if _first(session, ticket, "expired"):
+                write("expired", lambda: texts.expired(ticket.code, branch.name))
         case Finished():
             rated = session.scalar(select(Feedback.id).where(Feedback.ticket_seq == ticket.seq))
             if rated is None and _first(session, ticket, "feedback_request"):

@@ -12,7 +12,7 @@ class MessageOut(Schema):
     channel = String(metadata={"example": "sms"})
     kind = String(allow_none=True, metadata={"description": "the command received, `reply`, or the "
                                                               "notification: confirm, near, called, recall, "
-                                                              "feedback_request"})
+                                                              "feedback_request, expired"})
     body = String()
     status = String(metadata={"description": "received; or queued, sending, sent, delivered, failed"})
     phone = String()

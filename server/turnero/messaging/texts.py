@@ -110,6 +110,11 @@ def recalled(code: str, counter: str) -> str:
                    counter=counter)
 
 
+def expired(code: str, branch_name: str) -> str:
+    return gettext("%(branch)s closed its day before calling your turn %(code)s, so it has expired. "
+                   "We are sorry: you can take a new turn when the branch opens.", code=code, branch=branch_name)
+
+
 def feedback_request(branch_name: str) -> str:
     return gettext("Thank you for visiting %(branch)s. How did we do? Answer with a number from "
                    "1 (bad) to 5 (very good).", branch=branch_name)

@@ -6,6 +6,7 @@
     services.py     the use cases, one function each, in a unit of work
     changes.py      what every change goes through (event, seq, broadcast after commit)
     followers.py    each process updates the tickets its clients follow, after a line moved
+    day.py          a branch's day: joining in its hours, the end of the day     cli.py (`turnero day`)
     api.py          REST under /api/v1                    schemas.py
     pages.py        start page, join and track pages, lobby screen    texts.py
     staff_pages.py  the counter console (/staff)          staff_texts.py
@@ -17,6 +18,7 @@ from __future__ import annotations
 from ..extensions import csrf
 from . import followers, live  # noqa: F401  (live: the Socket.IO handlers register on import)
 from .api import api
+from .cli import group as day_commands
 from .pages import web
 from .staff_pages import staff
 
@@ -30,3 +32,4 @@ def init_app(app) -> None:
     csrf.exempt(api)
     app.register_blueprint(web)
     app.register_blueprint(staff)
+    app.cli.add_command(day_commands)

@@ -2,6 +2,8 @@
 calls one use case in one unit of work, and returns what it returned."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from apiflask import APIBlueprint
 from flask import current_app, request
 from flask_limiter.errors import RateLimitExceeded
@@ -11,11 +13,12 @@ from ..access.requests import BEARER, request_actor
 from ..errors import N_, Invalid
 from ..qr import svg_response
 from ..web import current_lang, database, json_rate_limited, require_uuid
+from . import day
 from . import services as queue
 from .lookups import NO_TICKET
 from .rules import Action
-from .schemas import (BranchOut, BranchSummary, CounterOut, EventOut, FeedbackIn, FeedbackOut, PhoneIn, StaffTicketOut,
-                      PriorityIn, TicketIn, TicketOut, TicketQuery, TransferIn)
+from .schemas import (BranchOut, BranchSummary, CounterOut, EventOut, FeedbackIn, FeedbackOut, JoiningIn, LineJoiningOut,
+                      PhoneIn, PriorityIn, StaffTicketOut, TicketIn, TicketOut, TicketQuery, TransferIn)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 api.register_error_handler(RateLimitExceeded, json_rate_limited)
@@ -54,7 +57,10 @@ def get_branch(branch):
                      "token makes the channel `kiosk`; staff may set `channel`. `priority` counts only from "
                      "a kiosk or staff. Without a token, turns are limited per client address "
                      "(`TURNERO_JOIN_RATE_LIMIT`) and per phone number (`TURNERO_JOIN_PHONE_RATE_LIMIT`): "
-                     "429 with `Retry-After` past them.")
+                     "429 with `Retry-After` past them. A line that takes no new turns answers 409 with "
+                     "`joining`: `paused` (its manager stopped it; the message in `detail`, `until`) or "
+                     "`closed` (outside the branch's hours for walk-ins; `opens_at`, UTC, says when it opens "
+                     "next). Staff and a checking-in appointment are not stopped by either.")
 def take_ticket(branch, body):
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 128):
@@ -123,6 +129,48 @@ for _verb, _state, _summary in COUNTER_STATES:
     _staff_operation(f"/branches/<branch>/counters/<counter>/{_verb}", f"{_verb}_counter", _summary, CounterOut,
                      [401, 403, 404], lambda uow, who, branch, counter, state=_state:
                      queue.set_counter_state(uow, branch, counter, state, who))
+
+
+def _until(text: str | None):
+    """A request's end time: ISO 8601 with its offset, as an aware UTC instant."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            raise ValueError(text)
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise Invalid(N_("Give the time in ISO 8601 with its offset."),
+                      errors={"until": [N_("Give the time in ISO 8601 with its offset.")]}) from None
+
+
+_JOINING_DOC = dict(description="Those already waiting are still served. A paused line answers every "
+                                "door's join with 409 and the message; it reopens by itself at `until`. "
+                                "Managers and admins; entered in the audit log.",
+                    tags=["Staff"], responses=[401, 403, 404, 409, 422], **BEARER)
+
+
+@api.post("/branches/<branch>/services/<service>/joining")
+@api.input(JoiningIn, arg_name="body")
+@api.output(LineJoiningOut(many=True))
+@api.doc(summary="Stop or restart new turns to one line", **_JOINING_DOC)
+def service_joining(branch, service, body):
+    until = _until(body.get("until"))
+    with database().unit_of_work(write=True) as uow:
+        return day.set_joining(uow, branch, service, open=body["open"], message=body.get("message"), until=until,
+                               actor=request_actor(uow))
+
+
+@api.post("/branches/<branch>/joining")
+@api.input(JoiningIn, arg_name="body")
+@api.output(LineJoiningOut(many=True))
+@api.doc(summary="Stop or restart new turns to every line of the branch", **_JOINING_DOC)
+def branch_joining(branch, body):
+    until = _until(body.get("until"))
+    with database().unit_of_work(write=True) as uow:
+        return day.set_joining(uow, branch, None, open=body["open"], message=body.get("message"), until=until,
+                               actor=request_actor(uow))
 
 
 @api.post("/branches/<branch>/counters/<counter>/call-next")

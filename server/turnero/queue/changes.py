@@ -30,6 +30,7 @@ TRANSITION_REFUSED = {
     Action.REQUEUE: N_("Only a called or no-show ticket can go back to the line."),
     Action.TRANSFER: N_("This ticket can no longer be transferred."),
     Action.PRIORITY: N_("Only a waiting ticket's priority can change."),
+    Action.EXPIRE: N_("Only a waiting or called ticket can expire."),
 }
 
 

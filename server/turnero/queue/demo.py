@@ -18,7 +18,10 @@ DEMO_BRANCHES = [
     dict(slug="centro", name="Sucursal Centro", counters=[("v1", "Ventanilla 1", ["caja"]),
                                                           ("v2", "Ventanilla 2", ["caja", "plataforma"]),
                                                           ("v3", "Ventanilla 3", ["plataforma"])]),
-    dict(slug="norte", name="Sucursal Norte", counters=[("v1", "Ventanilla 1", ["caja", "plataforma"])]),
+    # Norte takes walk-ins only in its opening hours, up to 15 minutes before closing;
+    # centro at any hour, so that the demo can be tried at any time.
+    dict(slug="norte", name="Sucursal Norte", counters=[("v1", "Ventanilla 1", ["caja", "plataforma"])],
+         join_hours=True, last_entry_min=15),
 ]
 DEMO_BRANCH_SLUGS = tuple(spec["slug"] for spec in DEMO_BRANCHES)
 
@@ -30,7 +33,8 @@ def load_demo_branches(session: Session) -> None:
         if branch is None:
             branch = Branch(slug=spec["slug"], name=spec["name"], timezone="America/Mexico_City",
                             lang="es", country="MX", priority_boost_min=15, appointment_boost_min=10,
-                            notify_ahead=3, offers_priority=True, seq=0)
+                            notify_ahead=3, offers_priority=True, seq=0,
+                            join_hours=spec.get("join_hours", False), last_entry_min=spec.get("last_entry_min", 0))
             session.add(branch)
             session.flush()
         services = {}

@@ -30,6 +30,7 @@ from ..realtime import branch_room, notice_lines_moved
 from . import read_models as views
 from . import followers
 from .changes import near_the_front, tell_listeners, ticket_result
+from .day import refused_join
 from .lookups import TICKET_LOAD, no_branch, no_service
 from .rules import CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of, sort_time
 
@@ -111,6 +112,12 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     svc = setup.service(service)
     if svc is None:
         raise no_service(service)
+    # A paused line, or a branch outside its hours for walk-ins, takes no new turns;
+    # staff at the counter and a booked appointment checking in still may.
+    if not actor.is_staff and via != "appointment":
+        joining = setup.joining(branch, svc, now)
+        if not joining.open:
+            raise refused_join(joining, branch.timezone)
     channel = via if via in CHANNELS else _resolve_channel(actor, channel)
     # Priority is for whom staff or the kiosk can see: a web page or a script asking
     # for it gets a plain ticket (the join page tells the customer to ask at the counter).

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, bindparam, func, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
+from .. import clock
 from ..access.services import Actor
 from ..db import UnitOfWork
-from ..models import Branch, Counter, Service, Ticket, TicketEvent, counter_services
+from ..hours import Week, weekday_ranges
+from ..models import Branch, Closure, Counter, OpeningHours, Service, Ticket, TicketEvent, counter_services
 from .lookups import TICKET_LOAD, find_branch, find_counter
-from .rules import Eta, Status, estimate_wait, mean_service_minutes
+from .rules import Eta, Status, day_bounds_utc, estimate_wait, local_day, mean_service_minutes
 
 RECENT_SAMPLES = 10
 CALLING_LIMIT = 10
@@ -46,9 +48,34 @@ class ServiceInfo:
     avg_service_min: float
     takes_appointments: bool
     active: bool
+    join_paused: bool = False
+    join_message: str | None = None
+    join_until: datetime | None = None
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_es
+
+
+@dataclass(frozen=True)
+class Joining:
+    """Whether a line takes new turns now: `open`; `paused` by staff (with their
+    `message`, until `until` or until reopened); or `closed` for the branch's hours,
+    opening again at `opens_at` (None: no hours set)."""
+    state: str
+    message: str | None = None
+    until: datetime | None = None
+    opens_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.state == "open"
+
+    def as_dict(self) -> dict:
+        return {"state": self.state, "message": self.message, "until": iso(self.until),
+                "opens_at": iso(self.opens_at)}
+
+
+OPEN = Joining("open")
 
 
 @dataclass(frozen=True)
@@ -63,9 +90,24 @@ class BranchSetup:
     open_counters: dict[int, int]
     mean_min: dict[int, float]
     calling: tuple[dict, ...]
+    week: Week = field(default_factory=lambda: Week("UTC"))
 
     def service(self, slug: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.slug == slug and s.active), None)
+
+    def hours_joining(self, branch, now: datetime) -> Joining:
+        """`closed` outside the opening hours when the branch takes walk-ins only
+        then (`branch.join_hours`), else `open`."""
+        if not branch.join_hours or self.week.may_join(now, branch.last_entry_min):
+            return OPEN
+        return Joining("closed", opens_at=self.week.next_opening(now, branch.last_entry_min))
+
+    def joining(self, branch, service: ServiceInfo, now: datetime, hours: Joining | None = None) -> Joining:
+        """Whether `service` takes new turns at `now`: paused by staff first, then the
+        branch's hours (`hours`, when the caller has them already)."""
+        if service.join_paused and (service.join_until is None or now < service.join_until):
+            return Joining("paused", message=service.join_message, until=service.join_until)
+        return hours if hours is not None else self.hours_joining(branch, now)
 
     def stats(self, waiting: dict[int, int]) -> dict[int, ServiceStats]:
         return {s.id: ServiceStats(waiting=waiting.get(s.id, 0), mean_min=self.mean_min[s.id],
@@ -76,7 +118,8 @@ class BranchSetup:
 # Statements of the hot path are built once: building SQLAlchemy expressions costs
 # more than running these small indexed queries.
 _SERVICE_COLUMNS = (Service.id, Service.slug, Service.prefix, Service.name_es, Service.name_en, Service.color,
-                    Service.avg_service_min, Service.takes_appointments, Service.active)
+                    Service.avg_service_min, Service.takes_appointments, Service.active, Service.join_paused,
+                    Service.join_message, Service.join_until)
 _SERVICES = select(*_SERVICE_COLUMNS).where(Service.branch_id == bindparam("branch_id")).order_by(Service.prefix)
 _LINES = (select(Ticket.service_id, func.count(), func.max(Ticket.sort_at))
           .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value)
@@ -102,6 +145,10 @@ _RECENT_CALLS = (
     .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")))
     .order_by(TicketEvent.id.desc())
     .limit(CALLING_LIMIT))
+_HOURS = select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes).where(
+    OpeningHours.branch_id == bindparam("branch_id"))
+_CLOSURES = select(Closure.first_day, Closure.last_day).where(
+    Closure.branch_id == bindparam("branch_id"), Closure.last_day >= bindparam("day"))
 
 
 
@@ -111,8 +158,16 @@ def _conn(db: Session | Connection) -> Connection:
     return db.connection() if isinstance(db, Session) else db
 
 
+def week_of(db: Session | Connection, branch_id: int, tz_name: str, today=None) -> Week:
+    """The branch's opening hours and its closures from `today` on (all when None)."""
+    conn = _conn(db)
+    params = {"branch_id": branch_id, "day": today or date.min}
+    return Week(tz_name, weekday_ranges(conn.execute(_HOURS, params).all()),
+                tuple(tuple(row) for row in conn.execute(_CLOSURES, params)))
+
+
 def read_setup(db: Session | Connection, branch_id: int, today) -> BranchSetup:
-    """Read a branch's setup from the database (4 small indexed queries)."""
+    """Read a branch's setup from the database (6 small indexed queries)."""
     conn = _conn(db)
     params = {"branch_id": branch_id}
     services = tuple(ServiceInfo(*row) for row in conn.execute(_SERVICES, params))
@@ -124,10 +179,11 @@ def read_setup(db: Session | Connection, branch_id: int, today) -> BranchSetup:
         {"code": code, "service": service, "counter": {"id": cslug, "name": cname},
          "called_at": iso(at), "recall": kind == "recalled"}
         for kind, at, code, service, cslug, cname in conn.execute(_RECENT_CALLS, params))
+    tz_name = conn.execute(select(Branch.timezone).where(Branch.id == branch_id)).scalar_one()
     return BranchSetup(
         services=services, open_counters=open_counts,
         mean_min={s.id: mean_service_minutes(durations.get(s.id, []), s.avg_service_min) for s in services},
-        calling=calling)
+        calling=calling, week=week_of(conn, branch_id, tz_name, today))
 
 
 def setup_for(session: Session, branch_id: int, version: str, today, *, remember: bool = False) -> BranchSetup:
@@ -186,10 +242,13 @@ def state_payload(branch, setup: BranchSetup, stats: dict[int, ServiceStats], la
     """The `branch.state` payload: codes only, never names or phones. `branch` is the
     ORM row or any row with slug, seq, lang and message."""
     lang = lang or branch.lang
+    now = clock.utcnow()
+    hours = setup.hours_joining(branch, now)
     return {
         "branch": branch.slug,
         "seq": branch.seq,
-        "services": [_service_entry(s, stats[s.id], lang) for s in setup.services if s.active],
+        "services": [_service_entry(s, stats[s.id], lang, setup.joining(branch, s, now, hours))
+                     for s in setup.services if s.active],
         "calling": list(setup.calling),
         "message": branch.message,
     }
@@ -200,7 +259,7 @@ def branch_state(session: Session, branch: Branch, today, lang: str | None = Non
     return state_payload(branch, setup, setup.stats(waiting_counts(session, branch.id)), lang)
 
 
-def _service_entry(service: ServiceInfo, stats: ServiceStats, lang: str) -> dict:
+def _service_entry(service: ServiceInfo, stats: ServiceStats, lang: str, joining: Joining) -> dict:
     return {
         "id": service.slug,
         "name": service.name(lang),
@@ -210,6 +269,7 @@ def _service_entry(service: ServiceInfo, stats: ServiceStats, lang: str) -> dict
         "waiting": stats.waiting,
         "eta": stats.eta(stats.waiting).as_dict(),
         "takes_appointments": service.takes_appointments,
+        "joining": joining.as_dict(),
     }
 
 
@@ -226,6 +286,8 @@ def branch_detail(session: Session, branch: Branch, today, lang: str | None = No
         "lang": branch.lang,
         "country": branch.country,
         "offers_priority": branch.offers_priority,
+        "join_hours": branch.join_hours,
+        "last_entry_min": branch.last_entry_min,
         "message": branch.message,
         "seq": branch.seq,
         "services": state["services"],
@@ -459,6 +521,18 @@ def counters_to_choose(uow: UnitOfWork, actor: Actor, lang: str) -> list[dict]:
     return result
 
 
+def closed_overnight(session: Session, branch: Branch) -> int:
+    """How many turns of earlier days expired since the branch's day began: what the
+    end of the last day closed, for the staff console."""
+    now = clock.utcnow()
+    today = local_day(now, branch.timezone)
+    start, _ = day_bounds_utc(today, branch.timezone)
+    return session.scalar(
+        select(func.count()).select_from(TicketEvent).join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
+        .where(TicketEvent.branch_id == branch.id, TicketEvent.kind == "expired",
+               TicketEvent.at >= start.replace(tzinfo=now.tzinfo), Ticket.day < today)) or 0
+
+
 def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor, lang: str) -> dict:
     """What the console shows when it opens: the counter, its current ticket (called
     or being served there), and the services and counters a ticket can go to."""
@@ -482,10 +556,11 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
         "services": [{"id": s.slug, "name": s.name(lang), "prefix": s.prefix, "color": s.color}
                      for s in services],
         "counters": [{"id": c.slug, "name": c.name} for c in counters],
+        "closed_overnight": closed_overnight(session, branch),
     }
 
 
-__all__ = ["ServiceStats", "ServiceInfo", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
+__all__ = ["ServiceStats", "ServiceInfo", "Joining", "OPEN", "week_of", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
            "service_stats", "state_payload", "branch_state", "branch_detail",
            "branch_summary", "ahead_of", "ticket_view", "view_of", "TicketView", "CounterRef", "LINE_ORDER", "behind",
            "waiting_with_positions", "followed_in_lines", "line_head", "first_for_counter", "iso", "counter_view",

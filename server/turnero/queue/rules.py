@@ -4,10 +4,11 @@ Everything here is a plain function of its arguments so that it can be tested
 without a server or a database; the service layer applies it inside a transaction.
 
 A ticket changes only through the transition functions below (`call`, `recall`,
-`start`, `finish`, `no_show`, `cancel`, `requeue`, `transfer`, `set_priority`): each checks that the
-change is allowed from the ticket's state, makes it, and returns what happened as a
-typed event, which the service layer logs, hands to the in-transaction listeners
-(messaging's outbox, appointments) and counts once committed.
+`start`, `finish`, `no_show`, `cancel`, `expire`, `requeue`, `transfer`,
+`set_priority`): each checks that the change is allowed from the ticket's state,
+makes it, and returns what happened as a typed event, which the service layer logs,
+hands to the in-transaction listeners (messaging's outbox, appointments) and counts
+once committed.
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class Status(StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+    # The branch's day ended before it was called (or while it was called, unserved).
+    EXPIRED = "expired"
 
 
 class Action(StrEnum):
@@ -38,6 +41,7 @@ class Action(StrEnum):
     REQUEUE = "requeue"
     TRANSFER = "transfer"
     PRIORITY = "priority"
+    EXPIRE = "expire"
 
 
 CHANNELS = ("kiosk", "web", "sms", "whatsapp", "voice", "staff", "appointment")
@@ -62,6 +66,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
     Action.REQUEUE: (frozenset({Status.CALLED, Status.NO_SHOW}), Status.WAITING),
     Action.TRANSFER: (frozenset({Status.WAITING, Status.CALLED, Status.SERVING}), Status.WAITING),
     Action.PRIORITY: (frozenset({Status.WAITING}), Status.WAITING),
+    Action.EXPIRE: (frozenset({Status.WAITING, Status.CALLED}), Status.EXPIRED),
 }
 
 
@@ -137,6 +142,7 @@ class Started(AtCounter): kind = "started"  # noqa: E701
 class NoShow(AtCounter): kind = "no_show"  # noqa: E701
 class Cancelled(AtCounter): kind = "cancelled"  # noqa: E701
 class Requeued(AtCounter): kind = "requeued"  # noqa: E701
+class Expired(AtCounter): kind = "expired"  # noqa: E701
 
 
 @dataclass(frozen=True)
@@ -251,6 +257,14 @@ def cancel(ticket: TicketState, now: datetime) -> Cancelled:
     _move(ticket, Action.CANCEL)
     ticket.finished_at = now
     return Cancelled(at=now, counter=ticket.counter_id)
+
+
+def expire(ticket: TicketState, now: datetime) -> Expired:
+    """The branch's day ended with the ticket still waiting or called: it is over, and
+    no later day calls it (codes start again each day)."""
+    _move(ticket, Action.EXPIRE)
+    ticket.finished_at = now
+    return Expired(at=now, counter=ticket.counter_id)
 
 
 def requeue(ticket: TicketState, now: datetime) -> Requeued:

@@ -63,6 +63,30 @@ class TicketQuery(Schema):
     service = String(validate=Length(1, 40))
 
 
+class JoiningOut(Schema):
+    state = String(validate=OneOf(["open", "paused", "closed"]),
+                   metadata={"description": "open; paused by staff (those waiting are still served); closed "
+                                            "outside the branch's hours for walk-ins"})
+    message = String(allow_none=True, metadata={"description": "staff's message for a paused line"})
+    until = String(allow_none=True, metadata={"description": "UTC ISO 8601: a paused line reopens by itself then"})
+    opens_at = String(allow_none=True, metadata={"description": "UTC ISO 8601: when a closed branch next takes "
+                                                                "walk-ins (null: no hours set)"})
+
+
+class JoiningIn(Schema):
+    open = Boolean(required=True, metadata={"description": "false stops new turns (those waiting are still "
+                                                          "served); true reopens"})
+    message = String(allow_none=True, validate=Length(max=200),
+                     metadata={"example": "Caja cerrada para turnos nuevos hasta las 14:00"})
+    until = UtcTime(allow_none=True, metadata={"description": "ISO 8601 with its offset: the line reopens by "
+                                                             "itself then; null: until reopened"})
+
+
+class LineJoiningOut(Schema):
+    service = String()
+    joining = Nested(JoiningOut)
+
+
 class ServiceOut(Schema):
     id = String()
     name = String()
@@ -72,6 +96,7 @@ class ServiceOut(Schema):
     waiting = Integer()
     eta = Nested(Eta)
     takes_appointments = Boolean()
+    joining = Nested(JoiningOut, metadata={"description": "whether the line takes new turns now"})
 
 
 class CallOut(Schema):
@@ -105,6 +130,9 @@ class BranchSummary(Schema):
 class BranchOut(BranchSummary):
     country = String()
     offers_priority = Boolean()
+    join_hours = Boolean(metadata={"description": "walk-ins join only during the opening hours"})
+    last_entry_min = Integer(metadata={"description": "with join_hours: the last turn is given this many minutes "
+                                                     "before closing"})
     message = String(allow_none=True)
     seq = Integer()
     services = List(Nested(ServiceOut))

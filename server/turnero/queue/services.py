@@ -18,8 +18,8 @@ from ..customers import customer_for
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, TooMany
 from ..models import Branch, Feedback, Service, Ticket, TicketEvent
+from . import day, rules
 from . import read_models as views
-from . import rules
 from .changes import apply, changed, record, ticket_result, today
 from .issuing import TicketTaken, fingerprint, issue_ticket, take_ticket
 from .lookups import (TICKET_LOAD, find_branch, find_counter, find_service, find_ticket_by_id, find_ticket_by_token,
@@ -122,13 +122,16 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
     for current in finished:
         apply(uow, current, rules.finish, now, actor=actor, auto=True)
         touched_services.add(current.service_id)
-    auto_done = bool(touched_services)
 
-    first = views.first_for_counter(session, branch.id, counter.id, [s.id for s in counter.services])
-    ticket = None
-    if first is not None:
-        ticket = session.scalar(select(Ticket).where(Ticket.seq == first, Ticket.status == Status.WAITING)
-                                .with_for_update())
+    ticket = _first_waiting(session, branch, counter)
+    if ticket is not None and ticket.day < today(branch):
+        # An earlier day's turn still waits (its day's end was not closed yet: the server
+        # was down): that day ends now, and the line is read again.
+        leftovers = day.due_turns(session, branch, now)
+        touched_services |= day.expire_turns(uow, leftovers, now)
+        finished += leftovers
+        session.flush()
+        ticket = _first_waiting(session, branch, counter)
     if ticket is None:
         if touched_services:
             changed(uow, branch, services=touched_services, eta_changed=True, also=finished)
@@ -136,13 +139,23 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
         return None
     place = place_of(ticket)
     apply(uow, ticket, rules.call, counter.id, now, actor=actor)
+    eta_changed = bool(touched_services)
     touched_services.add(ticket.service_id)
     stats = changed(uow, branch, services=touched_services, moved_behind=place, also=[*finished, ticket],
-                    called=ticket, counter=counter, eta_changed=auto_done)
+                    called=ticket, counter=counter, eta_changed=eta_changed)
     result = ticket_result(uow, ticket, stats)
     uow.commit()
     log.info("ticket %s called to %s at %s", ticket.code, counter.slug, branch.slug)
     return result
+
+
+def _first_waiting(session, branch: Branch, counter) -> Ticket | None:
+    """The ticket the counter calls next, its row locked (FOR UPDATE on PostgreSQL)."""
+    first = views.first_for_counter(session, branch.id, counter.id, [s.id for s in counter.services])
+    if first is None:
+        return None
+    return session.scalar(select(Ticket).where(Ticket.seq == first, Ticket.status == Status.WAITING)
+                          .with_for_update())
 
 
 # ---------------------------------------------------------------- staff actions on one ticket

@@ -9,7 +9,7 @@ from ..errors import N_
 
 STATUS = {
     "waiting": N_("Waiting"), "called": N_("Called"), "serving": N_("Being served"), "done": N_("Finished"),
-    "cancelled": N_("Cancelled"), "no_show": N_("Did not come"),
+    "cancelled": N_("Cancelled"), "no_show": N_("Did not come"), "expired": N_("Expired at the end of the day"),
 }
 CHANNELS = {
     "kiosk": N_("Kiosk"), "web": N_("Web"), "sms": N_("SMS"), "whatsapp": N_("WhatsApp"),
@@ -19,7 +19,7 @@ EVENTS = {
     "issued": N_("Took a turn"), "called": N_("Called"), "recalled": N_("Called again"),
     "started": N_("Service started"), "done": N_("Finished"), "no_show": N_("Did not come"),
     "cancelled": N_("Cancelled"), "requeued": N_("Back in line"), "transferred": N_("Transferred"),
-    "feedback": N_("Rated the visit"), "priority_on": N_("Priority granted"), "priority_off": N_("Priority removed"),
+    "feedback": N_("Rated the visit"), "expired": N_("Expired at the end of the day"), "priority_on": N_("Priority granted"), "priority_off": N_("Priority removed"),
 }
 COUNTER_STATES = {"open": N_("Open"), "paused": N_("Paused"), "closed": N_("Closed")}
 MESSAGE_DIRECTIONS = {"in": N_("Received"), "out": N_("Sent")}

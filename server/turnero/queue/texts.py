@@ -4,9 +4,13 @@ the page) to show what the server sends later. Nothing here computes a position 
 a wait: it only words the numbers the server computed."""
 from __future__ import annotations
 
-from flask_babel import get_translations, gettext, ngettext
+from datetime import datetime, timedelta
 
+from flask_babel import format_datetime, get_translations, gettext, ngettext
+
+from .. import clock
 from ..errors import N_
+from ..hours import to_local
 from .rules import Eta
 
 STATUS = {
@@ -16,11 +20,54 @@ STATUS = {
     "done": N_("Finished"),
     "cancelled": N_("Cancelled"),
     "no_show": N_("Missed"),
+    "expired": N_("Expired"),
 }
 
 
 def status_label(status: str) -> str:
     return gettext(STATUS.get(status, status))
+
+
+class When:
+    """A coming moment in the branch's time zone, worded in the language of the request
+    that shows it ("today at 09:00", "tomorrow at 09:00", "Monday 7 December at
+    09:00"): a message parameter, formatted only where the message is shown."""
+
+    def __init__(self, moment: datetime, tz_name: str):
+        self.moment, self.tz_name = moment, tz_name
+
+    def __str__(self) -> str:
+        local = to_local(self.moment, self.tz_name)
+        today = to_local(clock.utcnow(), self.tz_name).date()
+        time = local.strftime("%H:%M")
+        if local.date() == today:
+            return gettext("today at %(time)s", time=time)
+        if local.date() == today + timedelta(days=1):
+            return gettext("tomorrow at %(time)s", time=time)
+        # TRANSLATORS: a CLDR date pattern (weekday, day of the month, month name).
+        day = format_datetime(local.replace(tzinfo=None), gettext("EEEE d MMMM"))
+        return gettext("%(day)s at %(time)s", day=day, time=time)
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def joining_note(joining: dict | None, tz_name: str) -> str:
+    """Why a line takes no new turns now, and until when ("" while it does): a
+    `joining` of a branch state (read_models.Joining.as_dict)."""
+    if not joining or joining["state"] == "open":
+        return ""
+    if joining["state"] == "paused":
+        note = joining.get("message") or gettext("Not taking new turns right now.")
+        until = _instant(joining.get("until"))
+        if until is not None:
+            note += " " + gettext("Again from %(when)s.", when=When(until, tz_name))
+        return note
+    opens = _instant(joining.get("opens_at"))
+    if opens is None:
+        return gettext("Closed now.")
+    return gettext("Closed now: opens %(when)s.", when=When(opens, tz_name))
 
 
 def eta_text(eta: Eta | dict | None) -> str:
@@ -88,5 +135,7 @@ def script_strings() -> dict:
         "sound_on": gettext("Sound alerts are on"),
         "live": gettext("Live"),
         "reconnecting": gettext("Reconnecting…"),
+        "join_paused": gettext("Not taking new turns right now."),
+        "join_closed": gettext("Closed now."),
     }
 

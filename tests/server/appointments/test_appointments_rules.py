@@ -5,8 +5,10 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
+from turnero import hours
 from turnero.appointments import rules
-from turnero.appointments.rules import CheckIn, TimeRange
+from turnero.appointments.rules import CheckIn
+from turnero.hours import TimeRange
 
 UTC = timezone.utc
 MEXICO = "America/Mexico_City"
@@ -78,8 +80,8 @@ def test_madrid_keeps_its_wall_times_across_the_spring_change():
     before = rules.day_slots(date(2031, 3, 28), madrid, NINE_TO_FIVE, 30, 1)
     after = rules.day_slots(date(2031, 3, 31), madrid, NINE_TO_FIVE, 30, 1)
     assert before[0].start == at(2031, 3, 28, 8) and after[0].start == at(2031, 3, 31, 7)
-    assert rules.to_local(before[0].start, madrid).strftime("%H:%M %z") == "09:00 +0100"
-    assert rules.to_local(after[0].start, madrid).strftime("%H:%M %z") == "09:00 +0200"
+    assert hours.to_local(before[0].start, madrid).strftime("%H:%M %z") == "09:00 +0100"
+    assert hours.to_local(after[0].start, madrid).strftime("%H:%M %z") == "09:00 +0200"
     assert len(before) == len(after) == 16
 
 
@@ -88,7 +90,7 @@ def test_new_york_on_the_night_of_the_change_skips_the_hour_that_does_not_exist(
     01:00-04:00 has no 02:xx slots, and its 03:00 slot is an hour after 01:00 in UTC+1."""
     ny = "America/New_York"
     slots = rules.day_slots(date(2031, 3, 9), ny, [TimeRange(time(1), time(4))], 30, 1)
-    walls = [rules.to_local(s.start, ny).strftime("%H:%M") for s in slots]
+    walls = [hours.to_local(s.start, ny).strftime("%H:%M") for s in slots]
     assert walls == ["01:00", "01:30", "03:00", "03:30"]
     assert slots[0].start == at(2031, 3, 9, 6) and slots[2].start == at(2031, 3, 9, 7)
 
@@ -96,7 +98,7 @@ def test_new_york_on_the_night_of_the_change_skips_the_hour_that_does_not_exist(
 def test_new_york_in_autumn_shows_the_repeated_hour_once():
     ny = "America/New_York"
     slots = rules.day_slots(date(2031, 11, 2), ny, [TimeRange(time(0, 30), time(2))], 30, 1)
-    assert [rules.to_local(s.start, ny).strftime("%H:%M") for s in slots] == ["00:30", "01:00", "01:30"]
+    assert [hours.to_local(s.start, ny).strftime("%H:%M") for s in slots] == ["00:30", "01:00", "01:30"]
     assert len({s.start for s in slots}) == 3
 
 
@@ -105,7 +107,7 @@ def test_two_branches_in_different_zones_show_their_own_nine_oclock():
     mexico = rules.day_slots(day, MEXICO, NINE_TO_FIVE, 20, 1)[0]
     madrid = rules.day_slots(day, "Europe/Madrid", NINE_TO_FIVE, 20, 1)[0]
     assert mexico.start - madrid.start == timedelta(hours=7)
-    assert rules.to_local(mexico.start, MEXICO).hour == rules.to_local(madrid.start, "Europe/Madrid").hour == 9
+    assert hours.to_local(mexico.start, MEXICO).hour == hours.to_local(madrid.start, "Europe/Madrid").hour == 9
 
 
 def test_a_requested_start_without_offset_is_the_branchs_wall_time():

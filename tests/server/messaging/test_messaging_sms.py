@@ -1,7 +1,7 @@
 """Texting the branch (SMS and WhatsApp) through the signed /twilio/sms webhook,
 every command in Spanish and English, on SQLite and PostgreSQL."""
 import types
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -276,11 +276,20 @@ def test_a_number_that_is_not_a_phone_gets_a_polite_answer(sms, app):
     assert count(app, Ticket) == 0
 
 
-def test_the_twilio_number_decides_the_branch(sms, app):
+def test_the_twilio_number_decides_the_branch(sms, app, clock):
+    # Friday noon in Mexico City: norte, which takes walk-ins only in its hours, is open.
     app.config["TURNERO"].TWILIO_NUMBERS = "+15550001111=norte"
     reply = sms("turno caja", to="+15550001111")
     assert "Sucursal Norte" in reply or "norte" in reply.lower()
     assert tickets_of(app)[0].branch == "norte"
+
+
+def test_a_text_at_night_to_a_branch_that_takes_walk_ins_in_its_hours_is_told_when_it_opens(sms, app, clock):
+    app.config["TURNERO"].TWILIO_NUMBERS = "+15550001111=norte"
+    clock.now = datetime(2031, 3, 1, 4, 30, tzinfo=timezone.utc)  # Friday 22:30 in Mexico City
+    reply = sms("turno caja", to="+15550001111")
+    assert "09:00" in reply and ("mañana" in reply or "tomorrow" in reply), reply
+    assert tickets_of(app) == []
 
 
 # ---------------------------------------------------------------- signatures

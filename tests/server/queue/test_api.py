@@ -253,7 +253,7 @@ def test_staff_actions_need_a_valid_token(client, take):
     problem(client.get(f"{API}/branches/centro/tickets"), 401)
 
 
-def test_agent_cannot_act_on_another_branch(client, agent, admin, take):
+def test_agent_cannot_act_on_another_branch(client, agent, admin, take, clock):  # clock: norte open
     problem(client.post(f"{API}/branches/norte/counters/v1/open", headers=agent), 403)
     t = take(branch="norte")
     problem(client.post(f"{API}/tickets/{t['id']}/transfer", json={"service": "plataforma"}, headers=agent), 403)

@@ -48,7 +48,7 @@ def test_bad_phone_is_a_422_unknown_ticket_a_404_finished_turn_a_409(client, app
     assert "over" in err["detail"]
 
 
-def test_staff_add_a_phone_only_at_their_branch(client, agent, take):
+def test_staff_add_a_phone_only_at_their_branch(client, agent, take, clock):  # clock: norte open
     here = take("caja")
     r = client.post(f"{API}/tickets/{here['token']}/phone", json={"phone": "55 1234 5678"}, headers=agent)
     assert r.status_code == 200

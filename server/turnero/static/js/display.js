@@ -61,6 +61,13 @@
       var meta = el("span", "w-meta");
       meta.appendChild(el("span", "w-count", T.waiting(s.waiting)));
       meta.appendChild(el("span", "w-eta", s.waiting ? T.eta(s.eta) : ""));
+      // A line its manager paused, or the branch outside its hours for walk-ins.
+      var joining = (s.joining && s.joining.state) || "open";
+      if (joining !== "open") {
+        li.classList.add("w-stopped");
+        meta.appendChild(el("span", "w-joining",
+          joining === "paused" ? (s.joining.message || S.join_paused) : S.join_closed));
+      }
       li.appendChild(el("span", "w-name", name));
       li.appendChild(meta);
       return li;
