@@ -84,6 +84,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/pause"): STAFF,
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/close"): STAFF,
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/call-next"): STAFF,
+    ("POST", "/api/v1/branches/<branch>/counters/<counter>/call"): STAFF,
     # Stopping new turns to a line, or to the whole branch: its managers.
     ("POST", "/api/v1/branches/<branch>/services/<service>/joining"): MANAGERS,
     ("POST", "/api/v1/branches/<branch>/joining"): MANAGERS,
@@ -308,6 +309,11 @@ class World:
         self.post("/branches/centro/counters/v1/open")
         return Call()
 
+    def chosen_at_v1(self) -> Call:
+        ticket = self.post("/branches/centro/tickets", 201, json={"service": "caja"})
+        self.post("/branches/centro/counters/v1/open")
+        return Call(json={"ticket": ticket["id"], "reason": "En la puerta"})
+
     def done_ticket(self) -> dict:
         ticket = self.called_ticket()
         self.post(f"/tickets/{ticket['id']}/done")
@@ -419,6 +425,7 @@ REQUESTS = {
     ("POST", "/api/v1/branches/<branch>/closures"): lambda w: Call(json={"first_day": "2031-12-24",
                                                                          "reason": "Nochebuena"}),
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/call-next"): lambda w: w.someone_waiting_at_v1(),
+    ("POST", "/api/v1/branches/<branch>/counters/<counter>/call"): lambda w: w.chosen_at_v1(),
     # Each allowed request flips the line (pause, then reopen), so that the next one is allowed too.
     ("POST", "/api/v1/branches/<branch>/services/<service>/joining"): lambda w: Call(
         values={"service": "caja"}, json={"open": w.caja_paused()}),

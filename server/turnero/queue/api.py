@@ -17,8 +17,9 @@ from . import day
 from . import services as queue
 from .lookups import NO_TICKET
 from .rules import Action
-from .schemas import (BranchOut, BranchSummary, CounterOut, EventOut, FeedbackIn, FeedbackOut, JoiningIn, LineJoiningOut,
-                      PhoneIn, PriorityIn, StaffTicketOut, TicketIn, TicketOut, TicketQuery, TransferIn)
+from .schemas import (BranchOut, BranchSummary, CallIn, CounterOut, EventOut, FeedbackIn, FeedbackOut, JoiningIn,
+                      LineJoiningOut, PhoneIn, PriorityIn, StaffTicketOut, TicketIn, TicketOut, TicketQuery,
+                      TransferIn)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 api.register_error_handler(RateLimitExceeded, json_rate_limited)
@@ -183,6 +184,21 @@ def call_next(branch, counter):
     if ticket is None:
         return "", 204
     return ticket
+
+
+@api.post("/branches/<branch>/counters/<counter>/call")
+@api.input(CallIn, arg_name="body")
+@api.output(TicketOut)
+@api.doc(summary="Call one chosen waiting ticket out of turn, saying why", tags=["Staff"],
+         description="Any waiting ticket of a service the counter serves (not one sent to another counter). "
+                     "The reason is kept in the ticket's log with who called. The same guarantees as "
+                     "call-next: no ticket is called by two counters; what the counter still had called or in "
+                     "service is finished first.",
+         responses=[401, 403, 404, 409, 422], **BEARER)
+def call_ticket(branch, counter, body):
+    ticket_id = check_uuid(body["ticket"])
+    with database().unit_of_work(write=True) as uow:
+        return queue.call_ticket(uow, branch, counter, ticket_id, body["reason"], request_actor(uow))
 
 
 TICKET_ACTIONS = (

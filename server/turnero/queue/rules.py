@@ -137,12 +137,24 @@ class AtCounter(Event):
 
 # Events that carry nothing besides their time and counter (subclasses of a frozen
 # dataclass stay dataclasses: they only name their kind).
-class Called(AtCounter): kind = "called"  # noqa: E701
 class Started(AtCounter): kind = "started"  # noqa: E701
 class NoShow(AtCounter): kind = "no_show"  # noqa: E701
 class Cancelled(AtCounter): kind = "cancelled"  # noqa: E701
 class Requeued(AtCounter): kind = "requeued"  # noqa: E701
 class Expired(AtCounter): kind = "expired"  # noqa: E701
+
+
+@dataclass(frozen=True)
+class Called(AtCounter):
+    """A counter called the ticket: the next in line, or this one chosen by staff,
+    who say why (`reason`: the customer in a wheelchair at the door, the one who was
+    in the restroom when called)."""
+    kind: ClassVar[str] = "called"
+    reason: str | None = None
+
+    @property
+    def data(self) -> dict | None:
+        return {"chosen": True, "reason": self.reason} if self.reason else None
 
 
 @dataclass(frozen=True)
@@ -221,11 +233,12 @@ def _move(ticket: TicketState, action: Action) -> None:
     ticket.status = next_status(ticket.status, action)
 
 
-def call(ticket: TicketState, counter_id: int, now: datetime) -> Called:
-    """A counter calls a waiting ticket (a transfer to a counter is then fulfilled)."""
+def call(ticket: TicketState, counter_id: int, now: datetime, reason: str | None = None) -> Called:
+    """A counter calls a waiting ticket (a transfer to a counter is then fulfilled);
+    `reason` when staff chose it out of turn."""
     _move(ticket, Action.CALL)
     ticket.counter_id, ticket.called_at, ticket.target_counter_id = counter_id, now, None
-    return Called(at=now, counter=counter_id)
+    return Called(at=now, counter=counter_id, reason=reason)
 
 
 def recall(ticket: TicketState, now: datetime) -> Recalled:

@@ -148,6 +148,13 @@ class TransferIn(Schema):
     counter = String(validate=Length(1, 40))
 
 
+class CallIn(Schema):
+    ticket = String(required=True, validate=Length(1, 64), metadata={"description": "the ticket's id (UUID)"})
+    reason = String(required=True, validate=Length(max=200),
+                    metadata={"description": "why it is called out of turn (kept in its log with who called)",
+                              "example": "Silla de ruedas en la puerta"})
+
+
 class PriorityIn(Schema):
     priority = Boolean(required=True, metadata={"description": "true to grant priority, false to remove it"})
 

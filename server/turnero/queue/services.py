@@ -16,14 +16,14 @@ from ..access import audit
 from ..access.services import Actor
 from ..customers import customer_for
 from ..db import UnitOfWork
-from ..errors import N_, Conflict, Invalid, TooMany
+from ..errors import N_, Conflict, Invalid, NotFound, TooMany
 from ..models import Branch, Feedback, Service, Ticket, TicketEvent
 from . import day, rules
 from . import read_models as views
-from .changes import apply, changed, record, ticket_result, today
+from .changes import apply, changed, record, refused, ticket_result, today
 from .issuing import TicketTaken, fingerprint, issue_ticket, take_ticket
-from .lookups import (TICKET_LOAD, find_branch, find_counter, find_service, find_ticket_by_id, find_ticket_by_token,
-                      locked_ticket)
+from .lookups import (NO_TICKET, TICKET_LOAD, find_branch, find_counter, find_service, find_ticket_by_id,
+                      find_ticket_by_token, locked_ticket)
 from .rules import COUNTER_STATES, Action, Status, place_of
 
 log = logging.getLogger(__name__)
@@ -110,19 +110,8 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
     Whatever the counter still had called or in service is finished first.
     """
     session = uow.session
-    branch = find_branch(session, branch_slug, lock=True)
-    actor.require_staff(branch)
-    counter = find_counter(session, branch, counter_slug)
-    if counter.state != "open":
-        raise Conflict(N_("The counter is not open; open it first."))
-    now = clock.utcnow()
-    touched_services: set[int] = set()
-    finished = list(session.scalars(select(Ticket).options(*TICKET_LOAD).where(
-        Ticket.counter_id == counter.id, Ticket.status.in_((Status.CALLED, Status.SERVING)))))
-    for current in finished:
-        apply(uow, current, rules.finish, now, actor=actor, auto=True)
-        touched_services.add(current.service_id)
-
+    branch, counter, now, finished = _calling_counter(uow, branch_slug, counter_slug, actor)
+    touched_services = {t.service_id for t in finished}
     ticket = _first_waiting(session, branch, counter)
     if ticket is not None and ticket.day < today(branch):
         # An earlier day's turn still waits (its day's end was not closed yet: the server
@@ -137,15 +126,69 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
             changed(uow, branch, services=touched_services, eta_changed=True, also=finished)
             uow.commit()
         return None
+    return _call(uow, branch, counter, ticket, now, actor, finished, touched_services)
+
+
+MAX_REASON = 200
+
+
+def call_ticket(uow: UnitOfWork, branch_slug: str, counter_slug: str, ticket_id: str, reason: str | None,
+                actor: Actor) -> views.TicketView:
+    """Call one chosen waiting ticket out of turn (the customer in a wheelchair at the
+    door, the one who was in the restroom when called): any ticket of a service the
+    counter serves, with the reason, which the log keeps with who called. Under the
+    same branch lock and row lock as call-next, so no two counters call it."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON:
+        message = N_("Say why this ticket is called out of turn.") if not reason else N_("This is too long.")
+        raise Invalid(message, errors={"reason": [message]})
+    session = uow.session
+    ticket = find_ticket_by_id(session, ticket_id)
+    branch, counter, now, finished = _calling_counter(uow, branch_slug, counter_slug, actor)
+    session.refresh(ticket)
+    if ticket.branch_id != branch.id:
+        raise NotFound(NO_TICKET)
+    if ticket.status != Status.WAITING:
+        raise refused(rules.TransitionNotAllowed(Action.CALL, Status(ticket.status)))
+    if ticket.service_id not in {s.id for s in counter.services}:
+        raise Conflict(N_("This counter does not serve this ticket's service; transfer it first."))
+    if ticket.target_counter_id not in (None, counter.id):
+        raise Conflict(N_("This ticket was sent to another counter."))
+    if ticket.day < today(branch):
+        raise Conflict(N_("This ticket is from an earlier day."))
+    ticket = session.scalar(select(Ticket).where(Ticket.seq == ticket.seq).with_for_update())
+    return _call(uow, branch, counter, ticket, now, actor, finished, {t.service_id for t in finished},
+                 reason=reason)
+
+
+def _calling_counter(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor):
+    """Lock the branch, check the counter is open, and finish what it still had
+    called or in service: (branch, counter, now, the tickets finished)."""
+    session = uow.session
+    branch = find_branch(session, branch_slug, lock=True)
+    actor.require_staff(branch)
+    counter = find_counter(session, branch, counter_slug)
+    if counter.state != "open":
+        raise Conflict(N_("The counter is not open; open it first."))
+    now = clock.utcnow()
+    finished = list(session.scalars(select(Ticket).options(*TICKET_LOAD).where(
+        Ticket.counter_id == counter.id, Ticket.status.in_((Status.CALLED, Status.SERVING)))))
+    for current in finished:
+        apply(uow, current, rules.finish, now, actor=actor, auto=True)
+    return branch, counter, now, finished
+
+
+def _call(uow: UnitOfWork, branch: Branch, counter, ticket: Ticket, now, actor: Actor, finished: list[Ticket],
+          touched_services: set[int], reason: str | None = None) -> views.TicketView:
     place = place_of(ticket)
-    apply(uow, ticket, rules.call, counter.id, now, actor=actor)
+    apply(uow, ticket, rules.call, counter.id, now, actor=actor, reason=reason)
     eta_changed = bool(touched_services)
     touched_services.add(ticket.service_id)
     stats = changed(uow, branch, services=touched_services, moved_behind=place, also=[*finished, ticket],
                     called=ticket, counter=counter, eta_changed=eta_changed)
     result = ticket_result(uow, ticket, stats)
     uow.commit()
-    log.info("ticket %s called to %s at %s", ticket.code, counter.slug, branch.slug)
+    log.info("ticket %s called to %s at %s%s", ticket.code, counter.slug, branch.slug, " (chosen)" if reason else "")
     return result
 
 
@@ -323,6 +366,6 @@ def branch_changed(uow: UnitOfWork, branch: Branch) -> None:
     changed(uow, branch, services=service_ids, eta_changed=True)
 
 
-__all__ = ["take_ticket", "issue_ticket", "TicketTaken", "fingerprint", "call_next", "act", "transfer", "cancel", "give_feedback",
+__all__ = ["take_ticket", "issue_ticket", "TicketTaken", "fingerprint", "call_next", "call_ticket", "act", "transfer", "cancel", "give_feedback",
            "get_feedback", "Rating", "set_counter_state", "get_ticket", "get_branch", "get_branch_state",
            "list_branches", "list_tickets", "ticket_history", "set_ticket_phone", "branch_changed"]

@@ -1,5 +1,6 @@
 """The heart of a queue under load: many threads on real PostgreSQL (and SQLite).
 No two tickets share a code; no ticket is claimed by two counters."""
+import random
 import threading
 from collections import Counter as Tally
 from concurrent.futures import ThreadPoolExecutor
@@ -8,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from turnero.access.services import ANONYMOUS, actor_for_user
+from turnero.errors import Conflict
 from turnero.models import Branch, Counter, Service, Ticket, TicketEvent, User
 from turnero.queue import services as queue
 from turnero.queue.rules import Action
@@ -184,3 +186,56 @@ def test_two_requests_with_one_idempotency_key_at_once_make_one_ticket(app):
     assert sorted(r.headers.get("Idempotent-Replayed", "") for r in answers) == ["", "true"]
     with app.extensions["turnero.db"].unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_counters_calling_chosen_tickets_and_the_next_at_once_never_call_one_ticket_twice(app):
+    """Half the counters call the next ticket, the other half call chosen tickets (all of
+    them, each in its own order) at the same time: every ticket is called exactly once;
+    a chosen ticket someone else called first is refused with a Conflict."""
+    db = app.extensions["turnero.db"]
+    agent = add_counters(db, COUNTERS)
+    total = 60
+    take_many(db, total, "caja")
+    with db.unit_of_work() as uow:
+        ids = list(uow.session.scalars(select(Ticket.id)))
+
+    def next_caller(counter_slug):
+        claimed = []
+        while True:
+            with db.unit_of_work(write=True) as uow:
+                ticket = queue.call_next(uow, "centro", counter_slug, agent)
+            if ticket is None:
+                return claimed, 0
+            claimed.append(ticket.id)
+
+    def chooser(counter_slug, order):
+        claimed, refused = [], 0
+        for ticket_id in order:
+            try:
+                with db.unit_of_work(write=True) as uow:
+                    claimed.append(queue.call_ticket(uow, "centro", counter_slug, ticket_id, "en la puerta",
+                                                     agent).id)
+            except Conflict:
+                refused += 1
+        return claimed, refused
+
+    jobs = []
+    for i in range(COUNTERS):
+        if i % 2:
+            jobs.append((lambda slug, order: chooser(slug, order), f"c{i:02d}", random.Random(i).sample(ids, total)))
+        else:
+            jobs.append((lambda slug, order: next_caller(slug), f"c{i:02d}", None))
+    results = run_threads(lambda fn, slug, order: fn(slug, order), jobs)
+    claimed = [t for chunk, _ in results for t in chunk]
+    assert sorted(claimed) == sorted(ids)  # each once
+    assert sum(1 for i, (chunk, _) in enumerate(results) if i % 2 and chunk) > 0  # choosers won some
+    assert sum(1 for i, (chunk, _) in enumerate(results) if not i % 2 and chunk) > 0  # and call-next too
+    assert sum(refused for _, refused in results) > 0  # they really collided
+    with db.unit_of_work() as uow:
+        calls = uow.session.execute(
+            select(TicketEvent.ticket_seq, func.count()).where(TicketEvent.kind == "called")
+            .group_by(TicketEvent.ticket_seq)).all()
+        assert len(calls) == total and all(n == 1 for _, n in calls)
+        chosen = [d for d in uow.session.scalars(select(TicketEvent.data).where(TicketEvent.kind == "called")) if d]
+        assert len(chosen) == sum(1 for i, (chunk, _) in enumerate(results) if i % 2 for _ in chunk)
+        assert all(d == {"chosen": True, "reason": "en la puerta"} for d in chosen)

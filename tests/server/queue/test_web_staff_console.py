@@ -219,3 +219,28 @@ def test_console_screenshots(live, new_page, lang, locale, size):
     # es-desktop's first console shot comes from the walk-through above.
     suffix = "-2" if (lang, size) == ("es", "desktop") else ""
     screenshot(page, f"staff-console-{lang}-{size}{suffix}")
+
+
+def test_an_agent_calls_a_chosen_ticket_out_of_turn_saying_why(live, new_page):
+    page = new_page(viewport=DESKTOP, locale="es-MX")
+    sign_in(page, live)
+    open_console(page, live, "Ventanilla 1")
+    button(page, "Abrir ventanilla").click()
+    expect(page.locator("#counter-state")).to_have_text("Abierta")
+    first, at_the_door = take(live, "caja"), take(live, "caja")
+    row = page.locator("#waiting-list .waiting-item", has_text=at_the_door["code"])
+    row.get_by_role("button", name=f"Llamar {at_the_door['code']} fuera de turno").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Llamar", exact=True).click()  # no reason yet
+    expect(page.locator("#call-error")).to_have_text("Diga por qué llama este turno fuera de orden.")
+    assert ticket(live, at_the_door["token"])["status"] == "waiting"
+    dialog.get_by_label("Motivo").fill("Silla de ruedas en la puerta")
+    screenshot(page, "staff-console-call-chosen-es-desktop")
+    dialog.get_by_role("button", name="Llamar", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#current-code")).to_have_text(at_the_door["code"])
+    expect(page.locator("#history-list")).to_contain_text("fuera de turno: Silla de ruedas en la puerta")
+    assert ticket(live, at_the_door["token"])["status"] == "called"
+    assert ticket(live, first["token"])["status"] == "waiting"
+    expect(page.locator("#waiting-list .waiting-item").first).to_contain_text(first["code"])

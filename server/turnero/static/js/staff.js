@@ -187,6 +187,14 @@
       button.appendChild(time);
       button.addEventListener("click", function () { showHistory(t); });
       li.appendChild(button);
+      // Call this one out of turn (the customer at the door), saying why.
+      var call = el("button", "btn btn-secondary btn-small waiting-call");
+      call.type = "button";
+      call.textContent = T.call;
+      call.setAttribute("aria-label", fmt(T.call_code, { code: t.code }));
+      call.disabled = busy || counter.state !== "open";
+      call.addEventListener("click", function () { openCall(t); });
+      li.appendChild(call);
       list.appendChild(li);
     });
   }
@@ -268,6 +276,7 @@
         if (e.data && e.data.to_service) details.push("→ " + serviceName(e.data.to_service));
         if (e.data && e.data.to_counter) details.push("→ " + (counterById[e.data.to_counter] || { name: e.data.to_counter }).name);
         if (e.data && e.data.score) details.push("★ " + e.data.score);
+        if (e.data && e.data.reason) details.push(fmt(T.out_of_turn, { reason: e.data.reason }));
         if (e.user) details.push(e.user);
         if (details.length) body.appendChild(el("span", "event-details", details.join(" · ")));
         li.appendChild(body);
@@ -454,13 +463,49 @@
     });
   });
 
+  // ------------------------------------------------------------ call a chosen ticket
+
+  var callDialog = $("call-dialog"), chosen = null;
+  function openCall(t) {
+    if (busy || counter.state !== "open") return;
+    chosen = t;
+    $("call-code").textContent = t.code;
+    $("call-error").textContent = "";
+    $("call-reason").value = "";
+    callDialog.showModal();
+    $("call-reason").focus();
+  }
+  $("call-cancel").addEventListener("click", function () { callDialog.close(); });
+  $("call-reason").addEventListener("input", function () { $("call-error").textContent = ""; });
+  $("call-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var reason = $("call-reason").value.trim();
+    if (!reason) { $("call-error").textContent = T.reason_needed; $("call-reason").focus(); return; }
+    if (!chosen || busy) return;
+    busy = true;
+    api("POST", "/branches/" + branch + "/counters/" + counter.id + "/call", { ticket: chosen.id, reason: reason })
+      .then(function (ticket) {
+        callDialog.close();
+        current = ticket;
+        historyOf = ticket;
+        say(fmt(T.called, { code: ticket.code }), "ok");
+      }, function (error) {
+        $("call-error").textContent = fmt(T.error, { detail: error.message });
+      }).then(function () {
+        busy = false;
+        renderCurrent();
+        renderWaiting();
+        loadHistory();
+      });
+  });
+
   // ------------------------------------------------------------ keyboard
 
   var KEYS = { n: "call-next", r: "recall", s: "start", d: "done", x: "no-show", t: "transfer",
                b: "requeue", p: "pause", o: "open" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    if (dialog.open) return;
+    if (dialog.open || callDialog.open) return;
     var tag = (event.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable) return;
     var action = KEYS[event.key.toLowerCase()];
