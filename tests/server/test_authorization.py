@@ -85,6 +85,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/close"): STAFF,
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/call-next"): STAFF,
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/call"): STAFF,
+    ("GET", "/api/v1/branches/<branch>/counters"): STAFF,
     # Stopping new turns to a line, or to the whole branch: its managers.
     ("POST", "/api/v1/branches/<branch>/services/<service>/joining"): MANAGERS,
     ("POST", "/api/v1/branches/<branch>/joining"): MANAGERS,
@@ -280,7 +281,7 @@ class World:
 
     def caja_paused(self) -> bool:
         services = self.client.get("/api/v1/branches/centro").get_json()["services"]
-        return next(s for s in services if s["id"] == "caja")["joining"]["state"] == "paused"
+        return next(s for s in services if s["id"] == "caja")["joining"] == "paused"
 
     def number(self) -> int:
         return next(self._numbers)

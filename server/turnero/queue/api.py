@@ -17,9 +17,9 @@ from . import day
 from . import services as queue
 from .lookups import NO_TICKET
 from .rules import Action
-from .schemas import (BranchOut, BranchSummary, CallIn, CounterOut, EventOut, FeedbackIn, FeedbackOut, JoiningIn,
-                      LineJoiningOut, PhoneIn, PriorityIn, StaffTicketOut, TicketIn, TicketOut, TicketQuery,
-                      TransferIn)
+from .schemas import (BranchOut, BranchSummary, CallIn, EventOut, FeedbackIn, FeedbackOut, JoiningIn,
+                      LineJoiningOut, PauseIn, PhoneIn, PriorityIn, StaffCounterOut, StaffTicketOut, TicketIn,
+                      TicketOut, TicketQuery, TransferIn)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 api.register_error_handler(RateLimitExceeded, json_rate_limited)
@@ -124,12 +124,32 @@ def _staff_operation(path: str, endpoint: str, summary: str, output, responses: 
     api.post(path)(api.output(output)(api.doc(summary=summary, tags=["Staff"], responses=responses, **BEARER)(view)))
 
 
-COUNTER_STATES = (("open", "open", "Open a counter"), ("pause", "paused", "Pause a counter"),
-                  ("close", "closed", "Close a counter"))
+COUNTER_STATES = (("open", "open", "Open a counter (its agent: who opens it)"), ("close", "closed", "Close a counter"))
 for _verb, _state, _summary in COUNTER_STATES:
-    _staff_operation(f"/branches/<branch>/counters/<counter>/{_verb}", f"{_verb}_counter", _summary, CounterOut,
+    _staff_operation(f"/branches/<branch>/counters/<counter>/{_verb}", f"{_verb}_counter", _summary, StaffCounterOut,
                      [401, 403, 404], lambda uow, who, branch, counter, state=_state:
                      queue.set_counter_state(uow, branch, counter, state, who))
+
+
+@api.post("/branches/<branch>/counters/<counter>/pause")
+@api.input(PauseIn, arg_name="body")
+@api.output(StaffCounterOut)
+@api.doc(summary="Pause a counter, saying why (no one is called there)", tags=["Staff"],
+         description="The body is optional: `{\"reason\": \"break\" | \"lunch\" | \"back_office\" | text}`. "
+                     "Pausing again with another reason changes the reason. Entered in the audit log.",
+         responses=[401, 403, 404, 422], **BEARER)
+def pause_counter(branch, counter, body):
+    with database().unit_of_work(write=True) as uow:
+        return queue.set_counter_state(uow, branch, counter, "paused", request_actor(uow), reason=body.get("reason"))
+
+
+@api.get("/branches/<branch>/counters")
+@api.output(StaffCounterOut(many=True))
+@api.doc(summary="The branch's counters: state, why paused, who opened each and since when (staff)",
+         tags=["Staff"], responses=[401, 403, 404], **BEARER)
+def branch_counters(branch):
+    with database().unit_of_work() as uow:
+        return queue.list_counters(uow, branch, request_actor(uow))
 
 
 def _until(text: str | None):

@@ -90,7 +90,7 @@ def set_joining(uow: UnitOfWork, branch_slug: str, service_slug: str | None, *, 
                      branch=branch.slug, target=service.slug,
                      changes={"message": message, "until": views.iso(until)} if not open else None)
     changed(uow, branch, services=[s.id for s in lines])
-    result = [{"service": s.slug, "joining": _joining(s, now).as_dict()} for s in lines]
+    result = [{"service": s.slug, **_joining(s, now).as_dict()} for s in lines]
     uow.commit()
     log.info("new turns %s at %s for %s", "reopened" if open else "paused", branch.slug,
              ", ".join(s.slug for s in lines))

@@ -71,7 +71,8 @@ class Joining:
         return self.state == "open"
 
     def as_dict(self) -> dict:
-        return {"state": self.state, "message": self.message, "until": iso(self.until),
+        """As a service of a branch state carries it (CONTRACT.md): `joining` is the state."""
+        return {"joining": self.state, "message": self.message, "until": iso(self.until),
                 "opens_at": iso(self.opens_at)}
 
 
@@ -269,7 +270,7 @@ def _service_entry(service: ServiceInfo, stats: ServiceStats, lang: str, joining
         "waiting": stats.waiting,
         "eta": stats.eta(stats.waiting).as_dict(),
         "takes_appointments": service.takes_appointments,
-        "joining": joining.as_dict(),
+        **joining.as_dict(),
     }
 
 
@@ -501,8 +502,10 @@ def waiting_with_positions(session: Session, branch_id: int, service_ids, after=
 # ---------------------------------------------------------------- the staff console
 
 def counter_view(counter: Counter) -> dict:
+    """A counter as staff see it (CONTRACT.md's fields, then who and why)."""
     return {"id": counter.slug, "name": counter.name, "state": counter.state,
-            "services": [s.slug for s in counter.services]}
+            "services": [s.slug for s in counter.services], "pause_reason": counter.pause_reason,
+            "since": iso(counter.state_since), "agent": counter.agent.username if counter.agent else None}
 
 
 def counters_to_choose(uow: UnitOfWork, actor: Actor, lang: str) -> list[dict]:

@@ -64,13 +64,14 @@ class TicketQuery(Schema):
 
 
 class JoiningOut(Schema):
-    state = String(validate=OneOf(["open", "paused", "closed"]),
-                   metadata={"description": "open; paused by staff (those waiting are still served); closed "
-                                            "outside the branch's hours for walk-ins"})
-    message = String(allow_none=True, metadata={"description": "staff's message for a paused line"})
-    until = String(allow_none=True, metadata={"description": "UTC ISO 8601: a paused line reopens by itself then"})
-    opens_at = String(allow_none=True, metadata={"description": "UTC ISO 8601: when a closed branch next takes "
-                                                                "walk-ins (null: no hours set)"})
+    """Whether a line takes new turns now (the same fields in each service of a branch)."""
+    joining = String(validate=OneOf(["open", "paused", "closed"]),
+                     metadata={"description": "open; paused by its manager (those waiting are still served); "
+                                              "closed outside the branch's hours for walk-ins"})
+    message = String(allow_none=True, metadata={"description": "the manager's message for a paused line"})
+    until = UtcTime(allow_none=True, metadata={"description": "a paused line reopens by itself then"})
+    opens_at = UtcTime(allow_none=True, metadata={"description": "when a closed branch next takes walk-ins "
+                                                                "(null: no hours set)"})
 
 
 class JoiningIn(Schema):
@@ -82,12 +83,11 @@ class JoiningIn(Schema):
                                                              "itself then; null: until reopened"})
 
 
-class LineJoiningOut(Schema):
+class LineJoiningOut(JoiningOut):
     service = String()
-    joining = Nested(JoiningOut)
 
 
-class ServiceOut(Schema):
+class ServiceOut(JoiningOut):
     id = String()
     name = String()
     names = Dict(keys=String(), values=String())
@@ -96,7 +96,6 @@ class ServiceOut(Schema):
     waiting = Integer()
     eta = Nested(Eta)
     takes_appointments = Boolean()
-    joining = Nested(JoiningOut, metadata={"description": "whether the line takes new turns now"})
 
 
 class CallOut(Schema):
@@ -112,6 +111,19 @@ class CounterOut(Schema):
     name = String()
     state = String()
     services = List(String())
+
+
+class StaffCounterOut(CounterOut):
+    """A counter as staff see it."""
+    pause_reason = String(allow_none=True, metadata={"description": "why it is paused: break, lunch, "
+                                                                    "back_office, or the agent's words"})
+    since = UtcTime(allow_none=True, metadata={"description": "since when it is in its state"})
+    agent = String(allow_none=True, metadata={"description": "who opened it (username)"})
+
+
+class PauseIn(Schema):
+    reason = String(allow_none=True, validate=Length(max=80),
+                    metadata={"description": "break, lunch, back_office, or free text", "example": "lunch"})
 
 
 class BranchCounter(CounterOut):

@@ -17,7 +17,7 @@ from ..access.services import Actor
 from ..customers import customer_for
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, NotFound, TooMany
-from ..models import Branch, Feedback, Service, Ticket, TicketEvent
+from ..models import Branch, Counter, Feedback, Service, Ticket, TicketEvent
 from . import day, rules
 from . import read_models as views
 from .changes import apply, changed, record, refused, ticket_result, today
@@ -83,20 +83,51 @@ def ticket_history(uow: UnitOfWork, ticket_id: str, actor: Actor) -> list[dict]:
 
 # ---------------------------------------------------------------- counters
 
+MAX_PAUSE_REASON = 80
+
+
 def set_counter_state(uow: UnitOfWork, branch_slug: str, counter_slug: str, state: str,
-                      actor: Actor) -> dict:
+                      actor: Actor, reason: str | None = None) -> dict:
+    """Open, pause (with a reason: `break`, `lunch`, `back_office` or free text) or
+    close a counter. The audit log keeps who did it and when; the counter keeps who
+    opened it and since when it is in its state (the console shows both)."""
     if state not in COUNTER_STATES:
         raise Invalid(N_("Unknown counter state."))
+    reason = (reason or "").strip() or None
+    if reason and state != "paused":
+        raise Invalid(N_("Only a pause takes a reason."), errors={"reason": [N_("Only a pause takes a reason.")]})
+    if reason and len(reason) > MAX_PAUSE_REASON:
+        raise Invalid(N_("This is too long."), errors={"reason": [N_("This is too long.")]})
     session = uow.session
     branch = find_branch(session, branch_slug, lock=True)
     actor.require_staff(branch)
     counter = find_counter(session, branch, counter_slug)
-    if counter.state != state:
-        counter.state = state
-        changed(uow, branch, services=[s.id for s in counter.services], eta_changed=True)
+    if counter.state != state or (state == "paused" and reason != counter.pause_reason):
+        moved = counter.state != state
+        counter.state, counter.pause_reason, counter.state_since = state, reason, clock.utcnow()
+        if state == "open" or (state == "paused" and counter.agent_id is None):
+            counter.agent_id = actor.user_id
+        elif state == "closed":
+            counter.agent_id = None
+        audit.record(session, actor, f"counter.{'opened' if state == 'open' else state}", branch=branch.slug,
+                     target=counter.slug, changes={"reason": reason} if reason else None)
+        if moved:
+            changed(uow, branch, services=[s.id for s in counter.services], eta_changed=True)
+        else:
+            changed(uow, branch, services=[], setup_changed=False)
     view = views.counter_view(counter)
     uow.commit()
     return view
+
+
+def list_counters(uow: UnitOfWork, branch_slug: str, actor: Actor) -> list[dict]:
+    """The branch's counters as staff see them: state, why paused, who opened it, since when."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    actor.require_staff(branch)
+    counters = session.scalars(select(Counter).options(joinedload(Counter.agent), joinedload(Counter.services))
+                               .where(Counter.branch_id == branch.id).order_by(Counter.slug)).unique()
+    return [views.counter_view(c) for c in counters]
 
 
 def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor) -> views.TicketView | None:
@@ -367,5 +398,5 @@ def branch_changed(uow: UnitOfWork, branch: Branch) -> None:
 
 
 __all__ = ["take_ticket", "issue_ticket", "TicketTaken", "fingerprint", "call_next", "call_ticket", "act", "transfer", "cancel", "give_feedback",
-           "get_feedback", "Rating", "set_counter_state", "get_ticket", "get_branch", "get_branch_state",
+           "get_feedback", "Rating", "set_counter_state", "list_counters", "get_ticket", "get_branch", "get_branch_state",
            "list_branches", "list_tickets", "ticket_history", "set_ticket_phone", "branch_changed"]

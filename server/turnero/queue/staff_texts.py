@@ -22,6 +22,7 @@ EVENTS = {
     "feedback": N_("Rated the visit"), "expired": N_("Expired at the end of the day"), "priority_on": N_("Priority granted"), "priority_off": N_("Priority removed"),
 }
 COUNTER_STATES = {"open": N_("Open"), "paused": N_("Paused"), "closed": N_("Closed")}
+PAUSE_REASONS = {"break": N_("Break"), "lunch": N_("Lunch"), "back_office": N_("Back-office work")}
 MESSAGE_DIRECTIONS = {"in": N_("Received"), "out": N_("Sent")}
 MESSAGE_STATUS = {
     "queued": N_("Waiting to go out"), "sending": N_("Going out"), "sent": N_("Handed to the carrier"),
@@ -66,6 +67,8 @@ MESSAGES = {
     "call_code": N_("Call %(code)s out of turn"),
     "reason_needed": N_("Say why this ticket is called out of turn."),
     "out_of_turn": N_("out of turn: %(reason)s"),
+    "pause_reason_needed": N_("Choose why the counter pauses."),
+    "for_minutes": N_("for %(n)s min"),
 }
 
 
@@ -74,6 +77,6 @@ def console_texts() -> dict:
     def tr(table):
         return {key: gettext(message) for key, message in table.items()}
     return {"status": tr(STATUS), "channels": tr(CHANNELS), "events": tr(EVENTS),
-            "counter_states": tr(COUNTER_STATES),
+            "counter_states": tr(COUNTER_STATES), "pause_reasons": tr(PAUSE_REASONS),
             "directions": tr(MESSAGE_DIRECTIONS), "message_status": tr(MESSAGE_STATUS), **tr(MESSAGES)}
 

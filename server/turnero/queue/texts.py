@@ -54,11 +54,11 @@ def _instant(text: str | None) -> datetime | None:
 
 
 def joining_note(joining: dict | None, tz_name: str) -> str:
-    """Why a line takes no new turns now, and until when ("" while it does): a
-    `joining` of a branch state (read_models.Joining.as_dict)."""
-    if not joining or joining["state"] == "open":
+    """Why a line takes no new turns now, and until when ("" while it does): a service
+    of a branch state, with its `joining`, `message`, `until` and `opens_at`."""
+    if not joining or joining.get("joining", "open") == "open":
         return ""
-    if joining["state"] == "paused":
+    if joining["joining"] == "paused":
         note = joining.get("message") or gettext("Not taking new turns right now.")
         until = _instant(joining.get("until"))
         if until is not None:

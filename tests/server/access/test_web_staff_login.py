@@ -125,7 +125,10 @@ def test_console_shows_the_counter_and_its_current_ticket(client, take, open_cou
     page = client.get("/staff/centro/v1?lang=en")
     assert page.status_code == 200
     config = console_config(page)
-    assert config["counter"] == {"id": "v1", "name": "Ventanilla 1", "state": "open", "services": ["caja"]}
+    counter = config["counter"]
+    assert {k: counter[k] for k in ("id", "name", "state", "services", "agent", "pause_reason")} == {
+        "id": "v1", "name": "Ventanilla 1", "state": "open", "services": ["caja"], "agent": "agente",
+        "pause_reason": None}
     assert config["current"]["code"] == ticket["code"] and config["current"]["status"] == "called"
     assert {s["id"] for s in config["services"]} == {"caja", "plataforma"}
     assert config["texts"]["status"]["called"] == "Called" and config["csrf"]

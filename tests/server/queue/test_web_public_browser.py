@@ -354,3 +354,35 @@ def test_screenshots_of_every_page_in_both_languages(live, staff, browse):
         no_sideways_scroll(page)
         shot(page, f"display-{lang}-tv")
     assert browse.foreign == []
+
+
+# ---------------------------------------------------------------- a line paused by its manager
+
+def test_a_paused_line_shows_on_the_join_page_and_the_lobby_at_once_and_comes_back(live, browse):
+    admin = live.staff("admin")
+    base = f"{live.url}/api/v1/branches/centro"
+    join = browse(PHONE, "es-MX")
+    join.goto(f"{live.url}/b/centro/join")
+    join.wait_for_function("() => window.Turnero && Turnero.state === 'live'")
+    lobby = browse(TV, "es-MX")
+    lobby.goto(f"{live.url}/b/centro/display")
+    expect(conn(lobby)).to_have_text("En vivo")
+    caja = join.get_by_role("radio", name=re.compile("^Caja"))
+    expect(caja).to_be_enabled()
+    message = "Caja cerrada para turnos nuevos hasta las 14:00"
+    r = requests.post(f"{base}/services/caja/joining", headers=admin, timeout=10,
+                      json={"open": False, "message": message})
+    assert r.status_code == 200, r.text
+    try:
+        expect(caja).to_be_disabled()
+        expect(join.locator("#join-note-caja")).to_have_text(message)
+        expect(join.get_by_role("radio", name=re.compile("^Atención a clientes"))).to_be_enabled()
+        expect(lobby.locator(".tv-waits li", has_text="Caja")).to_contain_text(message)
+        shot(join, "join-paused-line-es-phone")
+        shot(lobby, "display-paused-line-es-tv")
+    finally:
+        requests.post(f"{base}/services/caja/joining", headers=admin, timeout=10, json={"open": True})
+    expect(caja).to_be_enabled()
+    expect(join.locator("#join-note-caja")).to_be_hidden()
+    expect(lobby.locator(".tv-waits li", has_text="Caja")).not_to_contain_text(message)
+    assert browse.foreign == []

@@ -122,10 +122,21 @@ def test_an_agent_serves_from_the_console(live, new_page):
     expect(fourth_row).to_be_visible()
     assert ticket(live, fourth["token"])["status"] == "waiting"
 
+    # Pausing asks why; the branch's counters show it, with who and since when.
     button(page, "Pausar ventanilla").click()
+    pause = page.get_by_role("dialog")
+    pause.get_by_role("button", name="Pausar ventanilla").click()
+    expect(page.locator("#pause-error")).to_have_text("Elija por qué se pausa la ventanilla.")
+    pause.get_by_label("Comida").check()
+    screenshot(page, "staff-console-pause-es-desktop")
+    pause.get_by_role("button", name="Pausar ventanilla").click()
+    expect(pause).to_be_hidden()
     expect(page.locator("#counter-state")).to_have_text("En pausa")
     expect(button(page, "Llamar siguiente")).to_be_disabled()
     assert counter_state(live, "v1") == "paused"
+    mine = page.locator("#counters-list .counter-mine")
+    expect(mine).to_contain_text("En pausa · Comida")
+    expect(mine).to_contain_text(re.compile(r"agente · desde hace \d+ min"))
     button(page, "Abrir ventanilla").click()
     expect(page.locator("#counter-state")).to_have_text("Abierta")
     # Clicking a waiting ticket shows the channels it went through.

@@ -62,14 +62,15 @@
       meta.appendChild(el("span", "w-count", T.waiting(s.waiting)));
       meta.appendChild(el("span", "w-eta", s.waiting ? T.eta(s.eta) : ""));
       // A line its manager paused, or the branch outside its hours for walk-ins.
-      var joining = (s.joining && s.joining.state) || "open";
-      if (joining !== "open") {
-        li.classList.add("w-stopped");
-        meta.appendChild(el("span", "w-joining",
-          joining === "paused" ? (s.joining.message || S.join_paused) : S.join_closed));
-      }
       li.appendChild(el("span", "w-name", name));
       li.appendChild(meta);
+      // A line its manager paused, or the branch outside its hours for walk-ins: said
+      // on a row of its own, under the name.
+      var joining = s.joining || "open";
+      if (joining !== "open") {
+        li.classList.add("w-stopped");
+        li.appendChild(el("span", "w-joining", joining === "paused" ? (s.message || S.join_paused) : S.join_closed));
+      }
       return li;
     });
     waits.replaceChildren.apply(waits, items);

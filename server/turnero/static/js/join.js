@@ -13,14 +13,14 @@
   }
 
   function joining(s) {
-    var j = s.joining || { state: "open" };
+    var state = s.joining || "open";
     var note = document.getElementById("join-note-" + s.id);
     var input = document.querySelector('[data-service="' + s.id + '"] input');
-    if (!note || !input || note.dataset.joining === j.state) return;
-    note.dataset.joining = j.state;
+    if (!note || !input || note.dataset.joining === state) return;
+    note.dataset.joining = state;
     var text = "";
-    if (j.state === "paused") text = j.message || S.join_paused;
-    else if (j.state === "closed") text = S.join_closed + (j.opens_at ? " " + when(j.opens_at) : "");
+    if (state === "paused") text = s.message || S.join_paused;
+    else if (state === "closed") text = S.join_closed + (s.opens_at ? " " + when(s.opens_at) : "");
     note.textContent = text;
     note.hidden = !text;
     input.disabled = !!text;

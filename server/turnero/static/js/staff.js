@@ -378,7 +378,7 @@
     "no-show": ticketAction("no-show", "no_show", true),
     "requeue": ticketAction("requeue", "requeued", true),
     "transfer": function () { openTransfer(); return null; },
-    "pause": counterAction("pause", "paused"),
+    "pause": function () { openPause(); return null; },
     "open": counterAction("open", "opened"),
     "close": counterAction("close", "closed"),
   };
@@ -499,13 +499,80 @@
       });
   });
 
+  // ------------------------------------------------------------ pause, saying why
+
+  var pauseDialog = $("pause-dialog");
+  function openPause() {
+    if (busy || counter.state !== "open") return;
+    $("pause-error").textContent = "";
+    pauseDialog.querySelectorAll('input[name="pause-reason"]').forEach(function (r) { r.checked = false; });
+    $("pause-other").value = "";
+    pauseDialog.showModal();
+    var first = pauseDialog.querySelector('input[name="pause-reason"]');
+    if (first) first.focus();
+  }
+  $("pause-cancel").addEventListener("click", function () { pauseDialog.close(); });
+  pauseDialog.addEventListener("change", function () { $("pause-error").textContent = ""; });
+  $("pause-other").addEventListener("input", function () {
+    var other = pauseDialog.querySelector('input[value="other"]');
+    if (other && this.value) other.checked = true;
+  });
+  $("pause-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var chosen = pauseDialog.querySelector('input[name="pause-reason"]:checked');
+    var reason = chosen ? (chosen.value === "other" ? $("pause-other").value.trim() : chosen.value) : "";
+    if (!reason) { $("pause-error").textContent = T.pause_reason_needed; return; }
+    if (busy) return;
+    busy = true;
+    api("POST", "/branches/" + branch + "/counters/" + counter.id + "/pause", { reason: reason }).then(function (view) {
+      pauseDialog.close();
+      counter = view;
+      say(T.paused, "ok");
+      renderCounter();
+    }, function (error) {
+      $("pause-error").textContent = fmt(T.error, { detail: error.message });
+    }).then(function () {
+      busy = false;
+      renderCurrent();
+      renderWaiting();
+      loadCounters();
+    });
+  });
+
+  // ------------------------------------------------------------ the branch's counters
+
+  var counters = [];
+  function loadCounters() {
+    return api("GET", "/branches/" + branch + "/counters").then(function (list) {
+      counters = list;
+      renderCounters();
+    }).catch(function () { /* the next event tries again */ });
+  }
+  function reasonText(reason) { return (T.pause_reasons && T.pause_reasons[reason]) || reason; }
+  function renderCounters() {
+    var list = $("counters-list");
+    list.textContent = "";
+    counters.forEach(function (c) {
+      var li = el("li", "counter-row" + (c.id === counter.id ? " counter-mine" : ""));
+      li.appendChild(el("span", "counter-name", c.name));
+      var state = T.counter_states[c.state] || c.state;
+      if (c.state === "paused" && c.pause_reason) state += " · " + reasonText(c.pause_reason);
+      li.appendChild(el("span", "pill pill-" + c.state, state));
+      var who = [];
+      if (c.agent && c.state !== "closed") who.push(c.agent);
+      if (c.since) who.push(fmt(T.for_minutes, { n: minutesSince(c.since) }));
+      li.appendChild(el("span", "counter-who", who.join(" · ")));
+      list.appendChild(li);
+    });
+  }
+
   // ------------------------------------------------------------ keyboard
 
   var KEYS = { n: "call-next", r: "recall", s: "start", d: "done", x: "no-show", t: "transfer",
                b: "requeue", p: "pause", o: "open" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    if (dialog.open || callDialog.open) return;
+    if (dialog.open || callDialog.open || pauseDialog.open) return;
     var tag = (event.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable) return;
     var action = KEYS[event.key.toLowerCase()];
@@ -529,6 +596,7 @@
     }
     loadWaiting();
     refreshCurrent();
+    loadCounters();
   }
 
   if (window.io) {
@@ -551,10 +619,11 @@
   }
 
   // Waiting times tick by the minute.
-  setInterval(function () { renderWaiting(); if (current) renderCurrent(); }, 30000);
+  setInterval(function () { renderWaiting(); renderCounters(); if (current) renderCurrent(); }, 30000);
 
   renderCounter();
   renderCurrent();
   loadWaiting();
   loadHistory();
+  loadCounters();
 })();
