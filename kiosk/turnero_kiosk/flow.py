@@ -71,6 +71,8 @@ class KioskFlow(QObject):
         self.phone: str | None = None      # E.164, once accepted
         self.priority = False
         self.check_in_text = ""
+        self.closed = False                # every line closed for the branch's hours
+        self.closed_until: str | None = None  # when it opens next (UTC ISO), if known
         self._attempt: TurnRequest | None = None
         self.shown = ShownTicket(link, printing, self.settings, self)  # the ticket on the ticket screen
         self.shown.changed.connect(self.ticketChanged)
@@ -224,6 +226,11 @@ class KioskFlow(QObject):
             return
         if service_id not in {s.get("id") for s in self.services}:
             return
+        chosen = self.service_info(service_id)
+        if chosen.get("joining", "open") != "open":
+            # Its manager stopped new turns to this line: say so, stay here.
+            self._set_message(chosen.get("message") or self.tr("service.paused"))
+            return
         self.service = service_id
         self.phone_digits, self.phone, self.priority = "", None, False
         self.phoneChanged.emit("")
@@ -313,7 +320,7 @@ class KioskFlow(QObject):
 
     @Slot()
     def start_check_in(self) -> None:
-        if self.screen != Screen.WELCOME or not self.check_in_available or not self.online:
+        if self.screen not in (Screen.WELCOME, Screen.CLOSED) or not self.check_in_available or not self.online:
             return
         self.check_in_text = ""
         self.checkInTextChanged.emit("")
@@ -416,6 +423,12 @@ class KioskFlow(QObject):
             self._set_detail(str(error))
             self._go_offline()
             return
+        if error.status == 409 and kind == TICKET and error.extra.get("joining") == "closed":
+            # The branch closed for walk-ins since this screen was drawn.
+            self._drop_attempt()
+            self.closed_until = error.extra.get("opens_at")
+            self._set_screen(Screen.CLOSED)
+            return
         if error.network and not self.online:
             self._go_offline()
             return
@@ -451,7 +464,7 @@ class KioskFlow(QObject):
         if reset_lang:
             self._set_lang(self.default_lang)
         self._set_message("")
-        self._set_screen(Screen.WELCOME)
+        self._set_screen(Screen.CLOSED if self.closed else Screen.WELCOME)
 
     def _on_idle(self) -> None:
         if self.screen == Screen.WELCOME:
@@ -484,6 +497,17 @@ class KioskFlow(QObject):
     def _set_services(self, services: list) -> None:
         self.services = [s for s in services if isinstance(s, dict) and s.get("id")]
         self.servicesChanged.emit(self.services)
+        # Every line closed for the branch's hours: the closed screen, until one opens.
+        closed = bool(self.services) and all(s.get("joining") == "closed" for s in self.services)
+        self.closed_until = min((s["opens_at"] for s in self.services if s.get("opens_at")), default=None)
+        if closed != self.closed:
+            self.closed = closed
+            if closed and self.screen == Screen.WELCOME:
+                self._set_screen(Screen.CLOSED)
+            elif not closed and self.screen == Screen.CLOSED:
+                self._go_welcome(reset_lang=True)
+        elif closed and self.screen == Screen.CLOSED:
+            self.screenChanged.emit(self.screen.value)  # a new opening time
 
     def _set_message(self, message: str) -> None:
         if message != self.message:

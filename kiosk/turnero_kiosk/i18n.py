@@ -129,6 +129,14 @@ STRINGS: dict[str, dict[str, str]] = {
                          "en": "Please ask a member of staff for help."},
     "offline.retrying": {"es": "Reconectando automáticamente…", "en": "Reconnecting automatically…"},
     "starting.title": {"es": "Iniciando…", "en": "Starting…"},
+    "closed.title": {"es": "Sucursal cerrada", "en": "Branch closed"},
+    "closed.opens": {"es": "Puede tomar un turno {when}.", "en": "You can take a turn {when}."},
+    "closed.no_hours": {"es": "Ahora no se dan turnos. Por favor pida ayuda al personal.",
+                        "en": "No turns are given now. Please ask a member of staff."},
+    "when.today": {"es": "hoy a las {time}", "en": "today at {time}"},
+    "when.tomorrow": {"es": "mañana a las {time}", "en": "tomorrow at {time}"},
+    "when.day": {"es": "el {day} a las {time}", "en": "on {day} at {time}"},
+    "service.paused": {"es": "No da turnos nuevos ahora", "en": "Not taking new turns now"},
 
     # admin exit
     "admin.title": {"es": "Salida del personal", "en": "Staff exit"},
@@ -190,6 +198,25 @@ def local_datetime(moment: datetime, lang: str | None) -> str:
     lang = norm_lang(lang)
     return (f"{WEEKDAYS[lang][moment.weekday()]} {moment.day} {MONTHS[lang][moment.month - 1]} "
             f"{moment.year}, {moment:%H:%M}")
+
+
+WEEKDAY_NAMES = {
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def opening(moment: datetime, now: datetime, lang: str | None) -> str:
+    """When a closed branch opens, both in its time zone: "hoy a las 09:00", "mañana
+    a las 09:00", "el lunes 7 dic a las 09:00"."""
+    lang, time = norm_lang(lang), f"{moment:%H:%M}"
+    days = (moment.date() - now.date()).days
+    if days <= 0:
+        return text("when.today", lang, time=time)
+    if days == 1:
+        return text("when.tomorrow", lang, time=time)
+    day = f"{WEEKDAY_NAMES[lang][moment.weekday()]} {moment.day} {MONTHS[lang][moment.month - 1]}"
+    return text("when.day", lang, day=day, time=time)
 
 
 def service_name(service: dict, lang: str | None) -> str:

@@ -19,6 +19,8 @@ class Screen(str, Enum):
     CHECKIN = "checkin"
     ERROR = "error"
     OFFLINE = "offline"
+    # The branch takes no walk-ins now (outside its hours): when it opens next.
+    CLOSED = "closed"
 
 
 # Screens where a customer is in the middle of something: idle -> welcome.

@@ -25,6 +25,7 @@ LINE = "#C5CEDD"
 PERFORATION = "#9AA7BD"
 PRESSED = "#DCE5F5"
 FOCUS = "#F2B705"
+WARNING = "#8A4B00"        # a line that takes no new turns (7.2:1 on white)
 DISABLED, DISABLED_TEXT = "#8893A8", "#F4F6FA"
 KEY_ACTION, KEY_ACTION_PRESSED = "#E3E8F1", "#CBD6EA"
 SOFT_ON_DARK = "#C9D6EE"   # secondary text on navy
@@ -157,6 +158,8 @@ LOOKS = {
     "offline.other_subtitle": f"font-size: 34px; color: {SOFT_ON_DARK};",
     "offline.retrying": f"font-size: 30px; color: {SOFT_ON_DARK};",
     "offline.detail": f"font-size: 24px; color: {FAINT_ON_DARK};",
+    "closed.opens": f"font-size: 56px; font-weight: 800; color: {INK};",
+    "closed.other": f"font-size: 34px; color: {MUTED};",
     "pin": f"#pin {{ background: {NAVY_DARK}; }}",
     "pin.title": "font-size: 56px; font-weight: 800;",
     "pin.subtitle": f"font-size: 30px; color: {SOFT_ON_DARK};",

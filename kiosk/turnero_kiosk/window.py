@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QApplication, QLayout, QStackedLayout, QWidget
 
 from . import i18n
 from .flow import KioskFlow
-from .screens import (CheckInScreen, CornerHotspot, ErrorScreen, OfflineScreen, Page, PhoneScreen, PinOverlay,
-                      PriorityScreen, TicketScreen, WaitScreen, WelcomeScreen)
+from .screens import (CheckInScreen, ClosedScreen, CornerHotspot, ErrorScreen, OfflineScreen, Page, PhoneScreen,
+                      PinOverlay, PriorityScreen, TicketScreen, WaitScreen, WelcomeScreen)
 from .states import Screen
 from .style import STYLE, font
 
@@ -44,6 +44,7 @@ class KioskWindow(QWidget):
             Screen.CHECKIN: CheckInScreen(flow),
             Screen.ERROR: ErrorScreen(flow),
             Screen.OFFLINE: OfflineScreen(flow),
+            Screen.CLOSED: ClosedScreen(flow),
         }
         for screen in self.screens.values():
             screen.set_landscape(False)

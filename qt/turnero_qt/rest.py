@@ -34,6 +34,8 @@ class ApiError:
     detail: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
     timeout: bool = False
+    # The problem document's other members (e.g. `joining`, `opens_at` of a 409).
+    extra: dict = field(default_factory=dict)
 
     @property
     def network(self) -> bool:
@@ -199,7 +201,9 @@ class RestClient(QObject):
                 return
             data = data if isinstance(data, dict) else {}
             error = ApiError(status, str(data.get("title") or net.errorString()), str(data.get("detail") or ""),
-                             errors=data.get("errors") or {})
+                             errors=data.get("errors") or {},
+                             extra={k: v for k, v in data.items()
+                                    if k not in ("type", "status", "title", "detail", "errors")})
         retryable = error.network or error.status in (502, 503, 504)
         if retryable and retries_left > 0:
             delay = self.retry_backoff.delay(reply.attempts - 1)

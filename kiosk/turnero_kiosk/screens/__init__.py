@@ -10,9 +10,11 @@ changes. Every control has an accessible name; the look is in turnero_kiosk.styl
     priority    priority or not                      wait       "one moment…"
     ticket      the ticket, followed live            checkin    an appointment's code
     error       "try again"                          offline    out of service
+    closed      the branch opens at...               (outside its hours for walk-ins)
     staff_exit  the corner to hold and the staff PIN pad
 """
 from .checkin import CheckInScreen
+from .closed import ClosedScreen
 from .error import ErrorScreen
 from .offline import OfflineScreen
 from .page import Page
@@ -23,5 +25,5 @@ from .ticket import TicketScreen
 from .wait import WaitScreen
 from .welcome import WelcomeScreen
 
-__all__ = ["CheckInScreen", "CornerHotspot", "ErrorScreen", "OfflineScreen", "Page", "PhoneScreen", "PinOverlay",
+__all__ = ["CheckInScreen", "ClosedScreen", "CornerHotspot", "ErrorScreen", "OfflineScreen", "Page", "PhoneScreen", "PinOverlay",
            "PriorityScreen", "TicketScreen", "WaitScreen", "WelcomeScreen"]

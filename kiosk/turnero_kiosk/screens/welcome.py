@@ -11,7 +11,7 @@ from turnero_qt.widgets import readable_on
 from .. import i18n
 from ..flow import KioskFlow
 from ..style import (INK, MUTED, NAVY, SERVICE_IN_LINE, SERVICE_LETTER, SERVICE_NAME, SERVICE_WAIT, STEP_NUMBER,
-                     STEP_TEXT, service_color)
+                     STEP_TEXT, WARNING, service_color)
 from .page import Page
 from .parts import button, hbox, label, set_text, vbox
 from .widgets import CardButton
@@ -29,6 +29,10 @@ class ServiceButton(CardButton):
         self.name = i18n.service_name(service, lang)
         self.in_line = i18n.plural("service.in_line", int(service.get("waiting") or 0), lang)
         self.wait = i18n.wait_line(service.get("eta"), lang, keep_together=True)
+        # A line its manager paused: its message instead of the wait.
+        self.paused = service.get("joining", "open") != "open"
+        if self.paused:
+            self.wait = service.get("message") or i18n.text("service.paused", lang)
         self.setText(self.name)
         self.setAccessibleName(i18n.text("service.button.name", lang, service=self.name, in_line=self.in_line,
                                          wait=self.wait or self.in_line))
@@ -49,7 +53,8 @@ class ServiceButton(CardButton):
         for scale in (1.0, 0.92, 0.84, 0.76, 0.68, 0.6):  # the largest type that fits the card
             lines = [(self.name, SERVICE_NAME.font(scale), QColor(INK), 14 * scale)]
             if self.wait:
-                lines.append((self.wait, SERVICE_WAIT.font(scale), QColor(INK), 6 * scale))
+                lines.append((self.wait, SERVICE_WAIT.font(scale), QColor(WARNING if self.paused else INK),
+                              6 * scale))
             lines.append((self.in_line, SERVICE_IN_LINE.font(scale), QColor(MUTED), 0))
             heights = []
             for content, font, _color, gap in lines:
