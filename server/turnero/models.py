@@ -79,6 +79,13 @@ class Branch(Base):
     # closing (migration 0007; every door refuses outside them, saying when it opens).
     join_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_entry_min: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Remote turns (web, SMS, WhatsApp, voice) wait to be called until their holder says
+    # "I'm here", keeping their place; unarrived `remote_grace_min` after their place
+    # came, they expire. A called ticket recalled `no_show_after_recalls` times becomes
+    # a no-show when its counter moves on (0: never by itself). Migration 0008.
+    remote_check_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    remote_grace_min: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    no_show_after_recalls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     message: Mapped[str | None] = mapped_column(String(280))
     # Grows by one with every committed change of the branch (clients resync on gaps).
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -264,6 +271,11 @@ class Ticket(Base):
     # Set by a transfer to a counter: only that counter may call the ticket.
     target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
     recalls: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # "I'm here" (page, LLEGUE/HERE, the kiosk); when a remote ticket's place came
+    # while it had not arrived; how many times its holder let people pass (0008).
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_moves: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 

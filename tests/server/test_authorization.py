@@ -67,6 +67,8 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("GET", "/api/v1/tickets/<token>"): PUBLIC,
     ("GET", "/api/v1/tickets/<token>/qr.svg"): PUBLIC,
     ("POST", "/api/v1/tickets/<token>/cancel"): (OK, OK, OK, OK, 403, OK, OK),
+    ("POST", "/api/v1/tickets/<token>/let-pass"): (OK, OK, OK, OK, 403, OK, OK),
+    ("POST", "/api/v1/tickets/<token>/arrived"): (OK, OK, OK, OK, 403, OK, OK),
     ("POST", "/api/v1/tickets/<token>/feedback"): PUBLIC,
     ("POST", "/api/v1/tickets/<token>/phone"): (OK, OK, OK, OK, 403, OK, OK),
     ("GET", "/api/v1/branches/<branch>/slots"): PUBLIC,
@@ -116,6 +118,8 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("GET", "/t/<token>"): PUBLIC,
     ("GET", "/t/<token>/cancel"): PUBLIC,
     ("POST", "/t/<token>/cancel"): PUBLIC,
+    ("POST", "/t/<token>/let-pass"): PUBLIC,
+    ("POST", "/t/<token>/arrived"): PUBLIC,
     ("POST", "/t/<token>/feedback"): PUBLIC,
     ("POST", "/t/<token>/phone"): PUBLIC,
     ("GET", "/b/<branch>/book"): PUBLIC,
@@ -310,6 +314,12 @@ class World:
         self.post("/branches/centro/counters/v1/open")
         return Call()
 
+    def someone_behind(self, **body) -> Call:
+        """A waiting ticket with another behind it (so that it can let people pass)."""
+        ticket = self.waiting_ticket()
+        self.waiting_ticket()
+        return Call(values={"token": ticket["token"]}, **body)
+
     def chosen_at_v1(self) -> Call:
         ticket = self.post("/branches/centro/tickets", 201, json={"service": "caja"})
         self.post("/branches/centro/counters/v1/open")
@@ -442,6 +452,8 @@ REQUESTS = {
     ("POST", "/b/<branch>/book"): lambda w: Call(form=_booking(w)),
     ("POST", "/t/<token>/feedback"): lambda w: Call(values={"token": w.done_ticket()["token"]}, form={"score": "5"}),
     ("POST", "/t/<token>/phone"): lambda w: Call(form={"phone": "55 1234 5678"}),
+    ("POST", "/t/<token>/let-pass"): lambda w: w.someone_behind(form={"places": "1"}),
+    ("POST", "/api/v1/tickets/<token>/let-pass"): lambda w: w.someone_behind(json={"places": 1}),
     ("POST", "/a/<token>/check-in"): appointment_at(-5),  # check-in is open
     ("POST", "/a/<token>/walk-in"): appointment_at(15),  # too late to check in
     ("POST", "/a/<token>/move"): _move,

@@ -47,6 +47,21 @@ class BranchForm(FlaskForm):
                                   render_kw={"inputmode": "numeric"})
     offers_priority = BooleanField(_("Offers priority turns (older adults, pregnancy, disability)"))
     message = StringField(_("Message line"), description=_("Optional; shown on the join page and the lobby screen."))
+    join_hours = BooleanField(_("Walk-ins only during the opening hours"),
+                              description=_("Outside them every door says when the branch opens next."))
+    last_entry_min = IntegerField(_("Last turn before closing (minutes)"), validators=[Optional()],
+                                  description=_("With the box above: no new turns this many minutes before closing."),
+                                  render_kw={"inputmode": "numeric"})
+    remote_check_in = BooleanField(_("Remote turns are called once their holder says \"I'm here\""),
+                                   description=_("Turns taken on the web, by text or by phone keep their place "
+                                                 "until then."))
+    remote_grace_min = IntegerField(_("Grace time for remote turns (minutes)"), validators=[Optional()],
+                                    description=_("A remote turn whose place came expires if its holder does not "
+                                                  "arrive in this time."), render_kw={"inputmode": "numeric"})
+    no_show_after_recalls = IntegerField(_("No-show after recalls"), validators=[Optional()],
+                                         description=_("A called turn recalled this many times becomes a no-show "
+                                                       "when the counter calls the next (0: never by itself)."),
+                                         render_kw={"inputmode": "numeric"})
 
 
 class ServiceForm(FlaskForm):

@@ -45,7 +45,8 @@ def managed_branch(session: Session, actor: Actor, slug: str, lock: bool = False
 # ---------------------------------------------------------------- reading (plain dicts, for pages and the CLI)
 
 BRANCH_FIELDS = ("slug", "name", "timezone", "lang", "country", "priority_boost_min", "appointment_boost_min",
-                 "notify_ahead", "offers_priority", "message", "retention_days")
+                 "notify_ahead", "offers_priority", "message", "retention_days", "join_hours", "last_entry_min",
+                 "remote_check_in", "remote_grace_min", "no_show_after_recalls")
 SERVICE_FIELDS = ("slug", "prefix", "name_es", "name_en", "color", "avg_service_min", "takes_appointments",
                   "slot_minutes", "slot_capacity", "active")
 
@@ -166,6 +167,16 @@ def _branch_fields(errors: FieldErrors, branch: Branch, values: dict) -> None:
                                          MIN_RETENTION_DAYS, MAX_RETENTION_DAYS)
     branch.offers_priority = bool(values.get("offers_priority"))
     branch.message = check.text(errors, "message", values.get("message"), 280, required=False)
+    # A branch's day (a form leaves an unticked box out: off).
+    branch.join_hours = bool(values.get("join_hours"))
+    branch.remote_check_in = bool(values.get("remote_check_in"))
+    # Left empty (or not sent): what the branch had, else the default.
+    for name, default, low, high in (("last_entry_min", 0, 0, 240), ("remote_grace_min", 30, 1, 240),
+                                     ("no_show_after_recalls", 0, 0, 10)):
+        given = values.get(name)
+        if given is None or given == "":
+            given = getattr(branch, name) if getattr(branch, name) is not None else default
+        setattr(branch, name, check.number(errors, name, given, low, high))
 
 
 def create_branch(uow: UnitOfWork, actor: Actor, *, slug: str, **values) -> Branch:

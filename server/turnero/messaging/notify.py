@@ -86,9 +86,10 @@ def on_ticket_event(app, session: Session, ticket: Ticket, event: Event) -> None
             write("called", lambda: texts.called(ticket.code, _counter_name(ticket)))
         case Recalled():
             write("recall", lambda: texts.recalled(ticket.code, _counter_name(ticket)))
-        case Expired():
+        case Expired(reason=reason):
             if _first(session, ticket, "expired"):
-                write("expired", lambda: texts.expired(ticket.code, branch.name))
+                write("expired", lambda: texts.not_arrived(ticket.code) if reason == "not_arrived"
+                      else texts.expired(ticket.code, branch.name))
         case Finished():
             rated = session.scalar(select(Feedback.id).where(Feedback.ticket_seq == ticket.seq))
             if rated is None and _first(session, ticket, "feedback_request"):

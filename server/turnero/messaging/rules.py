@@ -15,6 +15,7 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     "ESTADO": ("status", "es"), "STATUS": ("status", "en"),
     "CANCELAR": ("cancel", "es"), "CANCEL": ("cancel", "en"),
     "LLEGUE": ("here", "es"), "HERE": ("here", "en"),
+    "TARDE": ("late", "es"), "LATE": ("late", "en"),
     "AYUDA": ("help", "es"), "HELP": ("help", "en"),
     "STOP": ("stop", None), "START": ("start", None),
     "SI": ("yes", "es"), "YES": ("yes", "en"),
@@ -27,7 +28,7 @@ _TRIM = re.compile(r"^[^\w]+|[^\w]+$")
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # join | status | cancel | yes | here | help | stop | start | digit | unknown | empty
+    name: str  # join | status | cancel | yes | here | late | help | stop | start | digit | unknown | empty
     arg: str = ""
     lang: str | None = None
 

@@ -187,13 +187,28 @@ def _start(convo: Conversation, command: Command) -> Outcome:
 
 
 def _here(convo: Conversation, command: Command) -> Outcome:
-    """Appointment check-in belongs to appointments; without it, there is none."""
+    """ "I'm here" for the number's own remote turn waiting for it (a branch with
+    `remote_check_in`); else appointment check-in, which belongs to appointments."""
+    own = convo.current_ticket(own=True)
+    if own is not None and convo.branch.remote_check_in and own.status == "waiting" and own.arrived_at is None:
+        view = queue.arrive(convo.uow, own.token, ANONYMOUS, channel=convo.channel)
+        return Outcome(texts.arrived(view), own.seq)
     # Raises NotFound (no appointment today) or Conflict (outside the check-in window),
     # which are answered in words like every other refusal.
     view = check_in_by_phone(convo.uow, convo.branch.slug, convo.phone)
     if view is None:
         return Outcome(texts.no_appointment())
     return Outcome(texts.checked_in(view), view.seq)
+
+
+def _late(convo: Conversation, command: Command) -> Outcome:
+    """LATE [n]: the number's turn lets n people pass (3 when not said)."""
+    ticket = convo.current_ticket()
+    if ticket is None:
+        return Outcome(texts.no_ticket(convo.branch.name))
+    places = int(command.arg) if command.arg.isdigit() else 3
+    view = queue.let_pass(convo.uow, ticket.token, places, ANONYMOUS, channel=convo.channel)
+    return Outcome(texts.let_pass(view), ticket.seq)
 
 
 def _digit(convo: Conversation, command: Command) -> Outcome:
@@ -259,7 +274,7 @@ def _pending_feedback(convo: Conversation) -> OutboxMessage | None:
 
 
 HANDLERS = {"join": _join, "status": _status, "cancel": _cancel, "yes": _yes, "help": _help, "stop": _stop,
-            "start": _start, "here": _here, "digit": _digit, "unknown": _help, "empty": _help}
+            "start": _start, "here": _here, "late": _late, "digit": _digit, "unknown": _help, "empty": _help}
 
 
 # ---------------------------------------------------------------- delivery reports

@@ -115,6 +115,11 @@ def expired(code: str, branch_name: str) -> str:
                    "We are sorry: you can take a new turn when the branch opens.", code=code, branch=branch_name)
 
 
+def not_arrived(code: str) -> str:
+    return gettext("Your turn %(code)s came and you had not arrived, so it has expired. You can take a new turn "
+                   "at the branch.", code=code)
+
+
 def feedback_request(branch_name: str) -> str:
     return gettext("Thank you for visiting %(branch)s. How did we do? Answer with a number from "
                    "1 (bad) to 5 (very good).", branch=branch_name)
@@ -173,6 +178,15 @@ def no_appointment() -> str:
 
 def checked_in(ticket: TicketView) -> str:
     return gettext("You are checked in: %(code)s.", code=ticket.code) + " " + place(ticket.ahead, ticket.eta)
+
+
+def arrived(ticket: TicketView) -> str:
+    return gettext("Thank you, we know you are here: %(code)s.", code=ticket.code) + " " + \
+        place(ticket.ahead, ticket.eta)
+
+
+def let_pass(ticket: TicketView) -> str:
+    return gettext("Done: you let people pass. %(code)s:", code=ticket.code) + " " + place(ticket.ahead, ticket.eta)
 
 
 def bad_sender() -> str:

@@ -18,7 +18,7 @@ from . import services as queue
 from .lookups import NO_TICKET
 from .rules import Action
 from .schemas import (BranchOut, BranchSummary, CallIn, EventOut, FeedbackIn, FeedbackOut, JoiningIn,
-                      LineJoiningOut, PauseIn, PhoneIn, PriorityIn, StaffCounterOut, StaffTicketOut, TicketIn,
+                      LetPassIn, LineJoiningOut, PauseIn, PhoneIn, PriorityIn, StaffCounterOut, StaffTicketOut, TicketIn,
                       TicketOut, TicketQuery, TransferIn)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
@@ -93,6 +93,27 @@ def get_ticket(token):
 def cancel_ticket(token):
     with database().unit_of_work(write=True) as uow:
         return queue.cancel(uow, token, request_actor(uow))
+
+
+@api.post("/tickets/<token>/let-pass")
+@api.input(LetPassIn, arg_name="body")
+@api.output(TicketOut)
+@api.doc(summary="Running late: let people pass (the holder)", tags=["Tickets"], responses=[404, 409, 422],
+         description="The ticket moves back behind `places` people of its line (fewer at its end); everyone "
+                     "else keeps their order. Twice at most (`late_moves`); 409 when no one is behind.")
+def let_pass(token, body):
+    with database().unit_of_work(write=True) as uow:
+        return queue.let_pass(uow, token, body["places"], request_actor(uow))
+
+
+@api.post("/tickets/<token>/arrived")
+@api.output(TicketOut)
+@api.doc(summary="\"I'm here\": the holder arrived at the branch", tags=["Tickets"], responses=[404, 409],
+         description="At a branch with `remote_check_in`, a remote turn (web, SMS, WhatsApp, voice) is called "
+                     "only once its holder arrived; it keeps its place meanwhile. Saying it twice changes nothing.")
+def arrived(token):
+    with database().unit_of_work(write=True) as uow:
+        return queue.arrive(uow, token, request_actor(uow))
 
 
 @api.post("/tickets/<token>/feedback")

@@ -31,6 +31,8 @@ TRANSITION_REFUSED = {
     Action.TRANSFER: N_("This ticket can no longer be transferred."),
     Action.PRIORITY: N_("Only a waiting ticket's priority can change."),
     Action.EXPIRE: N_("Only a waiting or called ticket can expire."),
+    Action.LET_PASS: N_("Only a waiting turn can let people pass."),
+    Action.ARRIVE: N_("Only a waiting turn can say it has arrived."),
 }
 
 

@@ -12,7 +12,7 @@ the day as soon as it is back, and a run that finds nothing due changes nothing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
@@ -147,10 +147,21 @@ def due_turns(session, branch: Branch, now: datetime, *, everything: bool = Fals
     return list(session.scalars(query.order_by(*views.LINE_ORDER)))
 
 
-def expire_turns(uow: UnitOfWork, tickets: list[Ticket], now: datetime) -> set[int]:
+def not_arrived(session, branch: Branch, now: datetime) -> list[Ticket]:
+    """With `remote_check_in`: the remote turns whose place came and whose holder did
+    not arrive within the branch's grace time."""
+    if not branch.remote_check_in:
+        return []
+    return list(session.scalars(select(Ticket).options(*TICKET_LOAD).where(
+        Ticket.branch_id == branch.id, Ticket.status == Status.WAITING, Ticket.arrived_at.is_(None),
+        Ticket.passed_at.is_not(None), Ticket.passed_at <= now - timedelta(minutes=branch.remote_grace_min))
+        .order_by(*views.LINE_ORDER)))
+
+
+def expire_turns(uow: UnitOfWork, tickets: list[Ticket], now: datetime, reason: str | None = None) -> set[int]:
     """Expire these tickets (the branch row locked by the caller); the services touched."""
     for ticket in tickets:
-        apply(uow, ticket, rules.expire, now, actor=None)
+        apply(uow, ticket, rules.expire, now, actor=None, reason=reason)
     return {t.service_id for t in tickets}
 
 
@@ -164,9 +175,11 @@ def close_day(uow: UnitOfWork, branch_slug: str, *, now: datetime | None = None,
         actor.require_manager(branch)
     now = now or clock.utcnow()
     tickets = due_turns(session, branch, now, everything=everything)
-    if not tickets:
+    late = [t for t in not_arrived(session, branch, now) if t not in tickets]
+    if not tickets and not late:
         return []
-    services = expire_turns(uow, tickets, now)
+    services = expire_turns(uow, tickets, now) | expire_turns(uow, late, now, reason="not_arrived")
+    tickets += late
     changed(uow, branch, services=services, eta_changed=True, also=tickets)
     codes = [t.code for t in tickets]
     uow.commit()

@@ -20,8 +20,10 @@ DEMO_BRANCHES = [
                                                           ("v3", "Ventanilla 3", ["plataforma"])]),
     # Norte takes walk-ins only in its opening hours, up to 15 minutes before closing;
     # centro at any hour, so that the demo can be tried at any time.
+    # It also calls remote turns once their holder says "I'm here", and marks a no-show
+    # by itself after two recalls.
     dict(slug="norte", name="Sucursal Norte", counters=[("v1", "Ventanilla 1", ["caja", "plataforma"])],
-         join_hours=True, last_entry_min=15),
+         join_hours=True, last_entry_min=15, remote_check_in=True, no_show_after_recalls=2),
 ]
 DEMO_BRANCH_SLUGS = tuple(spec["slug"] for spec in DEMO_BRANCHES)
 
@@ -34,7 +36,9 @@ def load_demo_branches(session: Session) -> None:
             branch = Branch(slug=spec["slug"], name=spec["name"], timezone="America/Mexico_City",
                             lang="es", country="MX", priority_boost_min=15, appointment_boost_min=10,
                             notify_ahead=3, offers_priority=True, seq=0,
-                            join_hours=spec.get("join_hours", False), last_entry_min=spec.get("last_entry_min", 0))
+                            join_hours=spec.get("join_hours", False), last_entry_min=spec.get("last_entry_min", 0),
+                            remote_check_in=spec.get("remote_check_in", False),
+                            no_show_after_recalls=spec.get("no_show_after_recalls", 0))
             session.add(branch)
             session.flush()
         services = {}

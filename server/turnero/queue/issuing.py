@@ -140,7 +140,8 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
         "status": Status.WAITING.value,
         "sort_at": place_at if place_at is not None else sort_time(now, branch.priority_boost_min if priority else 0),
         "created_at": now, "called_at": None, "started_at": None, "finished_at": None, "counter_id": None,
-        "target_counter_id": None, "recalls": 0, "idempotency_key": idempotency_key,
+        "target_counter_id": None, "recalls": 0, "arrived_at": None, "passed_at": None, "late_moves": 0,
+        "idempotency_key": idempotency_key,
         "request_fingerprint": fingerprint(request) if idempotency_key else None,
     }
     try:

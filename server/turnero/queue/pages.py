@@ -159,6 +159,19 @@ def cancel(token):
     return _change(token, lambda uow: queue.cancel(uow, token, ANONYMOUS), gettext("Your turn is cancelled."))
 
 
+@web.post("/t/<token>/let-pass")
+def let_pass(token):
+    places = _text("places")
+    return _change(token, lambda uow: queue.let_pass(uow, token, int(places) if places.isdigit() else 0, ANONYMOUS),
+                   gettext("Done: you let people pass. Your new place is below."))
+
+
+@web.post("/t/<token>/arrived")
+def arrived(token):
+    return _change(token, lambda uow: queue.arrive(uow, token, ANONYMOUS),
+                   gettext("Thank you: you will be called when it is your turn."))
+
+
 def _too_many_phones(limit):
     log.info("phone change refused by a rate limit on %s", request.path)
     flash(gettext("Too many attempts; wait a minute and try again."), "error")

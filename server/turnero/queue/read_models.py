@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
@@ -16,7 +16,8 @@ from ..db import UnitOfWork
 from ..hours import Week, weekday_ranges
 from ..models import Branch, Closure, Counter, OpeningHours, Service, Ticket, TicketEvent, counter_services
 from .lookups import TICKET_LOAD, find_branch, find_counter
-from .rules import Eta, Status, day_bounds_utc, estimate_wait, local_day, mean_service_minutes
+from .rules import (REMOTE_CHANNELS, Eta, Place, Status, day_bounds_utc, estimate_wait, local_day,
+                    mean_service_minutes, place_of)
 
 RECENT_SAMPLES = 10
 CALLING_LIMIT = 10
@@ -289,6 +290,7 @@ def branch_detail(session: Session, branch: Branch, today, lang: str | None = No
         "offers_priority": branch.offers_priority,
         "join_hours": branch.join_hours,
         "last_entry_min": branch.last_entry_min,
+        "remote_check_in": branch.remote_check_in,
         "message": branch.message,
         "seq": branch.seq,
         "services": state["services"],
@@ -322,6 +324,10 @@ _HEAD_OF_LINE = (select(Ticket.seq, Ticket.sort_at)
 _FIRST_SENT_TO = (select(Ticket.seq, Ticket.sort_at)
                   .where(Ticket.target_counter_id == bindparam("counter_id"), Ticket.status == Status.WAITING.value)
                   .order_by(*LINE_ORDER).limit(1))
+# With `remote_check_in`: a remote turn is called only once its holder arrived.
+_READY = or_(Ticket.arrived_at.is_not(None), Ticket.channel.not_in(REMOTE_CHANNELS))
+_READY_HEAD_OF_LINE = _HEAD_OF_LINE.where(_READY)
+_READY_FIRST_SENT_TO = _FIRST_SENT_TO.where(_READY)
 _AHEAD = (select(func.count()).select_from(Ticket).where(
     Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
     Ticket.status == Status.WAITING.value,
@@ -371,6 +377,9 @@ class TicketView:
     phone: str | None = None
     name: str | None = None
     target_counter: str | None = None
+    # "I'm here" (arrived_at) and how many times its holder let people pass.
+    arrived_at: str | None = None
+    late_moves: int = 0
 
     def without_secret(self) -> TicketView:
         """The same ticket for someone who is not its holder: no token, no link."""
@@ -386,6 +395,7 @@ class TicketView:
             "counter": {"id": self.counter.id, "name": self.counter.name} if self.counter is not None else None,
             "lang": self.lang, "recalls": self.recalls, "created_at": self.created_at, "called_at": self.called_at,
             "started_at": self.started_at, "finished_at": self.finished_at,
+            "arrived_at": self.arrived_at, "late_moves": self.late_moves,
         }
         if token:
             view["token"] = self.token
@@ -424,13 +434,14 @@ def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter
         counter=CounterRef(counter.slug, counter.name) if counter is not None else None,
         lang=ticket.lang, recalls=ticket.recalls, created_at=iso(ticket.created_at),
         called_at=iso(ticket.called_at), started_at=iso(ticket.started_at), finished_at=iso(ticket.finished_at),
-        token=ticket.token, track_url=f"{public_url}/t/{ticket.token}", seq=ticket.seq, **staff)
+        token=ticket.token, track_url=f"{public_url}/t/{ticket.token}", seq=ticket.seq,
+        arrived_at=iso(ticket.arrived_at), late_moves=ticket.late_moves or 0, **staff)
 
 
 # What a ticket's view needs of its own columns (view_of), read without the ORM.
 _VIEW_COLUMNS = (Ticket.seq, Ticket.id, Ticket.code, Ticket.service_id, Ticket.status, Ticket.channel,
                  Ticket.priority, Ticket.lang, Ticket.recalls, Ticket.sort_at, Ticket.created_at, Ticket.called_at,
-                 Ticket.started_at, Ticket.finished_at, Ticket.token)
+                 Ticket.started_at, Ticket.finished_at, Ticket.token, Ticket.arrived_at, Ticket.late_moves)
 # Enough ids per statement for any database's limit on parameters.
 _IDS_PER_QUERY = 2000
 
@@ -463,16 +474,43 @@ def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, tic
     return [(r, r.ahead) for r in rows]
 
 
-def first_for_counter(db: Session | Connection, branch_id: int, counter_id: int, service_ids) -> int | None:
+def first_for_counter(db: Session | Connection, branch_id: int, counter_id: int, service_ids,
+                      ready_only: bool = False) -> int | None:
     """The seq of the ticket a counter calls next: the first in line among those sent
     to this counter and the heads of the lines it serves (tickets sent to another
-    counter wait for that one). One indexed look per line, not a sort of the branch."""
+    counter wait for that one). One indexed look per line, not a sort of the branch.
+    `ready_only` (a branch with `remote_check_in`) passes over remote turns whose
+    holder has not arrived."""
     conn = _conn(db)
-    heads = [conn.execute(_HEAD_OF_LINE, {"branch_id": branch_id, "service_id": service_id}).first()
+    head, sent_to = (_READY_HEAD_OF_LINE, _READY_FIRST_SENT_TO) if ready_only else (_HEAD_OF_LINE, _FIRST_SENT_TO)
+    heads = [conn.execute(head, {"branch_id": branch_id, "service_id": service_id}).first()
              for service_id in service_ids]
-    heads.append(conn.execute(_FIRST_SENT_TO, {"counter_id": counter_id}).first())
+    heads.append(conn.execute(sent_to, {"counter_id": counter_id}).first())
     heads = [h for h in heads if h is not None]
     return min(heads, key=lambda h: (h.sort_at, h.seq)).seq if heads else None
+
+
+def places_behind(session: Session, ticket: Ticket, limit: int) -> list[Place]:
+    """The places of the first `limit` waiting tickets behind this one in its line."""
+    rows = session.execute(
+        select(Ticket.sort_at, Ticket.seq)
+        .where(Ticket.branch_id == ticket.branch_id, Ticket.status == Status.WAITING,
+               Ticket.service_id == ticket.service_id, behind(place_of(ticket)))
+        .order_by(*LINE_ORDER).limit(limit)).all()
+    return [Place(at, seq) for at, seq in rows]
+
+
+def mark_passed(session: Session, branch_id: int, service_ids, before: Place | None, now) -> None:
+    """Remote turns not yet arrived whose place came (a counter called someone behind
+    them, or found no one else ready: `before` None): their grace time starts now
+    (`passed_at`), once."""
+    query = update(Ticket).where(
+        Ticket.branch_id == branch_id, Ticket.service_id.in_(list(service_ids)),
+        Ticket.status == Status.WAITING, Ticket.channel.in_(REMOTE_CHANNELS), Ticket.arrived_at.is_(None),
+        Ticket.passed_at.is_(None))
+    if before is not None:
+        query = query.where(tuple_(Ticket.sort_at, Ticket.seq) < tuple_(before.sort_at, before.seq))
+    session.execute(query.values(passed_at=now).execution_options(synchronize_session=False))
 
 
 def line_head(session: Session, branch_id: int, service_id: int, limit: int) -> list[Ticket]:
@@ -566,5 +604,6 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
 __all__ = ["ServiceStats", "ServiceInfo", "Joining", "OPEN", "week_of", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
            "service_stats", "state_payload", "branch_state", "branch_detail",
            "branch_summary", "ahead_of", "ticket_view", "view_of", "TicketView", "CounterRef", "LINE_ORDER", "behind",
-           "waiting_with_positions", "followed_in_lines", "line_head", "first_for_counter", "iso", "counter_view",
+           "waiting_with_positions", "followed_in_lines", "line_head", "first_for_counter", "places_behind",
+           "mark_passed", "iso", "counter_view",
            "counters_to_choose", "counter_desk"]

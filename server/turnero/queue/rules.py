@@ -42,9 +42,15 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     PRIORITY = "priority"
     EXPIRE = "expire"
+    LET_PASS = "let_pass"
+    ARRIVE = "arrive"
 
 
 CHANNELS = ("kiosk", "web", "sms", "whatsapp", "voice", "staff", "appointment")
+# Turns taken away from the branch: with `remote_check_in`, they wait for "I'm here".
+REMOTE_CHANNELS = ("web", "sms", "whatsapp", "voice")
+# How many times a holder may let people pass.
+MAX_LATE_MOVES = 2
 # The channels where the phone itself reached the branch: a ticket taken there proves
 # its number belongs to its holder.
 PHONE_CHANNELS = ("sms", "whatsapp", "voice")
@@ -67,6 +73,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
     Action.TRANSFER: (frozenset({Status.WAITING, Status.CALLED, Status.SERVING}), Status.WAITING),
     Action.PRIORITY: (frozenset({Status.WAITING}), Status.WAITING),
     Action.EXPIRE: (frozenset({Status.WAITING, Status.CALLED}), Status.EXPIRED),
+    Action.LET_PASS: (frozenset({Status.WAITING}), Status.WAITING),
+    Action.ARRIVE: (frozenset({Status.WAITING}), Status.WAITING),
 }
 
 
@@ -138,10 +146,32 @@ class AtCounter(Event):
 # Events that carry nothing besides their time and counter (subclasses of a frozen
 # dataclass stay dataclasses: they only name their kind).
 class Started(AtCounter): kind = "started"  # noqa: E701
-class NoShow(AtCounter): kind = "no_show"  # noqa: E701
 class Cancelled(AtCounter): kind = "cancelled"  # noqa: E701
 class Requeued(AtCounter): kind = "requeued"  # noqa: E701
-class Expired(AtCounter): kind = "expired"  # noqa: E701
+
+
+@dataclass(frozen=True)
+class Expired(AtCounter):
+    """The branch's day ended before the ticket was served; or (`reason`
+    "not_arrived") its remote holder did not arrive in time."""
+    kind: ClassVar[str] = "expired"
+    reason: str | None = None
+
+    @property
+    def data(self) -> dict | None:
+        return {"reason": self.reason} if self.reason else None
+
+
+@dataclass(frozen=True)
+class NoShow(AtCounter):
+    """The customer did not come; `auto` when the counter moved on after the branch's
+    number of recalls."""
+    kind: ClassVar[str] = "no_show"
+    auto: bool = False
+
+    @property
+    def data(self) -> dict | None:
+        return {"auto": True} if self.auto else None
 
 
 @dataclass(frozen=True)
@@ -204,6 +234,22 @@ class PriorityChanged(Event):
         return {"priority": self.priority}
 
 
+@dataclass(frozen=True)
+class LetPass(Event):
+    """The holder is running late and let `places` people pass."""
+    kind: ClassVar[str] = "let_pass"
+    places: int = 0
+
+    @property
+    def data(self) -> dict | None:
+        return {"places": self.places}
+
+
+class Arrived(Event):
+    """The holder of a remote turn said "I'm here"."""
+    kind = "arrived"
+
+
 class PhoneAdded(Event):
     """The holder left a phone number for updates."""
     kind = "phone_added"
@@ -260,10 +306,10 @@ def finish(ticket: TicketState, now: datetime, *, auto: bool = False) -> Finishe
     return Finished(at=now, counter=ticket.counter_id, auto=auto)
 
 
-def no_show(ticket: TicketState, now: datetime) -> NoShow:
+def no_show(ticket: TicketState, now: datetime, *, auto: bool = False) -> NoShow:
     _move(ticket, Action.NO_SHOW)
     ticket.finished_at = now
-    return NoShow(at=now, counter=ticket.counter_id)
+    return NoShow(at=now, counter=ticket.counter_id, auto=auto)
 
 
 def cancel(ticket: TicketState, now: datetime) -> Cancelled:
@@ -272,12 +318,60 @@ def cancel(ticket: TicketState, now: datetime) -> Cancelled:
     return Cancelled(at=now, counter=ticket.counter_id)
 
 
-def expire(ticket: TicketState, now: datetime) -> Expired:
+def expire(ticket: TicketState, now: datetime, reason: str | None = None) -> Expired:
     """The branch's day ended with the ticket still waiting or called: it is over, and
-    no later day calls it (codes start again each day)."""
+    no later day calls it (codes start again each day). `reason` "not_arrived": a
+    remote turn whose holder did not come in the grace time."""
     _move(ticket, Action.EXPIRE)
     ticket.finished_at = now
-    return Expired(at=now, counter=ticket.counter_id)
+    return Expired(at=now, counter=ticket.counter_id, reason=reason)
+
+
+class TooLate(ValueError):
+    """The holder already let people pass MAX_LATE_MOVES times."""
+
+
+def let_pass(ticket, sort_at: datetime, places: int, now: datetime) -> LetPass:
+    """The holder, running late, moves back behind `places` people: the ticket takes
+    the place in time `sort_at` (`place_after`); everyone else keeps their order. At
+    most MAX_LATE_MOVES times."""
+    if ticket.late_moves >= MAX_LATE_MOVES:
+        raise TooLate()
+    _move(ticket, Action.LET_PASS)
+    ticket.sort_at, ticket.late_moves = sort_at, ticket.late_moves + 1
+    return LetPass(at=now, places=places)
+
+
+def place_after(behind: list[Place], places: int) -> tuple[datetime, int] | None:
+    """Where a ticket goes to let `places` people pass, given the places behind it in
+    order: a time between the last one it lets pass and the one after (or just after
+    the end), and how many it really lets pass (fewer at the end of the line; more
+    only when two behind share a time, which no time can go between). None when no
+    one is behind."""
+    if not behind:
+        return None
+    k = max(1, min(places, len(behind)))
+    while k < len(behind):
+        before, after = behind[k - 1].sort_at, behind[k].sort_at
+        middle = before + (after - before) / 2
+        if before < middle < after:
+            return middle, k
+        k += 1
+    return behind[-1].sort_at + timedelta(microseconds=1), len(behind)
+
+
+def arrive(ticket, now: datetime) -> Arrived:
+    """The holder of a waiting remote turn is at the branch: it may now be called."""
+    if ticket.arrived_at is not None:
+        raise ValueError("already arrived")
+    _move(ticket, Action.ARRIVE)
+    ticket.arrived_at = now
+    return Arrived(at=now)
+
+
+def needs_arrival(ticket, remote_check_in: bool) -> bool:
+    """A remote turn that waits for "I'm here" before it can be called."""
+    return remote_check_in and ticket.channel in REMOTE_CHANNELS and ticket.arrived_at is None
 
 
 def requeue(ticket: TicketState, now: datetime) -> Requeued:

@@ -50,6 +50,8 @@ class TicketOut(Schema):
     started_at = UtcTime(allow_none=True)
     finished_at = UtcTime(allow_none=True)
     track_url = String(allow_none=True)
+    arrived_at = UtcTime(allow_none=True, metadata={"description": "when its holder said \"I'm here\""})
+    late_moves = Integer(metadata={"description": "how many times its holder let people pass (2 at most)"})
 
 
 class StaffTicketOut(TicketOut):
@@ -145,6 +147,8 @@ class BranchOut(BranchSummary):
     join_hours = Boolean(metadata={"description": "walk-ins join only during the opening hours"})
     last_entry_min = Integer(metadata={"description": "with join_hours: the last turn is given this many minutes "
                                                      "before closing"})
+    remote_check_in = Boolean(metadata={"description": "remote turns are called once their holder says "
+                                                      "\"I'm here\""})
     message = String(allow_none=True)
     seq = Integer()
     services = List(Nested(ServiceOut))
@@ -165,6 +169,11 @@ class CallIn(Schema):
     reason = String(required=True, validate=Length(max=200),
                     metadata={"description": "why it is called out of turn (kept in its log with who called)",
                               "example": "Silla de ruedas en la puerta"})
+
+
+class LetPassIn(Schema):
+    places = Integer(load_default=3, strict=True, validate=Range(1, 10),
+                     metadata={"description": "how many people to let pass (fewer at the end of the line)"})
 
 
 class PriorityIn(Schema):

@@ -152,6 +152,11 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
         finished += leftovers
         session.flush()
         ticket = _first_waiting(session, branch, counter)
+    if branch.remote_check_in:
+        # Remote turns whose holder has not arrived keep their place and were passed
+        # over: their grace time starts (day.due_turns expires them after it).
+        views.mark_passed(session, branch.id, [s.id for s in counter.services],
+                          place_of(ticket) if ticket is not None else None, now)
     if ticket is None:
         if touched_services:
             changed(uow, branch, services=touched_services, eta_changed=True, also=finished)
@@ -205,7 +210,12 @@ def _calling_counter(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor
     finished = list(session.scalars(select(Ticket).options(*TICKET_LOAD).where(
         Ticket.counter_id == counter.id, Ticket.status.in_((Status.CALLED, Status.SERVING)))))
     for current in finished:
-        apply(uow, current, rules.finish, now, actor=actor, auto=True)
+        # Recalled as often as the branch allows and still not here: a no-show.
+        if (branch.no_show_after_recalls and current.status == Status.CALLED
+                and current.recalls >= branch.no_show_after_recalls):
+            apply(uow, current, rules.no_show, now, actor=actor, auto=True)
+        else:
+            apply(uow, current, rules.finish, now, actor=actor, auto=True)
     return branch, counter, now, finished
 
 
@@ -225,7 +235,8 @@ def _call(uow: UnitOfWork, branch: Branch, counter, ticket: Ticket, now, actor: 
 
 def _first_waiting(session, branch: Branch, counter) -> Ticket | None:
     """The ticket the counter calls next, its row locked (FOR UPDATE on PostgreSQL)."""
-    first = views.first_for_counter(session, branch.id, counter.id, [s.id for s in counter.services])
+    first = views.first_for_counter(session, branch.id, counter.id, [s.id for s in counter.services],
+                                    ready_only=branch.remote_check_in)
     if first is None:
         return None
     return session.scalar(select(Ticket).where(Ticket.seq == first, Ticket.status == Status.WAITING)
@@ -246,6 +257,8 @@ def act(uow: UnitOfWork, ticket_id: str, action: Action, actor: Actor) -> views.
     actor.require_staff(branch)
     place = place_of(ticket)
     was_waiting = ticket.status == Status.WAITING
+    if action is Action.REQUEUE and branch.no_show_after_recalls and _requeued(session, ticket):
+        raise Conflict(N_("This turn was already put back in line once."))
     apply(uow, ticket, TRANSITIONS[action], clock.utcnow(), actor=actor)
     moved = action is Action.REQUEUE or was_waiting
     stats = changed(uow, branch, services=[ticket.service_id], moved_behind=place if moved else None,
@@ -253,6 +266,67 @@ def act(uow: UnitOfWork, ticket_id: str, action: Action, actor: Actor) -> views.
                     eta_changed=action is Action.DONE)
     result = ticket_result(uow, ticket, stats)
     uow.commit()
+    return result
+
+
+def _requeued(session, ticket: Ticket) -> bool:
+    return session.scalar(select(func.count()).select_from(TicketEvent).where(
+        TicketEvent.ticket_seq == ticket.seq, TicketEvent.kind == rules.Requeued.kind)) > 0
+
+
+# ---------------------------------------------------------------- the holder: running late, arriving
+
+MAX_LET_PASS = 10
+
+
+def let_pass(uow: UnitOfWork, token: str, places: int, actor: Actor, channel: str | None = None) -> views.TicketView:
+    """The holder is running late: the ticket moves back behind `places` people of its
+    line (fewer at its end), everyone else keeping their order; twice at most."""
+    if not 1 <= places <= MAX_LET_PASS:
+        raise Invalid(N_("Let between 1 and 10 people pass."), errors={"places": [N_("Let between 1 and 10 people pass.")]})
+    session = uow.session
+    ticket = find_ticket_by_token(session, token)
+    branch = locked_ticket(session, ticket)
+    if actor.kind == "user":
+        actor.require_staff(branch)
+    if ticket.status != Status.WAITING:
+        raise refused(rules.TransitionNotAllowed(Action.LET_PASS, Status(ticket.status)))
+    if ticket.late_moves >= rules.MAX_LATE_MOVES:
+        raise Conflict(N_("You already let people pass twice; ask at the branch if you need more time."))
+    before = place_of(ticket)
+    spot = rules.place_after(views.places_behind(session, ticket, places + 10), places)
+    if spot is None:
+        raise Conflict(N_("No one is behind you: you keep your place."))
+    sort_at, passed = spot
+    apply(uow, ticket, rules.let_pass, sort_at, passed, clock.utcnow(), actor=actor,
+          channel=channel or (None if actor.kind == "user" else ticket.channel))
+    stats = changed(uow, branch, services=[ticket.service_id], moved_behind=before, also=[ticket],
+                    setup_changed=False)
+    result = ticket_result(uow, ticket, stats)
+    uow.commit()
+    log.info("ticket %s at %s let %d people pass", ticket.code, branch.slug, passed)
+    return result
+
+
+def arrive(uow: UnitOfWork, token: str, actor: Actor, channel: str | None = None) -> views.TicketView:
+    """The holder of a waiting turn is at the branch ("I'm here"): with
+    `remote_check_in`, a remote turn may be called from now on (at once if its place
+    already came). Saying it twice changes nothing."""
+    session = uow.session
+    ticket = find_ticket_by_token(session, token)
+    branch = locked_ticket(session, ticket)
+    if actor.kind == "user":
+        actor.require_staff(branch)
+    if ticket.status == Status.WAITING and ticket.arrived_at is not None:
+        return ticket_result(uow, ticket)
+    if ticket.status != Status.WAITING:
+        raise refused(rules.TransitionNotAllowed(Action.ARRIVE, Status(ticket.status)))
+    apply(uow, ticket, rules.arrive, clock.utcnow(), actor=actor,
+          channel=channel or (None if actor.kind == "user" else ticket.channel))
+    stats = changed(uow, branch, services=[ticket.service_id], also=[ticket], setup_changed=False)
+    result = ticket_result(uow, ticket, stats)
+    uow.commit()
+    log.info("ticket %s at %s: its holder arrived", ticket.code, branch.slug)
     return result
 
 
@@ -398,5 +472,5 @@ def branch_changed(uow: UnitOfWork, branch: Branch) -> None:
 
 
 __all__ = ["take_ticket", "issue_ticket", "TicketTaken", "fingerprint", "call_next", "call_ticket", "act", "transfer", "cancel", "give_feedback",
-           "get_feedback", "Rating", "set_counter_state", "list_counters", "get_ticket", "get_branch", "get_branch_state",
+           "get_feedback", "Rating", "set_counter_state", "list_counters", "let_pass", "arrive", "get_ticket", "get_branch", "get_branch_state",
            "list_branches", "list_tickets", "ticket_history", "set_ticket_phone", "branch_changed"]

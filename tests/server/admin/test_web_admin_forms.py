@@ -290,3 +290,18 @@ def test_a_device_token_is_shown_once_works_and_can_be_revoked(app, manager, cli
                         data={"csrf_token": token_page}).status_code == 403
     r = post_form(manager, "/admin/branches/centro/devices?lang=en", {"kind": "toaster", "name": "x"})
     assert r.status_code == 422 and field_errors(r, "kind") == ["Not a valid choice."]
+
+
+def test_a_branchs_day_is_set_in_its_settings(admin_client):
+    r = post_form(admin_client, "/admin/branches/centro", {**BRANCH, "join_hours": "y", "last_entry_min": "20",
+                                                           "remote_check_in": "y", "remote_grace_min": "15",
+                                                           "no_show_after_recalls": "2"})
+    assert r.status_code == 302
+    body = admin_client.get(f"{API}/branches/centro").get_json()
+    assert (body["join_hours"], body["last_entry_min"], body["remote_check_in"]) == (True, 20, True)
+    page = admin_client.get("/admin/branches/centro").get_data(as_text=True)
+    assert 'name="remote_grace_min"' in page and 'value="15"' in page
+    r = post_form(admin_client, "/admin/branches/centro", {**BRANCH, "no_show_after_recalls": "11"})
+    assert r.status_code == 422  # 0 to 10
+    body = admin_client.get(f"{API}/branches/centro").get_json()
+    assert body["remote_check_in"] is True  # nothing saved

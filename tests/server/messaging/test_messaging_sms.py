@@ -338,3 +338,22 @@ def test_a_failure_on_our_side_still_answers_politely(client, app, monkeypatch):
         raise RuntimeError("database went away")
     monkeypatch.setattr(inbound, "receive_text", broken)
     assert "algo falló de nuestro lado" in text(client, app, "turno")
+
+
+def test_late_lets_people_pass_and_here_says_a_remote_turn_arrived(sms, app, clock, client):
+    # TARDE at centro: the number's turn lets two people pass.
+    first = sms("turno caja")
+    assert "A001" in first
+    for _ in range(3):
+        clock.now += timedelta(seconds=30)
+        client.post("/api/v1/branches/centro/tickets", json={"service": "caja"})
+    reply = sms("tarde 2")
+    assert reply.startswith("Listo: dejaste pasar a otras personas. A001: 2 personas delante"), reply
+    # LLEGUE at norte (remote_check_in): the number's own remote turn arrived.
+    app.config["TURNERO"].TWILIO_NUMBERS = "+15550001111=norte"
+    other = "+525598765432"
+    assert "A001" in sms("turno caja", sender=other, to="+15550001111")
+    reply = sms("llegue", sender=other, to="+15550001111")
+    assert reply.startswith("Gracias, ya sabemos que llegaste: A001."), reply
+    [norte] = tickets_of(app, other)
+    assert norte.branch == "norte" and client.get(f"/api/v1/tickets/{norte.token}").get_json()["arrived_at"]

@@ -386,3 +386,44 @@ def test_a_paused_line_shows_on_the_join_page_and_the_lobby_at_once_and_comes_ba
     expect(join.locator("#join-note-caja")).to_be_hidden()
     expect(lobby.locator(".tv-waits li", has_text="Caja")).not_to_contain_text(message)
     assert browse.foreign == []
+
+
+# ---------------------------------------------------------------- running late, "I'm here"
+
+@pytest.fixture
+def centro_waits_for_arrivals(live):
+    """Centro calls remote turns once their holder arrived, for one test."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(live.env["TURNERO_DATABASE_URL"])
+
+    def remote_check_in(on: bool) -> None:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE branches SET remote_check_in = :on WHERE slug = 'centro'"), {"on": on})
+    remote_check_in(True)
+    yield
+    remote_check_in(False)
+    engine.dispose()
+
+
+def test_a_customer_running_late_lets_people_pass_then_says_i_am_here(live, staff, browse,
+                                                                      centro_waits_for_arrivals):
+    page = browse(PHONE, "es-MX")
+    token = join_through_the_page(page, live, "Caja", "Tomar mi turno")
+    behind = [staff.take("caja") for _ in range(3)]
+    mine = staff.ticket(token)
+    page.get_by_text("¿Va a llegar tarde?").click()
+    page.get_by_label(re.compile("^Dejar pasar a")).select_option("2")
+    shot(page, "track-running-late-es-phone")
+    page.get_by_role("button", name="Dejarlas pasar").click()
+    expect(page.locator("main > .alert").first).to_contain_text("Listo: dejó pasar a otras personas.")
+    moved = staff.ticket(token)
+    assert moved["ahead"] == mine["ahead"] + 2 and moved["late_moves"] == 1
+    assert staff.ticket(behind[0]["token"])["ahead"] == mine["ahead"]  # the first behind moved up one
+    expect(page.locator('[data-f="position"]')).to_have_text(str(moved["position"]))
+
+    page.get_by_role("button", name="Ya llegué").click()
+    expect(page.locator("main > .alert").first).to_contain_text("Gracias: le llamaremos")
+    expect(page.get_by_role("button", name="Ya llegué")).to_have_count(0)
+    assert staff.ticket(token)["arrived_at"]
+    shot(page, "track-arrived-es-phone")
+    assert browse.foreign == []
