@@ -70,6 +70,7 @@ class KioskFlow(QObject):
         self.phone_digits = ""
         self.phone: str | None = None      # E.164, once accepted
         self.priority = False
+        self.priority_class: int | None = None
         self.check_in_text = ""
         self.closed = False                # every line closed for the branch's hours
         self.closed_until: str | None = None  # when it opens next (UTC ISO), if known
@@ -283,11 +284,18 @@ class KioskFlow(QObject):
             self._take()
 
     @Slot(bool)
-    def choose_priority(self, priority: bool) -> None:
+    def choose_priority(self, priority: bool, priority_class: int | None = None) -> None:
+        """Priority or not; with the branch's classes, which one (`priority_class`)."""
         if self.screen != Screen.PRIORITY:
             return
-        self.priority = bool(priority)
+        self.priority = bool(priority) or priority_class is not None
+        self.priority_class = priority_class if self.priority else None
         self._take()
+
+    @property
+    def priority_classes(self) -> list[dict]:
+        """The priority classes this kiosk offers (the branch's, marked for the kiosk)."""
+        return [c for c in (self.branch or {}).get("priority_classes") or [] if c.get("at_kiosk") and c.get("id")]
 
     @Slot()
     def back(self) -> None:
@@ -376,6 +384,8 @@ class KioskFlow(QObject):
 
     def _take(self) -> None:
         body = {"service": self.service, "priority": self.priority, "lang": self.lang}
+        if self.priority and self.priority_class is not None:
+            body["priority_class"] = self.priority_class
         if self.phone:
             body["phone"] = self.phone
         self._begin_attempt(TICKET, body)

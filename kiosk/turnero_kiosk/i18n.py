@@ -129,6 +129,7 @@ STRINGS: dict[str, dict[str, str]] = {
                          "en": "Please ask a member of staff for help."},
     "offline.retrying": {"es": "Reconectando automáticamente…", "en": "Reconnecting automatically…"},
     "starting.title": {"es": "Iniciando…", "en": "Starting…"},
+    "priority.class.hint": {"es": "Tiene atención preferente", "en": "You are served first"},
     "closed.title": {"es": "Sucursal cerrada", "en": "Branch closed"},
     "closed.opens": {"es": "Puede tomar un turno {when}.", "en": "You can take a turn {when}."},
     "closed.no_hours": {"es": "Ahora no se dan turnos. Por favor pida ayuda al personal.",

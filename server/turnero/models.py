@@ -179,6 +179,23 @@ class Counter(Base):
     agent: Mapped[User | None] = relationship()
 
 
+class PriorityClass(Base):
+    """Who a branch serves first ("Adulto mayor", "Embarazada"...), each with its own
+    boost and whether the kiosk offers it (migration 0009)."""
+
+    __tablename__ = "priority_classes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"), index=True)
+    name_es: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    boost_min: Mapped[int] = mapped_column(Integer, default=15)
+    at_kiosk: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_es
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -276,6 +293,8 @@ class Ticket(Base):
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late_moves: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # The priority class the ticket was given, if any (0009).
+    priority_class_id: Mapped[int | None] = mapped_column(ForeignKey("priority_classes.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 

@@ -94,10 +94,12 @@ def test_a_bad_phone_is_refused_on_screen_and_can_be_skipped(qtbot, make_kiosk, 
     assert flow.screen == Screen.PHONE
     assert phone.message.isVisible() and phone.message.text() == i18n.text("phone.invalid", "es")
     tap(qtbot, phone.skip)
-    tap(qtbot, window.screens[Screen.PRIORITY].yes)
+    older = window.screens[Screen.PRIORITY].classes[0]  # the demo's first class: "Adulto mayor"
+    assert older.text() == "Adulto mayor"
+    tap(qtbot, older)
     qtbot.waitUntil(lambda: flow.screen == Screen.TICKET, timeout=WAIT)
     mine = [t for t in staff.tickets() if t["code"] == flow.ticket["code"]]
-    assert mine[0]["phone"] is None and mine[0]["priority"] is True
+    assert mine[0]["phone"] is None and mine[0]["priority"] is True and mine[0]["priority_class"]
     assert window.screens[Screen.TICKET].badge.isVisible()
 
 

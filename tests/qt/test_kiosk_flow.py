@@ -351,3 +351,29 @@ def test_a_paused_line_says_why_and_cannot_be_chosen(qtbot, flow):
     f.choose_service("caja")
     assert f.screen == Screen.WELCOME and f.message == "Caja cerrada hasta las 14:00"
     window.allow_close()
+
+
+def test_the_kiosk_offers_the_branchs_priority_classes_and_sends_the_chosen_one(qtbot, flow):
+    f = flow()
+    window = KioskWindow(f)
+    qtbot.addWidget(window)
+    window.resize(1080, 1920)
+    window.show()
+    classes = [{"id": 7, "name": "Adulto mayor", "names": {"es": "Adulto mayor", "en": "Older adult"},
+                "boost_min": 15, "at_kiosk": True},
+               {"id": 9, "name": "Urgencia", "names": {"es": "Urgencia", "en": "Urgency"},
+                "boost_min": 60, "at_kiosk": False}]
+    f.link.branch_changed.emit({**BRANCH, "priority_classes": classes})
+    f.choose_service("caja")
+    f.skip_phone()
+    assert f.screen == Screen.PRIORITY
+    page = window.screens[Screen.PRIORITY]
+    assert [b.text() for b in page.classes] == ["Adulto mayor"]  # staff-only classes are not offered
+    assert not page.yes.isVisible() and page.no.isVisible()
+    qtbot.waitExposed(window)
+    from conftest import ARTIFACTS
+    assert window.grab().save(str(ARTIFACTS / "screenshots" / "kiosk-priority-classes-es-portrait.png"))
+    page.classes[0].click()
+    _, body, _reply = f.link.rest.last("ticket")
+    assert (body["priority"], body["priority_class"]) == (True, 7)
+    window.allow_close()

@@ -177,6 +177,9 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("GET", "/admin/branches/<slug>/devices"): MANAGER_PAGE,
     ("POST", "/admin/branches/<slug>/devices"): MANAGER_PAGE,
     ("POST", "/admin/branches/<slug>/devices/<int:device_id>/revoke"): MANAGER_PAGE,
+    ("GET", "/admin/branches/<slug>/priority"): MANAGER_PAGE,
+    ("POST", "/admin/branches/<slug>/priority"): MANAGER_PAGE,
+    ("POST", "/admin/branches/<slug>/priority/<int:class_id>/delete"): MANAGER_PAGE,
     ("GET", "/admin/users"): MANAGER_PAGE,
     ("GET", "/admin/audit"): MANAGER_PAGE,
     ("GET", "/admin/customers"): ADMIN_PAGE,
@@ -360,6 +363,15 @@ class World:
         with self.app.extensions["turnero.db"].unit_of_work() as uow:
             return uow.session.scalar(select(User.id).where(User.username == username))
 
+    def priority_class(self) -> int:
+        from turnero.models import Branch, PriorityClass
+        with self.app.extensions["turnero.db"].unit_of_work(write=True) as uow:
+            branch = uow.session.scalar(select(Branch).where(Branch.slug == "centro"))
+            row = PriorityClass(branch_id=branch.id, name_es="Otra", name_en="Other", boost_min=5, at_kiosk=False)
+            uow.session.add(row)
+            uow.commit()
+            return row.id
+
     def device(self) -> int:
         with self.app.extensions["turnero.db"].unit_of_work(write=True) as uow:
             device, _token = add_device(uow.session, "centro", "kiosk", "Otro kiosco")
@@ -487,6 +499,8 @@ REQUESTS = {
     ("POST", "/admin/branches/<slug>/counters/new"): lambda w: Call(form={
         "slug": f"v{100 + w.number()}", "name": "Ventanilla nueva", "services": ["caja"]}),
     ("POST", "/admin/branches/<slug>/devices"): lambda w: Call(form={"kind": "kiosk", "name": "Entrada"}),
+    ("POST", "/admin/branches/<slug>/priority"): lambda w: Call(form={"name_es": "Lactancia", "name_en": "Nursing",
+                                                                      "boost_min": "10", "at_kiosk": "y"}),
     ("POST", "/admin/users/new"): lambda w: Call(form={"username": f"nuevo{w.number()}", "role": "agent",
                                                        "branch": "centro", "password": "una-clave-larga"}),
     ("POST", "/admin/users/<int:user_id>"): lambda w: Call(form={"role": "agent", "branch": "centro"}),
@@ -524,6 +538,8 @@ def default_values(w: World, method: str, rule: str, names) -> dict:
             values[name] = w.user()
         elif name == "device_id":
             values[name] = w.device()
+        elif name == "class_id":
+            values[name] = w.priority_class()
         else:
             raise AssertionError(f"{method} {rule}: no value for <{name}>; teach default_values or REQUESTS")
     return values

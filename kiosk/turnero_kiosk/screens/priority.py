@@ -1,9 +1,10 @@
-"""The priority step (when the branch offers it): two big yes/no cards."""
+"""The priority step (when the branch offers it): one big card per priority class the
+kiosk offers (or a plain "yes" when the branch has none), and "no"."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLayout, QWidget
 
 from turnero_qt.widgets import readable_on
 
@@ -11,7 +12,7 @@ from .. import i18n
 from ..flow import KioskFlow
 from ..style import CHOICE_HINT, CHOICE_SYMBOL, CHOICE_TITLE, FOCUS, INK, MUTED, NAVY
 from .page import StepPage
-from .parts import hbox, vbox
+from .parts import vbox
 from .widgets import CardButton
 
 
@@ -59,10 +60,37 @@ class PriorityScreen(StepPage):
         self.no = ChoiceButton("→", NAVY)
         self.yes.clicked.connect(lambda: flow.choose_priority(True))
         self.no.clicked.connect(lambda: flow.choose_priority(False))
+        self.classes: list[ChoiceButton] = []
+        self._class_ids: list[int] = []
+
+    def _class_buttons(self) -> list[ChoiceButton]:
+        """One card per class the kiosk offers, made again when the classes change."""
+        offered = self.flow.priority_classes
+        ids = [c["id"] for c in offered]
+        if ids != self._class_ids:
+            for b in self.classes:
+                b.deleteLater()
+            self.classes = []
+            for c in offered:
+                b = ChoiceButton("★", FOCUS)
+                b.clicked.connect(lambda _=False, cid=c["id"]: self.flow.choose_priority(True, cid))
+                self.classes.append(b)
+            self._class_ids = ids
+            if self.landscape is not None:  # lay the page out again with the new cards
+                landscape, self.landscape = self.landscape, None
+                self.set_landscape(landscape)
+        return self.classes
 
     def build(self, landscape: bool) -> QLayout:
-        choices = (hbox((self.yes, 1), (self.no, 1), spacing=36) if landscape
-                   else vbox(self.yes, self.no, spacing=36))
+        # "Yes" stays laid out (hidden when classes stand for it): a widget left out of
+        # the new layout would go with the old one.
+        cards = [*self.classes, self.no, self.yes] if self.classes else [self.yes, self.no]
+        self.yes.setVisible(not self.classes)
+        columns = 2 if landscape else 1
+        choices = QGridLayout()
+        choices.setSpacing(28 if len(cards) > 2 else 36)
+        for i, card in enumerate(cards):
+            choices.addWidget(card, i // columns, i % columns)
         return vbox(self.top(), 8, self.title, self.subtitle, "stretch", choices, "stretch", "stretch",
                     spacing=16, margins=(64, 20, 64, 48))
 
@@ -73,3 +101,5 @@ class PriorityScreen(StepPage):
         self.subtitle.setText(i18n.text("priority.subtitle", lang))
         self.yes.set_texts(i18n.text("priority.yes", lang), i18n.text("priority.yes.hint", lang))
         self.no.set_texts(i18n.text("priority.no", lang), i18n.text("priority.no.hint", lang))
+        for card, c in zip(self._class_buttons(), self.flow.priority_classes):
+            card.set_texts(i18n.service_name(c, lang), i18n.text("priority.class.hint", lang))

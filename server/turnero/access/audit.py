@@ -29,6 +29,8 @@ ACTIONS = {
     "service.created": N_("Service created"),
     "service.changed": N_("Service changed"),
     "service.joining_paused": N_("Line paused for new turns"),
+    "priority_class.added": N_("Priority class added"),
+    "priority_class.removed": N_("Priority class removed"),
     "service.joining_opened": N_("Line reopened for new turns"),
     "counter.created": N_("Counter created"),
     "counter.changed": N_("Counter changed"),

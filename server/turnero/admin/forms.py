@@ -114,6 +114,16 @@ class BranchDeleteForm(FlaskForm):
                           render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
 
 
+class PriorityClassForm(FlaskForm):
+    name_es = StringField(_("Name in Spanish"), description=_("Like Adulto mayor."))
+    name_en = StringField(_("Name in English"), description=_("Like Older adult."))
+    boost_min = IntegerField(_("Boost (minutes)"), validators=[Optional()], default=15,
+                             description=_("A ticket of this class goes in line as if taken this much earlier."),
+                             render_kw={"inputmode": "numeric"})
+    at_kiosk = BooleanField(_("The kiosk offers it"), default=True,
+                            description=_("Otherwise only staff give it, at the counter."))
+
+
 class DeviceForm(FlaskForm):
     kind = SelectField(_("Kind"), choices=lambda: choices(KIND_LABELS.items()))
     name = StringField(_("Name"), description=_("Optional, to tell devices apart: Entrance kiosk."))

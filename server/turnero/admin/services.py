@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, NotFound, Unauthorized
-from ..models import Branch, Counter, Device, Service, User
+from ..models import Branch, Counter, Device, PriorityClass, Service, User
 from ..queue.lookups import find_branch, find_counter
+from ..queue.read_models import next_calls
 from ..queue.services import branch_changed
 from . import validation as check
 from .validation import COLOR_RE, PREFIX_RE, FieldErrors, Message
@@ -331,3 +332,60 @@ def _save(uow: UnitOfWork, actor: Actor, branch: Branch, part: _Part, row, value
              actor.username)
     return part.view(row)
 
+
+
+# ---------------------------------------------------------------- priority classes
+
+def priority_classes(uow: UnitOfWork, actor: Actor, branch_slug: str) -> dict:
+    """The branch's priority classes, and the next 10 calls of its line as they stand
+    (what a new class or boost would change)."""
+    session = uow.session
+    branch = managed_branch(session, actor, branch_slug)
+    rows = session.scalars(select(PriorityClass).where(PriorityClass.branch_id == branch.id)
+                           .order_by(PriorityClass.position, PriorityClass.id)).all()
+    return {"branch": branch.name, "classes": [_class_view(c) for c in rows],
+            "next_calls": next_calls(session, branch.id)}
+
+
+def _class_view(row: PriorityClass) -> dict:
+    return {"id": row.id, "name_es": row.name_es, "name_en": row.name_en, "boost_min": row.boost_min,
+            "at_kiosk": row.at_kiosk}
+
+
+def add_priority_class(uow: UnitOfWork, actor: Actor, branch_slug: str, **values) -> dict:
+    """A new class (names in both languages, boost 0-240 minutes, offered at the kiosk
+    or only by staff); in the audit log; the displays and kiosks hear it."""
+    session = uow.session
+    branch = managed_branch(session, actor, branch_slug, lock=True)
+    errors = FieldErrors()
+    name_es = check.text(errors, "name_es", values.get("name_es"), 80)
+    name_en = check.text(errors, "name_en", values.get("name_en"), 80)
+    boost = check.number(errors, "boost_min", values.get("boost_min"), 0, 240)
+    errors.raise_any()
+    last = session.scalar(select(func.max(PriorityClass.position)).where(PriorityClass.branch_id == branch.id))
+    row = PriorityClass(branch_id=branch.id, name_es=name_es, name_en=name_en, boost_min=boost,
+                        at_kiosk=bool(values.get("at_kiosk")), position=(last or 0) + 1)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "priority_class.added", branch=branch.slug, target=name_es,
+                 changes={"boost_min": [None, boost]})
+    branch_changed(uow, branch)
+    view = _class_view(row)
+    uow.commit()
+    return view
+
+
+def remove_priority_class(uow: UnitOfWork, actor: Actor, branch_slug: str, class_id: int) -> dict:
+    """Remove a class: tickets that had it keep their place and their priority."""
+    session = uow.session
+    branch = managed_branch(session, actor, branch_slug, lock=True)
+    row = session.scalar(select(PriorityClass).where(PriorityClass.id == class_id,
+                                                     PriorityClass.branch_id == branch.id))
+    if row is None:
+        raise NotFound(N_("There is no such priority class."))
+    view = _class_view(row)
+    audit.record(session, actor, "priority_class.removed", branch=branch.slug, target=row.name_es)
+    session.delete(row)
+    branch_changed(uow, branch)
+    uow.commit()
+    return view

@@ -18,7 +18,8 @@ from . import deletion
 from . import services as use
 from . import users as people
 from .forms import (KIND_LABELS, ROLE_LABELS, ActionForm, BranchDeleteForm, BranchForm, CounterForm, DeviceForm,
-                    PasswordForm, ServiceForm, UserEditForm, UserForm, choices, role_choices, show_errors, values)
+                    PasswordForm, PriorityClassForm, ServiceForm, UserEditForm, UserForm, choices, role_choices,
+                    show_errors, values)
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 staff_pages(admin)
@@ -322,6 +323,44 @@ def _devices_page(slug: str, form: DeviceForm, status: int = 200, issued: dict |
     if issued:
         response.headers["Cache-Control"] = "no-store"  # the token is shown once
     return response
+
+
+def _priority_page(slug: str, form, status: int = 200):
+    with database().unit_of_work() as uow:
+        nav = _branch_nav(uow, slug)
+        view = use.priority_classes(uow, actor(), slug)
+    return _render("admin/priority.html", status, form=form, action_form=ActionForm(), **view, **nav)
+
+
+@admin.get("/branches/<slug>/priority")
+@manager_required
+def priority(slug):
+    return _priority_page(slug, PriorityClassForm())
+
+
+@admin.post("/branches/<slug>/priority")
+@manager_required
+def priority_add(slug):
+    form = PriorityClassForm()
+    if form.validate():
+        try:
+            with database().unit_of_work(write=True) as uow:
+                added = use.add_priority_class(uow, actor(), slug, **values(form))
+            flash(gettext("Priority class “%(name)s” added.", name=added["name_es"]), "success")
+            return redirect(url_for("admin.priority", slug=slug))
+        except Invalid as exc:
+            show_errors(form, exc)
+    return _priority_page(slug, form, 422)
+
+
+@admin.post("/branches/<slug>/priority/<int:class_id>/delete")
+@manager_required
+def priority_remove(slug, class_id):
+    ActionForm().validate()
+    with database().unit_of_work(write=True) as uow:
+        removed = use.remove_priority_class(uow, actor(), slug, class_id)
+    flash(gettext("Priority class “%(name)s” removed.", name=removed["name_es"]), "success")
+    return redirect(url_for("admin.priority", slug=slug))
 
 
 @admin.get("/branches/<slug>/devices")

@@ -72,7 +72,8 @@ def take_ticket(branch, body):
         taken = queue.take_ticket(
             uow, branch, actor=who, idempotency_key=key, lang=body.get("lang") or current_lang(),
             service=body["service"], phone=body.get("phone") or None, name=body.get("name"),
-            priority=body.get("priority", False), channel=body.get("channel"))
+            priority=body.get("priority", False), priority_class=body.get("priority_class"),
+            channel=body.get("channel"))
     if taken.created:
         return taken.ticket, 201
     # A replay answers exactly as the first time, and says it is one.
@@ -276,7 +277,8 @@ def transfer(ticket_id, body):
 def ticket_priority(ticket_id, body):
     check_uuid(ticket_id)
     with database().unit_of_work(write=True) as uow:
-        return queue.set_priority(uow, ticket_id, body["priority"], request_actor(uow))
+        return queue.set_priority(uow, ticket_id, body["priority"], request_actor(uow),
+                                  priority_class=body.get("priority_class"))
 
 
 @api.get("/tickets/<ticket_id>/events")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Branch, Counter, Service
+from ..models import Branch, Counter, PriorityClass, Service
 
 DEMO_SERVICES = [
     dict(slug="caja", prefix="A", name_es="Caja", name_en="Cashier", color="#1f6feb",
@@ -26,6 +26,9 @@ DEMO_BRANCHES = [
          join_hours=True, last_entry_min=15, remote_check_in=True, no_show_after_recalls=2),
 ]
 DEMO_BRANCH_SLUGS = tuple(spec["slug"] for spec in DEMO_BRANCHES)
+# Who each demo branch serves first: (Spanish, English, boost minutes, offered at the kiosk).
+DEMO_PRIORITY = [("Adulto mayor", "Older adult", 15, True), ("Embarazada", "Pregnant", 15, True),
+                 ("Discapacidad", "Disability", 20, True), ("Urgencia médica", "Medical urgency", 60, False)]
 
 
 def load_demo_branches(session: Session) -> None:
@@ -50,6 +53,9 @@ def load_demo_branches(session: Session) -> None:
                 session.add(service)
                 session.flush()
             services[svc["slug"]] = service
+        if session.scalar(select(PriorityClass.id).where(PriorityClass.branch_id == branch.id).limit(1)) is None:
+            session.add_all(PriorityClass(branch_id=branch.id, name_es=es, name_en=en, boost_min=boost, at_kiosk=kiosk,
+                                          position=n) for n, (es, en, boost, kiosk) in enumerate(DEMO_PRIORITY, 1))
         for slug, name, serves in spec["counters"]:
             counter = session.scalar(select(Counter).where(Counter.branch_id == branch.id, Counter.slug == slug))
             if counter is None:

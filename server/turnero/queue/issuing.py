@@ -69,6 +69,7 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, **request) -> TicketTaken:
 
 def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor,
                 phone: str | None = None, name: str | None = None, priority: bool = False,
+                priority_class: int | None = None,
                 lang: str | None = None, channel: str | None = None,
                 idempotency_key: str | None = None, via: str | None = None,
                 place_at: datetime | None = None) -> TicketTaken:
@@ -100,7 +101,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
         # Staff powers (the channel, priority, no limits) are for their own branch.
         raise Forbidden(N_("You can only act on your own branch."))
     request = {"service": service, "phone": phone, "name": name, "priority": priority,
-               "lang": lang, "channel": channel}
+               "lang": lang, "channel": channel, **({"priority_class": priority_class} if priority_class else {})}
     if idempotency_key:
         replayed = _replay(session, branch.id, idempotency_key, request)
         if replayed is not None:
@@ -121,10 +122,17 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     channel = via if via in CHANNELS else _resolve_channel(actor, channel)
     # Priority is for whom staff or the kiosk can see: a web page or a script asking
     # for it gets a plain ticket (the join page tells the customer to ask at the counter).
-    priority = bool(priority) and actor.may_grant_priority
+    priority = (bool(priority) or priority_class is not None) and actor.may_grant_priority
     if priority and not branch.offers_priority:
         raise Invalid(N_("This branch does not offer priority turns."),
                       errors={"priority": [N_("This branch does not offer priority turns.")]})
+    # A priority class: its own boost; a kiosk offers only the classes marked for it.
+    chosen = setup.priority_class(priority_class) if priority and priority_class is not None else None
+    if priority and priority_class is not None and (
+            chosen is None or (actor.kind == "device" and not chosen.at_kiosk)):
+        raise Invalid(N_("This branch has no such priority class."),
+                      errors={"priority_class": [N_("This branch has no such priority class.")]})
+    boost = chosen.boost_min if chosen is not None else branch.priority_boost_min
     lang = lang or branch.lang
     # A number that texted or called is its holder's; one typed on a page or at a kiosk
     # may be anyone's: it never changes the name or language the customer chose.
@@ -138,9 +146,10 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
         "number": number, "code": format_code(svc.prefix, number), "channel": channel, "priority": priority,
         "lang": lang, "name": name or None, "customer_id": customer.id if customer is not None else None,
         "status": Status.WAITING.value,
-        "sort_at": place_at if place_at is not None else sort_time(now, branch.priority_boost_min if priority else 0),
+        "sort_at": place_at if place_at is not None else sort_time(now, boost if priority else 0),
         "created_at": now, "called_at": None, "started_at": None, "finished_at": None, "counter_id": None,
         "target_counter_id": None, "recalls": 0, "arrived_at": None, "passed_at": None, "late_moves": 0,
+        "priority_class_id": chosen.id if chosen is not None else None,
         "idempotency_key": idempotency_key,
         "request_fingerprint": fingerprint(request) if idempotency_key else None,
     }

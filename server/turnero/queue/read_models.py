@@ -14,7 +14,8 @@ from .. import clock
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..hours import Week, weekday_ranges
-from ..models import Branch, Closure, Counter, OpeningHours, Service, Ticket, TicketEvent, counter_services
+from ..models import (Branch, Closure, Counter, OpeningHours, PriorityClass, Service, Ticket, TicketEvent,
+                      counter_services)
 from .lookups import TICKET_LOAD, find_branch, find_counter
 from .rules import (REMOTE_CHANNELS, Eta, Place, Status, day_bounds_utc, estimate_wait, local_day,
                     mean_service_minutes, place_of)
@@ -58,6 +59,23 @@ class ServiceInfo:
 
 
 @dataclass(frozen=True)
+class ClassInfo:
+    """A priority class of a branch (models.PriorityClass), as plain values."""
+    id: int
+    name_es: str
+    name_en: str
+    boost_min: int
+    at_kiosk: bool
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_es
+
+    def as_dict(self, lang: str) -> dict:
+        return {"id": self.id, "name": self.name(lang), "names": {"es": self.name_es, "en": self.name_en},
+                "boost_min": self.boost_min, "at_kiosk": self.at_kiosk}
+
+
+@dataclass(frozen=True)
 class Joining:
     """Whether a line takes new turns now: `open`; `paused` by staff (with their
     `message`, until `until` or until reopened); or `closed` for the branch's hours,
@@ -93,9 +111,13 @@ class BranchSetup:
     mean_min: dict[int, float]
     calling: tuple[dict, ...]
     week: Week = field(default_factory=lambda: Week("UTC"))
+    classes: tuple[ClassInfo, ...] = ()
 
     def service(self, slug: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.slug == slug and s.active), None)
+
+    def priority_class(self, class_id: int) -> ClassInfo | None:
+        return next((c for c in self.classes if c.id == class_id), None)
 
     def hours_joining(self, branch, now: datetime) -> Joining:
         """`closed` outside the opening hours when the branch takes walk-ins only
@@ -147,6 +169,10 @@ _RECENT_CALLS = (
     .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")))
     .order_by(TicketEvent.id.desc())
     .limit(CALLING_LIMIT))
+_CLASSES = (select(PriorityClass.id, PriorityClass.name_es, PriorityClass.name_en, PriorityClass.boost_min,
+                   PriorityClass.at_kiosk)
+            .where(PriorityClass.branch_id == bindparam("branch_id"))
+            .order_by(PriorityClass.position, PriorityClass.id))
 _HOURS = select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes).where(
     OpeningHours.branch_id == bindparam("branch_id"))
 _CLOSURES = select(Closure.first_day, Closure.last_day).where(
@@ -185,7 +211,8 @@ def read_setup(db: Session | Connection, branch_id: int, today) -> BranchSetup:
     return BranchSetup(
         services=services, open_counters=open_counts,
         mean_min={s.id: mean_service_minutes(durations.get(s.id, []), s.avg_service_min) for s in services},
-        calling=calling, week=week_of(conn, branch_id, tz_name, today))
+        calling=calling, week=week_of(conn, branch_id, tz_name, today),
+        classes=tuple(ClassInfo(*row) for row in conn.execute(_CLASSES, params)))
 
 
 def setup_for(session: Session, branch_id: int, version: str, today, *, remember: bool = False) -> BranchSetup:
@@ -278,6 +305,7 @@ def _service_entry(service: ServiceInfo, stats: ServiceStats, lang: str, joining
 def branch_detail(session: Session, branch: Branch, today, lang: str | None = None) -> dict:
     lang = lang or branch.lang
     state = branch_state(session, branch, today, lang)
+    classes = setup_for(session, branch.id, branch.setup_version, today).classes
     counters = session.scalars(select(Counter).where(Counter.branch_id == branch.id)
                                .order_by(Counter.slug)).all()
     return {
@@ -291,6 +319,7 @@ def branch_detail(session: Session, branch: Branch, today, lang: str | None = No
         "join_hours": branch.join_hours,
         "last_entry_min": branch.last_entry_min,
         "remote_check_in": branch.remote_check_in,
+        "priority_classes": [c.as_dict(lang) for c in classes] if branch.offers_priority else [],
         "message": branch.message,
         "seq": branch.seq,
         "services": state["services"],
@@ -380,6 +409,7 @@ class TicketView:
     # "I'm here" (arrived_at) and how many times its holder let people pass.
     arrived_at: str | None = None
     late_moves: int = 0
+    priority_class: int | None = None
 
     def without_secret(self) -> TicketView:
         """The same ticket for someone who is not its holder: no token, no link."""
@@ -395,7 +425,7 @@ class TicketView:
             "counter": {"id": self.counter.id, "name": self.counter.name} if self.counter is not None else None,
             "lang": self.lang, "recalls": self.recalls, "created_at": self.created_at, "called_at": self.called_at,
             "started_at": self.started_at, "finished_at": self.finished_at,
-            "arrived_at": self.arrived_at, "late_moves": self.late_moves,
+            "arrived_at": self.arrived_at, "late_moves": self.late_moves, "priority_class": self.priority_class,
         }
         if token:
             view["token"] = self.token
@@ -435,13 +465,15 @@ def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter
         lang=ticket.lang, recalls=ticket.recalls, created_at=iso(ticket.created_at),
         called_at=iso(ticket.called_at), started_at=iso(ticket.started_at), finished_at=iso(ticket.finished_at),
         token=ticket.token, track_url=f"{public_url}/t/{ticket.token}", seq=ticket.seq,
-        arrived_at=iso(ticket.arrived_at), late_moves=ticket.late_moves or 0, **staff)
+        arrived_at=iso(ticket.arrived_at), late_moves=ticket.late_moves or 0,
+        priority_class=ticket.priority_class_id, **staff)
 
 
 # What a ticket's view needs of its own columns (view_of), read without the ORM.
 _VIEW_COLUMNS = (Ticket.seq, Ticket.id, Ticket.code, Ticket.service_id, Ticket.status, Ticket.channel,
                  Ticket.priority, Ticket.lang, Ticket.recalls, Ticket.sort_at, Ticket.created_at, Ticket.called_at,
-                 Ticket.started_at, Ticket.finished_at, Ticket.token, Ticket.arrived_at, Ticket.late_moves)
+                 Ticket.started_at, Ticket.finished_at, Ticket.token, Ticket.arrived_at, Ticket.late_moves,
+                 Ticket.priority_class_id)
 # Enough ids per statement for any database's limit on parameters.
 _IDS_PER_QUERY = 2000
 
@@ -511,6 +543,21 @@ def mark_passed(session: Session, branch_id: int, service_ids, before: Place | N
     if before is not None:
         query = query.where(tuple_(Ticket.sort_at, Ticket.seq) < tuple_(before.sort_at, before.seq))
     session.execute(query.values(passed_at=now).execution_options(synchronize_session=False))
+
+
+def next_calls(session: Session, branch_id: int, limit: int = 10) -> list[dict]:
+    """The branch's next `limit` calls in line order (every line together, as one
+    counter serving all of them would call them): code, service, priority class,
+    channel, and when it was taken."""
+    rows = session.execute(
+        select(Ticket.code, Service.name_es, PriorityClass.name_es, Ticket.priority, Ticket.channel,
+               Ticket.created_at)
+        .join(Service, Service.id == Ticket.service_id)
+        .outerjoin(PriorityClass, PriorityClass.id == Ticket.priority_class_id)
+        .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING)
+        .order_by(*LINE_ORDER).limit(limit)).all()
+    return [{"code": code, "service": service, "priority_class": kind, "priority": priority, "channel": channel,
+             "created_at": iso(created)} for code, service, kind, priority, channel, created in rows]
 
 
 def line_head(session: Session, branch_id: int, service_id: int, limit: int) -> list[Ticket]:
@@ -598,12 +645,15 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
                      for s in services],
         "counters": [{"id": c.slug, "name": c.name} for c in counters],
         "closed_overnight": closed_overnight(session, branch),
+        "priority_classes": [c.as_dict(lang) for c in
+                             setup_for(session, branch.id, branch.setup_version, local_day(clock.utcnow(),
+                                                                                           branch.timezone)).classes],
     }
 
 
-__all__ = ["ServiceStats", "ServiceInfo", "Joining", "OPEN", "week_of", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
+__all__ = ["ServiceStats", "ServiceInfo", "ClassInfo", "Joining", "OPEN", "week_of", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
            "service_stats", "state_payload", "branch_state", "branch_detail",
            "branch_summary", "ahead_of", "ticket_view", "view_of", "TicketView", "CounterRef", "LINE_ORDER", "behind",
            "waiting_with_positions", "followed_in_lines", "line_head", "first_for_counter", "places_behind",
-           "mark_passed", "iso", "counter_view",
+           "mark_passed", "next_calls", "iso", "counter_view",
            "counters_to_choose", "counter_desk"]

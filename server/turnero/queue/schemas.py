@@ -14,6 +14,9 @@ class TicketIn(Schema):
     phone = String(allow_none=True, validate=Length(max=MAX_PHONE), metadata={"example": "55 1234 5678"})
     name = String(allow_none=True, validate=Length(max=MAX_NAME))
     priority = Boolean(load_default=False)
+    priority_class = Integer(strict=True, allow_none=True,
+                             metadata={"description": "one of the branch's `priority_classes` (a kiosk: those "
+                                                      "`at_kiosk`); implies priority, with that class's boost"})
     lang = Language()
     channel = String(validate=OneOf(CHANNELS))
 
@@ -52,6 +55,8 @@ class TicketOut(Schema):
     track_url = String(allow_none=True)
     arrived_at = UtcTime(allow_none=True, metadata={"description": "when its holder said \"I'm here\""})
     late_moves = Integer(metadata={"description": "how many times its holder let people pass (2 at most)"})
+    priority_class = Integer(allow_none=True, metadata={"description": "its priority class (the branch's "
+                                                                       "`priority_classes`)"})
 
 
 class StaffTicketOut(TicketOut):
@@ -98,6 +103,14 @@ class ServiceOut(JoiningOut):
     waiting = Integer()
     eta = Nested(Eta)
     takes_appointments = Boolean()
+
+
+class PriorityClassOut(Schema):
+    id = Integer()
+    name = String()
+    names = Dict(keys=String(), values=String())
+    boost_min = Integer(metadata={"description": "placed in line as if taken this many minutes earlier"})
+    at_kiosk = Boolean(metadata={"description": "the kiosk offers it"})
 
 
 class CallOut(Schema):
@@ -154,6 +167,7 @@ class BranchOut(BranchSummary):
     services = List(Nested(ServiceOut))
     counters = List(Nested(BranchCounter))
     recent_calls = List(Nested(CallOut))
+    priority_classes = List(Nested(PriorityClassOut), metadata={"description": "who the branch serves first"})
 
 
 @across_fields(oneOf=[{"required": ["service"]}, {"required": ["counter"]}],
@@ -178,6 +192,8 @@ class LetPassIn(Schema):
 
 class PriorityIn(Schema):
     priority = Boolean(required=True, metadata={"description": "true to grant priority, false to remove it"})
+    priority_class = Integer(strict=True, allow_none=True,
+                             metadata={"description": "with true: one of the branch's priority classes"})
 
 
 class FeedbackIn(Schema):

@@ -17,7 +17,7 @@ from ..access.services import Actor
 from ..customers import customer_for
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, NotFound, TooMany
-from ..models import Branch, Counter, Feedback, Service, Ticket, TicketEvent
+from ..models import Branch, Counter, Feedback, PriorityClass, Service, Ticket, TicketEvent
 from . import day, rules
 from . import read_models as views
 from .changes import apply, changed, record, refused, ticket_result, today
@@ -350,23 +350,35 @@ def transfer(uow: UnitOfWork, ticket_id: str, actor: Actor, service: str | None 
     return result
 
 
-def set_priority(uow: UnitOfWork, ticket_id: str, priority: bool, actor: Actor) -> views.TicketView:
-    """Staff grant priority to a waiting ticket, or remove it (entered in the audit
-    log); the ticket moves by the branch's priority boost. Asking for what the ticket
-    already has changes nothing."""
+def set_priority(uow: UnitOfWork, ticket_id: str, priority: bool, actor: Actor,
+                 priority_class: int | None = None) -> views.TicketView:
+    """Staff grant priority to a waiting ticket, in one of the branch's classes or
+    plain, or remove it (entered in the audit log); the ticket moves by the class's
+    boost (the branch's priority boost without one). Asking for what the ticket
+    already has changes nothing; another class: remove the priority first."""
     session = uow.session
     ticket = find_ticket_by_id(session, ticket_id)
     branch = locked_ticket(session, ticket)
     actor.require_staff(branch)
     if ticket.priority == priority:
-        return ticket_result(uow, ticket)
+        if not priority or priority_class in (None, ticket.priority_class_id):
+            return ticket_result(uow, ticket)
+        raise Conflict(N_("The ticket already has priority; remove it first to give another class."))
     if priority and not branch.offers_priority:
         raise Invalid(N_("This branch does not offer priority turns."),
                       errors={"priority": [N_("This branch does not offer priority turns.")]})
+    class_id = priority_class if priority else ticket.priority_class_id
+    kind = session.get(PriorityClass, class_id) if class_id is not None else None
+    if priority and priority_class is not None and (kind is None or kind.branch_id != branch.id):
+        raise Invalid(N_("This branch has no such priority class."),
+                      errors={"priority_class": [N_("This branch has no such priority class.")]})
+    boost = kind.boost_min if kind is not None else branch.priority_boost_min
     before = place_of(ticket)
-    apply(uow, ticket, rules.set_priority, priority, branch.priority_boost_min, clock.utcnow(), actor=actor)
+    apply(uow, ticket, rules.set_priority, priority, boost, clock.utcnow(), actor=actor)
+    ticket.priority_class_id = kind.id if priority and kind is not None else None
     audit.record(session, actor, "ticket.priority_granted" if priority else "ticket.priority_removed",
-                 branch=branch.slug, target=ticket.code)
+                 branch=branch.slug, target=ticket.code,
+                 changes={"class": [None, kind.name_es] if priority else [kind.name_es, None]} if kind else None)
     stats = changed(uow, branch, services=[ticket.service_id], moved_behind=min(before, place_of(ticket)),
                     also=[ticket], setup_changed=False)
     result = ticket_result(uow, ticket, stats)

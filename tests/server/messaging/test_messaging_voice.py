@@ -147,3 +147,12 @@ def test_a_step_of_a_call_sent_again_is_answered_alike_and_done_once(dial, app):
     again = dial(step="menu", digits="1", call_sid=sid)
     assert spoken(again) == spoken(first) and "A, 0, 0, 1" in spoken(first)
     assert tickets(app) == [("A001", "voice", "waiting")]
+
+
+def test_a_caller_at_night_hears_when_the_branch_opens_and_takes_no_turn(dial, app, clock):
+    from datetime import datetime, timezone
+    app.config["TURNERO"].TWILIO_NUMBERS = "+15550001111=norte"
+    clock.now = datetime(2031, 3, 1, 4, 30, tzinfo=timezone.utc)  # Friday 22:30 in Mexico City
+    said = spoken(dial(step="menu", digits="1", to="+15550001111"))
+    assert "La sucursal está cerrada ahora. Puede sacar un turno desde mañana a las 09:00." in said
+    assert tickets(app) == []

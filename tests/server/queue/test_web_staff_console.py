@@ -172,6 +172,12 @@ def test_an_agent_gives_and_takes_away_priority(live, new_page):
     expect(rows.first).to_contain_text(first["code"])
     assert ticket(live, second["token"])["priority"] is False
 
+    # A class: its name on the ticket, its own boost.
+    page.get_by_label("Clase de prioridad").select_option(label="Discapacidad (+20 min)")
+    toggle.click()
+    expect(rows.first.locator(".badge-priority")).to_have_text("Discapacidad")
+    assert ticket(live, second["token"])["priority_class"] is not None
+
 
 def test_two_agents_see_each_others_calls(live, new_page):
     live.cli("user", "create", "agente2", "--role", "agent", "--branch", "centro", "--password", live.password)

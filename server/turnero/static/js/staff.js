@@ -21,6 +21,8 @@
   cfg.services.forEach(function (s) { serviceById[s.id] = s; });
   var counterById = {};
   cfg.counters.forEach(function (c) { counterById[c.id] = c; });
+  var classNames = {};
+  (cfg.priority_classes || []).forEach(function (c) { classNames[c.id] = c.name; });
 
   var $ = function (id) { return document.getElementById(id); };
   var timeFmt = new Intl.DateTimeFormat(cfg.lang, { hour: "2-digit", minute: "2-digit", timeZone: cfg.branch.timezone });
@@ -177,7 +179,7 @@
       middle.appendChild(el("span", "waiting-service", serviceName(t.service)));
       var meta = el("span", "waiting-meta");
       meta.appendChild(channelIcon(t.channel));
-      if (t.priority) meta.appendChild(el("span", "badge badge-priority", T.priority));
+      if (t.priority) meta.appendChild(el("span", "badge badge-priority", classNames[t.priority_class] || T.priority));
       if (t.target_counter) meta.appendChild(el("span", "badge badge-for-you", T.for_you));
       middle.appendChild(meta);
       button.appendChild(middle);
@@ -218,6 +220,8 @@
     if (!button) return;
     var chosen = historyOf && historyOf.status === "waiting" ? historyOf : null;
     button.hidden = !chosen;
+    var kind = $("priority-class");
+    if (kind) kind.hidden = !chosen || chosen.priority;
     if (!chosen) return;
     var label = chosen.priority ? T.remove_priority : T.grant_priority;
     $("priority-toggle-label").textContent = label;
@@ -228,8 +232,11 @@
   function togglePriority() {
     if (!historyOf || historyOf.status !== "waiting" || busy) return;
     var chosen = historyOf;
+    var body = { priority: !chosen.priority };
+    var kind = $("priority-class");
+    if (body.priority && kind && kind.value) body.priority_class = parseInt(kind.value, 10);
     busy = true;
-    api("POST", "/tickets/" + chosen.id + "/priority", { priority: !chosen.priority }).then(function (ticket) {
+    api("POST", "/tickets/" + chosen.id + "/priority", body).then(function (ticket) {
       say(fmt(ticket.priority ? T.priority_granted : T.priority_removed, { code: ticket.code }), "ok");
       if (historyOf && historyOf.id === chosen.id) historyOf = Object.assign({}, chosen, { priority: ticket.priority });
     }, failed).then(function () {
