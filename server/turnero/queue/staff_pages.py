@@ -30,5 +30,8 @@ def console(branch, counter):
     lang = current_lang()
     with database().unit_of_work() as uow:
         view = read_models.counter_desk(uow, branch, counter, current_user.actor, lang)
-    config = {**view, "lang": lang, "csrf": generate_csrf(), "api": "/api/v1", "texts": console_texts()}
-    return render_template("staff/console.html", desk=view, config=config)
+    # Managers (and admins) also stop and restart new turns to the branch's lines here.
+    manages = current_user.actor.role in ("admin", "manager")
+    config = {**view, "lang": lang, "csrf": generate_csrf(), "api": "/api/v1", "texts": console_texts(),
+              "manages": manages}
+    return render_template("staff/console.html", desk=view, config=config, manages=manages)

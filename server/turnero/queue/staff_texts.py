@@ -69,7 +69,12 @@ MESSAGES = {
     "out_of_turn": N_("out of turn: %(reason)s"),
     "pause_reason_needed": N_("Choose why the counter pauses."),
     "for_minutes": N_("for %(n)s min"),
+    "stop_turns": N_("Stop new turns"),
+    "restart_turns": N_("Take new turns again"),
+    "turns_stopped": N_("%(service)s takes no new turns now."),
+    "turns_restarted": N_("%(service)s takes new turns again."),
 }
+JOINING = {"open": N_("Taking turns"), "paused": N_("Stopped"), "closed": N_("Closed (hours)")}
 
 
 def console_texts() -> dict:
@@ -77,6 +82,6 @@ def console_texts() -> dict:
     def tr(table):
         return {key: gettext(message) for key, message in table.items()}
     return {"status": tr(STATUS), "channels": tr(CHANNELS), "events": tr(EVENTS),
-            "counter_states": tr(COUNTER_STATES), "pause_reasons": tr(PAUSE_REASONS),
+            "counter_states": tr(COUNTER_STATES), "pause_reasons": tr(PAUSE_REASONS), "joining": tr(JOINING),
             "directions": tr(MESSAGE_DIRECTIONS), "message_status": tr(MESSAGE_STATUS), **tr(MESSAGES)}
 

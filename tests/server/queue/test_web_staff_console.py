@@ -261,3 +261,29 @@ def test_an_agent_calls_a_chosen_ticket_out_of_turn_saying_why(live, new_page):
     assert ticket(live, at_the_door["token"])["status"] == "called"
     assert ticket(live, first["token"])["status"] == "waiting"
     expect(page.locator("#waiting-list .waiting-item").first).to_contain_text(first["code"])
+
+
+def test_a_manager_stops_and_restarts_new_turns_to_a_line_from_the_console(live, new_page):
+    page = new_page(viewport=DESKTOP, locale="es-MX")
+    sign_in(page, live, username="admin")
+    page.goto(f"{live.url}/staff/centro/v1")  # an admin chooses among every branch's counters
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")
+    lines = page.locator("#lines-list")
+    caja = lines.locator(".line-row", has_text="Caja")
+    expect(caja).to_contain_text("Dando turnos")
+    caja.get_by_role("button", name="Detener turnos nuevos · Caja").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Mensaje para los clientes (opcional)").fill("Caja cerrada para turnos nuevos hasta las 14:00")
+    try:
+        dialog.get_by_role("button", name="Detener turnos nuevos").click()
+        expect(dialog).to_be_hidden()
+        expect(caja).to_contain_text("Detenida")
+        expect(caja).to_contain_text("hasta las 14:00")
+        state = requests.get(f"{live.url}{API}/branches/centro", timeout=10).json()
+        assert {s["id"]: s["joining"] for s in state["services"]}["caja"] == "paused"
+        screenshot(page, "staff-console-lines-es-desktop")
+        caja.get_by_role("button", name="Volver a dar turnos · Caja").click()
+        expect(caja).to_contain_text("Dando turnos")
+    finally:
+        requests.post(f"{live.url}{API}/branches/centro/services/caja/joining", headers=live.staff("admin"),
+                      json={"open": True}, timeout=10)

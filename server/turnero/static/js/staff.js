@@ -546,6 +546,61 @@
     });
   });
 
+  // ------------------------------------------------------------ new turns to each line (managers)
+
+  var lineDialog = $("line-dialog"), lineChosen = null;
+  function renderLines(services) {
+    var list = $("lines-list");
+    if (!list) return;
+    list.textContent = "";
+    services.forEach(function (s) {
+      var li = el("li", "line-row");
+      li.appendChild(el("span", "line-name", serviceName(s.id)));
+      var state = s.joining || "open";
+      li.appendChild(el("span", "pill pill-" + (state === "open" ? "open" : "paused"), T.joining[state] || state));
+      if (state !== "closed") {
+        var b = el("button", "btn btn-secondary btn-small");
+        b.type = "button";
+        b.textContent = state === "open" ? T.stop_turns : T.restart_turns;
+        b.setAttribute("aria-label", b.textContent + " · " + serviceName(s.id));
+        b.addEventListener("click", function () {
+          if (state === "open") openLine(s); else setLine(s, { open: true });
+        });
+        li.appendChild(b);
+      }
+      if (state === "paused" && s.message) li.appendChild(el("span", "line-message", s.message));
+      list.appendChild(li);
+    });
+  }
+  function openLine(s) {
+    lineChosen = s;
+    $("line-name").textContent = serviceName(s.id);
+    $("line-message").value = "";
+    $("line-error").textContent = "";
+    lineDialog.showModal();
+    $("line-message").focus();
+  }
+  function setLine(s, body) {
+    if (busy) return Promise.resolve();
+    busy = true;
+    return api("POST", "/branches/" + branch + "/services/" + s.id + "/joining", body).then(function () {
+      say(fmt(body.open ? T.turns_restarted : T.turns_stopped, { service: serviceName(s.id) }), "ok");
+      if (lineDialog.open) lineDialog.close();
+    }, function (error) {
+      if (lineDialog.open) $("line-error").textContent = fmt(T.error, { detail: error.message });
+      else failed(error);
+    }).then(function () { busy = false; });
+  }
+  if (lineDialog) {
+    $("line-cancel").addEventListener("click", function () { lineDialog.close(); });
+    $("line-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!lineChosen) return;
+      var message = $("line-message").value.trim();
+      setLine(lineChosen, { open: false, message: message || null });
+    });
+  }
+
   // ------------------------------------------------------------ the branch's counters
 
   var counters = [];
@@ -579,7 +634,7 @@
                b: "requeue", p: "pause", o: "open" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    if (dialog.open || callDialog.open || pauseDialog.open) return;
+    if (dialog.open || callDialog.open || pauseDialog.open || lineDialog.open) return;
     var tag = (event.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable) return;
     var action = KEYS[event.key.toLowerCase()];
@@ -600,6 +655,7 @@
     if (state) {
       lastSeq = state.seq;
       renderCalls(state.calling || []);
+      renderLines(state.services || []);
     }
     loadWaiting();
     refreshCurrent();
