@@ -42,6 +42,7 @@ class Call:
     called_at: str | None
     recall: bool
     color: str
+    counter_open: bool = True  # a paused or closed counter's call is history, not "now"
 
 
 @dataclass(frozen=True)
@@ -163,11 +164,13 @@ class DisplayModel(QObject):
 
     @property
     def current(self) -> Call | None:
-        return self.calls[0] if self.calls else None
+        """The newest call, while its counter is open (a paused counter is not serving)."""
+        return self.calls[0] if self.calls and self.calls[0].counter_open else None
 
     @property
     def last_calls(self) -> list[Call]:
-        return self.calls[1:1 + LAST_CALLS]
+        start = 1 if self.current is not None else 0
+        return self.calls[start:start + LAST_CALLS]
 
     @property
     def join_url(self) -> str | None:
@@ -326,7 +329,8 @@ class DisplayModel(QObject):
             calls.append(Call(code=code, service=entry.get("service") or "",
                               counter_id=counter.get("id") or "", counter_name=counter.get("name") or "",
                               called_at=entry.get("called_at"), recall=bool(entry.get("recall")),
-                              color=colors.get(entry.get("service") or "", DEFAULT_COLOR)))
+                              color=colors.get(entry.get("service") or "", DEFAULT_COLOR),
+                              counter_open=counter.get("state", "open") == "open"))
         self.calls = calls
         self.line_list.set_lines(lines, self.tr("wait.label"))
 

@@ -58,6 +58,17 @@ def test_the_model_shows_the_servers_numbers_and_each_code_once(qtbot):
     assert len(model.clock) == 5 and model.clock[2] == ":"
 
 
+def test_a_call_of_a_counter_that_paused_is_history_not_now(qtbot):
+    model = DisplayModel(join_url="http://turnos.test")
+    model.on_branch_changed(DETAIL)
+    paused = {**STATE, "calling": [{**STATE["calling"][0], "counter": {"id": "v3", "name": "Ventanilla 3",
+                                                                         "state": "paused"}}, *STATE["calling"][1:]]}
+    with qtbot.waitSignal(model.changed):
+        model.on_branch_state(paused, "subscribe")
+    assert model.current is None
+    assert [c.code for c in model.last_calls] == ["A042", "B007"]
+
+
 def test_a_language_override_renames_the_lines_and_speaks_english(qtbot):
     model = DisplayModel(lang="en")
     model.on_branch_changed(DETAIL)

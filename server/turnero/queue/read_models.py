@@ -162,7 +162,7 @@ _RANKED_DONE = (
 _RECENT_DURATIONS = (select(_RANKED_DONE.c.service_id, _RANKED_DONE.c.started_at, _RANKED_DONE.c.finished_at)
                      .where(_RANKED_DONE.c.rn <= RECENT_SAMPLES))
 _RECENT_CALLS = (
-    select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name)
+    select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name, Counter.state)
     .join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
     .join(Service, Service.id == Ticket.service_id)
     .join(Counter, Counter.id == TicketEvent.counter_id)
@@ -204,9 +204,9 @@ def read_setup(db: Session | Connection, branch_id: int, today) -> BranchSetup:
     for service_id, started, finished in conn.execute(_RECENT_DURATIONS, {**params, "day": today}):
         durations[service_id].append(_seconds(started, finished))
     calling = tuple(
-        {"code": code, "service": service, "counter": {"id": cslug, "name": cname},
+        {"code": code, "service": service, "counter": {"id": cslug, "name": cname, "state": cstate},
          "called_at": iso(at), "recall": kind == "recalled"}
-        for kind, at, code, service, cslug, cname in conn.execute(_RECENT_CALLS, params))
+        for kind, at, code, service, cslug, cname, cstate in conn.execute(_RECENT_CALLS, params))
     tz_name = conn.execute(select(Branch.timezone).where(Branch.id == branch_id)).scalar_one()
     return BranchSetup(
         services=services, open_counters=open_counts,

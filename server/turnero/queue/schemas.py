@@ -113,10 +113,15 @@ class PriorityClassOut(Schema):
     at_kiosk = Boolean(metadata={"description": "the kiosk offers it"})
 
 
+class CallCounter(CounterRef):
+    state = String(metadata={"description": "the counter's state now: the lobby shows a call as current only "
+                                            "while its counter is open"})
+
+
 class CallOut(Schema):
     code = String()
     service = String()
-    counter = Nested(CounterRef)
+    counter = Nested(CallCounter)
     called_at = UtcTime()
     recall = Boolean()
 

@@ -63,3 +63,12 @@ def test_a_bad_pause_reason_gets_a_clear_error_and_changes_nothing(app, client, 
 def test_only_staff_of_the_branch_see_its_counters(client, kiosk, login):
     problem(client.get(f"{API}/branches/centro/counters"), 401)
     problem(client.get(f"{API}/branches/centro/counters", headers=kiosk), 403)
+
+
+def test_the_recent_calls_say_whether_their_counter_still_serves(client, agent, take, open_counter):
+    take()
+    open_counter("v1")
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    assert client.get(f"{API}/branches/centro").get_json()["recent_calls"][0]["counter"]["state"] == "open"
+    client.post(f"{API}/branches/centro/counters/v1/pause", headers=agent, json={"reason": "break"})
+    assert client.get(f"{API}/branches/centro").get_json()["recent_calls"][0]["counter"]["state"] == "paused"

@@ -427,3 +427,22 @@ def test_a_customer_running_late_lets_people_pass_then_says_i_am_here(live, staf
     assert staff.ticket(token)["arrived_at"]
     shot(page, "track-arrived-es-phone")
     assert browse.foreign == []
+
+
+def test_the_lobby_shows_a_paused_counters_call_as_history_not_as_now(live, staff, browse):
+    page = browse(TV, "es-MX")
+    page.goto(f"{live.url}/b/centro/display")
+    expect(conn(page)).to_have_text("En vivo")
+    staff.take("plataforma")
+    staff.open("v3")
+    called = staff.call("v3")
+    expect(page.locator('.tv-now [data-f="code"]')).to_have_text(called["code"])
+    staff.http.post(f"{staff.base}/branches/centro/counters/v3/pause", json={"reason": "break"},
+                    timeout=10).raise_for_status()
+    expect(page.locator('[data-f="idle"]')).to_be_visible()
+    expect(page.locator(".tv-recent li").first).to_contain_text(called["code"])
+    page.reload()  # the page as the server draws it says the same
+    expect(page.locator('[data-f="idle"]')).to_be_visible()
+    expect(page.locator(".tv-recent li").first).to_contain_text(called["code"])
+    staff.act(called, "done")
+    staff.http.post(f"{staff.base}/branches/centro/counters/v3/close", timeout=10).raise_for_status()

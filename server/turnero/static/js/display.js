@@ -19,7 +19,9 @@
   function showCalls(all) {
     // Each code once, newest first: a recall moves a code back to the top.
     var seen = {}, calling = all.filter(function (c) { return seen[c.code] ? false : (seen[c.code] = true); });
-    var first = all[0];
+    // The newest call is "now" while its counter is open; once it pauses or closes it
+    // is only history (a paused counter is not serving).
+    var first = all[0] && (!all[0].counter.state || all[0].counter.state === "open") ? all[0] : null;
     document.querySelector('[data-f="call"]').hidden = !first;
     document.querySelector('[data-f="idle"]').hidden = !!first;
     T.set("code", first ? first.code : "");
@@ -29,7 +31,7 @@
       now.style.setProperty("--c", colour(first.service).color);
       now.style.setProperty("--ink", colour(first.service).ink);
     }
-    var items = calling.slice(1, 7).map(function (c) {
+    var items = calling.slice(first ? 1 : 0, first ? 7 : 6).map(function (c) {
       var li = el("li");
       li.style.setProperty("--c", colour(c.service).color);
       li.appendChild(el("span", "r-code", c.code));
@@ -39,8 +41,9 @@
     recent.replaceChildren.apply(recent, items);
     document.querySelector('[data-f="recent-empty"]').hidden = items.length > 0;
     var key = first ? first.code + "@" + first.called_at + (first.recall ? "r" : "") : null;
-    if (shownCall !== null && key !== shownCall) flash();
-    shownCall = key;
+    if (key !== null && shownCall !== null && key !== shownCall) flash();
+    // Nothing current (its counter paused): "" rather than null, so the next call flashes.
+    shownCall = key !== null ? key : (shownCall === null ? null : "");
   }
 
   function flash() {
