@@ -175,17 +175,16 @@ def branch_counters(branch):
 
 
 def _until(text: str | None):
-    """A request's end time: ISO 8601 with its offset, as an aware UTC instant."""
+    """A request's end time, ISO 8601: with an offset, that instant (aware UTC); without
+    one, a wall time of the branch (naive, the use case places it in the branch's zone)."""
     if not text:
         return None
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            raise ValueError(text)
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(timezone.utc) if moment.tzinfo is not None else moment
     except (ValueError, OverflowError):
-        raise Invalid(N_("Give the time in ISO 8601 with its offset."),
-                      errors={"until": [N_("Give the time in ISO 8601 with its offset.")]}) from None
+        raise Invalid(N_("Give the time in ISO 8601, like 2026-12-02T14:00."),
+                      errors={"until": [N_("Give the time in ISO 8601, like 2026-12-02T14:00.")]}) from None
 
 
 _JOINING_DOC = dict(description="Those already waiting are still served. A paused line answers every "

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 
 from .. import clock
+from .. import hours
 from ..access import audit
 from ..access.services import Actor
 from ..db import Database, UnitOfWork
@@ -72,6 +73,11 @@ def set_joining(uow: UnitOfWork, branch_slug: str, service_slug: str | None, *, 
     if message and len(message) > MAX_JOIN_MESSAGE:
         raise Invalid(N_("This is too long."), errors={"message": [N_("This is too long.")]})
     now = clock.utcnow()
+    if until is not None and until.tzinfo is None:  # a wall time of the branch
+        until = hours.local_to_utc(until.date(), until.time(), branch.timezone)
+        if until is None:
+            raise Invalid(N_("That time does not exist there (a daylight-saving change)."),
+                          errors={"until": [N_("That time does not exist there (a daylight-saving change).")]})
     if until is not None and until <= now:
         raise Invalid(N_("Give a time in the future."), errors={"until": [N_("Give a time in the future.")]})
     if service_slug is not None:

@@ -86,8 +86,10 @@ class JoiningIn(Schema):
                                                           "served); true reopens"})
     message = String(allow_none=True, validate=Length(max=200),
                      metadata={"example": "Caja cerrada para turnos nuevos hasta las 14:00"})
-    until = UtcTime(allow_none=True, metadata={"description": "ISO 8601 with its offset: the line reopens by "
-                                                             "itself then; null: until reopened"})
+    until = String(allow_none=True, validate=Length(max=40),
+                   metadata={"description": "ISO 8601: the line reopens by itself then (without an offset, a wall "
+                                            "time of the branch); null: until reopened",
+                             "example": "2026-12-02T14:00"})
 
 
 class LineJoiningOut(JoiningOut):

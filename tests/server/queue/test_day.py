@@ -283,7 +283,7 @@ def test_pausing_the_whole_branch_and_reopening_it_is_one_change_each_and_in_the
 @pytest.mark.parametrize("body, status", [
     ({"open": False, "until": "2020-01-01T00:00:00Z"}, 422),  # a time in the past
     ({"open": False, "until": "mañana"}, 422),
-    ({"open": False, "until": "2031-03-01T10:00:00"}, 422),  # no offset
+    ({"open": False, "until": "2031-02-28T11:59"}, 422),  # a wall time of the branch, in the past
     ({"open": True, "message": "hola"}, 422),
     ({"open": "quizás"}, 422),
     ({"open": False, "message": "x" * 201}, 422),
@@ -300,3 +300,11 @@ def test_only_managers_of_the_branch_pause_its_lines(client, agent, kiosk):
     problem(client.post(f"{API}/branches/centro/services/caja/joining", headers=agent, json={"open": False}), 403)
     problem(client.post(f"{API}/branches/centro/services/caja/joining", headers=kiosk, json={"open": False}), 403)
     problem(client.post(f"{API}/branches/nowhere/services/caja/joining", headers=agent, json={"open": False}), 404)
+
+
+def test_an_end_time_without_an_offset_is_a_wall_time_of_the_branch(client, clock, login):
+    # Friday noon in Mexico City (UTC-6): "14:00" is 20:00 UTC.
+    r = client.post(f"{API}/branches/centro/services/caja/joining", headers=login("admin"),
+                    json={"open": False, "until": "2031-02-28T14:00"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()[0]["until"] == "2031-02-28T20:00:00Z"

@@ -576,6 +576,7 @@
     lineChosen = s;
     $("line-name").textContent = serviceName(s.id);
     $("line-message").value = "";
+    $("line-until").value = "";
     $("line-error").textContent = "";
     lineDialog.showModal();
     $("line-message").focus();
@@ -597,7 +598,9 @@
       event.preventDefault();
       if (!lineChosen) return;
       var message = $("line-message").value.trim();
-      setLine(lineChosen, { open: false, message: message || null });
+      var until = $("line-until").value;  // HH:MM, today at the branch
+      var today = new Intl.DateTimeFormat("en-CA", { timeZone: cfg.branch.timezone }).format(new Date());
+      setLine(lineChosen, { open: false, message: message || null, until: until ? today + "T" + until : null });
     });
   }
 
