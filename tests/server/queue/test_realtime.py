@@ -44,7 +44,7 @@ def test_each_change_sends_branch_state_with_seq_plus_one(sio, client, take, age
     assert called == [{"branch": "centro", "seq": seq + 3, "code": "A001", "service": "caja",
                        "counter": {"id": "v1", "name": "Ventanilla 1"}, "recall": False}]
     assert states[-1]["calling"][0]["code"] == "A001"
-    assert states[-1]["calling"][0]["counter"] == {"id": "v1", "name": "Ventanilla 1"}
+    assert states[-1]["calling"][0]["counter"] == {"id": "v1", "name": "Ventanilla 1", "state": "open"}
 
 
 def test_recall_is_announced_as_a_recall(sio, client, take, agent, open_counter):
