@@ -86,7 +86,7 @@ def set_joining(uow: UnitOfWork, branch_slug: str, service_slug: str | None, *, 
         lines = list(session.scalars(select(Service).where(Service.branch_id == branch.id, Service.active)
                                      .order_by(Service.prefix)))
     # The whole branch: the lines not yet in that state; one line: refused if it is.
-    lines = [s for s in lines if _paused(s, now) == open]
+    lines = [s for s in lines if (views.pause_of(s, now) is not None) == open]
     if not lines:
         raise Conflict(N_("This line already takes new turns.") if open else
                        N_("This line is already paused for new turns."))
@@ -96,21 +96,11 @@ def set_joining(uow: UnitOfWork, branch_slug: str, service_slug: str | None, *, 
                      branch=branch.slug, target=service.slug,
                      changes={"message": message, "until": views.iso(until)} if not open else None)
     changed(uow, branch, services=[s.id for s in lines])
-    result = [{"service": s.slug, **_joining(s, now).as_dict()} for s in lines]
+    result = [{"service": s.slug, **(views.pause_of(s, now) or views.OPEN).as_dict()} for s in lines]
     uow.commit()
     log.info("new turns %s at %s for %s", "reopened" if open else "paused", branch.slug,
              ", ".join(s.slug for s in lines))
     return result
-
-
-def _paused(service: Service, now: datetime) -> bool:
-    return service.join_paused and (service.join_until is None or now < service.join_until)
-
-
-def _joining(service: Service, now: datetime) -> views.Joining:
-    if _paused(service, now):
-        return views.Joining("paused", message=service.join_message, until=service.join_until)
-    return views.OPEN
 
 
 def refresh_joining(uow: UnitOfWork, branch_slug: str, now: datetime, since: datetime | None) -> bool:

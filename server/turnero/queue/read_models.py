@@ -98,6 +98,14 @@ class Joining:
 OPEN = Joining("open")
 
 
+def pause_of(service, now: datetime) -> Joining | None:
+    """The line's pause by its manager at `now`, or None: `service` is a Service row or
+    a ServiceInfo (both carry join_paused, join_message, join_until)."""
+    if service.join_paused and (service.join_until is None or now < service.join_until):
+        return Joining("paused", message=service.join_message, until=service.join_until)
+    return None
+
+
 @dataclass(frozen=True)
 class BranchSetup:
     """What a branch.state shows besides who waits: the services, how many counters
@@ -129,8 +137,9 @@ class BranchSetup:
     def joining(self, branch, service: ServiceInfo, now: datetime, hours: Joining | None = None) -> Joining:
         """Whether `service` takes new turns at `now`: paused by staff first, then the
         branch's hours (`hours`, when the caller has them already)."""
-        if service.join_paused and (service.join_until is None or now < service.join_until):
-            return Joining("paused", message=service.join_message, until=service.join_until)
+        paused = pause_of(service, now)
+        if paused is not None:
+            return paused
         return hours if hours is not None else self.hours_joining(branch, now)
 
     def stats(self, waiting: dict[int, int]) -> dict[int, ServiceStats]:
@@ -651,7 +660,7 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
     }
 
 
-__all__ = ["ServiceStats", "ServiceInfo", "ClassInfo", "Joining", "OPEN", "week_of", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
+__all__ = ["ServiceStats", "ServiceInfo", "ClassInfo", "Joining", "OPEN", "pause_of", "week_of", "BranchSetup", "read_setup", "setup_for", "Lines", "read_lines", "counts", "waiting_counts",
            "service_stats", "state_payload", "branch_state", "branch_detail",
            "branch_summary", "ahead_of", "ticket_view", "view_of", "TicketView", "CounterRef", "LINE_ORDER", "behind",
            "waiting_with_positions", "followed_in_lines", "line_head", "first_for_counter", "places_behind",
