@@ -75,6 +75,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.live)
 
 
+QT_TESTS = Path(__file__).parent / "qt"
+
+
+@pytest.fixture(autouse=True)
+def _qt_application(request):
+    """Every Qt test runs with pytest-qt's QApplication, even one that asks for no
+    fixture: a QTimer started before any application exists has no event dispatcher
+    and warns, which fails the test (qt_log_level_fail)."""
+    if QT_TESTS in request.path.parents:
+        request.getfixturevalue("qapp")
+
+
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch):
     """Real argon2 with light parameters in this process: the same code paths without
