@@ -103,6 +103,11 @@ class KioskFlow(QObject):
         return bool((self.branch or {}).get("offers_priority"))
 
     @property
+    def remote_check_in(self) -> bool:
+        """Turns taken from a phone check in here too (by the phone they were taken with)."""
+        return bool((self.branch or {}).get("remote_check_in"))
+
+    @property
     def country(self) -> str | None:
         return ((self.branch or {}).get("country") or "").upper() or None
 

@@ -243,6 +243,34 @@ def test_check_in_sends_a_code_or_a_phone(flow):
     assert f.screen == Screen.TICKET
 
 
+def test_at_a_branch_with_remote_check_in_the_kiosk_checks_in_turns_from_phones_too(qtbot, flow):
+    """The same button and keyboard: the words say a turn taken from a phone checks in
+    here too (the server finds it by its phone), and the ticket is shown and printed."""
+    f = flow()
+    f._on_openapi({"paths": {CHECK_IN_PATH: {}}})
+    window = KioskWindow(f)
+    qtbot.addWidget(window)
+    window.show()
+    welcome, check_in = window.screens[Screen.WELCOME], window.screens[Screen.CHECKIN]
+    assert welcome.appointment.text().startswith("Tengo una cita  ·")
+    f.link.branch_changed.emit({**BRANCH, "remote_check_in": True})
+    assert welcome.appointment.text().startswith("Tengo una cita o un turno del teléfono")
+    f.start_check_in()
+    window.show_screen()
+    assert check_in.title.text() == "Registre su llegada"
+    assert "el teléfono con el que tomó su turno" in check_in.subtitle.text()
+    f._set_lang("en")
+    assert "the phone you took your turn with" in check_in.subtitle.text()
+    for ch in "5512345678":
+        f.press_key(ch)
+    f.submit_check_in()
+    _, body, reply = f.link.rest.last("check-in")
+    assert body["phone"] == "+525512345678"
+    answer(reply, {**TICKET, "code": "A012", "channel": "web", "arrived_at": "2026-11-23T15:04:05Z"})
+    assert f.screen == Screen.TICKET and f.ticket["code"] == "A012"
+    window.allow_close()
+
+
 def test_no_check_in_button_without_the_endpoint(flow):
     f = flow()
     f._on_openapi({"paths": {"/api/v1/branches/{branch}/tickets": {}}})

@@ -1,5 +1,6 @@
 """Checking in for an appointment: its code (or the phone it was booked with) on a
-keyboard."""
+keyboard; at a branch with remote check-in, also a turn taken from a phone ("I'm
+here", by the phone it was taken with)."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLayout
@@ -12,7 +13,7 @@ from .widgets import Keyboard
 
 class CheckInScreen(EntryPage):
     step_screen = Screen.CHECKIN
-    words, go_words = "checkin", "checkin.submit"
+    go_words = "checkin.submit"
     field_words = placeholder_words = "checkin.field"
     typed_look, placeholder_look = "checkin.typed", "checkin.placeholder"
 
@@ -20,6 +21,10 @@ class CheckInScreen(EntryPage):
         super().__init__(flow, field_height=132, pad=Keyboard(), submit=flow.submit_check_in,
                          changed=flow.checkInTextChanged, keys={"key": flow.press_key, "deleted": flow.delete_key})
         self.keyboard = self.pad
+
+    @property
+    def words(self) -> str:  # title and subtitle
+        return "checkin_remote" if self.flow.remote_check_in else "checkin"
 
     def typed(self) -> str:
         return self.flow.check_in_text

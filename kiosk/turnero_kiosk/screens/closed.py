@@ -51,7 +51,7 @@ class ClosedScreen(Page):
         self.title.setText(i18n.text("closed.title", lang))
         self.opens.setText(_opening(self.flow, lang))
         self.other.setText(f"{i18n.text('closed.title', other)}. {_opening(self.flow, other)}")
-        set_text(self.appointment, f"{i18n.text('welcome.appointment', lang)}  ·  "
-                                   f"{i18n.text('welcome.appointment.hint', lang)}")
+        label = "welcome.appointment_or_turn" if self.flow.remote_check_in else "welcome.appointment"
+        set_text(self.appointment, f"{i18n.text(label, lang)}  ·  {i18n.text('welcome.appointment.hint', lang)}")
         self.appointment.setVisible(self.flow.check_in_available)
         self.setAccessibleName(f"{self.title.text()}. {self.opens.text()}")

@@ -145,8 +145,8 @@ class WelcomeScreen(Page):
         self.how.setText(i18n.text("welcome.how", lang).upper())
         for n, step in enumerate(self.steps, start=1):
             step.set_text(i18n.text(f"welcome.step{n}", lang))
-        set_text(self.appointment, f"{i18n.text('welcome.appointment', lang)}  ·  "
-                                   f"{i18n.text('welcome.appointment.hint', lang)}")
+        label = "welcome.appointment_or_turn" if self.flow.remote_check_in else "welcome.appointment"
+        set_text(self.appointment, f"{i18n.text(label, lang)}  ·  {i18n.text('welcome.appointment.hint', lang)}")
         self.appointment.setVisible(self.flow.check_in_available)
         self.show_services()
 

@@ -133,7 +133,9 @@ def calendar(token):
          responses=[200, 401, 403, 404, 409, 422, 429],
          description="The ticket's place in line is the appointment time minus the branch's appointment "
                      "boost. Checking in again answers 200 with the same ticket. By `phone`: a kiosk of the "
-                     "branch (its device token) or staff only. By `code`: anyone, limited per client address "
+                     "branch (its device token) or staff only; at a branch with `remote_check_in`, a phone "
+                     "with no appointment today but a remote turn waiting says \"I'm here\" for that turn "
+                     "(200). By `code`: anyone, limited per client address "
                      "(`TURNERO_CHECKIN_RATE_LIMIT`, 429 past it); a kiosk or staff get a 409 outside the "
                      "check-in window (`reason`: `early` or `late`; when late, `walk_in` says how to join the "
                      "line instead), anyone else the same 404 for every code that does not check in, and "

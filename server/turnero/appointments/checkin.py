@@ -56,6 +56,9 @@ def check_in(uow: UnitOfWork, branch_slug: str, *, code: str | None = None, phon
     again returns the same ticket (`created` False). CheckInClosed (409) outside the
     window.
 
+    By phone at a branch with `remote_check_in`, when that phone has no appointment
+    today but a remote turn waiting for its holder: that turn's "I'm here".
+
     Who may: by phone, a kiosk of the branch or its staff (a phone number proves
     nothing: anyone can type one). By code, anyone; but only a kiosk or staff hear why
     a code does not check in (another day, too early, too late): anyone else gets the
@@ -70,7 +73,15 @@ def check_in(uow: UnitOfWork, branch_slug: str, *, code: str | None = None, phon
     if not (code or "").strip():
         if not at_the_branch:
             actor.require_staff(branch)  # 401 without a token, 403 for any other token
-        appointment = _todays_appointment(session, branch, normalize_phone(phone, branch.country), now)
+        number = normalize_phone(phone, branch.country)
+        try:
+            appointment = _todays_appointment(session, branch, number, now)
+        except NotFound:
+            # No appointment: a turn taken from home with this phone is "I'm here".
+            arrived = queue.arrive_by_phone(uow, branch, number, actor) if branch.remote_check_in else None
+            if arrived is None:
+                raise
+            return TicketTaken(arrived, created=False)
         return _check_in(uow, branch, appointment, actor, now)
     appointment = session.scalar(select(Appointment).options(*LOAD).where(
         Appointment.code == rules.normalize_code(code), Appointment.branch_id == branch.id))

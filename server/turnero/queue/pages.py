@@ -6,6 +6,7 @@ here and redirect back; their field errors come from the use cases themselves.""
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from zoneinfo import ZoneInfo
 
@@ -127,7 +128,27 @@ def _join_page(branch: str, values: dict, errors: dict | None = None, problem: s
 
 @web.get("/t/<token>")
 def track(token):
-    return _track_page(token)
+    response = make_response(_track_page(token))
+    _remember_turn(response, token)
+    return response
+
+
+# The phone keeps its latest turns' links (its own cookie, never sent elsewhere) so
+# that scanning the branch's "I'm here" code at the door finds them.
+TURNS_COOKIE = "turnero_turns"
+TURNS_KEPT = 4
+TURN_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def _remembered_turns() -> list[str]:
+    raw = request.cookies.get(TURNS_COOKIE, "")[:TURNS_KEPT * 65]
+    return [t for t in raw.split(".") if TURN_TOKEN.fullmatch(t)][:TURNS_KEPT]
+
+
+def _remember_turn(response, token: str) -> None:
+    tokens = [token] + [t for t in _remembered_turns() if t != token]
+    response.set_cookie(TURNS_COOKIE, ".".join(tokens[:TURNS_KEPT]), max_age=2 * 24 * 3600, path="/",
+                        secure=request.is_secure, httponly=True, samesite="Lax")
 
 
 def _track_page(token: str, errors: dict | None = None, values: dict | None = None, status: int = 200):
@@ -254,6 +275,38 @@ def display(branch):
                            calls=distinct_calls(detail["recent_calls"])[:RECENT_SHOWN + 1],
                            clock=format_time(now, "HH:mm", rebase=False),
                            today=format_date(now.date(), "full"))
+
+
+# ---------------------------------------------------------------- at the door
+
+def here_url(branch: str) -> str:
+    return database().public_url + url_for("web.here", branch=branch)
+
+
+@web.get("/b/<branch>/here")
+def here(branch):
+    """The page the code at the branch's door opens: this phone's turns at the branch
+    today, each with its "I'm here" (a button: opening a page changes nothing)."""
+    with database().unit_of_work() as uow:
+        detail = queue.get_branch(uow, branch, page_lang())
+        turns = queue.active_turns(uow, detail["slug"], _remembered_turns())
+    return render_template("public/here.html", branch=detail, turns=turns), 200, {"Cache-Control": "no-store"}
+
+
+@web.get("/b/<branch>/poster")
+def poster(branch):
+    """A sheet to print for the door: the code to take a turn and, with remote
+    check-in, the code to say "I'm here"."""
+    with database().unit_of_work() as uow:
+        detail = queue.get_branch(uow, branch, page_lang())
+    return render_template("public/poster.html", branch=detail, join_url=join_url(branch), here_url=here_url(branch))
+
+
+@web.get("/b/<branch>/here-qr.svg")
+def here_qr(branch):
+    with database().unit_of_work() as uow:
+        queue.find_branch(uow.session, branch)
+    return svg_response(here_url(branch))
 
 
 @web.get("/b/<branch>/join-qr.svg")

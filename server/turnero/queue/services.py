@@ -17,7 +17,7 @@ from ..access.services import Actor
 from ..customers import customer_for
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, NotFound, TooMany
-from ..models import Branch, Counter, Feedback, PriorityClass, Service, Ticket, TicketEvent
+from ..models import Branch, Counter, Customer, Feedback, PriorityClass, Service, Ticket, TicketEvent
 from . import day, rules
 from . import read_models as views
 from .changes import apply, changed, record, refused, ticket_result, today
@@ -47,6 +47,19 @@ def get_branch_state(uow: UnitOfWork, slug: str, lang: str | None = None) -> dic
 
 def list_branches(uow: UnitOfWork) -> list[dict]:
     return [views.branch_summary(b) for b in uow.session.scalars(select(Branch).order_by(Branch.slug))]
+
+
+def active_turns(uow: UnitOfWork, branch_slug: str, tokens: list[str]) -> list[views.TicketView]:
+    """Of these tickets (a phone's remembered links), the ones waiting or called today
+    at the branch; unknown links are left out."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    if not tokens:
+        return []
+    found = session.scalars(select(Ticket).where(
+        Ticket.token.in_(tokens), Ticket.branch_id == branch.id, Ticket.day == today(branch),
+        Ticket.status.in_((Status.WAITING, Status.CALLED)))).all()
+    return [get_ticket(uow, t.token) for t in sorted(found, key=lambda t: t.seq, reverse=True)]
 
 
 def list_tickets(uow: UnitOfWork, slug: str, actor: Actor, status: str | None = None,
@@ -328,6 +341,20 @@ def arrive(uow: UnitOfWork, token: str, actor: Actor, channel: str | None = None
     uow.commit()
     log.info("ticket %s at %s: its holder arrived", ticket.code, branch.slug)
     return result
+
+
+def arrive_by_phone(uow: UnitOfWork, branch: Branch, phone: str, actor: Actor) -> views.TicketView | None:
+    """At the branch (its kiosk, its staff), the customer gives the phone a remote turn
+    of today was taken with: that turn's holder arrived. None when this phone has no
+    remote turn waiting today; the turn as it is when it had arrived already."""
+    ticket = uow.session.scalar(
+        select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
+        .where(Customer.phone == phone, Ticket.branch_id == branch.id, Ticket.day == today(branch),
+               Ticket.status == Status.WAITING, Ticket.channel.in_(rules.REMOTE_CHANNELS))
+        .order_by(Ticket.arrived_at.is_not(None), Ticket.seq.desc()).limit(1))
+    if ticket is None:
+        return None
+    return arrive(uow, ticket.token, actor, channel="kiosk" if actor.kind == "device" else None)
 
 
 def transfer(uow: UnitOfWork, ticket_id: str, actor: Actor, service: str | None = None,

@@ -6,6 +6,7 @@ when its counter moves on, and goes back to the line once. Both databases.
 
 The demo's `norte` has `remote_check_in` and no-shows after two recalls; the `clock`
 fixture holds the time at Friday noon in Mexico City, when norte is open."""
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -100,6 +101,30 @@ def test_a_remote_turn_is_passed_over_until_its_holder_arrives_and_keeps_its_pla
     problem(client.post(f"{API}/tickets/{remote['token']}/arrived"), 409)  # called: too late to say it
 
 
+def test_the_phone_of_a_remote_turn_typed_at_the_kiosk_says_i_am_here(app, client, clock, take, device):
+    """The kiosk's "check in" takes the phone a turn was taken with from home: no
+    appointment today, so that turn's holder arrived. Only at the branch (its kiosk
+    or staff); at a branch without `remote_check_in` the phone finds nothing."""
+    norte_kiosk = device("kiosk", branch="norte")
+    remote = take(branch="norte", phone="55 1234 5678")
+    path = f"{API}/branches/norte/check-in"
+    problem(client.post(path, json={"phone": "+525512345678"}), 401)  # anyone: no
+    problem(client.post(path, json={"phone": "+525512345678"}, headers=device("kiosk")), 403)  # centro's kiosk
+    problem(client.post(path, json={"phone": "+525587654321"}, headers=norte_kiosk), 404)  # another phone
+    assert client.get(f"{API}/tickets/{remote['token']}").get_json()["arrived_at"] is None
+    r = client.post(path, json={"phone": "55 1234 5678"}, headers=norte_kiosk)
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert (body["id"], body["code"], body["channel"]) == (remote["id"], remote["code"], "web")
+    assert body["arrived_at"] and body["token"] == remote["token"]  # the kiosk prints its slip
+    assert client.post(path, json={"phone": "5512345678"}, headers=norte_kiosk).status_code == 200  # again: same
+    assert [k for k, _ in events(app, remote)].count("arrived") == 1
+    at_centro = take(phone="55 1234 5678")  # centro: no remote check-in
+    problem(client.post(f"{API}/branches/centro/check-in", json={"phone": "5512345678"},
+                        headers=device("kiosk")), 404)
+    assert client.get(f"{API}/tickets/{at_centro['token']}").get_json()["arrived_at"] is None
+
+
 def test_a_remote_turn_not_arrived_in_the_grace_time_expires_and_is_told_once(app, client, clock, take, device,
                                                                              login):
     admin = login("admin")
@@ -164,3 +189,57 @@ def test_a_finished_turn_cannot_be_moved_or_arrive(client, take, path):
     ticket = take()
     client.post(f"{API}/tickets/{ticket['token']}/cancel")
     problem(client.post(f"{API}/tickets/{ticket['token']}/{path}", json={"places": 1}), 409)
+
+
+# ---------------------------------------------------------------- the code at the door
+
+def hidden_fields(html: str) -> dict:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def test_the_door_code_finds_this_phones_turns_and_says_i_am_here_with_one_press(app, client, clock, take):
+    """Scanning the branch's code at the door opens /b/norte/here on the phone: the
+    turns whose pages this phone opened (its own cookie) are listed there with an
+    "I'm here" button. Opening the page changes nothing; another phone sees nothing."""
+    page = client.get("/b/norte/here", headers=ES).get_data(as_text=True)
+    assert "No encontramos un turno tomado desde este teléfono hoy." in page and "/b/norte/join" in page
+    remote = take(branch="norte")
+    at_centro = take()  # another branch's turn: not listed at norte
+    client.get(f"/t/{at_centro['token']}")
+    opened = client.get(f"/t/{remote['token']}")
+    cookie = opened.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    page = client.get("/b/norte/here", headers=ES)
+    assert page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    assert remote["token"] in html and at_centro["token"] not in html and "Ya llegué" in html
+    assert client.get(f"{API}/tickets/{remote['token']}").get_json()["arrived_at"] is None  # a look is not a yes
+    assert app.test_client().get("/b/norte/here", headers=ES).get_data(as_text=True).count("Ya llegué") == 0
+    r = client.post(f"/t/{remote['token']}/arrived", data=hidden_fields(html), headers=ES)
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/t/{remote['token']}")
+    assert client.get(f"{API}/tickets/{remote['token']}").get_json()["arrived_at"]
+    html = client.get("/b/norte/here", headers=ES).get_data(as_text=True)
+    assert remote["code"] in html and "Ya llegué" not in html and "Ver mi turno" in html
+
+
+def test_a_forged_turns_cookie_shows_nothing_and_breaks_nothing(client, clock, take):
+    remote = take(branch="norte")
+    for value in ("", "...", "a" * 3000, "x" * 30 + "." + "<script>", remote["token"][:-1] + "!",
+                  ".".join(["A" * 43] * 40)):
+        client.set_cookie("turnero_turns", value)
+        r = client.get("/b/norte/here", headers=ES)
+        assert r.status_code == 200 and remote["code"] not in r.get_data(as_text=True)
+    client.set_cookie("turnero_turns", "junk." + remote["token"])
+    assert remote["code"] in client.get("/b/norte/here", headers=ES).get_data(as_text=True)
+    assert client.get("/b/nowhere/here", headers=ES).status_code == 404
+
+
+def test_the_door_poster_has_both_codes_when_the_branch_checks_remote_turns_in(client):
+    norte = client.get("/b/norte/poster", headers=ES).get_data(as_text=True)
+    assert "/b/norte/join-qr.svg" in norte and "/b/norte/here-qr.svg" in norte
+    assert "http://localhost/b/norte/here" in norte or "/b/norte/here</span>" in norte
+    centro = client.get("/b/centro/poster", headers=ES).get_data(as_text=True)
+    assert "/b/centro/join-qr.svg" in centro and "here-qr.svg" not in centro  # no remote check-in there
+    svg = client.get("/b/norte/here-qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert client.get("/b/nowhere/poster").status_code == 404
