@@ -12,6 +12,8 @@ Parts (choose with --only, comma separated; default all, in this order):
   long    call-next on a line of 50, 1,000 and 10,000 waiting, with 0, 100 and
           1,000 Socket.IO clients following tickets of it: call-next p50, server
           CPU per call (its updates included), the followers' update latency
+  stats   the manager's figures over a year of a busy branch (300,000 tickets written
+          into SQLite, then PostgreSQL): GET /stats by each grouping, tickets.csv
   flood   one address sends 5,000 joins (default limits) while an agent calls the
           next ticket every 50 ms: how the flood is answered, call-next's latency
 
@@ -37,8 +39,9 @@ from benchkit.fanout import part_fanout
 from benchkit.flood import part_flood
 from benchkit.issuing import part_issue, part_pg, part_redis
 from benchkit.long import part_long
+from benchkit.stats import part_stats
 
-PARTS = ("issue", "pg", "redis", "fanout", "long", "flood")
+PARTS = ("issue", "pg", "redis", "fanout", "long", "stats", "flood")
 
 
 # ---------------------------------------------------------------- main
@@ -65,6 +68,8 @@ def main() -> int:
     ap.add_argument("--long-followers", default="0,100,1000",
                     help="long: followers at each length (default 0,100,1000)")
     ap.add_argument("--long-rounds", type=int, default=20, help="long: calls at each setting (default 20)")
+    ap.add_argument("--stats-days", type=int, default=300, help="stats: days of tickets (default 300)")
+    ap.add_argument("--stats-per-day", type=int, default=1000, help="stats: tickets a day (default 1000)")
     ap.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
                     help="PostgreSQL database to create the bench databases from")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="Redis for the redis part")
@@ -93,7 +98,7 @@ def main() -> int:
     try:
         for part in parts:
             fn = {"issue": part_issue, "pg": part_pg, "redis": part_redis, "fanout": part_fanout,
-                  "long": part_long, "flood": part_flood}[part]
+                  "long": part_long, "stats": part_stats, "flood": part_flood}[part]
             t = time.monotonic()
             try:
                 fn(args, tmp, servers)

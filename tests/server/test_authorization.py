@@ -109,6 +109,10 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("PUT", "/api/v1/branches/<branch>/check-in-window"): MANAGERS,
     ("POST", "/api/v1/branches/<branch>/closures"): MANAGERS,
     ("DELETE", "/api/v1/branches/<branch>/closures/<int:closure_id>"): MANAGERS,
+    # ---- the manager's figures
+    ("GET", "/api/v1/branches/<branch>/stats"): MANAGERS,
+    ("GET", "/api/v1/branches/<branch>/stats.csv"): MANAGERS,
+    ("GET", "/api/v1/branches/<branch>/tickets.csv"): MANAGERS,
     # ---- customers' pages
     ("GET", "/"): PUBLIC,
     ("GET", "/b/<branch>/join"): PUBLIC,

@@ -58,6 +58,9 @@ class BranchForm(FlaskForm):
     remote_grace_min = IntegerField(_("Grace time for remote turns (minutes)"), validators=[Optional()],
                                     description=_("A remote turn whose place came expires if its holder does not "
                                                   "arrive in this time."), render_kw={"inputmode": "numeric"})
+    target_wait_min = IntegerField(_("Target wait (minutes)"), validators=[Optional()],
+                                   description=_("The reports show the share of turns called within it."),
+                                   render_kw={"inputmode": "numeric"})
     no_show_after_recalls = IntegerField(_("No-show after recalls"), validators=[Optional()],
                                          description=_("A called turn recalled this many times becomes a no-show "
                                                        "when the counter calls the next (0: never by itself)."),

@@ -1,0 +1,18 @@
+"""The manager's view: the branch's figures from its ticket log.
+
+    figures.py    the counting: outcomes, percentiles, the target wait, feedback (plain Python)
+    services.py   reading the log for a period; the figures and the ticket rows
+    api.py        REST under /api/v1 (JSON and CSV)     schemas.py
+"""
+from __future__ import annotations
+
+from ..extensions import csrf
+from .api import TAG, api
+
+__all__ = ["init_app"]
+
+
+def init_app(app) -> None:
+    app.register_blueprint(api)
+    csrf.exempt(api)  # JSON API: Bearer tokens, no cookies to forge
+    app.config["TAGS"] = [*app.config.get("TAGS", []), TAG]

@@ -1,0 +1,63 @@
+"""Request and response schemas of the reports API."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Date, Float, Integer, List, Nested, String
+from apiflask.validators import OneOf, Range
+
+from ..fields import TimeZone
+from .figures import BY
+from .services import BAD_GROUPING
+
+
+class PeriodQuery(Schema):
+    first = Date(data_key="from", metadata={"description": "first local day, YYYY-MM-DD (default: today)"})
+    last = Date(data_key="to", metadata={"description": "last local day, included (default: `from`); "
+                                                         "366 days at most"})
+
+
+class StatsQuery(PeriodQuery):
+    by = String(load_default="day", validate=OneOf(BY, error=BAD_GROUPING),
+                metadata={"description": "how the groups are made"})
+    target_wait_min = Integer(validate=Range(1, 240), metadata={
+        "description": "the wait `within_target` counts against (default: the branch's setting)"})
+
+
+class Figures(Schema):
+    arrivals = Integer(metadata={"description": "tickets taken"})
+    served = Integer(metadata={"description": "tickets whose service was done"})
+    cancelled = Integer()
+    no_show = Integer()
+    expired = Integer(metadata={"description": "closed by the end of the day unserved"})
+    active = Integer(metadata={"description": "still waiting, called or being served"})
+    called = Integer(metadata={"description": "tickets called at least once (those with a wait)"})
+    wait_p50_min = Float(allow_none=True, metadata={"description": "median minutes from taking the ticket to "
+                                                                   "its first call"})
+    wait_p90_min = Float(allow_none=True)
+    service_p50_min = Float(allow_none=True, metadata={"description": "median minutes from the start of service "
+                                                                      "to done"})
+    service_p90_min = Float(allow_none=True)
+    within_target = Float(allow_none=True, metadata={"description": "share (0-1) of the called tickets called "
+                                                                    "within the target wait"})
+    feedback_avg = Float(allow_none=True, metadata={"description": "average score, 1-5"})
+    feedback_count = Integer()
+    appointment_show_rate = Float(allow_none=True, metadata={
+        "description": "of the appointments whose time came, the share checked in (totals, and groups by day "
+                       "or service)"})
+
+
+class Group(Figures):
+    key = String(allow_none=True, metadata={"description": "hour `09`, day, service or counter id, username, "
+                                                           "channel; null: none (e.g. never called)"})
+    label = String(allow_none=True)
+
+
+class StatsOut(Schema):
+    branch = String()
+    timezone = TimeZone()
+    first = Date(data_key="from")
+    last = Date(data_key="to")
+    by = String()
+    target_wait_min = Integer()
+    total = Nested(Figures)
+    groups = List(Nested(Group))

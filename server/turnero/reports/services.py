@@ -1,0 +1,245 @@
+"""The manager's figures, read from the ticket log: each ticket's row (its state, kept
+with its events in one transaction) and its events (the first call, who served it),
+with the feedback given and the appointments whose time came. Nothing is counted
+twice or kept anywhere else; figures.py does the counting.
+
+Fast on a year of a busy branch: four indexed range reads (tickets by branch and day,
+events by branch, kind and time), times turned into seconds by the database, the
+rest one pass in Python."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Float, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
+
+from ..access.services import Actor
+from ..appointments.models import Appointment
+from ..appointments.rules import AppointmentStatus
+from ..db import UnitOfWork
+from ..errors import N_, Invalid, Message
+from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User
+from ..queue.lookups import find_branch
+from ..queue.rules import day_bounds_utc, local_day
+from . import figures
+from .figures import BY, Visit
+
+MAX_DAYS = 366
+BAD_GROUPING = N_("Group by hour, day, service, counter, agent or channel.")
+
+
+class epoch(FunctionElement):
+    """Seconds since 1970 of a naive UTC timestamp column, computed by the database."""
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(epoch, "postgresql")
+def _epoch_postgresql(element, compiler, **kw):
+    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    @classmethod
+    def of(cls, branch: Branch, first: date | None, last: date | None, now: datetime) -> Period:
+        """The days asked for (today when none), checked: in order, a year at most."""
+        today = local_day(now, branch.timezone)
+        first, last = first or last or today, last or first or today
+        if first > last:
+            raise Invalid(N_("The first day comes after the last."),
+                          errors={"from": [N_("The first day comes after the last.")]})
+        if (last - first).days >= MAX_DAYS:
+            message = Message(N_("Ask for %(max)s days at most."), max=MAX_DAYS)
+            raise Invalid(message, errors={"to": [message]}, max=MAX_DAYS)
+        return cls(first, last)
+
+    def utc_bounds(self, tz: str) -> tuple[datetime, datetime]:
+        """From the first day's start to a day after the last day's end (a turn of the
+        last day may be finished after midnight)."""
+        start, end = day_bounds_utc(self.first, tz)[0], day_bounds_utc(self.last, tz)[1] + timedelta(days=1)
+        return start.replace(tzinfo=timezone.utc), end.replace(tzinfo=timezone.utc)
+
+
+class _LocalHours:
+    """The local hour of an instant, remembered per quarter hour (every UTC offset in
+    use is a multiple of 15 minutes), so that a year of tickets converts each quarter
+    hour once."""
+
+    def __init__(self, tz: str):
+        self.zone, self.seen = ZoneInfo(tz), {}
+
+    def __call__(self, seconds: float) -> int:
+        quarter = int(seconds // 900)
+        hour = self.seen.get(quarter)
+        if hour is None:
+            hour = self.seen[quarter] = datetime.fromtimestamp(quarter * 900, self.zone).hour
+        return hour
+
+
+def _seconds(value: float) -> float:
+    """A duration from two database times: to the millisecond (a day as a float in
+    SQLite carries noise below it)."""
+    return max(0.0, round(value, 3))
+
+
+def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]:
+    start, end = period.utc_bounds(branch.timezone)
+    events = (TicketEvent.branch_id == branch.id, TicketEvent.at >= start, TicketEvent.at < end)
+    calls = {seq: (first, user) for seq, first, user in session.execute(
+        select(TicketEvent.ticket_seq, func.min(epoch(TicketEvent.at)), func.max(TicketEvent.user_id))
+        .where(TicketEvent.kind == "called", *events).group_by(TicketEvent.ticket_seq))}
+    finishers = dict(session.execute(
+        select(TicketEvent.ticket_seq, func.max(TicketEvent.user_id))
+        .where(TicketEvent.kind == "done", TicketEvent.user_id.is_not(None), *events)
+        .group_by(TicketEvent.ticket_seq)).all())
+    in_period = (Ticket.branch_id == branch.id, Ticket.day >= period.first, Ticket.day <= period.last)
+    scores = dict(session.execute(
+        select(Feedback.ticket_seq, Feedback.score).join(Ticket, Ticket.seq == Feedback.ticket_seq)
+        .where(*in_period)).all())
+    hour_of = _LocalHours(branch.timezone)
+    visits = []
+    for seq, code, day, taken, service, channel, status, counter, served in session.execute(
+            select(Ticket.seq, Ticket.code, Ticket.day, epoch(Ticket.created_at), Ticket.service_id,
+                   Ticket.channel, Ticket.status, Ticket.counter_id,
+                   epoch(Ticket.finished_at) - epoch(Ticket.started_at))
+            .where(*in_period).order_by(Ticket.seq)):
+        first_call, caller = calls.get(seq, (None, None))
+        visits.append(Visit(
+            seq=seq, code=code, day=day, hour=hour_of(taken), taken_at=taken, service=service, channel=channel,
+            status=status, counter=counter, agent=finishers.get(seq, caller),
+            wait_s=None if first_call is None else _seconds(first_call - taken),
+            service_s=None if served is None else _seconds(served), score=scores.get(seq)))
+    return visits
+
+
+def _appointments(session: Session, branch: Branch, period: Period, by: str) -> dict:
+    """Shows and no-shows of the appointments whose time came in the period, per
+    group when the grouping has a meaning for them (day, service), plus the total."""
+    start, _ = day_bounds_utc(period.first, branch.timezone)
+    _, end = day_bounds_utc(period.last, branch.timezone)
+    came = (AppointmentStatus.CHECKED_IN, AppointmentStatus.DONE)
+    counts: dict = defaultdict(lambda: [0, 0])
+    for start_at, service, status in session.execute(
+            select(Appointment.start_at, Appointment.service_id, Appointment.status)
+            .where(Appointment.branch_id == branch.id, Appointment.start_at >= start.replace(tzinfo=timezone.utc),
+                   Appointment.start_at < end.replace(tzinfo=timezone.utc),
+                   Appointment.status.in_([*came, AppointmentStatus.NO_SHOW]))):
+        index = 0 if status in came else 1
+        counts[None][index] += 1
+        if by == "day":
+            counts[local_day(start_at, branch.timezone)][index] += 1
+        elif by == "service":
+            counts[service][index] += 1
+    return counts
+
+
+def _labels(session: Session, branch: Branch, by: str, keys, lang: str) -> dict:
+    """What each group is called: (key for clients, label for people)."""
+    if by == "hour":
+        return {k: (f"{k:02d}", f"{k:02d}:00") for k in keys}
+    if by == "day":
+        return {k: (k.isoformat(), k.isoformat()) for k in keys}
+    if by == "channel":
+        return {k: (k, k) for k in keys}
+    ids = [k for k in keys if k is not None]
+    if by == "service":
+        rows = session.execute(select(Service.id, Service.slug, Service.name_es, Service.name_en)
+                               .where(Service.id.in_(ids)))
+        named = {i: (slug, en if lang == "en" else es) for i, slug, es, en in rows}
+    elif by == "counter":
+        named = {i: (slug, name) for i, slug, name in session.execute(
+            select(Counter.id, Counter.slug, Counter.name).where(Counter.id.in_(ids)))}
+    else:
+        named = {i: (name, name) for i, name in session.execute(
+            select(User.id, User.username).where(User.id.in_(ids)))}
+    return {k: named.get(k, (None, None)) for k in keys}
+
+
+def _order(by: str, labels: dict):
+    if by in ("hour", "day"):
+        return lambda k: k
+    return lambda k: (k is None, (labels[k][1] or "").lower())
+
+
+def stats(uow: UnitOfWork, branch_slug: str, actor: Actor, *, first: date | None = None,
+          last: date | None = None, by: str = "day", target_wait_min: int | None = None,
+          lang: str = "es", now: datetime | None = None) -> dict:
+    """The branch's figures for the period, in all and per group (`by`). Managers of
+    the branch and administrators."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    actor.require_manager(branch)
+    if by not in BY:
+        raise Invalid(BAD_GROUPING, errors={"by": [BAD_GROUPING]})
+    period = Period.of(branch, first, last, now or datetime.now(timezone.utc))
+    target = target_wait_min or branch.target_wait_min
+    visits = read_visits(session, branch, period)
+    total, groups = figures.tally(visits, by, target * 60)
+    shown = _appointments(session, branch, period, by)
+    labels = _labels(session, branch, by, groups.keys(), lang)
+    rows = []
+    for k in sorted(groups, key=_order(by, labels)):
+        key, label = labels[k]
+        row = {"key": key, "label": label, **groups[k].figures()}
+        if by in ("day", "service"):
+            row["appointment_show_rate"] = figures.show_rate(*shown.get(k, (0, 0)))
+        rows.append(row)
+    return {"branch": branch.slug, "timezone": branch.timezone, "first": period.first, "last": period.last,
+            "by": by, "target_wait_min": target,
+            "total": {**total.figures(), "appointment_show_rate": figures.show_rate(*shown.get(None, (0, 0)))},
+            "groups": rows}
+
+
+TICKET_COLUMNS = ("day", "code", "service", "channel", "status", "taken_at", "wait_min", "service_min",
+                  "counter", "agent", "feedback")
+
+
+def ticket_rows(uow: UnitOfWork, branch_slug: str, actor: Actor, *, first: date | None = None,
+                last: date | None = None, lang: str = "es", now: datetime | None = None):
+    """(columns, rows): one row per ticket of the period; the customer's name and phone
+    only for administrators."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    actor.require_manager(branch)
+    period = Period.of(branch, first, last, now or datetime.now(timezone.utc))
+    visits = read_visits(session, branch, period)
+    services = _labels(session, branch, "service", {v.service for v in visits}, lang)
+    counters = _labels(session, branch, "counter", {v.counter for v in visits}, lang)
+    agents = _labels(session, branch, "agent", {v.agent for v in visits}, lang)
+    personal = actor.role == "admin"
+    people = {}
+    if personal:
+        people = {seq: (name, phone) for seq, name, phone in session.execute(
+            select(Ticket.seq, Ticket.name, Customer.phone).outerjoin(Customer, Customer.id == Ticket.customer_id)
+            .where(Ticket.branch_id == branch.id, Ticket.day >= period.first, Ticket.day <= period.last))}
+    zone = ZoneInfo(branch.timezone)
+    columns = TICKET_COLUMNS + (("name", "phone") if personal else ())
+
+    def minutes(seconds):
+        return "" if seconds is None else f"{seconds / 60:.1f}"
+
+    def rows():
+        for v in visits:
+            row = [v.day.isoformat(), v.code, services[v.service][0] or "", v.channel, v.status,
+                   datetime.fromtimestamp(round(v.taken_at), zone).isoformat(), minutes(v.wait_s),
+                   minutes(v.service_s if v.status == "done" else None),
+                   counters.get(v.counter, (None,))[0] or "", agents.get(v.agent, (None,))[0] or "",
+                   "" if v.score is None else v.score]
+            if personal:
+                row += [x or "" for x in people.get(v.seq, (None, None))]
+            yield row
+    return columns, rows()
