@@ -162,6 +162,8 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/staff/appointments/<branch>/settings/window"): MANAGER_PAGE,
     ("POST", "/staff/appointments/<branch>/settings/closures"): MANAGER_PAGE,
     ("POST", "/staff/appointments/<branch>/settings/closures/<int:closure_id>/remove"): MANAGER_PAGE,
+    ("GET", "/staff/reports"): MANAGER_PAGE,
+    ("GET", "/staff/reports/<branch>"): MANAGER_PAGE,
     # ---- administration
     ("GET", "/admin/"): MANAGER_PAGE,
     ("GET", "/admin/branches"): MANAGER_PAGE,

@@ -3,11 +3,13 @@
     figures.py    the counting: outcomes, percentiles, the target wait, feedback (plain Python)
     services.py   reading the log for a period; the figures and the ticket rows
     api.py        REST under /api/v1 (JSON and CSV)     schemas.py
+    pages.py      /staff/reports: charts, tables, comments, downloads
 """
 from __future__ import annotations
 
 from ..extensions import csrf
 from .api import TAG, api
+from .pages import bp as pages
 
 __all__ = ["init_app"]
 
@@ -15,4 +17,5 @@ __all__ = ["init_app"]
 def init_app(app) -> None:
     app.register_blueprint(api)
     csrf.exempt(api)  # JSON API: Bearer tokens, no cookies to forge
+    app.register_blueprint(pages)
     app.config["TAGS"] = [*app.config.get("TAGS", []), TAG]

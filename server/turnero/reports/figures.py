@@ -69,7 +69,7 @@ class Tally:
             self.within += visit.wait_s <= target_s
         if visit.service_s is not None and visit.status == "done":
             self.services.append(visit.service_s)
-        if visit.score is not None:
+        if visit.score is not None and 1 <= visit.score <= 5:
             self.scores.append(visit.score)
 
     def figures(self) -> dict:
@@ -83,6 +83,7 @@ class Tally:
             "within_target": round(self.within / len(waits), 3) if waits else None,
             "feedback_avg": round(sum(self.scores) / len(self.scores), 2) if self.scores else None,
             "feedback_count": len(self.scores),
+            "feedback_scores": [self.scores.count(n) for n in range(1, 6)],
         }
 
 

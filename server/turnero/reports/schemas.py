@@ -41,6 +41,7 @@ class Figures(Schema):
                                                                     "within the target wait"})
     feedback_avg = Float(allow_none=True, metadata={"description": "average score, 1-5"})
     feedback_count = Integer()
+    feedback_scores = List(Integer(), metadata={"description": "how many scores of 1, 2, 3, 4 and 5"})
     appointment_show_rate = Float(allow_none=True, metadata={
         "description": "of the appointments whose time came, the share checked in (totals, and groups by day "
                        "or service)"})

@@ -204,6 +204,24 @@ def stats(uow: UnitOfWork, branch_slug: str, actor: Actor, *, first: date | None
             "groups": rows}
 
 
+def comments(uow: UnitOfWork, branch_slug: str, actor: Actor, *, first: date | None = None,
+             last: date | None = None, lang: str = "es", limit: int = 30, now: datetime | None = None) -> list[dict]:
+    """The latest comments left with a score in the period (newest first)."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    actor.require_manager(branch)
+    period = Period.of(branch, first, last, now or datetime.now(timezone.utc))
+    rows = session.execute(
+        select(Ticket.day, Ticket.code, Service.name_es, Service.name_en, Feedback.score, Feedback.comment,
+               Feedback.channel)
+        .join(Ticket, Ticket.seq == Feedback.ticket_seq).join(Service, Service.id == Ticket.service_id)
+        .where(Ticket.branch_id == branch.id, Ticket.day >= period.first, Ticket.day <= period.last,
+               Feedback.comment.is_not(None), Feedback.comment != "")
+        .order_by(Feedback.at.desc()).limit(limit))
+    return [{"day": day, "code": code, "service": en if lang == "en" else es, "score": score, "comment": comment,
+             "channel": channel} for day, code, es, en, score, comment, channel in rows]
+
+
 TICKET_COLUMNS = ("day", "code", "service", "channel", "status", "taken_at", "wait_min", "service_min",
                   "counter", "agent", "feedback")
 
