@@ -112,6 +112,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     # ---- the manager's figures
     ("GET", "/api/v1/branches/<branch>/stats"): MANAGERS,
     ("GET", "/api/v1/branches/<branch>/stats.csv"): MANAGERS,
+    ("GET", "/api/v1/branches/<branch>/staffing"): MANAGERS,
     ("GET", "/api/v1/branches/<branch>/tickets.csv"): MANAGERS,
     # ---- customers' pages
     ("GET", "/"): PUBLIC,

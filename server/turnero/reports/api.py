@@ -12,7 +12,7 @@ from ..access.requests import BEARER
 from ..access.requests import request_actor as actor
 from ..web import current_lang, database
 from . import services
-from .schemas import PeriodQuery, StatsOut, StatsQuery
+from .schemas import PeriodQuery, StaffingOut, StaffingQuery, StatsOut, StatsQuery
 
 api = APIBlueprint("reports_api", __name__, url_prefix="/api/v1", tag="Reports")
 
@@ -43,6 +43,21 @@ def _stats(branch: str, query: dict) -> dict:
                      "the target wait, feedback, and the appointments' show rate.")
 def stats(branch, query):
     return _stats(branch, query)
+
+
+@api.get("/branches/<branch>/staffing")
+@api.input(StaffingQuery, location="query", arg_name="query")
+@api.output(StaffingOut)
+@api.doc(summary="Counters needed per hour of a day for a target, by Erlang C from the history (managers)",
+         responses=[401, 403, 404, 422], **BEARER,
+         description="Arrivals per hour from the same weekday of the weeks before the day, the mean service "
+                     "time from the same days; for each hour the fewest counters that call `target_share` "
+                     "within the target wait, and the share with one counter fewer or more.")
+def staffing(branch, query):
+    with database().unit_of_work() as uow:
+        return services.staffing(uow, branch, actor(uow), day=query.get("date"),
+                                 target_wait_min=query.get("target_wait_min"), target_share=query["target_share"],
+                                 weeks=query["weeks"])
 
 
 def _cell(value) -> str:

@@ -62,3 +62,35 @@ class StatsOut(Schema):
     target_wait_min = Integer()
     total = Nested(Figures)
     groups = List(Nested(Group))
+
+
+class StaffingQuery(Schema):
+    date = Date(metadata={"description": "the local day to staff (default: today); its history is the same "
+                                         "weekday of the weeks before it"})
+    target_wait_min = Integer(validate=Range(1, 240), metadata={"description": "default: the branch's setting"})
+    target_share = Float(load_default=0.8, validate=Range(0.5, 0.99), metadata={
+        "description": "the share of customers to call within the target wait"})
+    weeks = Integer(load_default=8, validate=Range(1, 26), metadata={"description": "weeks of history"})
+
+
+class StaffingHour(Schema):
+    hour = Integer(metadata={"description": "local hour, 0-23"})
+    arrivals = Float(metadata={"description": "turns taken in this hour, the mean of the history's days"})
+    traffic = Float(metadata={"description": "offered load in erlangs (arrivals x mean service time)"})
+    counters = Integer(metadata={"description": "counters needed for the target (Erlang C)"})
+    share = Float(metadata={"description": "the share called within the target wait with that many"})
+    share_one_fewer = Float(allow_none=True)
+    share_one_more = Float()
+
+
+class StaffingOut(Schema):
+    branch = String()
+    date = Date()
+    weekday = Integer(metadata={"description": "0 Monday ... 6 Sunday"})
+    weeks = Integer()
+    days_with_turns = Integer(metadata={"description": "days of the history that had turns"})
+    target_wait_min = Integer()
+    target_share = Float()
+    service_min = Float(metadata={"description": "mean service time used (the history's, else the services' "
+                                                 "configured averages)"})
+    hours = List(Nested(StaffingHour))

@@ -26,7 +26,7 @@ from ..errors import N_, Invalid, Message
 from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User
 from ..queue.lookups import find_branch
 from ..queue.rules import day_bounds_utc, local_day
-from . import figures
+from . import erlang, figures
 from .figures import BY, Visit
 
 MAX_DAYS = 366
@@ -220,6 +220,47 @@ def comments(uow: UnitOfWork, branch_slug: str, actor: Actor, *, first: date | N
         .order_by(Feedback.at.desc()).limit(limit))
     return [{"day": day, "code": code, "service": en if lang == "en" else es, "score": score, "comment": comment,
              "channel": channel} for day, code, es, en, score, comment, channel in rows]
+
+
+def staffing(uow: UnitOfWork, branch_slug: str, actor: Actor, *, day: date | None = None,
+             target_wait_min: int | None = None, target_share: float = 0.8, weeks: int = 8,
+             now: datetime | None = None) -> dict:
+    """The counters needed in each hour of `day` (today when None) to call
+    `target_share` of the customers within the target wait, by Erlang C, from the same
+    weekday of the `weeks` weeks before it: arrivals per hour (the mean over those of
+    them that had turns) and the mean service time. With the share one counter fewer
+    or more would give, for a what-if."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    actor.require_manager(branch)
+    day = day or local_day(now or datetime.now(timezone.utc), branch.timezone)
+    target = target_wait_min or branch.target_wait_min
+    days = {day - timedelta(weeks=k) for k in range(1, weeks + 1)}
+    visits = [v for v in read_visits(session, branch, Period(min(days), max(days))) if v.day in days]
+    open_days = len({v.day for v in visits})
+    per_hour: dict[int, int] = defaultdict(int)
+    for v in visits:
+        per_hour[v.hour] += 1
+    served = [v.service_s for v in visits if v.status == "done" and v.service_s]
+    if served:
+        aht_s = sum(served) / len(served)
+    else:  # no history yet: the services' configured averages
+        averages = list(session.scalars(select(Service.avg_service_min).where(
+            Service.branch_id == branch.id, Service.active)))
+        aht_s = 60 * (sum(averages) / len(averages) if averages else 5.0)
+    aht, wait = aht_s / 3600, target / 60  # hours
+    hours = []
+    for hour in sorted(per_hour):
+        rate = per_hour[hour] / open_days
+        needed = erlang.counters_needed(rate, aht, wait, target_share)
+        hours.append({
+            "hour": hour, "arrivals": round(rate, 1), "traffic": round(rate * aht, 2), "counters": needed,
+            "share": round(erlang.share_within(needed, rate, aht, wait), 3),
+            "share_one_fewer": round(erlang.share_within(needed - 1, rate, aht, wait), 3) if needed > 1 else None,
+            "share_one_more": round(erlang.share_within(needed + 1, rate, aht, wait), 3)})
+    return {"branch": branch.slug, "date": day, "weekday": day.weekday(), "weeks": weeks, "days_with_turns": open_days,
+            "target_wait_min": target, "target_share": target_share, "service_min": round(aht_s / 60, 1),
+            "hours": hours}
 
 
 TICKET_COLUMNS = ("day", "code", "service", "channel", "status", "taken_at", "wait_min", "service_min",

@@ -68,6 +68,16 @@
     options: {plugins: {legend: {position: "bottom"}}}
   });
 
+  var plan = data.plan.hours;
+  draw("chart-staffing", {
+    type: "bar",
+    data: {labels: plan.map(function (h) { return (h.hour < 10 ? "0" : "") + h.hour + ":00"; }),
+           datasets: [{label: words.counters, data: values(plan, "counters"), backgroundColor: "#0f766e"}]},
+    options: {scales: {y: {beginAtZero: true, ticks: {precision: 0},
+                           suggestedMax: Math.max.apply(null, values(plan, "counters").concat([0])) + 1}},
+              plugins: {legend: {display: false}}}
+  });
+
   draw("chart-feedback", {
     type: "bar",
     data: {labels: ["1", "2", "3", "4", "5"],
