@@ -165,12 +165,6 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
             raise
         return TicketTaken(ticket_result(uow, replayed), created=False)
     ticket = _NewTicket(session, values, customer=customer)
-    issued = Issued(at=now, channel=channel)
-    conn.execute(_INSERT_EVENT, {
-        "ticket_seq": ticket.seq, "branch_id": branch.id, "kind": issued.kind, "at": now, "channel": channel,
-        "user_id": actor.user_id, "device_id": actor.device_id, "counter_id": None, "data": None})
-    tell_listeners(session, ticket, issued)
-    uow.committed(branch.slug, issued)
 
     # A ticket usually joins at the end of its line: then everyone waiting is ahead of
     # it and no one's place moved. Only a ticket placed earlier moves the ones behind.
@@ -189,6 +183,13 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     # its token, which this answer gives.
     view = views.view_of(ticket, branch_slug=branch.slug, service=svc, counter=None, ahead=ahead,
                          stats=stats[svc.id], public_url=uow.db.public_url)
+    # The log keeps the wait this ticket is shown now, to be measured against its real one.
+    issued = Issued(at=now, channel=channel, shown=view.eta, ahead=ahead, configured_min=svc.avg_service_min)
+    conn.execute(_INSERT_EVENT, {
+        "ticket_seq": ticket.seq, "branch_id": branch.id, "kind": issued.kind, "at": now, "channel": channel,
+        "user_id": actor.user_id, "device_id": actor.device_id, "counter_id": None, "data": issued.data})
+    tell_listeners(session, ticket, issued)
+    uow.committed(branch.slug, issued)
     # DEBUG: the busiest line of all; turnero_tickets_issued_total counts them (/metrics).
     log.debug("ticket %s issued at %s (%s)", ticket.code, branch.slug, channel)
     return TicketTaken(view, created=True)

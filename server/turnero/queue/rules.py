@@ -129,8 +129,21 @@ class Event:
 
 @dataclass(frozen=True)
 class Issued(Event):
+    """A new ticket; with the wait it was shown (`shown`), the people ahead of it then
+    and its service's configured average: how good the estimates are is measured
+    against them (the reports' "honest waits")."""
     kind: ClassVar[str] = "issued"
     channel: str = "web"
+    shown: Eta | None = None
+    ahead: int | None = None
+    configured_min: float | None = None
+
+    @property
+    def data(self) -> dict | None:
+        if self.shown is None:
+            return None
+        return {"eta": [self.shown.low_min, self.shown.high_min], "ahead": self.ahead,
+                "configured_min": self.configured_min}
 
 
 @dataclass(frozen=True)

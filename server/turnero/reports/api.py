@@ -19,7 +19,8 @@ api = APIBlueprint("reports_api", __name__, url_prefix="/api/v1", tag="Reports")
 TAG = {"name": "Reports", "description": "The branch's figures from its ticket log (managers and administrators)"}
 FIGURE_COLUMNS = ("arrivals", "served", "cancelled", "no_show", "expired", "active", "called", "wait_p50_min",
                   "wait_p90_min", "service_p50_min", "service_p90_min", "within_target", "feedback_avg",
-                  "feedback_count", "appointment_show_rate")
+                  "feedback_count", "appointment_show_rate", "estimated", "estimate_inside", "estimate_error_min",
+                  "naive_error_min", "estimate_width_min")
 # A cell a spreadsheet would read as a formula is written as text (a leading
 # apostrophe); a plain signed number (a phone in E.164) is left as it is.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

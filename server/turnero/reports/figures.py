@@ -30,6 +30,8 @@ class Visit:
     wait_s: float | None  # taken -> first call
     service_s: float | None  # service started -> done
     score: int | None     # feedback, 1-5
+    shown: tuple[float, float] | None = None  # the wait it was shown when taken, in seconds (low, high)
+    naive_s: float | None = None  # people ahead then x the service's configured average
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -56,6 +58,13 @@ class Tally:
     services: list[float] = field(default_factory=list)
     within: int = 0
     scores: list[int] = field(default_factory=list)
+    # Honest waits: of the called tickets that were shown an estimate, how many waited
+    # within it, and the errors of its middle and of the naive estimate.
+    estimated: int = 0
+    inside: int = 0
+    error_s: float = 0.0
+    naive_error_s: float = 0.0
+    width_s: float = 0.0
 
     def add(self, visit: Visit, target_s: float) -> None:
         self.arrivals += 1
@@ -67,6 +76,13 @@ class Tally:
         if visit.wait_s is not None:
             self.waits.append(visit.wait_s)
             self.within += visit.wait_s <= target_s
+            if visit.shown is not None:
+                low, high = visit.shown
+                self.estimated += 1
+                self.inside += low <= visit.wait_s <= high
+                self.error_s += abs(visit.wait_s - (low + high) / 2)
+                self.width_s += high - low
+                self.naive_error_s += abs(visit.wait_s - (visit.naive_s or 0.0))
         if visit.service_s is not None and visit.status == "done":
             self.services.append(visit.service_s)
         if visit.score is not None and 1 <= visit.score <= 5:
@@ -84,6 +100,11 @@ class Tally:
             "feedback_avg": round(sum(self.scores) / len(self.scores), 2) if self.scores else None,
             "feedback_count": len(self.scores),
             "feedback_scores": [self.scores.count(n) for n in range(1, 6)],
+            "estimated": self.estimated,
+            "estimate_inside": round(self.inside / self.estimated, 3) if self.estimated else None,
+            "estimate_error_min": _minutes(self.error_s / self.estimated) if self.estimated else None,
+            "naive_error_min": _minutes(self.naive_error_s / self.estimated) if self.estimated else None,
+            "estimate_width_min": _minutes(self.width_s / self.estimated) if self.estimated else None,
         }
 
 

@@ -42,6 +42,14 @@ class Figures(Schema):
     feedback_avg = Float(allow_none=True, metadata={"description": "average score, 1-5"})
     feedback_count = Integer()
     feedback_scores = List(Integer(), metadata={"description": "how many scores of 1, 2, 3, 4 and 5"})
+    estimated = Integer(metadata={"description": "called tickets that were shown a wait when taken"})
+    estimate_inside = Float(allow_none=True, metadata={"description": "share of them whose real wait fell inside "
+                                                                      "the range shown"})
+    estimate_error_min = Float(allow_none=True, metadata={"description": "mean distance of the real wait from the "
+                                                                         "middle of the range shown"})
+    naive_error_min = Float(allow_none=True, metadata={"description": "the same for the naive estimate: people "
+                                                                      "ahead x the configured average"})
+    estimate_width_min = Float(allow_none=True, metadata={"description": "mean width of the ranges shown"})
     appointment_show_rate = Float(allow_none=True, metadata={
         "description": "of the appointments whose time came, the share checked in (totals, and groups by day "
                        "or service)"})

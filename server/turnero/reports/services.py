@@ -106,6 +106,13 @@ def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]
         select(TicketEvent.ticket_seq, func.max(TicketEvent.user_id))
         .where(TicketEvent.kind == "done", TicketEvent.user_id.is_not(None), *events)
         .group_by(TicketEvent.ticket_seq)).all())
+    shown = {}
+    for seq, data in session.execute(select(TicketEvent.ticket_seq, TicketEvent.data)
+                                     .where(TicketEvent.kind == "issued", TicketEvent.data.is_not(None), *events)):
+        eta = data.get("eta") if isinstance(data, dict) else None
+        if eta and len(eta) == 2:
+            naive = (data.get("ahead") or 0) * (data.get("configured_min") or 0) * 60
+            shown[seq] = ((eta[0] * 60, eta[1] * 60), naive)
     in_period = (Ticket.branch_id == branch.id, Ticket.day >= period.first, Ticket.day <= period.last)
     scores = dict(session.execute(
         select(Feedback.ticket_seq, Feedback.score).join(Ticket, Ticket.seq == Feedback.ticket_seq)
@@ -118,11 +125,13 @@ def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]
                    epoch(Ticket.finished_at) - epoch(Ticket.started_at))
             .where(*in_period).order_by(Ticket.seq)):
         first_call, caller = calls.get(seq, (None, None))
+        estimate, naive = shown.get(seq, (None, None))
         visits.append(Visit(
             seq=seq, code=code, day=day, hour=hour_of(taken), taken_at=taken, service=service, channel=channel,
             status=status, counter=counter, agent=finishers.get(seq, caller),
             wait_s=None if first_call is None else _seconds(first_call - taken),
-            service_s=None if served is None else _seconds(served), score=scores.get(seq)))
+            service_s=None if served is None else _seconds(served), score=scores.get(seq),
+            shown=estimate, naive_s=naive))
     return visits
 
 

@@ -188,3 +188,28 @@ def test_percentiles_interpolate_between_ranks_like_postgresql():
     # SELECT percentile_cont(q) WITHIN GROUP (ORDER BY v) FROM unnest('{1,2,3,4,10}') v
     assert [round(percentile(values, q), 6) for q in (0, 50, 90, 100)] == [1.0, 3.0, 7.6, 10.0]
     assert percentile([], 50) is None and percentile([7.0], 90) == 7.0
+
+
+def test_the_waits_shown_at_joining_are_measured_against_the_real_ones(app, client, the_day, manager):
+    """Each ticket's answer when it was taken is what its customer was shown; the log
+    kept it. A001 waited 10 minutes, A002 18, A004 5 (A003 was never called)."""
+    from sqlalchemy import select
+
+    from turnero.models import Service
+    a, b, _c, d = the_day
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        configured = uow.session.scalar(select(Service.avg_service_min).where(Service.slug == "caja"))
+    real = {"A001": 10, "A002": 18, "A004": 5}
+    shown = {t["code"]: (t["eta"]["low_min"], t["eta"]["high_min"]) for t in (a, b, d)}
+    ahead = {"A001": 0, "A002": 1, "A004": 0}
+    assert (a["ahead"], b["ahead"], d["ahead"]) == (0, 1, 0)
+    inside = sum(low <= real[c] <= high for c, (low, high) in shown.items())
+    error = sum(abs(real[c] - (low + high) / 2) for c, (low, high) in shown.items()) / 3
+    naive = sum(abs(real[c] - ahead[c] * configured) for c in real) / 3
+    width = sum(high - low for low, high in shown.values()) / 3
+    total = stats(client, manager)["total"]
+    assert total["estimated"] == 3
+    assert total["estimate_inside"] == round(inside / 3, 3)
+    assert total["estimate_error_min"] == round(error, 1)
+    assert total["naive_error_min"] == round(naive, 1)
+    assert total["estimate_width_min"] == round(width, 1)
