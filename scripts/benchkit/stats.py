@@ -63,11 +63,13 @@ def _fill(db_url: str, days: int, per_day: int, seed: int = 7) -> tuple[date, da
                                 priority=False, lang="es", status=status, sort_at=taken, created_at=taken,
                                 called_at=called, started_at=started, finished_at=finished, counter_id=counter,
                                 recalls=0, late_moves=0))
-            def event(kind, at, by_staff=True):
+            def event(kind, at, by_staff=True, data=None):
                 events.append(dict(ticket_seq=seq, branch_id=branch_id, kind=kind, at=at,
                                    channel="staff" if by_staff else channel, user_id=agent if by_staff else None,
-                                   counter_id=counter if by_staff else None))
-            event("issued", taken, by_staff=False)
+                                   counter_id=counter if by_staff else None, data=data))
+            ahead = rng.randint(0, 12)
+            event("issued", taken, by_staff=False,
+                  data={"eta": [ahead, 2 * ahead + 3], "ahead": ahead, "configured_min": 5.0})
             if called:
                 event("called", called)
             if started:

@@ -400,6 +400,7 @@ def test_the_kiosk_offers_the_branchs_priority_classes_and_sends_the_chosen_one(
     assert not page.yes.isVisible() and page.no.isVisible()
     qtbot.waitExposed(window)
     from conftest import ARTIFACTS
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / "screenshots" / "kiosk-priority-classes-es-portrait.png"))
     page.classes[0].click()
     _, body, _reply = f.link.rest.last("ticket")
