@@ -37,6 +37,11 @@ def branch_room(slug: str) -> str:
     return f"branch:{slug}"
 
 
+def staff_room(slug: str) -> str:
+    """The branch's managers (their consoles): what only they see, like a low rating."""
+    return f"staff:{slug}"
+
+
 def ticket_room(ticket_id: str) -> str:
     """Everyone following one ticket (by its public UUID, never its secret token)."""
     return f"{TICKET_ROOM}{ticket_id}"

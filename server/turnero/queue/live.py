@@ -13,7 +13,8 @@ from flask_socketio import join_room, leave_room, rooms
 from ..errors import N_, DomainError
 from ..extensions import LANGUAGES, socketio
 from ..metrics import SOCKET_CLIENTS
-from ..realtime import branch_room, ticket_room
+from ..access.staff_pages import current_actor
+from ..realtime import branch_room, staff_room, ticket_room
 from ..web import database, error_text
 from . import services as queue
 from .lookups import find_branch, find_ticket_by_token
@@ -40,6 +41,8 @@ def on_disconnect(*_args):
 @socketio.on("subscribe")
 def on_subscribe(data):
     """`{"branch": slug}` or `{"ticket": token}`: join its room, answer with a snapshot.
+    `{"staff": slug}` (the console of a manager of the branch, by its browser session):
+    the managers' events, like `feedback.low`.
 
     The room is joined before the snapshot is read, so nothing committed after the
     snapshot can be missed; the client drops events whose `seq` it already has.
@@ -88,6 +91,13 @@ def _subscribe(data: dict, lang: str | None) -> dict:
             with db.unit_of_work() as uow:
                 state = queue.get_branch_state(uow, slug, lang)
             return {"ok": True, "seq": state["seq"], "state": state}
+        if isinstance(data.get("staff"), str):
+            # The managers' room of a branch: the browser session of one of its managers.
+            slug = data["staff"]
+            with db.unit_of_work() as uow:
+                current_actor().require_manager(find_branch(uow.session, slug))
+            join_room(staff_room(slug))
+            return {"ok": True}
         if isinstance(data.get("ticket"), str):
             join_room(_ticket_room_of(data["ticket"]))
             with db.unit_of_work() as uow:

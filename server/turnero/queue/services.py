@@ -18,6 +18,7 @@ from ..customers import customer_for
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, NotFound, TooMany
 from ..models import Branch, Counter, Customer, Feedback, PriorityClass, Service, Ticket, TicketEvent
+from ..realtime import staff_room
 from . import day, rules
 from . import read_models as views
 from .changes import apply, changed, record, refused, ticket_result, today
@@ -455,11 +456,38 @@ def give_feedback(uow: UnitOfWork, token: str, score: int, comment: str | None,
     if not 1 <= score <= 5:
         raise Invalid(N_("The score goes from 1 to 5."), errors={"score": [N_("The score goes from 1 to 5.")]})
     channel = channel or ticket.channel
-    session.add(Feedback(ticket_seq=ticket.seq, score=score, comment=comment or None, channel=channel))
-    record(uow, ticket, rules.Rated(at=clock.utcnow(), score=score), None, branch_slug=ticket.branch.slug,
+    feedback = Feedback(ticket_seq=ticket.seq, score=score, comment=comment or None, channel=channel,
+                        at=clock.utcnow())
+    session.add(feedback)
+    record(uow, ticket, rules.Rated(at=feedback.at, score=score), None, branch_slug=ticket.branch.slug,
            channel=channel)
+    if score <= LOW_SCORE:  # the managers' consoles hear it at once
+        uow.emit("feedback.low", _rating_of(ticket, feedback), staff_room(ticket.branch.slug))
     uow.commit()
     return Rating(ticket.id, score, comment or None)
+
+
+LOW_SCORE = 2
+
+
+def _rating_of(ticket: Ticket, feedback: Feedback) -> dict:
+    return {"ticket": ticket.id, "code": ticket.code, "service": ticket.service.slug,
+            "service_names": {"es": ticket.service.name_es, "en": ticket.service.name_en},
+            "counter": ticket.counter.name if ticket.counter is not None else None, "score": feedback.score,
+            "comment": feedback.comment, "channel": feedback.channel, "at": views.iso(feedback.at)}
+
+
+def low_ratings(uow: UnitOfWork, branch_slug: str, actor: Actor) -> list[dict]:
+    """Today's ratings of 1 or 2 at the branch, newest first (its managers)."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    actor.require_manager(branch)
+    rows = session.execute(
+        select(Ticket, Feedback).join(Feedback, Feedback.ticket_seq == Ticket.seq)
+        .options(joinedload(Ticket.service), joinedload(Ticket.counter))
+        .where(Ticket.branch_id == branch.id, Ticket.day == today(branch), Feedback.score <= LOW_SCORE)
+        .order_by(Feedback.at.desc()).limit(20))
+    return [_rating_of(ticket, feedback) for ticket, feedback in rows]
 
 
 def get_feedback(uow: UnitOfWork, token: str) -> Rating | None:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..web import current_lang, database, staff_pages
-from . import read_models
+from . import read_models, services
 from .staff_texts import console_texts
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
@@ -28,10 +28,12 @@ def choose():
 @login_required
 def console(branch, counter):
     lang = current_lang()
+    # Managers (and admins) also stop and restart new turns to the branch's lines here,
+    # and see today's low ratings (then each new one as it comes).
+    manages = current_user.actor.role in ("admin", "manager")
     with database().unit_of_work() as uow:
         view = read_models.counter_desk(uow, branch, counter, current_user.actor, lang)
-    # Managers (and admins) also stop and restart new turns to the branch's lines here.
-    manages = current_user.actor.role in ("admin", "manager")
+        low = services.low_ratings(uow, branch, current_user.actor) if manages else []
     config = {**view, "lang": lang, "csrf": generate_csrf(), "api": "/api/v1", "texts": console_texts(),
-              "manages": manages}
+              "manages": manages, "low_ratings": low}
     return render_template("staff/console.html", desk=view, config=config, manages=manages)

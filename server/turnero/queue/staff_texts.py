@@ -73,6 +73,8 @@ MESSAGES = {
     "restart_turns": N_("Take new turns again"),
     "turns_stopped": N_("%(service)s takes no new turns now."),
     "turns_restarted": N_("%(service)s takes new turns again."),
+    "low_rating": N_("%(code)s rated the visit %(score)s of 5."),
+    "score": N_("%(score)s of 5"),
 }
 JOINING = {"open": N_("Taking turns"), "paused": N_("Stopped"), "closed": N_("Closed (hours)")}
 

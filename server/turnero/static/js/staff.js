@@ -214,6 +214,25 @@
     });
   }
 
+  // Managers: today's ratings of 1 or 2, newest first; each new one arrives live.
+  var lowRatings = cfg.low_ratings || [];
+  function renderRatings() {
+    var list = $("ratings-list");
+    if (!list) return;
+    list.textContent = "";
+    $("ratings-empty").hidden = lowRatings.length > 0;
+    lowRatings.forEach(function (r) {
+      var li = el("li", "rating");
+      li.appendChild(el("span", "rating-score", fmt(T.score, { score: r.score })));
+      li.appendChild(el("span", "rating-code", r.code));
+      var names = r.service_names || {};
+      li.appendChild(el("span", "rating-where", (names[cfg.lang] || r.service) + (r.counter ? " · " + r.counter : "") +
+                                               " · " + clock(r.at)));
+      if (r.comment) li.appendChild(el("q", "rating-comment", r.comment));
+      list.appendChild(li);
+    });
+  }
+
   // Priority is given or taken away from a waiting ticket chosen in the list.
   function renderPriorityToggle() {
     var button = $("priority-toggle");
@@ -674,6 +693,12 @@
           resync(ack.state);
         }
       });
+      if (cfg.manages) socket.emit("subscribe", { staff: branch });
+    });
+    socket.on("feedback.low", function (rating) {
+      lowRatings = [rating].concat(lowRatings.filter(function (r) { return r.ticket !== rating.ticket; })).slice(0, 20);
+      renderRatings();
+      say(fmt(T.low_rating, { code: rating.code, score: rating.score }), "error");
     });
     socket.on("disconnect", function () { setLive("reconnecting"); });
     socket.on("branch.state", function (state) {
@@ -689,6 +714,7 @@
 
   renderCounter();
   renderCurrent();
+  renderRatings();
   loadWaiting();
   loadHistory();
   loadCounters();
