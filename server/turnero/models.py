@@ -245,6 +245,8 @@ class Customer(Base):
     lang: Mapped[str | None] = mapped_column(String(5))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What staff keep in mind about the customer ("prefers English"); erased with them (0011).
+    note: Mapped[str | None] = mapped_column(String(500))
 
 
 class DailyNumber(Base):

@@ -109,6 +109,10 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("PUT", "/api/v1/branches/<branch>/check-in-window"): MANAGERS,
     ("POST", "/api/v1/branches/<branch>/closures"): MANAGERS,
     ("DELETE", "/api/v1/branches/<branch>/closures/<int:closure_id>"): MANAGERS,
+    # ---- one customer (staff of a branch they visited: others hear "no such customer")
+    ("GET", "/api/v1/customers"): (401, 403, 403, OK, OK, OK, OK),
+    ("GET", "/api/v1/customers/<int:customer_id>"): (401, 403, 403, OK, 404, OK, OK),
+    ("PUT", "/api/v1/customers/<int:customer_id>/note"): (401, 403, 403, OK, 404, OK, OK),
     # ---- the manager's figures
     ("GET", "/api/v1/branches/<branch>/stats"): MANAGERS,
     ("GET", "/api/v1/branches/<branch>/stats.csv"): MANAGERS,
@@ -313,6 +317,12 @@ class World:
     def waiting_ticket(self) -> dict:
         return self.post("/branches/centro/tickets", 201, json={"service": "plataforma"})
 
+    def customer(self) -> int:
+        """A customer who took a turn at centro (by phone)."""
+        ticket = self.post("/branches/centro/tickets", 201, json={"service": "plataforma", "phone": "55 4444 0001"})
+        listed = self.client.get("/api/v1/branches/centro/tickets").get_json()
+        return next(t["customer"] for t in listed if t["id"] == ticket["id"])
+
     def called_ticket(self) -> dict:
         """A caja ticket called at v1 (a ticket put back in line earlier is called first: v1
         calls until it has this one, finishing the others)."""
@@ -442,6 +452,8 @@ def _booking(w: World) -> dict:
 
 
 REQUESTS = {
+    ("GET", "/api/v1/customers"): lambda w: Call(query={"phone": "55 4444 0001"}),
+    ("PUT", "/api/v1/customers/<int:customer_id>/note"): lambda w: Call(json={"note": "Prefiere inglés"}),
     ("POST", "/api/v1/auth/token"): lambda w: Call(json={"username": "agente", "password": DEMO_PASSWORD}),
     ("POST", "/api/v1/branches/<branch>/tickets"): lambda w: Call(json={"service": "plataforma"}),
     ("GET", "/api/v1/branches/<branch>/slots"): lambda w: Call(query={"service": "plataforma",
@@ -550,6 +562,8 @@ def default_values(w: World, method: str, rule: str, names) -> dict:
             values[name] = w.device()
         elif name == "class_id":
             values[name] = w.priority_class()
+        elif name == "customer_id":
+            values[name] = w.customer()
         else:
             raise AssertionError(f"{method} {rule}: no value for <{name}>; teach default_values or REQUESTS")
     return values

@@ -75,6 +75,12 @@ class RealPaths:
         assert r.status_code in (200, 201), (path, r.get_data(as_text=True))
         return r.get_json()
 
+    def customer(self) -> int:
+        """A customer who took a turn at centro with a phone."""
+        ticket = self.post("/branches/centro/tickets", service="caja", phone=f"55 5000 {next(self.numbers):04d}")
+        listed = self.client.get("/api/v1/branches/centro/tickets", headers=self.admin).get_json()
+        return next(t["customer"] for t in listed if t["id"] == ticket["id"])
+
     def ticket(self, done: bool = False) -> dict:
         ticket = self.post("/branches/centro/tickets", service="caja")
         if done:
@@ -111,6 +117,8 @@ class RealPaths:
                 values[name] = self.appointment()["id"]
             elif name == "closure_id":
                 values[name] = self.closure()["id"]
+            elif name == "customer_id":
+                values[name] = self.customer()
             else:
                 raise AssertionError(f"{case.operation.label}: no real value for {{{name}}}; teach RealPaths.fill")
 

@@ -51,6 +51,7 @@ ACTIONS = {
     "ticket.priority_granted": N_("Priority granted"),
     "ticket.priority_removed": N_("Priority removed"),
     "customer.exported": N_("Customer data exported"),
+    "customer.note": N_("Note about a customer changed"),
     "customer.erased": N_("Customer data erased"),
     "data.purged": N_("Old personal data erased"),
 }

@@ -7,11 +7,15 @@ devices (/admin, and `turnero device add`, `turnero user create`).
     privacy.py      retention purge; a customer's copy and erasure
     forms.py        the WTForms of the pages          staff_pages.py   /admin
     records_pages.py  /admin/audit, /admin/customers
+    history.py      one customer for staff: visits, appointments, messages, note
+    api.py          /api/v1/customers (staff)
     cli.py          device add, user create, purge    demo.py   the demo staff
 """
 from __future__ import annotations
 
+from ..extensions import csrf
 from . import cli, records_pages  # noqa: F401  (records_pages: its routes join the blueprint)
+from .api import TAG, api
 from .staff_pages import admin
 
 __all__ = ["init_app"]
@@ -19,4 +23,7 @@ __all__ = ["init_app"]
 
 def init_app(app) -> None:
     app.register_blueprint(admin)
+    app.register_blueprint(api)
+    csrf.exempt(api)  # JSON API: Bearer tokens, or the console's session with X-CSRFToken
+    app.config["TAGS"] = [*app.config.get("TAGS", []), TAG]
     cli.register(app)

@@ -415,6 +415,7 @@ class TicketView:
     phone: str | None = None
     name: str | None = None
     target_counter: str | None = None
+    customer: int | None = None  # staff: the customer's id (their history, /customers/{id})
     # "I'm here" (arrived_at) and how many times its holder let people pass.
     arrived_at: str | None = None
     late_moves: int = 0
@@ -440,7 +441,8 @@ class TicketView:
             view["token"] = self.token
             view["track_url"] = self.track_url
         if self.staff:
-            view.update(phone=self.phone, name=self.name, target_counter=self.target_counter)
+            view.update(phone=self.phone, name=self.name, target_counter=self.target_counter,
+                        customer=self.customer)
         return view
 
 
@@ -451,7 +453,7 @@ def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None
     extra = {}
     if staff:
         extra = {"staff": True, "phone": ticket.customer.phone if ticket.customer is not None else None,
-                 "name": ticket.name,
+                 "name": ticket.name, "customer": ticket.customer_id,
                  "target_counter": ticket.target_counter.slug if ticket.target_counter else None}
     return view_of(ticket, branch_slug=ticket.branch.slug, service=ticket.service,
                    counter=ticket.counter if active else None, ahead=ahead, stats=stats, public_url=public_url,

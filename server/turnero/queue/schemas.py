@@ -63,6 +63,8 @@ class StaffTicketOut(TicketOut):
     phone = String(allow_none=True)
     name = String(allow_none=True)
     target_counter = String(allow_none=True)
+    customer = Integer(allow_none=True, metadata={"description": "the customer's id when a phone is on record: "
+                                                                 "GET /customers/{id}"})
 
 
 class TicketQuery(Schema):

@@ -74,6 +74,8 @@ MESSAGES = {
     "turns_stopped": N_("%(service)s takes no new turns now."),
     "turns_restarted": N_("%(service)s takes new turns again."),
     "low_rating": N_("%(code)s rated the visit %(score)s of 5."),
+    "customer_counts": N_("%(visits)s visits · %(appointments)s appointments · %(texts)s texts"),
+    "note_saved": N_("Note saved."),
     "score": N_("%(score)s of 5"),
 }
 JOINING = {"open": N_("Taking turns"), "paused": N_("Stopped"), "closed": N_("Closed (hours)")}

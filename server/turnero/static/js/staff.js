@@ -309,8 +309,43 @@
         if (e.channel) li.appendChild(channelIcon(e.channel));
         list.appendChild(li);
       });
-    }).catch(failed).then(loadMessages);
+    }).catch(failed).then(loadMessages).then(loadCustomer);
   }
+
+  // The customer of the chosen ticket (when a phone is on record): their earlier
+  // visits at every branch, and the note staff keep about them.
+  var customerShown = null;
+  function loadCustomer() {
+    var box = $("customer-box");
+    var id = historyOf && historyOf.customer;
+    if (!box) return;
+    if (!id) { box.hidden = true; customerShown = null; return; }
+    return api("GET", "/customers/" + id).then(function (c) {
+      if (!historyOf || historyOf.customer !== id) return;
+      customerShown = c;
+      box.hidden = false;
+      $("customer-phone").textContent = c.phone + (c.name ? " · " + c.name : "");
+      $("customer-counts").textContent = fmt(T.customer_counts, {
+        visits: c.visits, appointments: c.appointments.length, texts: c.messages_sent + c.messages_received });
+      var list = $("customer-visits");
+      list.textContent = "";
+      c.tickets.filter(function (t) { return t.id !== historyOf.id; }).slice(0, 5).forEach(function (t) {
+        var li = el("li", "visit");
+        li.appendChild(el("span", "visit-date", t.date));
+        li.appendChild(el("span", "visit-what", t.code + " · " + t.branch_name + " · " + t.service_name));
+        li.appendChild(el("span", "visit-status", (T.status[t.status] || t.status) + (t.feedback ? " · ★ " + t.feedback : "")));
+        list.appendChild(li);
+      });
+      $("customer-note").value = c.note || "";
+    }).catch(function (error) { box.hidden = true; if (error.status !== 404) failed(error); });
+  }
+  var noteForm = $("note-form");
+  if (noteForm) noteForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!customerShown) return;
+    api("PUT", "/customers/" + customerShown.id + "/note", { note: $("customer-note").value })
+      .then(function (c) { customerShown.note = c.note; say(T.note_saved, "ok"); }).catch(failed);
+  });
 
   // The texts, WhatsApp messages and calls of the ticket whose history is shown,
   // oldest first, as the server lists them.
