@@ -3,6 +3,8 @@ server with its background jobs. Each part adds its own commands (`device`, `use
 `appointments`, `worker`) in its `init_app`."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
@@ -13,6 +15,7 @@ from .admin.privacy import start_in_serve as start_purge
 from .appointments.demo import load_demo_hours
 from .appointments.reminders import start_in_serve as start_reminders
 from .messaging.worker import start_in_serve as start_outbox_worker
+from . import maintenance
 from .migrate import revision, upgrade
 from .queue.day import start_in_serve as start_day
 from .queue.demo import DEMO_BRANCH_SLUGS, load_demo_branches
@@ -70,6 +73,10 @@ def serve(host, port):
     (TURNERO_OUTBOX_IN_SERVE), the appointment reminders (unless
     TURNERO_REMINDERS_IN_SERVE=0), the end of each branch's day (its turns left
     waiting expire) and the daily purge of old personal data."""
+    missing = maintenance.missing_frontend()
+    if missing:
+        raise click.ClickException("the pages' front-end files are missing (" + ", ".join(missing) + "): run "
+                                   "scripts/vendor, or install a package built with them")
     app = current_app._get_current_object()
     start_day(app)
     start_outbox_worker(app)
@@ -78,6 +85,47 @@ def serve(host, port):
     run(app, host, port)
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(target):
+    """Copy the SQLite database to TARGET (safe while serving). PostgreSQL: pg_dump."""
+    try:
+        size = maintenance.backup(database().engine, target)
+    except maintenance.NotSQLite as exc:
+        raise click.ClickException(f"backup is for SQLite; for {exc} use pg_dump (see the README)") from exc
+    click.echo(f"backup written: {target} ({size:,} bytes)")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database without asking.")
+@with_appcontext
+def restore(source, yes):
+    """Replace the SQLite database with a backup, then migrate it. PostgreSQL: pg_restore."""
+    if not yes:
+        click.confirm(f"Replace everything in the database with {source}?", abort=True)
+    try:
+        maintenance.restore(database().engine, source)
+    except maintenance.NotSQLite as exc:
+        raise click.ClickException(f"restore is for SQLite; for {exc} use pg_restore (see the README)") from exc
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"database restored from {source}")
+
+
+@click.command("check")
+@with_appcontext
+def check():
+    """Report the database, migrations, Redis, the outbox and the front-end files
+    (exit 1 when something is wrong): for monitoring."""
+    findings = maintenance.check(database().engine, current_app.config["TURNERO"].REDIS_URL)
+    for f in findings:
+        click.echo(f"{'ok  ' if f.ok else 'FAIL'} {f.what}: {f.detail}")
+    if not all(f.ok for f in findings):
+        raise SystemExit(1)
+
+
 def register(app) -> None:
-    for command in (db_group, demo, serve):
+    for command in (db_group, demo, serve, backup, restore, check):
         app.cli.add_command(command)
