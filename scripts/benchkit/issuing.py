@@ -6,16 +6,18 @@ import http.client
 import json
 import multiprocessing as mp
 import secrets
+import subprocess
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
-from .common import (API, BRANCH, HOST, SERVICES, BenchError, KeepAlive, Servers, child_setup, cpu_s, free_port,
-                     http_json, log_problems, ms, out, pct, port_open, prepare_instance, staff_token, stop_processes)
+from .common import (API, BRANCH, HOST, SERVICES, TURNERO, BenchError, KeepAlive, Servers, child_setup, cpu_s,
+                     free_port, http_json, log_problems, ms, out, pct, port_open, prepare_instance, server_env,
+                     staff_token, stop_processes)
 
 
-def _issue_worker(specs, barrier, results, limit_s: float) -> None:
+def _issue_worker(specs, barrier, results, limit_s: float, token: str | None = None) -> None:
     """One client process: a thread per (port, count, first) spec, each with its own
     keep-alive connection, all starting together once every process is ready."""
     child_setup()
@@ -41,7 +43,7 @@ def _issue_worker(specs, barrier, results, limit_s: float) -> None:
             body = {"service": SERVICES[(first + n) % len(SERVICES)]}
             t = time.perf_counter()
             try:
-                status, raw = ka.request("POST", path, body)
+                status, raw = ka.request("POST", path, body, token)
             except (OSError, http.client.HTTPException) as exc:
                 errors[type(exc).__name__] += 1
                 continue
@@ -86,7 +88,8 @@ def _issue_worker(specs, barrier, results, limit_s: float) -> None:
                  "samples": samples[:3], "ends": ends or [time.time()]})
 
 
-def issue_load(ports: list[int], total: int, concurrency: int, nprocs: int, limit_s: float) -> dict:
+def issue_load(ports: list[int], total: int, concurrency: int, nprocs: int, limit_s: float,
+               token: str | None = None) -> dict:
     ctx = mp.get_context("fork")
     nprocs = max(1, min(nprocs, concurrency))
     specs = [[] for _ in range(nprocs)]
@@ -95,7 +98,8 @@ def issue_load(ports: list[int], total: int, concurrency: int, nprocs: int, limi
         specs[t % nprocs].append((ports[t % len(ports)], count, t))
     barrier = ctx.Barrier(nprocs + 1)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_issue_worker, args=(s, barrier, results, limit_s), daemon=True) for s in specs]
+    procs = [ctx.Process(target=_issue_worker, args=(s, barrier, results, limit_s, token), daemon=True)
+             for s in specs]
     merged = {"lat": [], "statuses": Counter(), "errors": Counter(), "codes": [], "samples": [], "ends": []}
     try:
         for p in procs:
@@ -123,9 +127,10 @@ def issue_load(ports: list[int], total: int, concurrency: int, nprocs: int, limi
     return merged
 
 
-def report_issue(label: str, args, ports: list[int], logs: list[Path], pids: list[int]) -> None:
+def report_issue(label: str, args, ports: list[int], logs: list[Path], pids: list[int],
+                 token: str | None = None) -> None:
     cpu0 = sum(cpu_s(pid) for pid in pids)
-    r = issue_load(ports, args.tickets, args.concurrency, args.procs, args.limit)
+    r = issue_load(ports, args.tickets, args.concurrency, args.procs, args.limit, token)
     cpu = sum(cpu_s(pid) for pid in pids) - cpu0
     done = len(r["lat"])
     n201 = r["statuses"].get(201, 0)
@@ -167,6 +172,18 @@ def part_issue(args, tmp: Path, servers: Servers) -> None:
     db = tmp / "issue" / "bench.db"
     procs, logs = prepare_instance(tmp, "issue", f"sqlite:///{db}", [port], servers)
     report_issue("issue[sqlite]", args, [port], logs, [p.pid for p in procs])
+    servers.stop_all()
+    # The same through a kiosk's token (what a branch's kiosks send): a fresh database.
+    port = free_port()
+    db = tmp / "issue-kiosk" / "bench.db"
+    procs, logs = prepare_instance(tmp, "issue-kiosk", f"sqlite:///{db}", [port], servers)
+    env = server_env(tmp / "issue-kiosk", f"sqlite:///{db}", port)
+    made = subprocess.run([str(TURNERO), "device", "add", "--branch", BRANCH, "--kind", "kiosk"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=tmp / "issue-kiosk")
+    if made.returncode != 0:
+        raise BenchError(f"device add failed: {made.stderr[-500:]}")
+    report_issue("issue[sqlite, kiosk token]", args, [port], logs, [p.pid for p in procs],
+                 token=made.stdout.split()[-1])
 
 
 class PgDatabase:
