@@ -156,10 +156,11 @@ def _track_page(token: str, errors: dict | None = None, values: dict | None = No
         ticket = queue.get_ticket(uow, token)
         branch = queue.get_branch(uow, ticket.branch, page_lang())
         feedback = queue.get_feedback(uow, token) if ticket.status == "done" else None
+        alerts = queue.alert_phone(uow, token)
     service = next((s for s in branch["services"] if s["id"] == ticket.service), None)
     # The page's address is its holder's secret: no copy is kept anywhere on the way.
     return render_template("public/track.html", ticket=ticket, token=token, branch=branch,
-                           service=service, feedback=feedback, errors=errors or {},
+                           service=service, feedback=feedback, errors=errors or {}, alerts=alerts,
                            palette=service_palette(branch["services"]),
                            values=values or {}), status, {"Cache-Control": "no-store"}
 

@@ -36,6 +36,16 @@ def get_ticket(uow: UnitOfWork, token: str) -> views.TicketView:
     return ticket_result(uow, find_ticket_by_token(uow.session, token))
 
 
+def alert_phone(uow: UnitOfWork, token: str) -> str | None:
+    """For the ticket's own page: the end of the phone its alerts go to ("•••5678"),
+    None when no number is on file (or the customer asked for no more texts)."""
+    ticket = find_ticket_by_token(uow.session, token)
+    customer = ticket.customer
+    if customer is None or customer.opted_out:
+        return None
+    return "•••" + customer.phone[-4:]
+
+
 def get_branch(uow: UnitOfWork, slug: str, lang: str | None = None) -> dict:
     branch = find_branch(uow.session, slug)
     return views.branch_detail(uow.session, branch, today(branch), lang)

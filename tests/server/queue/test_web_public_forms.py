@@ -183,13 +183,20 @@ def test_a_phone_for_sms_updates(client, agent, joined):
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert error_next_to(html, "phone") == "No es un número de teléfono válido."
-    assert 'value="123"' in html and "<details class=\"panel\" open>" in html
+    assert 'value="123"' in html and "<details class=\"panel\" id=\"alerts\" open>" in html
+    before = client.get(f"/t/{token}", headers=ES).get_data(as_text=True)
+    assert "Recibir avisos por SMS" in before and "deje su número arriba" in before
     empty = client.post(f"/t/{token}/phone", data={**track_form(client, token), "phone": " "}, headers=ES)
     assert error_next_to(empty.get_data(as_text=True), "phone") == "Escriba su número de teléfono."
     ok = client.post(f"/t/{token}/phone", data={**track_form(client, token), "phone": "55 8765 4321"},
                      headers=ES)
     assert ok.status_code == 303
-    assert "le enviaremos un mensaje" in client.get(f"/t/{token}", headers=ES).get_data(as_text=True)
+    page = client.get(f"/t/{token}", headers=ES).get_data(as_text=True)
+    assert "le enviaremos un mensaje" in page
+    # The page says where the alerts go now, by the number's end only, and offers to change it.
+    assert "Avisos por SMS a •••4321 · cambiar</span>" in page and "Otro teléfono celular" in page
+    assert "Le enviaremos un SMS a •••4321" in page and "8765" not in page
+    assert "Recibir avisos por SMS" not in page
     listed = client.get(f"{API}/branches/centro/tickets", headers=agent).get_json()
     assert [t["phone"] for t in listed] == ["+525587654321"]
 
