@@ -78,8 +78,8 @@ def branch(branch):
         shown = {"slug": found.slug, "name": found.name}
         today = local_day(clock.utcnow(), found.timezone)
         first, last = period_days(period, _anchor(request.args.get("date"), today))
-        figures = {by: services.stats(uow, branch, actor, first=first, last=last, by=by, lang=lang,
-                                      now=clock.utcnow()) for by in GROUPS}
+        figures = services.stats_by(uow, branch, actor, GROUPS, first=first, last=last, lang=lang,
+                                    now=clock.utcnow())
         said = services.comments(uow, branch, actor, first=first, last=last, lang=lang, now=clock.utcnow())
         # Staffing for the day shown (a day), else for today.
         plan = services.staffing(uow, branch, actor, day=first if period == "day" else today, now=clock.utcnow())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, func, select
+from sqlalchemy import Float, String, func, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
@@ -90,48 +90,53 @@ class _LocalHours:
         return hour
 
 
-def _seconds(value: float) -> float:
-    """A duration from two database times: to the millisecond (a day as a float in
-    SQLite carries noise below it)."""
-    return max(0.0, round(value, 3))
-
-
 def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]:
+    # Plain rows on the session's connection: no ORM bookkeeping per row, and the
+    # shown waits are read out of the events' JSON by the database, not in Python.
+    conn = session.connection()
     start, end = period.utc_bounds(branch.timezone)
     events = (TicketEvent.branch_id == branch.id, TicketEvent.at >= start, TicketEvent.at < end)
-    calls = {seq: (first, user) for seq, first, user in session.execute(
+    calls = {seq: (first, user) for seq, first, user in conn.execute(
         select(TicketEvent.ticket_seq, func.min(epoch(TicketEvent.at)), func.max(TicketEvent.user_id))
-        .where(TicketEvent.kind == "called", *events).group_by(TicketEvent.ticket_seq))}
-    finishers = dict(session.execute(
+        .where(TicketEvent.kind == "called", *events).group_by(TicketEvent.ticket_seq)).all()}
+    finishers = dict(conn.execute(
         select(TicketEvent.ticket_seq, func.max(TicketEvent.user_id))
         .where(TicketEvent.kind == "done", TicketEvent.user_id.is_not(None), *events)
         .group_by(TicketEvent.ticket_seq)).all())
-    shown = {}
-    for seq, data in session.execute(select(TicketEvent.ticket_seq, TicketEvent.data)
-                                     .where(TicketEvent.kind == "issued", TicketEvent.data.is_not(None), *events)):
-        eta = data.get("eta") if isinstance(data, dict) else None
-        if eta and len(eta) == 2:
-            naive = (data.get("ahead") or 0) * (data.get("configured_min") or 0) * 60
-            shown[seq] = ((eta[0] * 60, eta[1] * 60), naive)
+    data = TicketEvent.data
+    shown = {seq: ((low * 60, high * 60), (ahead or 0) * (average or 0) * 60)
+             for seq, low, high, ahead, average in conn.execute(
+                 select(TicketEvent.ticket_seq, data[("eta", 0)].as_float(), data[("eta", 1)].as_float(),
+                        data[("ahead",)].as_float(), data[("configured_min",)].as_float())
+                 .where(TicketEvent.kind == "issued", *events)).all()
+             if low is not None and high is not None}
     in_period = (Ticket.branch_id == branch.id, Ticket.day >= period.first, Ticket.day <= period.last)
-    scores = dict(session.execute(
+    scores = dict(conn.execute(
         select(Feedback.ticket_seq, Feedback.score).join(Ticket, Ticket.seq == Feedback.ticket_seq)
         .where(*in_period)).all())
     hour_of = _LocalHours(branch.timezone)
+    hours, days = hour_of.seen, {}
+    no_call, no_estimate = (None, None), (None, None)
     visits = []
-    for seq, code, day, taken, service, channel, status, counter, served in session.execute(
-            select(Ticket.seq, Ticket.code, Ticket.day, epoch(Ticket.created_at), Ticket.service_id,
-                   Ticket.channel, Ticket.status, Ticket.counter_id,
+    add = visits.append
+    # The day as the database gives it (SQLite: text), each distinct one turned into a
+    # date once; the local hour by the quarter hour (see _LocalHours).
+    for seq, code, raw_day, taken, service, channel, status, counter, served in conn.execute(
+            select(Ticket.seq, Ticket.code, type_coerce(Ticket.day, String), epoch(Ticket.created_at),
+                   Ticket.service_id, Ticket.channel, Ticket.status, Ticket.counter_id,
                    epoch(Ticket.finished_at) - epoch(Ticket.started_at))
-            .where(*in_period).order_by(Ticket.seq)):
-        first_call, caller = calls.get(seq, (None, None))
-        estimate, naive = shown.get(seq, (None, None))
-        visits.append(Visit(
-            seq=seq, code=code, day=day, hour=hour_of(taken), taken_at=taken, service=service, channel=channel,
-            status=status, counter=counter, agent=finishers.get(seq, caller),
-            wait_s=None if first_call is None else _seconds(first_call - taken),
-            service_s=None if served is None else _seconds(served), score=scores.get(seq),
-            shown=estimate, naive_s=naive))
+            .where(*in_period).order_by(Ticket.seq)).all():
+        day = days.get(raw_day)
+        if day is None:
+            day = days[raw_day] = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day)[:10])
+        hour = hours.get(int(taken // 900))
+        if hour is None:
+            hour = hour_of(taken)
+        first_call, caller = calls.get(seq, no_call)
+        estimate, naive = shown.get(seq, no_estimate)
+        add(Visit(seq, code, day, hour, taken, service, channel, status, counter, finishers.get(seq, caller),
+                  None if first_call is None else max(0.0, round(first_call - taken, 3)),
+                  None if served is None else max(0.0, round(served, 3)), scores.get(seq), estimate, naive))
     return visits
 
 
@@ -189,28 +194,40 @@ def stats(uow: UnitOfWork, branch_slug: str, actor: Actor, *, first: date | None
           lang: str = "es", now: datetime | None = None) -> dict:
     """The branch's figures for the period, in all and per group (`by`). Managers of
     the branch and administrators."""
+    return stats_by(uow, branch_slug, actor, (by,), first=first, last=last, target_wait_min=target_wait_min,
+                    lang=lang, now=now)[by]
+
+
+def stats_by(uow: UnitOfWork, branch_slug: str, actor: Actor, groupings, *, first: date | None = None,
+             last: date | None = None, target_wait_min: int | None = None, lang: str = "es",
+             now: datetime | None = None) -> dict[str, dict]:
+    """`stats` grouped several ways from one reading of the log (the reports page)."""
     session = uow.session
     branch = find_branch(session, branch_slug)
     actor.require_manager(branch)
-    if by not in BY:
+    if any(by not in BY for by in groupings):
         raise Invalid(BAD_GROUPING, errors={"by": [BAD_GROUPING]})
     period = Period.of(branch, first, last, now or datetime.now(timezone.utc))
     target = target_wait_min or branch.target_wait_min
     visits = read_visits(session, branch, period)
-    total, groups = figures.tally(visits, by, target * 60)
-    shown = _appointments(session, branch, period, by)
-    labels = _labels(session, branch, by, groups.keys(), lang)
-    rows = []
-    for k in sorted(groups, key=_order(by, labels)):
-        key, label = labels[k]
-        row = {"key": key, "label": label, **groups[k].figures()}
-        if by in ("day", "service"):
-            row["appointment_show_rate"] = figures.show_rate(*shown.get(k, (0, 0)))
-        rows.append(row)
-    return {"branch": branch.slug, "timezone": branch.timezone, "first": period.first, "last": period.last,
-            "by": by, "target_wait_min": target,
-            "total": {**total.figures(), "appointment_show_rate": figures.show_rate(*shown.get(None, (0, 0)))},
-            "groups": rows}
+    out = {}
+    for by in groupings:
+        total, groups = figures.tally(visits, by, target * 60)
+        shown = _appointments(session, branch, period, by)
+        labels = _labels(session, branch, by, groups.keys(), lang)
+        rows = []
+        for k in sorted(groups, key=_order(by, labels)):
+            key, label = labels[k]
+            row = {"key": key, "label": label, **groups[k].figures()}
+            if by in ("day", "service"):
+                row["appointment_show_rate"] = figures.show_rate(*shown.get(k, (0, 0)))
+            rows.append(row)
+        out[by] = {"branch": branch.slug, "timezone": branch.timezone, "first": period.first,
+                   "last": period.last, "by": by, "target_wait_min": target,
+                   "total": {**total.figures(),
+                             "appointment_show_rate": figures.show_rate(*shown.get(None, (0, 0)))},
+                   "groups": rows}
+    return out
 
 
 def comments(uow: UnitOfWork, branch_slug: str, actor: Actor, *, first: date | None = None,
