@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, admin, appointments, cli, fields, messaging, metrics, queue, realtime, reports, web
+from . import access, admin, appointments, cli, fields, integrations, messaging, metrics, queue, realtime, reports, web
 from .config import Config
 from .db import Database
 from .extensions import babel, csrf, limiter, select_locale, socketio
@@ -86,7 +86,7 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     web.init_app(app)
     web.register_json_errors(app)
     app.spec_processor(lambda spec: fields.document_across_fields(web.problems_in_the_document(spec)))
-    for part in (access, queue, admin, appointments, messaging, reports):
+    for part in (access, queue, admin, appointments, messaging, integrations, reports):
         part.init_app(app)
     cli.register(app)
 

@@ -14,6 +14,7 @@ from .admin.demo import load_demo_users
 from .admin.privacy import start_in_serve as start_purge
 from .appointments.demo import load_demo_hours
 from .appointments.reminders import start_in_serve as start_reminders
+from .integrations.worker import start_in_serve as start_webhooks
 from .messaging.worker import start_in_serve as start_outbox_worker
 from . import maintenance
 from .migrate import revision, upgrade
@@ -80,6 +81,7 @@ def serve(host, port):
     app = current_app._get_current_object()
     start_day(app)
     start_outbox_worker(app)
+    start_webhooks(app)
     start_reminders(app)
     start_purge(app)
     run(app, host, port)

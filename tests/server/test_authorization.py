@@ -113,6 +113,11 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("GET", "/api/v1/customers"): (401, 403, 403, OK, OK, OK, OK),
     ("GET", "/api/v1/customers/<int:customer_id>"): (401, 403, 403, OK, 404, OK, OK),
     ("PUT", "/api/v1/customers/<int:customer_id>/note"): (401, 403, 403, OK, 404, OK, OK),
+    # ---- webhooks (administrators)
+    ("POST", "/api/v1/branches/<branch>/webhooks"): (401, 403, 403, 403, 403, 403, OK),
+    ("GET", "/api/v1/branches/<branch>/webhooks"): (401, 403, 403, 403, 403, 403, OK),
+    ("DELETE", "/api/v1/webhooks/<int:endpoint_id>"): (401, 403, 403, 403, 403, 403, OK),
+    ("GET", "/api/v1/webhooks/<int:endpoint_id>/deliveries"): (401, 403, 403, 403, 403, 403, OK),
     # ---- the manager's figures
     ("GET", "/api/v1/branches/<branch>/stats"): MANAGERS,
     ("GET", "/api/v1/branches/<branch>/stats.csv"): MANAGERS,
@@ -317,6 +322,14 @@ class World:
     def waiting_ticket(self) -> dict:
         return self.post("/branches/centro/tickets", 201, json={"service": "plataforma"})
 
+    def webhook(self) -> int:
+        """A webhook of centro (one already there: a branch has ten at most)."""
+        there = self.client.get("/api/v1/branches/centro/webhooks").get_json()
+        if there:
+            return there[0]["id"]
+        return self.post("/branches/centro/webhooks", 201,
+                         json={"url": "https://hooks.example.com/t", "events": ["ticket.done"]})["id"]
+
     def customer(self) -> int:
         """A customer who took a turn at centro (by phone)."""
         ticket = self.post("/branches/centro/tickets", 201, json={"service": "plataforma", "phone": "55 4444 0001"})
@@ -453,6 +466,8 @@ def _booking(w: World) -> dict:
 
 REQUESTS = {
     ("GET", "/api/v1/customers"): lambda w: Call(query={"phone": "55 4444 0001"}),
+    ("POST", "/api/v1/branches/<branch>/webhooks"): lambda w: Call(json={"url": "https://hooks.example.com/t",
+                                                                         "events": ["ticket.created"]}),
     ("PUT", "/api/v1/customers/<int:customer_id>/note"): lambda w: Call(json={"note": "Prefiere inglés"}),
     ("POST", "/api/v1/auth/token"): lambda w: Call(json={"username": "agente", "password": DEMO_PASSWORD}),
     ("POST", "/api/v1/branches/<branch>/tickets"): lambda w: Call(json={"service": "plataforma"}),
@@ -564,6 +579,8 @@ def default_values(w: World, method: str, rule: str, names) -> dict:
             values[name] = w.priority_class()
         elif name == "customer_id":
             values[name] = w.customer()
+        elif name == "endpoint_id":
+            values[name] = w.webhook()
         else:
             raise AssertionError(f"{method} {rule}: no value for <{name}>; teach default_values or REQUESTS")
     return values

@@ -75,6 +75,13 @@ class RealPaths:
         assert r.status_code in (200, 201), (path, r.get_data(as_text=True))
         return r.get_json()
 
+    def webhook(self) -> int:
+        """A webhook of centro (one already there: a branch has ten at most)."""
+        there = self.client.get("/api/v1/branches/centro/webhooks", headers=self.admin).get_json()
+        if there:
+            return there[0]["id"]
+        return self.post("/branches/centro/webhooks", url="https://hooks.example.com/t", events=["ticket.done"])["id"]
+
     def customer(self) -> int:
         """A customer who took a turn at centro with a phone."""
         ticket = self.post("/branches/centro/tickets", service="caja", phone=f"55 5000 {next(self.numbers):04d}")
@@ -119,6 +126,8 @@ class RealPaths:
                 values[name] = self.closure()["id"]
             elif name == "customer_id":
                 values[name] = self.customer()
+            elif name == "endpoint_id":
+                values[name] = self.webhook()
             else:
                 raise AssertionError(f"{case.operation.label}: no real value for {{{name}}}; teach RealPaths.fill")
 

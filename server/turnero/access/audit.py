@@ -52,6 +52,8 @@ ACTIONS = {
     "ticket.priority_removed": N_("Priority removed"),
     "customer.exported": N_("Customer data exported"),
     "customer.note": N_("Note about a customer changed"),
+    "webhook.added": N_("Webhook added"),
+    "webhook.removed": N_("Webhook removed"),
     "customer.erased": N_("Customer data erased"),
     "data.purged": N_("Old personal data erased"),
 }

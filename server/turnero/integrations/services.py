@@ -1,0 +1,146 @@
+"""Webhooks for integrators: administrators register endpoints per branch (URL, the
+events wanted). The worker reads the branch's ticket event log past each endpoint's
+place in it (only committed events are there) and turns the wanted ones into
+deliveries, one per event and endpoint (a unique key: never two), moving the place
+on in the same transaction; nothing is added to the changes themselves. Payloads carry
+no personal data: codes, services, statuses, times, scores.
+
+A delivery is POSTed as JSON with the headers `Turnero-Event`, `Turnero-Delivery` (a
+UUID: the receiver's key against repeats) and `Turnero-Signature: t=TIMESTAMP,v1=HMAC`
+where HMAC is the hex HMAC-SHA256, with the endpoint's secret, of `TIMESTAMP.BODY`."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ..access import audit
+from ..access.services import Actor
+from ..db import UnitOfWork
+from ..errors import N_, Invalid, NotFound
+from ..queue.lookups import find_branch
+from ..models import Branch, Service, Ticket, TicketEvent
+from ..queue.read_models import iso
+from .models import WebhookDelivery, WebhookEndpoint
+
+# Ticket event kinds -> the names integrators subscribe to.
+EVENTS = {"issued": "ticket.created", "called": "ticket.called", "done": "ticket.done",
+          "cancelled": "ticket.cancelled", "no_show": "ticket.no_show", "expired": "ticket.expired",
+          "feedback": "feedback"}
+EVENT_NAMES = sorted(set(EVENTS.values()))
+MAX_ENDPOINTS = 10
+NO_ENDPOINT = N_("There is no such webhook.")
+
+
+def sign(secret: str, timestamp: int, body: str) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def _view(endpoint: WebhookEndpoint, secret: bool = False) -> dict:
+    view = {"id": endpoint.id, "url": endpoint.url, "events": list(endpoint.events), "active": endpoint.active,
+            "created_at": iso(endpoint.created_at)}
+    if secret:  # shown once, when made
+        view["secret"] = endpoint.secret
+    return view
+
+
+def _check_url(url: str) -> str:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500:
+        raise Invalid(N_("Give the address the deliveries go to (https://...)."),
+                      errors={"url": [N_("Give the address the deliveries go to (https://...).")]})
+    return url
+
+
+def add_endpoint(uow: UnitOfWork, branch_slug: str, actor: Actor, url: str, events: list[str]) -> dict:
+    actor.require_admin()
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    url = _check_url(url)
+    chosen = sorted(set(events or []))
+    if not chosen or any(e not in EVENT_NAMES for e in chosen):
+        raise Invalid(N_("Choose events among: %(events)s.", events=", ".join(EVENT_NAMES)),
+                      errors={"events": [N_("Choose events among the list.")]}, events=", ".join(EVENT_NAMES))
+    count = len(session.scalars(select(WebhookEndpoint.id).where(WebhookEndpoint.branch_id == branch.id)).all())
+    if count >= MAX_ENDPOINTS:
+        raise Invalid(N_("A branch has at most 10 webhooks."), errors={"url": [N_("A branch has at most 10 webhooks.")]})
+    # From now on: the events already in the log are not told.
+    now_at = session.scalar(select(func.max(TicketEvent.id)).where(TicketEvent.branch_id == branch.id)) or 0
+    endpoint = WebhookEndpoint(branch_id=branch.id, url=url, secret=secrets.token_hex(32), events=chosen,
+                               active=True, cursor=now_at)
+    session.add(endpoint)
+    session.flush()
+    audit.record(session, actor, "webhook.added", branch=branch.slug, target=urlsplit(url).netloc,
+                 changes={"events": chosen})
+    view = _view(endpoint, secret=True)
+    uow.commit()
+    return view
+
+
+def list_endpoints(uow: UnitOfWork, branch_slug: str, actor: Actor) -> list[dict]:
+    actor.require_admin()
+    branch = find_branch(uow.session, branch_slug)
+    return [_view(e) for e in uow.session.scalars(
+        select(WebhookEndpoint).where(WebhookEndpoint.branch_id == branch.id).order_by(WebhookEndpoint.id))]
+
+
+def _endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFound(NO_ENDPOINT)
+    return endpoint
+
+
+def remove_endpoint(uow: UnitOfWork, endpoint_id: int, actor: Actor) -> None:
+    actor.require_admin()
+    session = uow.session
+    endpoint = _endpoint(session, endpoint_id)
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
+    audit.record(session, actor, "webhook.removed", target=urlsplit(endpoint.url).netloc)
+    session.delete(endpoint)
+    uow.commit()
+
+
+def deliveries(uow: UnitOfWork, endpoint_id: int, actor: Actor, limit: int = 100) -> list[dict]:
+    """The endpoint's latest deliveries, newest first (the delivery log)."""
+    actor.require_admin()
+    endpoint = _endpoint(uow.session, endpoint_id)
+    rows = uow.session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+                               .order_by(WebhookDelivery.id.desc()).limit(limit))
+    return [{"id": d.uuid, "event": d.event, "status": d.status, "attempts": d.attempts,
+             "last_code": d.last_code, "last_error": d.last_error, "created_at": iso(d.created_at),
+             "delivered_at": iso(d.delivered_at), "next_attempt_at": iso(d.next_attempt_at)} for d in rows]
+
+
+def collect(session: Session, endpoint: WebhookEndpoint, limit: int = 500) -> int:
+    """Deliveries for the endpoint's wanted events logged since its place; moves the
+    place on. Returns how many were made."""
+    wanted = [kind for kind, name in EVENTS.items() if name in endpoint.events]
+    rows = session.execute(
+        select(TicketEvent.id, TicketEvent.kind, TicketEvent.at, TicketEvent.data, Ticket.id, Ticket.code,
+               Ticket.channel, Ticket.status, Service.slug, Branch.slug)
+        .join(Ticket, Ticket.seq == TicketEvent.ticket_seq).join(Service, Service.id == Ticket.service_id)
+        .join(Branch, Branch.id == Ticket.branch_id)
+        .where(TicketEvent.branch_id == endpoint.branch_id, TicketEvent.id > endpoint.cursor,
+               TicketEvent.kind.in_(wanted))
+        .order_by(TicketEvent.id).limit(limit)).all()
+    if not rows:
+        last = session.scalar(select(func.max(TicketEvent.id)).where(TicketEvent.branch_id == endpoint.branch_id))
+        endpoint.cursor = max(endpoint.cursor, last or 0)
+        return 0
+    for event_id, kind, at, data, ticket_id, code, channel, status, service, branch in rows:
+        name = EVENTS[kind]
+        payload = {"event": name, "at": iso(at), "branch": branch,
+                   "ticket": {"id": ticket_id, "code": code, "service": service, "channel": channel}}
+        if name == "feedback":
+            payload["score"] = (data or {}).get("score")
+        session.add(WebhookDelivery(endpoint_id=endpoint.id, event=name, event_id=event_id,
+                                    body=json.dumps(payload, separators=(",", ":"), sort_keys=True)))
+    endpoint.cursor = rows[-1][0]
+    return len(rows)

@@ -1,0 +1,145 @@
+"""Webhooks for integrators against a real HTTP receiver: each delivery is signed
+(HMAC-SHA256 of `timestamp.body` with the endpoint's secret), a 500 is retried with
+backoff, a success is never sent again, payloads carry no personal data, and only
+administrators manage endpoints. Both databases."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import problem
+from turnero.integrations.worker import WebhookWorker
+
+API = "/api/v1"
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 that records what it is sent and answers with the
+    next status of `answers` (then 200)."""
+
+    def __init__(self):
+        self.got: list[dict] = []
+        self.answers: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                receiver.got.append({"headers": dict(self.headers), "body": body})
+                status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def worker(app, clock):
+    made = WebhookWorker(app, now=lambda: clock.now)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def verified(secret: str, delivery: dict) -> dict:
+    """The body, once its signature checks out as a receiver would check it."""
+    stamp, mac = (part.split("=", 1)[1] for part in delivery["headers"]["Turnero-Signature"].split(","))
+    expected = hmac.new(secret.encode(), f"{stamp}.{delivery['body']}".encode(), hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(mac, expected)
+    return json.loads(delivery["body"])
+
+
+def test_deliveries_are_signed_retried_after_a_500_and_never_sent_twice(client, clock, take, login, receiver,
+                                                                        worker):
+    admin = login("admin")
+    r = client.post(f"{API}/branches/centro/webhooks", headers=admin,
+                    json={"url": receiver.url, "events": ["ticket.created", "ticket.called"]})
+    assert r.status_code == 201, r.get_json()
+    endpoint = r.get_json()
+    secret = endpoint["secret"]
+    assert "secret" not in client.get(f"{API}/branches/centro/webhooks", headers=admin).get_json()[0]
+    ticket = take(phone="55 1234 5678", name="Ana Pérez")
+    receiver.answers = [500]
+    assert worker.run_once() == 1
+    assert len(receiver.got) == 1
+    log = client.get(f"{API}/webhooks/{endpoint['id']}/deliveries", headers=admin).get_json()
+    assert (log[0]["status"], log[0]["attempts"], log[0]["last_code"]) == ("queued", 1, 500)
+    assert worker.run_once() == 0  # not due again before its backoff
+    clock.now += timedelta(seconds=31)
+    assert worker.run_once() == 1
+    assert len(receiver.got) == 2
+    first, again = receiver.got
+    assert first["headers"]["Turnero-Delivery"] == again["headers"]["Turnero-Delivery"]  # the same delivery
+    body = verified(secret, again)
+    assert body["event"] == "ticket.created" and body["ticket"]["code"] == ticket["code"]
+    assert "Ana" not in again["body"] and "5678" not in again["body"]  # no personal data
+    clock.now += timedelta(hours=2)
+    assert worker.run_once() == 0 and len(receiver.got) == 2  # delivered: never again
+    log = client.get(f"{API}/webhooks/{endpoint['id']}/deliveries", headers=admin).get_json()
+    assert (log[0]["status"], log[0]["attempts"], log[0]["last_code"]) == ("delivered", 2, 200)
+    # A forged signature does not verify.
+    forged = {**again, "body": again["body"].replace(ticket["code"], "Z999")}
+    with pytest.raises(AssertionError):
+        verified(secret, forged)
+
+
+def test_only_the_events_asked_for_and_only_the_branchs(client, clock, take, login, receiver, agent, open_counter,
+                                                        worker):
+    admin = login("admin")
+    client.post(f"{API}/branches/centro/webhooks", headers=admin,
+                json={"url": receiver.url, "events": ["ticket.done"]})
+    take(branch="norte")  # another branch
+    ticket = take()
+    open_counter("v1")
+    called = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).get_json()
+    client.post(f"{API}/tickets/{called['id']}/done", headers=agent)
+    worker.run_once()
+    assert [json.loads(d["body"])["event"] for d in receiver.got] == ["ticket.done"]
+    assert json.loads(receiver.got[0]["body"])["ticket"]["id"] == ticket["id"]
+
+
+def test_only_administrators_manage_webhooks_and_bad_input_changes_nothing(client, agent, login, receiver):
+    admin = login("admin")
+    body = {"url": receiver.url, "events": ["ticket.created"]}
+    problem(client.post(f"{API}/branches/centro/webhooks", json=body), 401)
+    problem(client.post(f"{API}/branches/centro/webhooks", json=body, headers=agent), 403)
+    for bad in ({"url": "ftp://x", "events": ["ticket.created"]}, {"url": receiver.url, "events": ["ticket.eaten"]},
+                {"url": receiver.url, "events": []}, {"url": "not a url", "events": ["ticket.done"]}):
+        problem(client.post(f"{API}/branches/centro/webhooks", json=bad, headers=admin), 422)
+    assert client.get(f"{API}/branches/centro/webhooks", headers=admin).get_json() == []
+    made = client.post(f"{API}/branches/centro/webhooks", json=body, headers=admin).get_json()
+    problem(client.delete(f"{API}/webhooks/{made['id']}", headers=agent), 403)
+    assert client.delete(f"{API}/webhooks/{made['id']}", headers=admin).status_code == 204
+    problem(client.delete(f"{API}/webhooks/{made['id']}", headers=admin), 404)
+
+
+def test_a_new_webhook_tells_only_what_happens_after_it_was_made(client, clock, take, login, receiver, worker):
+    admin = login("admin")
+    take()  # before the webhook: not told
+    client.post(f"{API}/branches/centro/webhooks", headers=admin,
+                json={"url": receiver.url, "events": ["ticket.created"]})
+    after = take()
+    worker.run_once()
+    worker.run_once()
+    assert [json.loads(d["body"])["ticket"]["code"] for d in receiver.got] == [after["code"]]
