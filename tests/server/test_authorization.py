@@ -118,6 +118,9 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("GET", "/api/v1/branches/<branch>/webhooks"): (401, 403, 403, 403, 403, 403, OK),
     ("DELETE", "/api/v1/webhooks/<int:endpoint_id>"): (401, 403, 403, 403, 403, 403, OK),
     ("GET", "/api/v1/webhooks/<int:endpoint_id>/deliveries"): (401, 403, 403, 403, 403, 403, OK),
+    ("GET", "/admin/branches/<slug>/webhooks"): ADMIN_PAGE,
+    ("POST", "/admin/branches/<slug>/webhooks"): ADMIN_PAGE,
+    ("POST", "/admin/branches/<slug>/webhooks/<int:endpoint_id>/delete"): ADMIN_PAGE,
     # ---- the manager's figures
     ("GET", "/api/v1/branches/<branch>/stats"): MANAGERS,
     ("GET", "/api/v1/branches/<branch>/stats.csv"): MANAGERS,
@@ -468,6 +471,8 @@ REQUESTS = {
     ("GET", "/api/v1/customers"): lambda w: Call(query={"phone": "55 4444 0001"}),
     ("POST", "/api/v1/branches/<branch>/webhooks"): lambda w: Call(json={"url": "https://hooks.example.com/t",
                                                                          "events": ["ticket.created"]}),
+    ("POST", "/admin/branches/<slug>/webhooks"): lambda w: Call(form={"url": "https://hooks.example.com/t",
+                                                                      "events": ["ticket.created"]}),
     ("PUT", "/api/v1/customers/<int:customer_id>/note"): lambda w: Call(json={"note": "Prefiere inglés"}),
     ("POST", "/api/v1/auth/token"): lambda w: Call(json={"username": "agente", "password": DEMO_PASSWORD}),
     ("POST", "/api/v1/branches/<branch>/tickets"): lambda w: Call(json={"service": "plataforma"}),

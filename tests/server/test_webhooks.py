@@ -143,3 +143,33 @@ def test_a_new_webhook_tells_only_what_happens_after_it_was_made(client, clock, 
     worker.run_once()
     worker.run_once()
     assert [json.loads(d["body"])["ticket"]["code"] for d in receiver.got] == [after["code"]]
+
+
+def test_the_admin_page_adds_shows_the_secret_once_lists_deliveries_and_removes(app, client, clock, take, receiver,
+                                                                                 worker):
+    from web_staff_helpers import csrf_of, sign_in
+    sign_in(client, "admin")
+    page = client.get("/admin/branches/centro/webhooks", headers={"Accept-Language": "es-MX"})
+    assert page.status_code == 200 and "Webhooks" in page.get_data(as_text=True)
+    bad = client.post("/admin/branches/centro/webhooks", headers={"Accept-Language": "es-MX"},
+                      data={"csrf_token": csrf_of(client, "/admin/branches/centro/webhooks"), "url": "nada",
+                            "events": ["ticket.created"]})
+    assert bad.status_code == 422
+    made = client.post("/admin/branches/centro/webhooks", headers={"Accept-Language": "es-MX"},
+                       data={"csrf_token": csrf_of(client, "/admin/branches/centro/webhooks"), "url": receiver.url,
+                             "events": ["ticket.created"]})
+    assert made.status_code == 201 and made.headers["Cache-Control"] == "no-store"
+    secret = made.get_data(as_text=True).split('<code class="code-inline">')[1].split("</code>")[0]
+    assert len(secret) == 64
+    take()
+    worker.run_once()
+    listed = client.get("/admin/branches/centro/webhooks").get_data(as_text=True)
+    assert secret not in listed and receiver.url in listed and "ticket.created" in listed
+    hook_id = client.get(f"{API}/branches/centro/webhooks").get_json()[0]["id"]
+    gone = client.post(f"/admin/branches/centro/webhooks/{hook_id}/delete",
+                       data={"csrf_token": csrf_of(client, "/admin/branches/centro/webhooks")})
+    assert gone.status_code == 302
+    assert client.get(f"{API}/branches/centro/webhooks").get_json() == []
+    agent = app.test_client()
+    sign_in(agent, "agente")
+    assert agent.get("/admin/branches/centro/webhooks").status_code == 403

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..extensions import csrf
 from . import models, services  # noqa: F401  (models: the tables join Base.metadata)
 from .api import TAG, api
+from .pages import bp as pages
 
 __all__ = ["init_app"]
 
@@ -17,4 +18,5 @@ __all__ = ["init_app"]
 def init_app(app) -> None:
     app.register_blueprint(api)
     csrf.exempt(api)
+    app.register_blueprint(pages)
     app.config["TAGS"] = [*app.config.get("TAGS", []), TAG]
