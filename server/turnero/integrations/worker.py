@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..models import TicketEvent
 from .models import WebhookDelivery, WebhookEndpoint
 from .services import collect, sign
 
@@ -39,10 +40,15 @@ class WebhookWorker:
         self.http.close()
 
     def collect(self) -> int:
-        """Turn the log's new events into deliveries, endpoint by endpoint."""
+        """Turn the log's new events into deliveries, endpoint by endpoint. Looking is a
+        read; a write (SQLite's lock) only for an endpoint whose branch logged more."""
         made = 0
-        with self.db.unit_of_work(write=True) as uow:
-            ids = list(uow.session.scalars(select(WebhookEndpoint.id).where(WebhookEndpoint.active)))
+        with self.db.unit_of_work() as uow:
+            ids = [endpoint_id for endpoint_id, branch_id, cursor in uow.session.execute(
+                select(WebhookEndpoint.id, WebhookEndpoint.branch_id, WebhookEndpoint.cursor)
+                .where(WebhookEndpoint.active)).all()
+                if uow.session.scalar(select(TicketEvent.id).where(TicketEvent.id > cursor,
+                                                                   TicketEvent.branch_id == branch_id).limit(1))]
         for endpoint_id in ids:
             try:
                 with self.db.unit_of_work(write=True) as uow:
@@ -59,13 +65,16 @@ class WebhookWorker:
         """Make the new deliveries and send what is due; returns how many were tried."""
         self.collect()
         now = self.now()
+        due = (WebhookDelivery.status == "queued", WebhookDelivery.next_attempt_at <= now)
+        with self.db.unit_of_work() as uow:
+            if uow.session.scalar(select(WebhookDelivery.id).where(*due).limit(1)) is None:
+                return 0
         with self.db.unit_of_work(write=True) as uow:
             due = uow.session.execute(
                 select(WebhookDelivery.id, WebhookDelivery.uuid, WebhookDelivery.event, WebhookDelivery.body,
                        WebhookDelivery.attempts, WebhookEndpoint.url, WebhookEndpoint.secret)
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(WebhookDelivery.status == "queued", WebhookDelivery.next_attempt_at <= now)
-                .order_by(WebhookDelivery.id).limit(BATCH)).all()
+                .where(*due).order_by(WebhookDelivery.id).limit(BATCH)).all()
             if not due:
                 return 0
             # The claim: no other round takes these until they are answered or CLAIM_S passed.
