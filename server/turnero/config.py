@@ -50,6 +50,8 @@ class Config:
         self.JOIN_RATE_LIMIT = env.get("TURNERO_JOIN_RATE_LIMIT") or DEFAULT_JOIN_RATE_LIMIT
         self.JOIN_PHONE_RATE_LIMIT = env.get("TURNERO_JOIN_PHONE_RATE_LIMIT") or "3 per hour"  # per phone number
         self.PHONE_CHANGE_RATE_LIMIT = env.get("TURNERO_PHONE_CHANGE_RATE_LIMIT") or "10 per hour"
+        # A holder's own changes to one ticket ("I'm here", letting people pass), per ticket.
+        self.TICKET_ACTION_RATE_LIMIT = env.get("TURNERO_TICKET_ACTION_RATE_LIMIT") or "20 per hour"
         self.PHONE_CHANGES_PER_TICKET = int(env.get("TURNERO_PHONE_CHANGES_PER_TICKET") or 3)
         self.CHECKIN_RATE_LIMIT = env.get("TURNERO_CHECKIN_RATE_LIMIT") or "10 per minute; 40 per hour"
         # Confirmations a number gets in a day for turns it did not take itself (typed on

@@ -143,3 +143,13 @@ def phone_change_limits(view=None, *, on_breach: Callable[[RequestLimit], object
         return limiter.shared_limit(setting("PHONE_CHANGE_RATE_LIMIT"), scope="phone-changes", methods=["POST"],
                                     exempt_when=staff_only_exempt, on_breach=on_breach)(view)
     return wrap(view) if view is not None else wrap
+
+
+def ticket_action_limits(view=None, *, on_breach: Callable[[RequestLimit], object] | None = None):
+    """A holder's own changes to a ticket ("I'm here", letting people pass), the API and
+    the tracking page together, per ticket: a script holding a link cannot hammer them,
+    and customers sharing a branch's Wi-Fi (one address) never limit each other."""
+    def wrap(view):
+        return limiter.shared_limit(setting("TICKET_ACTION_RATE_LIMIT"), scope="ticket-actions", key_func=ticket_key,
+                                    methods=["POST"], exempt_when=staff_only_exempt, on_breach=on_breach)(view)
+    return wrap(view) if view is not None else wrap

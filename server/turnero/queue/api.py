@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 from flask import current_app, request
 from flask_limiter.errors import RateLimitExceeded
 
-from ..access.limits import join_limits, phone_change_limits
+from ..access.limits import join_limits, phone_change_limits, ticket_action_limits
 from ..access.requests import BEARER, request_actor
 from ..errors import N_, Invalid
 from ..qr import svg_response
@@ -97,9 +97,10 @@ def cancel_ticket(token):
 
 
 @api.post("/tickets/<token>/let-pass")
+@ticket_action_limits
 @api.input(LetPassIn, arg_name="body")
 @api.output(TicketOut)
-@api.doc(summary="Running late: let people pass (the holder)", tags=["Tickets"], responses=[404, 409, 422],
+@api.doc(summary="Running late: let people pass (the holder)", tags=["Tickets"], responses=[404, 409, 422, 429],
          description="The ticket moves back behind `places` people of its line (fewer at its end); everyone "
                      "else keeps their order. Twice at most (`late_moves`); 409 when no one is behind.")
 def let_pass(token, body):
@@ -108,8 +109,9 @@ def let_pass(token, body):
 
 
 @api.post("/tickets/<token>/arrived")
+@ticket_action_limits
 @api.output(TicketOut)
-@api.doc(summary="\"I'm here\": the holder arrived at the branch", tags=["Tickets"], responses=[404, 409],
+@api.doc(summary="\"I'm here\": the holder arrived at the branch", tags=["Tickets"], responses=[404, 409, 429],
          description="At a branch with `remote_check_in`, a remote turn (web, SMS, WhatsApp, voice) is called "
                      "only once its holder arrived; it keeps its place meanwhile. Saying it twice changes nothing.")
 def arrived(token):

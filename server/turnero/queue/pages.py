@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from flask_babel import format_date, format_time, gettext, ngettext
 
 from .. import clock
-from ..access.limits import join_limits, phone_change_limits, retry_minutes
+from ..access.limits import join_limits, phone_change_limits, retry_minutes, ticket_action_limits
 from ..access.services import ANONYMOUS
 from ..errors import N_, DomainError, Invalid, NotFound
 from ..qr import svg_response
@@ -181,7 +181,14 @@ def cancel(token):
     return _change(token, lambda uow: queue.cancel(uow, token, ANONYMOUS), gettext("Your turn is cancelled."))
 
 
+def _too_many_actions(limit):
+    log.info("ticket action refused by a rate limit on %s", request.path)
+    flash(gettext("Too many attempts; wait a minute and try again."), "error")
+    return redirect(url_for("web.track", token=request.view_args["token"]), 303)
+
+
 @web.post("/t/<token>/let-pass")
+@ticket_action_limits(on_breach=_too_many_actions)
 def let_pass(token):
     places = _text("places")
     return _change(token, lambda uow: queue.let_pass(uow, token, int(places) if places.isdigit() else 0, ANONYMOUS),
@@ -189,6 +196,7 @@ def let_pass(token):
 
 
 @web.post("/t/<token>/arrived")
+@ticket_action_limits(on_breach=_too_many_actions)
 def arrived(token):
     return _change(token, lambda uow: queue.arrive(uow, token, ANONYMOUS),
                    gettext("Thank you: you will be called when it is your turn."))

@@ -243,3 +243,19 @@ def test_the_door_poster_has_both_codes_when_the_branch_checks_remote_turns_in(c
     svg = client.get("/b/norte/here-qr.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     assert client.get("/b/nowhere/poster").status_code == 404
+
+
+def test_a_script_holding_a_link_cannot_hammer_it_and_other_tickets_do_not_notice(app, client, clock, take):
+    """Per ticket, not per address: customers on the branch's Wi-Fi share one address."""
+    app.config["TURNERO"].TICKET_ACTION_RATE_LIMIT = "3 per hour"
+    remote, other = take(branch="norte"), take(branch="norte")
+    for _ in range(3):
+        assert client.post(f"{API}/tickets/{remote['token']}/arrived").status_code == 200
+    body = problem(client.post(f"{API}/tickets/{remote['token']}/let-pass", json={"places": 1}), 429)
+    assert body["detail"]
+    assert client.get(f"{API}/tickets/{remote['token']}").get_json()["late_moves"] == 0  # nothing changed
+    assert client.post(f"{API}/tickets/{other['token']}/arrived").status_code == 200
+    page = client.post(f"/t/{remote['token']}/arrived", data=hidden_fields(client.get(
+        f"/t/{remote['token']}", headers=ES).get_data(as_text=True)), headers=ES)
+    assert page.status_code == 303
+    assert "Demasiados intentos" in client.get(f"/t/{remote['token']}", headers=ES).get_data(as_text=True)
