@@ -14,8 +14,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..access.staff_pages import manager_required
 from ..admin import services as admin_use
+from ..admin.forms import show_errors
 from ..errors import Invalid
-from ..web import database, error_text, staff_pages
+from ..web import database, staff_pages
 from . import services
 
 bp = Blueprint("integrations_pages", __name__, url_prefix="/admin")
@@ -65,11 +66,7 @@ def webhook_add(slug):
                 made = services.add_endpoint(uow, slug, current_user.actor, form.url.data or "", form.events.data)
             return _page(slug, WebhookForm(formdata=None), 201, secret=made)
         except Invalid as exc:
-            for field, messages in exc.errors.items():
-                target = getattr(form, field, form.url)
-                target.errors = [gettext(m, **getattr(m, "params", {})) for m in messages]
-            if not exc.errors:
-                form.url.errors = [error_text(exc)]
+            show_errors(form, exc)
     return _page(slug, form, 422)
 
 

@@ -67,7 +67,8 @@ def add_endpoint(uow: UnitOfWork, branch_slug: str, actor: Actor, url: str, even
     if not chosen or any(e not in EVENT_NAMES for e in chosen):
         raise Invalid(N_("Choose events among: %(events)s.", events=", ".join(EVENT_NAMES)),
                       errors={"events": [N_("Choose events among the list.")]}, events=", ".join(EVENT_NAMES))
-    count = len(session.scalars(select(WebhookEndpoint.id).where(WebhookEndpoint.branch_id == branch.id)).all())
+    count = session.scalar(select(func.count()).select_from(WebhookEndpoint)
+                           .where(WebhookEndpoint.branch_id == branch.id))
     if count >= MAX_ENDPOINTS:
         raise Invalid(N_("A branch has at most 10 webhooks."), errors={"url": [N_("A branch has at most 10 webhooks.")]})
     # From now on: the events already in the log are not told.

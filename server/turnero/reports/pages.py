@@ -8,10 +8,9 @@ from datetime import date, timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import clock
-from ..models import Branch
+from ..admin.services import visible_branches
 from ..queue.lookups import find_branch
 from ..queue.rules import local_day
 from ..web import current_lang as page_lang
@@ -58,10 +57,7 @@ def home():
     actor = current_user.actor
     actor.require_manager()
     with database().unit_of_work() as uow:
-        query = select(Branch.slug, Branch.name).order_by(Branch.name)
-        if actor.role != "admin":
-            query = query.where(Branch.id == actor.branch_id)
-        branches = [{"slug": slug, "name": name} for slug, name in uow.session.execute(query)]
+        branches = visible_branches(uow, actor)
     if len(branches) == 1:
         return redirect(url_for("reports_staff.branch", branch=branches[0]["slug"]))
     return render_template("reports/choose.html", branches=branches)

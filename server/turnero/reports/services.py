@@ -118,9 +118,9 @@ def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]
     hours, days = hour_of.seen, {}
     no_call, no_estimate = (None, None), (None, None)
     visits = []
-    add = visits.append
-    # The day as the database gives it (SQLite: text), each distinct one turned into a
-    # date once; the local hour by the quarter hour (see _LocalHours).
+    # Per row, only dictionary lookups (about 8% of a year's read, measured): the day as
+    # the database gives it (SQLite: text) turned into a date once per distinct day, the
+    # local hour looked up by the quarter hour before asking _LocalHours.
     for seq, code, raw_day, taken, service, channel, status, counter, served in conn.execute(
             select(Ticket.seq, Ticket.code, type_coerce(Ticket.day, String), epoch(Ticket.created_at),
                    Ticket.service_id, Ticket.channel, Ticket.status, Ticket.counter_id,
@@ -134,28 +134,35 @@ def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]
             hour = hour_of(taken)
         first_call, caller = calls.get(seq, no_call)
         estimate, naive = shown.get(seq, no_estimate)
-        add(Visit(seq, code, day, hour, taken, service, channel, status, counter, finishers.get(seq, caller),
+        visits.append(Visit(seq, code, day, hour, taken, service, channel, status, counter,
+                            finishers.get(seq, caller),
                   None if first_call is None else max(0.0, round(first_call - taken, 3)),
                   None if served is None else max(0.0, round(served, 3)), scores.get(seq), estimate, naive))
     return visits
 
 
-def _appointments(session: Session, branch: Branch, period: Period, by: str) -> dict:
-    """Shows and no-shows of the appointments whose time came in the period, per
-    group when the grouping has a meaning for them (day, service), plus the total."""
+def _appointments(session: Session, branch: Branch, period: Period) -> list[tuple[date, int, bool]]:
+    """The appointments whose time came in the period: (local day, service, whether
+    the customer checked in)."""
     start, _ = day_bounds_utc(period.first, branch.timezone)
     _, end = day_bounds_utc(period.last, branch.timezone)
     came = (AppointmentStatus.CHECKED_IN, AppointmentStatus.DONE)
+    return [(local_day(start_at, branch.timezone), service, status in came) for start_at, service, status in
+            session.execute(select(Appointment.start_at, Appointment.service_id, Appointment.status).where(
+                Appointment.branch_id == branch.id, Appointment.start_at >= start.replace(tzinfo=timezone.utc),
+                Appointment.start_at < end.replace(tzinfo=timezone.utc),
+                Appointment.status.in_([*came, AppointmentStatus.NO_SHOW])))]
+
+
+def _shows(appointments: list[tuple[date, int, bool]], by: str) -> dict:
+    """[shows, no-shows] in all (key None) and per group when the grouping has a
+    meaning for appointments (day, service)."""
     counts: dict = defaultdict(lambda: [0, 0])
-    for start_at, service, status in session.execute(
-            select(Appointment.start_at, Appointment.service_id, Appointment.status)
-            .where(Appointment.branch_id == branch.id, Appointment.start_at >= start.replace(tzinfo=timezone.utc),
-                   Appointment.start_at < end.replace(tzinfo=timezone.utc),
-                   Appointment.status.in_([*came, AppointmentStatus.NO_SHOW]))):
-        index = 0 if status in came else 1
+    for day, service, came in appointments:
+        index = 0 if came else 1
         counts[None][index] += 1
         if by == "day":
-            counts[local_day(start_at, branch.timezone)][index] += 1
+            counts[day][index] += 1
         elif by == "service":
             counts[service][index] += 1
     return counts
@@ -210,10 +217,11 @@ def stats_by(uow: UnitOfWork, branch_slug: str, actor: Actor, groupings, *, firs
     period = Period.of(branch, first, last, now or datetime.now(timezone.utc))
     target = target_wait_min or branch.target_wait_min
     visits = read_visits(session, branch, period)
+    appointments = _appointments(session, branch, period)
     out = {}
     for by in groupings:
         total, groups = figures.tally(visits, by, target * 60)
-        shown = _appointments(session, branch, period, by)
+        shown = _shows(appointments, by)
         labels = _labels(session, branch, by, groups.keys(), lang)
         rows = []
         for k in sorted(groups, key=_order(by, labels)):
