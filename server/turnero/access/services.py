@@ -46,9 +46,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_secret() -> str:
-    """At least 128 random bits, URL-safe (here 256)."""
-    return secrets.token_urlsafe(32)
+def new_secret(nbytes: int = 32) -> str:
+    """At least 128 random bits, URL-safe (here 256), never starting with "-": a secret is
+    pasted after an option on a command line (`turnero-kiosk --token ...`), where a leading
+    dash reads as another option."""
+    while (secret := secrets.token_urlsafe(nbytes)).startswith("-"):
+        pass
+    return secret
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,11 @@
 `agente` (agent at `centro`)."""
 from __future__ import annotations
 
-import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..access.services import hash_password
+from ..access.services import hash_password, new_secret
 from ..models import Branch, User
 
 DEMO_USERS = (("admin", "admin", None), ("agente", "agent", "centro"))
@@ -20,7 +19,7 @@ def load_demo_users(session: Session, password: str | None = None) -> str | None
     users already existed and kept theirs)."""
     generated = None
     if password is None:
-        password = generated = secrets.token_urlsafe(9)
+        password = generated = new_secret(9)
     created_any = False
     for username, role, branch_slug in DEMO_USERS:
         user = session.scalar(select(User).where(User.username == username))

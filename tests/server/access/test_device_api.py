@@ -51,3 +51,12 @@ def test_a_staff_token_is_403_translated(client, agent):
 def test_the_endpoint_is_in_the_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "get" in spec["paths"]["/api/v1/device"]
+
+
+def test_a_new_secret_never_starts_with_a_dash_so_it_can_follow_an_option(monkeypatch):
+    """CI once drew a token starting with "-": `turnero-kiosk --token -Xy...` read it as an option."""
+    import secrets
+    from turnero.access.services import new_secret
+    drawn = iter(["-dash-first", "_fine"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda nbytes: next(drawn))
+    assert new_secret() == "_fine"
