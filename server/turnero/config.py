@@ -77,6 +77,9 @@ class Config:
         # the list itself: `+15550001111=centro,+15550002222=norte`.
         self.TWILIO_BRANCH = env.get("TURNERO_TWILIO_BRANCH") or "centro"
         self.TWILIO_NUMBERS = env.get("TURNERO_TWILIO_NUMBERS") or ""
+        # WhatsApp's approved templates (Content API SIDs) per template and language:
+        # `turn_called.es=HX...,turn_called.en=HX...` (messaging/templates.py lists them).
+        self.TWILIO_TEMPLATES = env.get("TURNERO_TWILIO_TEMPLATES") or ""
         # Turns one phone may take by text or call per hour; longer texts are cut at a word.
         self.SMS_JOINS_PER_HOUR = int(env.get("TURNERO_SMS_JOINS_PER_HOUR") or 3)
         self.SMS_MAX_CHARS = int(env.get("TURNERO_SMS_MAX_CHARS") or 480)
@@ -86,6 +89,12 @@ class Config:
         # /dev/phone: only when set (1), with the console backend, for browsers on this
         # machine: the page shows and sends any number's messages.
         self.DEV_PHONE = env.get("TURNERO_DEV_PHONE") or None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Whether customers may choose WhatsApp for their messages: a WhatsApp sender
+        is configured, or the console backend (development) pretends to send."""
+        return (self.SMS_BACKEND or "console").strip().lower() == "console" or bool(self.TWILIO_WHATSAPP_FROM)
 
     def as_flask(self) -> dict:
         return {

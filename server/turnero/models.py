@@ -247,6 +247,8 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What staff keep in mind about the customer ("prefers English"); erased with them (0011).
     note: Mapped[str | None] = mapped_column(String(500))
+    # Where their messages go: "sms", "whatsapp", or None for the channel of each ticket (0013).
+    channel: Mapped[str | None] = mapped_column(String(10))
 
 
 class DailyNumber(Base):

@@ -57,10 +57,12 @@ receiver erases its own rows' phones, names and texts and returns how many rows 
 changed."""
 
 customer_text = _signals.signal("customer-text")
-"""`send(session, phone=E.164, body=str, kind=str, lang=str, branch_id=int|None)`
-inside the transaction of the change that causes a text to a customer (an
-appointment's confirmation, a reminder). Messaging queues it in its outbox and
-returns True; no receiver, or an opted-out number, leaves it unsent."""
+"""`send(session, phone=E.164, body=str, kind=str, lang=str, branch_id=int|None,
+template=str|None, values=dict|None)` inside the transaction of the change that causes
+a text to a customer (an appointment's confirmation, a reminder); `template` names the
+WhatsApp template that says the same with `values`. Messaging queues it in its outbox
+by the customer's channel and returns True; no receiver, or an opted-out number,
+leaves it unsent."""
 
 
 def send_customer_text(session, **message) -> bool:

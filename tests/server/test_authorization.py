@@ -71,6 +71,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/tickets/<token>/arrived"): (OK, OK, OK, OK, 403, OK, OK),
     ("POST", "/api/v1/tickets/<token>/feedback"): PUBLIC,
     ("POST", "/api/v1/tickets/<token>/phone"): (OK, OK, OK, OK, 403, OK, OK),
+    ("POST", "/api/v1/tickets/<token>/notify-by"): (OK, OK, OK, OK, 403, OK, OK),
     ("GET", "/api/v1/branches/<branch>/slots"): PUBLIC,
     # A display only shows; staff book at their own branch (a customer books without a token).
     ("POST", "/api/v1/branches/<branch>/appointments"): (OK, OK, 403, OK, 403, OK, OK),
@@ -113,6 +114,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("GET", "/api/v1/customers"): (401, 403, 403, OK, OK, OK, OK),
     ("GET", "/api/v1/customers/<int:customer_id>"): (401, 403, 403, OK, 404, OK, OK),
     ("PUT", "/api/v1/customers/<int:customer_id>/note"): (401, 403, 403, OK, 404, OK, OK),
+    ("PUT", "/api/v1/customers/<int:customer_id>/channel"): (401, 403, 403, OK, 404, OK, OK),
     # ---- webhooks (administrators)
     ("POST", "/api/v1/branches/<branch>/webhooks"): (401, 403, 403, 403, 403, 403, OK),
     ("GET", "/api/v1/branches/<branch>/webhooks"): (401, 403, 403, 403, 403, 403, OK),
@@ -142,6 +144,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/t/<token>/arrived"): PUBLIC,
     ("POST", "/t/<token>/feedback"): PUBLIC,
     ("POST", "/t/<token>/phone"): PUBLIC,
+    ("POST", "/t/<token>/notify-by"): PUBLIC,
     ("GET", "/b/<branch>/book"): PUBLIC,
     ("POST", "/b/<branch>/book"): PUBLIC,
     ("GET", "/a/<token>"): PUBLIC,
@@ -325,6 +328,9 @@ class World:
     def waiting_ticket(self) -> dict:
         return self.post("/branches/centro/tickets", 201, json={"service": "plataforma"})
 
+    def ticket_with_phone(self) -> dict:
+        return self.post("/branches/centro/tickets", 201, json={"service": "plataforma", "phone": "55 4444 0002"})
+
     def webhook(self) -> int:
         """A webhook of centro (one already there: a branch has ten at most)."""
         there = self.client.get("/api/v1/branches/centro/webhooks").get_json()
@@ -474,6 +480,7 @@ REQUESTS = {
     ("POST", "/admin/branches/<slug>/webhooks"): lambda w: Call(form={"url": "https://hooks.example.com/t",
                                                                       "events": ["ticket.created"]}),
     ("PUT", "/api/v1/customers/<int:customer_id>/note"): lambda w: Call(json={"note": "Prefiere inglés"}),
+    ("PUT", "/api/v1/customers/<int:customer_id>/channel"): lambda w: Call(json={"channel": "whatsapp"}),
     ("POST", "/api/v1/auth/token"): lambda w: Call(json={"username": "agente", "password": DEMO_PASSWORD}),
     ("POST", "/api/v1/branches/<branch>/tickets"): lambda w: Call(json={"service": "plataforma"}),
     ("GET", "/api/v1/branches/<branch>/slots"): lambda w: Call(query={"service": "plataforma",
@@ -506,6 +513,10 @@ REQUESTS = {
     ("POST", "/b/<branch>/book"): lambda w: Call(form=_booking(w)),
     ("POST", "/t/<token>/feedback"): lambda w: Call(values={"token": w.done_ticket()["token"]}, form={"score": "5"}),
     ("POST", "/t/<token>/phone"): lambda w: Call(form={"phone": "55 1234 5678"}),
+    ("POST", "/t/<token>/notify-by"): lambda w: Call(values={"token": w.ticket_with_phone()["token"]},
+                                                     form={"notify_by": "whatsapp"}),
+    ("POST", "/api/v1/tickets/<token>/notify-by"): lambda w: Call(values={"token": w.ticket_with_phone()["token"]},
+                                                                  json={"notify_by": "whatsapp"}),
     ("POST", "/t/<token>/let-pass"): lambda w: w.someone_behind(form={"places": "1"}),
     ("POST", "/api/v1/tickets/<token>/let-pass"): lambda w: w.someone_behind(json={"places": 1}),
     ("POST", "/a/<token>/check-in"): appointment_at(-5),  # check-in is open

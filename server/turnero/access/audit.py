@@ -52,6 +52,7 @@ ACTIONS = {
     "ticket.priority_removed": N_("Priority removed"),
     "customer.exported": N_("Customer data exported"),
     "customer.note": N_("Note about a customer changed"),
+    "customer.channel": N_("A customer's messaging channel changed"),
     "webhook.added": N_("Webhook added"),
     "webhook.removed": N_("Webhook removed"),
     "customer.erased": N_("Customer data erased"),

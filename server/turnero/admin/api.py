@@ -1,13 +1,15 @@
-"""REST of one customer for staff under /api/v1: find by phone, their history, a note."""
+"""REST of one customer for staff under /api/v1: find by phone, their history, a note,
+where their messages go."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Date, Integer, List, Nested, String
-from apiflask.validators import Length
+from apiflask.validators import Length, OneOf
 
 from ..access.requests import BEARER
 from ..access.requests import request_actor as actor
 from ..fields import UtcTime
+from ..queue.rules import NOTIFY_CHANNELS
 from ..web import current_lang, database
 from . import history
 
@@ -27,6 +29,8 @@ class CustomerOut(Schema):
     lang = String(allow_none=True)
     note = String(allow_none=True, metadata={"description": "what staff keep in mind about the customer"})
     opted_out = Boolean(metadata={"description": "asked for no more texts"})
+    channel = String(allow_none=True, metadata={"description": "where their messages go: `sms`, `whatsapp`, or "
+                                                                "null for each ticket's own channel"})
     visits = Integer(metadata={"description": "tickets at every branch"})
 
 
@@ -57,6 +61,10 @@ class HistoryOut(CustomerOut):
     appointments = List(Nested(AppointmentRef))
     messages_sent = Integer()
     messages_received = Integer()
+
+
+class ChannelIn(Schema):
+    channel = String(required=True, allow_none=True, validate=OneOf(NOTIFY_CHANNELS))
 
 
 class NoteIn(Schema):
@@ -91,3 +99,13 @@ def customer(customer_id):
 def note(customer_id, body):
     with database().unit_of_work(write=True) as uow:
         return history.set_note(uow, customer_id, body.get("note"), actor(uow))
+
+
+@api.put("/customers/<int:customer_id>/channel")
+@api.input(ChannelIn, arg_name="body")
+@api.output(CustomerOut)
+@api.doc(summary="Choose where the customer's messages go: sms, whatsapp or null (staff)",
+         responses=[401, 403, 404, 422], **BEARER)
+def channel(customer_id, body):
+    with database().unit_of_work(write=True) as uow:
+        return history.set_channel(uow, customer_id, body.get("channel"), actor(uow))

@@ -16,6 +16,7 @@ from ..db import UnitOfWork
 from ..errors import N_, Invalid, NotFound
 from ..models import Branch, Customer, Feedback, Service, Ticket
 from ..queue.read_models import iso
+from ..queue.rules import NOTIFY_CHANNELS
 
 MAX_NOTE = 500
 VISITS_SHOWN = 50
@@ -72,7 +73,7 @@ def find_by_phone(uow: UnitOfWork, actor: Actor, phone: str) -> list[dict]:
 def _summary(session: Session, customer: Customer) -> dict:
     visits = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.customer_id == customer.id))
     return {"id": customer.id, "phone": customer.phone, "name": customer.name, "lang": customer.lang,
-            "note": customer.note, "opted_out": customer.opted_out, "visits": visits}
+            "note": customer.note, "opted_out": customer.opted_out, "channel": customer.channel, "visits": visits}
 
 
 def history(uow: UnitOfWork, customer_id: int, actor: Actor, lang: str = "es") -> dict:
@@ -99,6 +100,20 @@ def history(uow: UnitOfWork, customer_id: int, actor: Actor, lang: str = "es") -
     return {**_summary(session, customer), "tickets": visits, "appointments": appointments[-20:][::-1],
             "messages_sent": len(records.get("messages_sent", [])),
             "messages_received": len(records.get("messages_received", []))}
+
+
+def set_channel(uow: UnitOfWork, customer_id: int, channel: str | None, actor: Actor) -> dict:
+    """Staff change where the customer's messages go (they asked at the counter):
+    `sms`, `whatsapp`, or None for each ticket's own channel. Entered in the audit log."""
+    session = uow.session
+    customer = _customer(session, customer_id, actor)
+    if channel not in (None, *NOTIFY_CHANNELS):
+        raise Invalid(N_("Choose SMS or WhatsApp."), errors={"channel": [N_("Choose SMS or WhatsApp.")]})
+    customer.channel = channel
+    audit.record(session, actor, "customer.channel", target=audit.masked_phone(customer.phone),
+                 changes={"channel": channel})
+    uow.commit()
+    return _summary(session, customer)
 
 
 def set_note(uow: UnitOfWork, customer_id: int, note: str | None, actor: Actor) -> dict:

@@ -86,7 +86,8 @@ def slots(branch, query):
 def book(branch, body):
     with database().unit_of_work(write=True) as uow:
         return services.book(uow, branch, service=body["service"], start=body["start"], name=body["name"],
-                             phone=body["phone"], actor=actor(uow), lang=body.get("lang") or current_lang())
+                             phone=body["phone"], actor=actor(uow), lang=body.get("lang") or current_lang(),
+                             notify_by=body.get("notify_by"))
 
 
 @api.get("/appointments/<token>")

@@ -9,13 +9,13 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_time, get_timezone_location
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from ..access.services import ANONYMOUS
 from ..errors import DomainError, NotFound
 from ..queue import services as queue
-from ..queue.rules import MAX_NAME, MAX_PHONE
+from ..queue.rules import MAX_NAME, MAX_PHONE, NOTIFY_CHANNELS
 from ..web import current_lang as page_lang
 from ..web import database, error_text, field_errors, public_pages
 from . import checkin, services
@@ -99,7 +99,11 @@ def book(branch):
 
 
 def _book_values() -> dict:
-    return {k: form_value(k) for k in ("service", "date", "start", "name", "phone")}
+    values = {k: form_value(k) for k in ("service", "date", "start", "name", "phone", "notify_by")}
+    if values["notify_by"] not in NOTIFY_CHANNELS or (
+            values["notify_by"] == "whatsapp" and not current_app.config["TURNERO"].whatsapp_enabled):
+        values["notify_by"] = None
+    return values
 
 
 def _too_many_bookings(limit):
@@ -125,7 +129,7 @@ def book_post(branch):
         with database().unit_of_work(write=True) as uow:
             appointment = services.book(uow, branch, service=values["service"], start=values["start"],
                                         name=values["name"], phone=values["phone"], actor=ANONYMOUS,
-                                        lang=page_lang())
+                                        lang=page_lang(), notify_by=values["notify_by"])
     except DomainError as exc:
         if isinstance(exc, NotFound) and not exc.errors:
             raise
@@ -145,7 +149,8 @@ def _book_page(branch: str, values: dict, errors: dict | None = None, problem: s
             if values["service"] else None
     service = next((s for s in info["services"] if s["id"] == values["service"]), None)
     return render_template("appointments/book.html", info=info, service=service, chooser=chooser,
-                           values=values, errors=errors or {}, problem=problem), \
+                           values=values, errors=errors or {}, problem=problem,
+                           whatsapp=current_app.config["TURNERO"].whatsapp_enabled), \
         status or (422 if errors or problem else 200)
 
 

@@ -6,7 +6,7 @@ from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from ..fields import Language, LocalTime, Slug, TimeZone, UtcTime, across_fields
-from ..queue.rules import MAX_NAME, MAX_PHONE
+from ..queue.rules import MAX_NAME, MAX_PHONE, NOTIFY_CHANNELS
 from .rules import AppointmentStatus, CheckIn
 
 STATUSES = [s.value for s in AppointmentStatus]
@@ -40,6 +40,9 @@ class AppointmentIn(Schema):
     name = String(required=True, validate=Length(1, MAX_NAME))
     phone = String(required=True, validate=Length(1, MAX_PHONE), metadata={"example": "55 1234 5678"})
     lang = Language()
+    notify_by = String(allow_none=True, validate=OneOf(NOTIFY_CHANNELS),
+                       metadata={"description": "where the customer's confirmation and reminders go: `sms` or "
+                                                "`whatsapp` (WhatsApp when the server has it, else SMS)"})
 
 
 class RescheduleIn(Schema):

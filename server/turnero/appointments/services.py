@@ -28,7 +28,7 @@ from ..hours import TimeRange, to_local, weekday_ranges
 from ..models import Branch, Customer, Service, Ticket
 from ..queue.lookups import find_branch, find_service
 from ..queue.read_models import iso
-from ..queue.rules import MAX_NAME, day_bounds_utc, local_day
+from ..queue.rules import MAX_NAME, NOTIFY_CHANNELS, day_bounds_utc, local_day
 from . import rules
 from . import texts as notify
 from .models import Appointment, Closure, OpeningHours
@@ -200,6 +200,37 @@ def days_with_slots(uow: UnitOfWork, branch_slug: str, service_slug: str, first:
             for d in days]
 
 
+def next_free_slots(uow: UnitOfWork, branch_slug: str, service_slug: str, count: int = 5,
+                    days: int = 14) -> list[dict]:
+    """The next `count` slots with a free place in the coming `days` (a menu by text)."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    service = bookable_service(session, branch, service_slug)
+    now = clock.utcnow()
+    first = local_day(now, branch.timezone)
+    schedule = _schedule(session, branch, service, first, first + timedelta(days=days - 1))
+    found: list[dict] = []
+    for offset in range(days):
+        for slot in _day_slots(branch, service, first + timedelta(days=offset), schedule, now):
+            if slot.free > 0:
+                found.append(slot_view(slot, branch.timezone))
+                if len(found) == count:
+                    return found
+    return found
+
+
+def next_for_phone(uow: UnitOfWork, branch_slug: str, phone: str) -> Appointment | None:
+    """The phone's next appointment still booked at the branch (one that has not ended),
+    or None. The phone is E.164: the number a text or call came from."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    return session.scalar(
+        select(Appointment).join(Customer, Customer.id == Appointment.customer_id)
+        .where(Customer.phone == phone, Appointment.branch_id == branch.id, Appointment.status == St.BOOKED,
+               Appointment.end_at > clock.utcnow())
+        .order_by(Appointment.start_at).limit(1))
+
+
 def appointment_services(uow: UnitOfWork, branch_slug: str, lang: str | None = None) -> dict:
     """The branch and its services that take appointments (the booking page's first step)."""
     session = uow.session
@@ -298,8 +329,11 @@ def _all_or_nothing(*checks):
 
 
 def book(uow: UnitOfWork, branch_slug: str, *, service: str, start: str | datetime, name: str, phone: str,
-         actor: Actor = ANONYMOUS, lang: str | None = None, channel: str | None = None) -> dict:
-    """Book the slot that begins at `start`. Invalid (422) for a time that is not a
+         actor: Actor = ANONYMOUS, lang: str | None = None, channel: str | None = None,
+         notify_by: str | None = None, confirm: bool = True) -> dict:
+    """Book the slot that begins at `start` (`notify_by`: where the customer's messages
+    go from now on, `sms` or `whatsapp`; without `confirm` no confirmation is texted:
+    a booking made by text is confirmed in its reply). Invalid (422) for a time that is not a
     slot, Conflict (409) when it is full or the phone already has one then. Staff book
     at their own branch, a kiosk at its own; a lobby display books nothing."""
     session = uow.session
@@ -315,6 +349,8 @@ def book(uow: UnitOfWork, branch_slug: str, *, service: str, start: str | dateti
     slot = _free_slot(session, branch, svc, when, now)
     lang = lang if lang in ("es", "en") else branch.lang
     customer = customer_for(session, phone, branch.country, name, lang)
+    if notify_by in NOTIFY_CHANNELS:
+        customer.channel = notify_by
     session.flush()
     _no_overlap(session, customer, svc, slot)
     appointment = Appointment(
@@ -323,8 +359,8 @@ def book(uow: UnitOfWork, branch_slug: str, *, service: str, start: str | dateti
         channel=channel or actor.default_channel, created_at=now, created_by_id=actor.user_id)
     session.add(appointment)
     session.flush()
-    appointment.confirmation_queued = notify.queue_message(session, appointment, "appointment_confirm",
-                                                           uow.db.public_url)
+    appointment.confirmation_queued = confirm and notify.queue_message(session, appointment, "appointment_confirm",
+                                                                       uow.db.public_url)
     view = appointment_view(appointment, uow.db.public_url, now=now)
     uow.commit()
     log.info("appointment %s booked at %s for %s %s", appointment.code, branch.slug, svc.slug, view["start"])

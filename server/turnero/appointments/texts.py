@@ -35,12 +35,18 @@ def when_text(appointment, lang: str, fmt: str = DAY_AND_TIME) -> str:
     return format_datetime(appointment.start_at, fmt, tzinfo=ZoneInfo(appointment.branch.timezone), locale=lang)
 
 
+def message_values(appointment, kind: str, public_url: str) -> dict:
+    """What a message about the appointment names, in the customer's language."""
+    lang = appointment.lang if appointment.lang in ("es", "en") else "es"
+    return {"branch": appointment.branch.name, "service": appointment.service.name(lang),
+            "when": when_text(appointment, lang, FORMATS.get(kind, DAY_AND_TIME)), "code": appointment.code,
+            "url": f"{public_url}/a/{appointment.token}"}
+
+
 def message_text(appointment, kind: str, public_url: str) -> str:
     lang = appointment.lang if appointment.lang in ("es", "en") else "es"
     with force_locale(lang):
-        return gettext(KINDS[kind], branch=appointment.branch.name, service=appointment.service.name(lang),
-                       when=when_text(appointment, lang, FORMATS.get(kind, DAY_AND_TIME)),
-                       code=appointment.code, url=f"{public_url}/a/{appointment.token}")
+        return gettext(KINDS[kind], **message_values(appointment, kind, public_url))
 
 
 def queue_message(session, appointment, kind: str, public_url: str) -> bool:
@@ -51,6 +57,8 @@ def queue_message(session, appointment, kind: str, public_url: str) -> bool:
         return False
     if appointment.customer is None:  # the customer's data was erased
         return False
+    # The kind names messaging's WhatsApp template that says the same (messaging/templates.py).
     return signals.send_customer_text(session, phone=appointment.customer.phone,
                                       body=message_text(appointment, kind, public_url), kind=kind,
-                                      lang=appointment.lang, branch_id=appointment.branch_id)
+                                      lang=appointment.lang, branch_id=appointment.branch_id, template=kind,
+                                      values=message_values(appointment, kind, public_url))

@@ -9,8 +9,10 @@ A backend's `send` returns the provider's message id, or raises:
 """
 from __future__ import annotations
 
+import json
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 log = logging.getLogger(__name__)
@@ -38,16 +40,24 @@ def mask(address: str) -> str:
     return address[:-4] + "****" if len(address) > 6 else "****"
 
 
+@dataclass(frozen=True)
+class Content:
+    """An approved template (Twilio's Content API) and its values: {"1": ..., "2": ...}."""
+    sid: str
+    variables: dict[str, str]
+
+
 class ConsoleBackend:
     """Sends nothing: logs the message; the outbox row itself is what /dev/phone shows."""
 
     name = "console"
     delivers_immediately = True
 
-    def send(self, to: str, body: str, status_callback: str | None = None) -> str:
+    def send(self, to: str, body: str, status_callback: str | None = None, content: Content | None = None) -> str:
         sid = "SMconsole" + secrets.token_hex(12)
         # The body carries the ticket's private link: at INFO only who and how long.
-        log.info("console message %s to %s (%d characters)", sid, mask(to), len(body))
+        log.info("console message %s to %s (%d characters%s)", sid, mask(to), len(body),
+                 f", template {content.sid}" if content else "")
         log.debug("console message %s: %s", sid, body)
         return sid
 
@@ -83,9 +93,14 @@ class TwilioBackend:
             raise Rejected("TURNERO_TWILIO_FROM is not set")
         return self.sms_from
 
-    def send(self, to: str, body: str, status_callback: str | None = None) -> str:
+    def send(self, to: str, body: str, status_callback: str | None = None, content: Content | None = None) -> str:
+        """Send `body`, or with `content` the template (whose text `body` repeats)."""
         from twilio.base.exceptions import TwilioRestException
-        kwargs = {"to": to, "from_": self._sender(to), "body": body}
+        kwargs = {"to": to, "from_": self._sender(to)}
+        if content is not None:
+            kwargs.update(content_sid=content.sid, content_variables=json.dumps(content.variables))
+        else:
+            kwargs["body"] = body
         if status_callback:
             kwargs["status_callback"] = status_callback
         try:

@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from .. import clock
+from ..appointments import services as appointments
+from ..appointments.checkin import check_in_by_phone
 from ..customers import normalize_phone
 from ..errors import DomainError, NotFound
 from ..models import Service
 from ..queue import services as queue
 from ..queue.lookups import find_branch
 from ..queue.read_models import TicketView
-from . import texts
+from . import notify, texts
 from .conversation import Conversation
 from .models import InboundMessage
 from .services import MAX_STORED
@@ -100,7 +102,9 @@ def answer_call(app, branch_slug: str, caller: str, to: str, step: str = "", dig
     """One step of a phone call.
 
     `step` "" greets the caller (their ticket, or the service menu); "menu" takes
-    the turn for the key pressed; "repeat" says the ticket again on 1.
+    the turn for the key pressed; "repeat" says the ticket again on 1; "link" sends
+    the turn's link by SMS (1) or WhatsApp (2), or says the ticket again (3);
+    "checkin" checks in the caller's appointment on 1.
     """
     db = app.extensions["turnero.db"]
     # Twilio signs each step of a call, and may send one again (its own retry, or
@@ -153,6 +157,16 @@ def _call_step(convo: Conversation, reply: CallReply, step: str, digits: str, tr
             return _take(convo, reply, services[int(digits) - 1])
         reply.say(texts.voice_no_choice())
         return _menu(convo, reply, services, tries + 1)
+    if step == "link":
+        return _link(convo, reply, digits)
+    if step == "checkin":
+        if digits != "1":
+            reply.end(texts.voice_goodbye())
+            return None
+        view = check_in_by_phone(convo.uow, convo.branch.slug, convo.phone)
+        reply.say(texts.checked_in(view))
+        _ticket(reply, view)
+        return view.seq
     if step == "repeat" and digits != "1":
         reply.end(texts.voice_goodbye())
         return None
@@ -162,7 +176,26 @@ def _call_step(convo: Conversation, reply: CallReply, step: str, digits: str, tr
     if current is not None:
         _ticket(reply, queue.get_ticket(convo.uow, current.token))
         return current.seq
+    if step == "" and tries == 0 and _appointment(convo, reply):
+        return None
     return _menu(convo, reply, convo.services(), tries)
+
+
+def _appointment(convo: Conversation, reply: CallReply) -> bool:
+    """The caller's next appointment, said before the menu; in its check-in window the
+    call checks them in on 1 (and then only that is asked: True)."""
+    if convo.phone is None:
+        return False
+    upcoming = appointments.next_for_phone(convo.uow, convo.branch.slug, convo.phone)
+    if upcoming is None:
+        return False
+    view = appointments.appointment_view(upcoming, convo.uow.db.public_url)
+    reply.say(texts.voice_appointment(view, convo.lang))
+    if view["checkin"] != "open":
+        return False
+    reply.parts.append(Keys("checkin", prompts=(texts.voice_checkin_offer(),)))
+    reply.end(texts.voice_goodbye())
+    return True
 
 
 def _menu(convo: Conversation, reply: CallReply, services: list[Service], tries: int) -> None:
@@ -188,12 +221,37 @@ def _take(convo: Conversation, reply: CallReply, service: Service) -> int | None
         return None
     view = convo.take(service)
     customer = convo.customer()
-    _ticket(reply, view, sms=customer is not None and not customer.opted_out)
+    texted = customer is not None and not customer.opted_out
+    _ticket(reply, view, sms=texted and not convo.cfg.whatsapp, offer_link=texted and convo.cfg.whatsapp)
     return view.seq
 
 
-def _ticket(reply: CallReply, view: TicketView, sms: bool = False) -> None:
+def _link(convo: Conversation, reply: CallReply, digits: str) -> int | None:
+    """The caller's answer to "the link by SMS (1) or WhatsApp (2)? hear it again (3)"."""
+    current = convo.current_ticket(own=True)
+    if current is None:
+        reply.end(texts.voice_goodbye())
+        return None
+    if digits in ("1", "2"):
+        channel = "sms" if digits == "1" else "whatsapp"
+        convo.known_customer().channel = channel
+        if notify.send_confirmation_by(convo.session, current.seq, channel, convo.cfg):
+            reply.say(texts.voice_link_sent(channel))
+        reply.end(texts.voice_goodbye())
+        return current.seq
+    if digits == "3":
+        _ticket(reply, queue.get_ticket(convo.uow, current.token), offer_link=True)
+        return current.seq
+    reply.end(texts.voice_goodbye())
+    return current.seq
+
+
+def _ticket(reply: CallReply, view: TicketView, sms: bool = False, offer_link: bool = False) -> None:
     reply.say(texts.voice_ticket(view))
+    if offer_link:  # no key pressed: the link goes by the customer's channel in a moment
+        reply.parts.append(Keys("link", prompts=(texts.voice_link_choice(),)))
+        reply.end(texts.voice_link_later())
+        return
     if sms:
         reply.say(texts.voice_sms_follows())
     reply.parts.append(Keys("repeat", prompts=(texts.voice_repeat(),)))

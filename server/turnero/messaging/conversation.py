@@ -80,14 +80,18 @@ class Conversation:
         return queue.take_ticket(self.uow, self.branch.slug, service=service.slug, actor=ANONYMOUS,
                                  phone=self.phone, lang=self.lang, via=self.channel).ticket
 
-    def set_opt_out(self, value: bool) -> None:
+    def known_customer(self) -> Customer:
+        """The number's customer, registered now if it is new."""
         customer = self.customer()
         if customer is None:
-            customer = Customer(phone=self.phone, lang=self.lang, opted_out=value)
+            customer = Customer(phone=self.phone, lang=self.lang, opted_out=False)
             self.session.add(customer)
             try:
                 with self.session.begin_nested():
                     self.session.flush()
             except IntegrityError:  # the same phone was registered a moment ago
                 customer = self.customer()
-        customer.opted_out = value
+        return customer
+
+    def set_opt_out(self, value: bool) -> None:
+        self.known_customer().opted_out = value

@@ -91,7 +91,7 @@ def text():
 def call():
     params = _params(request.form)
     step = request.form.get("step", "")
-    step = step if step in ("menu", "repeat") else ""
+    step = step if step in ("menu", "repeat", "link", "checkin") else ""
     digits = (request.form.get("digits") or "")[:1]
     try:
         tries = int(request.form.get("tries") or 0)

@@ -26,6 +26,10 @@ class OutboxMessage(Base):
     phone: Mapped[str] = mapped_column(String(20))  # E.164, for opt-out and lookups
     channel: Mapped[str] = mapped_column(String(10))  # sms | whatsapp
     body: Mapped[str] = mapped_column(Text)
+    # The WhatsApp template that says the same outside the 24-hour window (templates.py),
+    # with its values by name; the worker chooses between the two when it sends.
+    template: Mapped[str | None] = mapped_column(String(32))
+    template_values: Mapped[dict | None] = mapped_column(JSON)
     lang: Mapped[str] = mapped_column(String(5), default="es")
     kind: Mapped[str] = mapped_column(String(20))  # confirm, near, called, recall, feedback_request, ...
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id", ondelete="SET NULL"))
@@ -50,7 +54,9 @@ class InboundMessage(Base):
     """Every text or call received, with what the server answered."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (Index("ix_inbound_messages_sender", "sender", "created_at"),)
+    __table_args__ = (Index("ix_inbound_messages_sender", "sender", "created_at"),
+                      # When a number last wrote on WhatsApp: its 24-hour window.
+                      Index("ix_inbound_messages_channel_sender", "channel", "sender", "created_at"))
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     sender: Mapped[str] = mapped_column(String(48))  # E.164 when it could be read, else as received

@@ -14,26 +14,59 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..models import Feedback, Ticket
+from ..models import Customer, Feedback, Ticket
 from ..queue import read_models as views
 from ..queue.rules import (PHONE_CHANNELS, Called, Event, Expired, Finished, Issued, Moved, PhoneAdded, Recalled, Status,
                            local_day)
 from . import texts
 from .models import OutboxMessage, TicketNotice
-from .outbox import enqueue
+from .outbox import CHANNELS, address, enqueue
 from .settings import settings
 
 log = logging.getLogger(__name__)
 
 # A ticket taken by text already got its confirmation as the reply to the text.
 ANSWERED_INLINE = ("sms", "whatsapp")
+# A caller is asked whether the link goes by SMS or WhatsApp: their confirmation waits
+# this long for the answer (calls.py sends it at once when it comes).
+VOICE_CHOICE = timedelta(seconds=90)
 
 
 def customer_text(session: Session, *, phone: str, body: str, kind: str, lang: str,
-                  branch_id: int | None = None) -> bool:
-    """A text another part of Turnero asks for, queued by SMS; False when the number
-    opted out."""
-    return enqueue(session, phone=phone, body=body, kind=kind, lang=lang, branch_id=branch_id) is not None
+                  branch_id: int | None = None, template: str | None = None, values: dict | None = None) -> bool:
+    """A text another part of Turnero asks for (appointments), queued by the
+    customer's preferred channel; False when the number opted out."""
+    customer = session.scalar(select(Customer).where(Customer.phone == phone))
+    channel = message_channel(customer, None, settings())
+    return enqueue(session, phone=phone, body=body, kind=kind, lang=lang or "es", branch_id=branch_id, channel=channel,
+                   template=template, values=values) is not None
+
+
+def send_confirmation_by(session: Session, ticket_seq: int, channel: str, cfg) -> bool:
+    """A caller chose where their turn's link goes: its confirmation, still waiting
+    for that choice, goes now by that channel (one already sent goes again by it).
+    False when the turn has no confirmation at all (an opted-out number)."""
+    row = session.scalar(select(OutboxMessage).where(
+        OutboxMessage.ticket_seq == ticket_seq, OutboxMessage.kind == "confirm")
+        .order_by(OutboxMessage.id.desc()).limit(1).with_for_update())
+    if row is None:
+        return False
+    channel = channel if channel == "sms" or cfg.whatsapp else "sms"
+    if row.status == "queued" and row.attempts == 0:
+        row.channel, row.to = channel, address(row.phone, channel)
+        row.next_attempt_at = clock.utcnow()
+        return True
+    return enqueue(session, phone=row.phone, body=row.body, kind="confirm", lang=row.lang, channel=channel,
+                   branch_id=row.branch_id, ticket_seq=ticket_seq, template=row.template,
+                   values=row.template_values) is not None
+
+
+def message_channel(customer: Customer | None, ticket_channel: str | None, cfg) -> str:
+    """Where a customer's message goes: the channel they chose, else the one they
+    wrote from (a ticket taken by WhatsApp), else SMS; WhatsApp only when configured."""
+    chosen = customer.channel if customer is not None and customer.channel in CHANNELS else None
+    channel = chosen or ("whatsapp" if ticket_channel == "whatsapp" else "sms")
+    return channel if channel == "sms" or cfg.whatsapp else "sms"
 
 
 def make_listener(app):
@@ -76,24 +109,33 @@ def on_ticket_event(app, session: Session, ticket: Ticket, event: Event) -> None
                             branch.slug)
                 return
             if ticket.status == Status.WAITING:
+                wait = VOICE_CHOICE if ticket.channel == "voice" and settings(app).whatsapp else None
                 write("confirm", lambda: texts.confirmation(view, branch.name)
-                      + (" " + texts.not_yours() if typed else ""))
+                      + (" " + texts.not_yours() if typed else ""),
+                      "turn_confirmed", wait=wait, branch=branch.name, code=ticket.code, url=view.track_url)
         case Moved(ahead=ahead):
             if ahead <= branch.notify_ahead and _first(session, ticket, "near"):
                 view = _waiting_view(session, ticket, app, ahead=ahead)
-                write("near", lambda: texts.near(view))
+                write("near", lambda: texts.near(view), "turn_near", code=ticket.code, ahead=ahead,
+                      url=view.track_url)
         case Called():
-            write("called", lambda: texts.called(ticket.code, _counter_name(ticket)))
+            write("called", lambda: texts.called(ticket.code, _counter_name(ticket)),
+                  "turn_called", code=ticket.code, counter=_counter_name(ticket))
         case Recalled():
-            write("recall", lambda: texts.recalled(ticket.code, _counter_name(ticket)))
+            write("recall", lambda: texts.recalled(ticket.code, _counter_name(ticket)),
+                  "turn_recalled", code=ticket.code, counter=_counter_name(ticket))
         case Expired(reason=reason):
             if _first(session, ticket, "expired"):
-                write("expired", lambda: texts.not_arrived(ticket.code) if reason == "not_arrived"
-                      else texts.expired(ticket.code, branch.name))
+                if reason == "not_arrived":
+                    write("expired", lambda: texts.not_arrived(ticket.code), "turn_not_arrived", code=ticket.code)
+                else:
+                    write("expired", lambda: texts.expired(ticket.code, branch.name),
+                          "turn_expired", code=ticket.code, branch=branch.name)
         case Finished():
             rated = session.scalar(select(Feedback.id).where(Feedback.ticket_seq == ticket.seq))
             if rated is None and _first(session, ticket, "feedback_request"):
-                write("feedback_request", lambda: texts.feedback_request(branch.name))
+                write("feedback_request", lambda: texts.feedback_request(branch.name),
+                      "visit_feedback", branch=branch.name)
 
 
 def _confirmations_today(session: Session, phone: str) -> int:
@@ -111,13 +153,14 @@ class _Writer:
     def __init__(self, app, session, ticket, phone, lang):
         self.app, self.session, self.ticket, self.phone, self.lang = app, session, ticket, phone, lang
 
-    def __call__(self, kind: str, body) -> None:
+    def __call__(self, kind: str, body, template: str, wait: timedelta | None = None, **values) -> None:
         with texts.speaking(self.lang, self.app):
             text = body()
             limit = settings(self.app).max_chars
-        channel = "whatsapp" if self.ticket.channel == "whatsapp" else "sms"
+        channel = message_channel(self.ticket.customer, self.ticket.channel, settings(self.app))
         enqueue(self.session, phone=self.phone, body=text, kind=kind, lang=self.lang, channel=channel,
-                branch_id=self.ticket.branch_id, ticket_seq=self.ticket.seq, max_chars=limit)
+                branch_id=self.ticket.branch_id, ticket_seq=self.ticket.seq, max_chars=limit,
+                template=template, values=values, not_before=clock.utcnow() + wait if wait else None)
         log.info("%s message queued for ticket %s at %s", kind, self.ticket.code, self.ticket.branch.slug)
 
 

@@ -35,9 +35,12 @@ def is_opted_out(session: Session, phone: str) -> bool:
 
 def enqueue(session: Session, *, phone: str, body: str, kind: str, lang: str = "es",
             channel: str = "sms", branch_id: int | None = None, ticket_seq: int | None = None,
-            max_chars: int = DEFAULT_MAX_CHARS, not_before: datetime | None = None) -> OutboxMessage | None:
+            max_chars: int = DEFAULT_MAX_CHARS, not_before: datetime | None = None,
+            template: str | None = None, values: dict | None = None) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction; None when the
-    number opted out. `phone` is E.164 (use services.phones.normalize_phone)."""
+    number opted out. `phone` is E.164 (use services.phones.normalize_phone).
+    `template` and its `values` say the same for a WhatsApp number outside its
+    24-hour window (templates.py)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown messaging channel {channel!r}")
     if is_opted_out(session, phone):
@@ -45,7 +48,8 @@ def enqueue(session: Session, *, phone: str, body: str, kind: str, lang: str = "
         return None
     now = clock.utcnow()
     message = OutboxMessage(to=address(phone, channel), phone=phone, channel=channel, body=fit(body, max_chars),
-                            lang=lang, kind=kind, branch_id=branch_id, ticket_seq=ticket_seq,
+                            lang=lang, kind=kind, branch_id=branch_id, ticket_seq=ticket_seq, template=template,
+                            template_values={k: str(v) for k, v in values.items()} if values else None,
                             status="queued", attempts=0, next_attempt_at=not_before or now, created_at=now)
     session.add(message)
     return message

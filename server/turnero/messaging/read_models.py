@@ -3,6 +3,7 @@ conversation (the dev phone). Received texts and calls come with the reply the
 server gave; outgoing notifications with their delivery status."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,7 @@ from ..db import UnitOfWork
 from ..queue.lookups import find_ticket_by_id
 from ..queue.read_models import iso
 from .models import InboundMessage, OutboxMessage
+from .worker import NO_TEMPLATE
 
 
 def _inbound_items(row: InboundMessage) -> list[dict]:
@@ -25,8 +27,17 @@ def _inbound_items(row: InboundMessage) -> list[dict]:
 
 def _outbox_item(row: OutboxMessage) -> dict:
     return {"direction": "out", "channel": row.channel, "kind": row.kind, "body": row.body, "status": row.status,
-            "phone": row.phone, "at": iso(row.created_at), "error": row.error, "attempts": row.attempts,
+            "phone": row.phone, "at": iso(row.created_at), "error": _error(row.error), "attempts": row.attempts,
             "_sort": (row.created_at, 2, row.id)}
+
+
+def _error(error: str | None) -> str | None:
+    """Why a message was not sent, for staff: the provider's words, or ours."""
+    if error and error.startswith(NO_TEMPLATE + " "):
+        return gettext("Not sent: this number has not written on WhatsApp in the last 24 hours, and WhatsApp then "
+                       "needs the approved template %(template)s (TURNERO_TWILIO_TEMPLATES).",
+                       template=error.split(" ", 1)[1])
+    return error
 
 
 def _ordered(items: list[dict]) -> list[dict]:

@@ -19,6 +19,9 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     "AYUDA": ("help", "es"), "HELP": ("help", "en"),
     "STOP": ("stop", None), "START": ("start", None),
     "SI": ("yes", "es"), "YES": ("yes", "en"),
+    "CITA": ("appointment", "es"), "APPOINTMENT": ("appointment", "en"), "BOOK": ("appointment", "en"),
+    # Where the number's messages go from now on.
+    "WHATSAPP": ("by_whatsapp", None), "SMS": ("by_sms", None),
 }
 # What is read of a message: commands are short; the rest is not looked at.
 MAX_READ = 160
@@ -28,7 +31,8 @@ _TRIM = re.compile(r"^[^\w]+|[^\w]+$")
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # join | status | cancel | yes | here | late | help | stop | start | digit | unknown | empty
+    name: str  # join | status | cancel | yes | here | late | help | stop | start | appointment | by_whatsapp | by_sms
+    #            | digit | unknown | empty
     arg: str = ""
     lang: str | None = None
 

@@ -19,7 +19,7 @@ from ..errors import DomainError, NotFound
 from ..models import Service, Ticket
 from ..queue import services as queue
 from ..queue.lookups import find_branch
-from . import texts
+from . import booking, texts
 from .backends import TWILIO_UNSUBSCRIBED
 from .conversation import Conversation, Outcome
 from .models import InboundMessage, OutboxMessage
@@ -148,7 +148,10 @@ def _status(convo: Conversation, command: Command) -> Outcome:
 
 def _cancel(convo: Conversation, command: Command) -> Outcome:
     """The number's own turn is cancelled at once; a turn taken elsewhere with this
-    number (a page, the kiosk) only after a yes to a question that names it."""
+    number (a page, the kiosk) only after a yes to a question that names it.
+    CANCEL APPOINTMENT asks about the number's next appointment."""
+    if command.arg in booking.APPOINTMENT_WORDS:
+        return booking.cancel_question(convo)
     own = convo.current_ticket(own=True)
     if own is not None:
         view = queue.cancel(convo.uow, own.token, ANONYMOUS)
@@ -161,7 +164,10 @@ def _cancel(convo: Conversation, command: Command) -> Outcome:
 
 
 def _yes(convo: Conversation, command: Command) -> Outcome:
-    """A yes answers the latest question, when it asked to cancel a turn."""
+    """A yes answers the latest question, when it asked to cancel a turn or an appointment."""
+    appointment = _pending(convo, "cancel_appointment")
+    if appointment:
+        return booking.cancel(convo, appointment)
     asked = _pending(convo, "cancel")
     ticket = convo.session.scalar(select(Ticket).where(Ticket.id == asked)) if asked else None
     if ticket is None or ticket not in convo.active_tickets():
@@ -171,7 +177,8 @@ def _yes(convo: Conversation, command: Command) -> Outcome:
 
 
 def _help(convo: Conversation, command: Command) -> Outcome:
-    return Outcome(texts.help_text(convo.branch.name, [s.name(convo.lang) for s in convo.services()]))
+    return Outcome(texts.help_text(convo.branch.name, [s.name(convo.lang) for s in convo.services()],
+                                   whatsapp=convo.cfg.whatsapp, appointments=bool(booking.bookable(convo))))
 
 
 def _stop(convo: Conversation, command: Command) -> Outcome:
@@ -184,6 +191,18 @@ def _stop(convo: Conversation, command: Command) -> Outcome:
 def _start(convo: Conversation, command: Command) -> Outcome:
     convo.set_opt_out(False)
     return Outcome(texts.opted_in())
+
+
+def _by_channel(channel: str):
+    """WHATSAPP or SMS: where the number's messages go from now on (its tickets' and
+    appointments' notices and reminders), whichever channel it wrote from."""
+    def handler(convo: Conversation, command: Command) -> Outcome:
+        if channel == "whatsapp" and not convo.cfg.whatsapp:
+            return Outcome(texts.no_whatsapp())
+        convo.known_customer().channel = channel
+        log.info("a number chose %s for its messages at %s", channel, convo.branch.slug)
+        return Outcome(texts.channel_chosen(channel))
+    return handler
 
 
 def _here(convo: Conversation, command: Command) -> Outcome:
@@ -212,9 +231,13 @@ def _late(convo: Conversation, command: Command) -> Outcome:
 
 
 def _digit(convo: Conversation, command: Command) -> Outcome:
-    """A number answers the latest open question: a service menu or a rating."""
+    """A number answers the latest open question: a service menu, a time to book, or a rating."""
     menu, menu_at = _pending_menu(convo)
     request = _pending_feedback(convo)
+    last = _last_text(convo)
+    asked = (last.data or {}) if last is not None else {}
+    if ("slots" in asked or "book_menu" in asked) and (request is None or last.created_at >= request.created_at):
+        return booking.answer(convo, int(command.arg), asked)
     if menu is not None and (request is None or menu_at >= request.created_at):
         number = int(command.arg)
         services = {s.slug: s for s in convo.services()}
@@ -274,7 +297,8 @@ def _pending_feedback(convo: Conversation) -> OutboxMessage | None:
 
 
 HANDLERS = {"join": _join, "status": _status, "cancel": _cancel, "yes": _yes, "help": _help, "stop": _stop,
-            "start": _start, "here": _here, "late": _late, "digit": _digit, "unknown": _help, "empty": _help}
+            "start": _start, "here": _here, "late": _late, "digit": _digit, "unknown": _help, "empty": _help,
+            "by_whatsapp": _by_channel("whatsapp"), "by_sms": _by_channel("sms"), "appointment": booking.appointment}
 
 
 # ---------------------------------------------------------------- delivery reports

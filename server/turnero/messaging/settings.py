@@ -6,6 +6,10 @@ the ones only messaging uses:
   it is not listed in `TURNERO_TWILIO_NUMBERS`.
 - `TURNERO_TWILIO_NUMBERS`: `+15550001111=centro,+15550002222=norte`, one entry per
   Twilio number (SMS, WhatsApp and voice share the number's branch).
+- `TURNERO_TWILIO_TEMPLATES`: `turn_called.es=HX...,turn_called.en=HX...`, the content
+  SID of each approved WhatsApp template per language (templates.py): what is sent to a
+  WhatsApp number that has not written in 24 hours. The console backend pretends every
+  template is approved.
 - `TURNERO_SMS_JOINS_PER_HOUR` (default 3): turns one phone may take by text or call.
 - `TURNERO_SMS_MAX_CHARS` (default 480): longer outgoing texts are cut at a word.
 - `TURNERO_OUTBOX_IN_SERVE` (default: on with the console backend, off with twilio):
@@ -35,6 +39,7 @@ class MessagingSettings:
     public_url: str
     default_branch: str
     numbers: dict[str, str] = field(default_factory=dict)
+    templates: dict[tuple[str, str], str] = field(default_factory=dict)
     joins_per_hour: int = 3
     confirmations_per_day: int = 3
     max_chars: int = 480
@@ -45,6 +50,17 @@ class MessagingSettings:
     @property
     def console(self) -> bool:
         return self.backend == "console"
+
+    @property
+    def whatsapp(self) -> bool:
+        """Whether messages can go by WhatsApp (customers may then choose it)."""
+        return self.console or bool(self.whatsapp_from)
+
+    def template_sid(self, key: str, lang: str) -> str | None:
+        """The content SID of an approved template in a language (None: not configured)."""
+        if self.console:
+            return self.templates.get((key, lang), f"HXconsole_{key}_{lang}")
+        return self.templates.get((key, lang))
 
     def branch_for(self, to: str | None) -> str:
         """The branch slug a Twilio number (SMS, `whatsapp:` or voice) serves."""
@@ -83,6 +99,7 @@ def settings(app=None) -> MessagingSettings:
         public_url=public_url,
         default_branch=value("TWILIO_BRANCH", "centro"),
         numbers=parse_numbers(value("TWILIO_NUMBERS", "")),
+        templates=parse_templates(value("TWILIO_TEMPLATES", "")),
         joins_per_hour=int(value("SMS_JOINS_PER_HOUR", 3)),
         confirmations_per_day=int(value("CONFIRMATIONS_PER_DAY", 3)),
         max_chars=int(value("SMS_MAX_CHARS", 480)),
@@ -107,4 +124,15 @@ def parse_numbers(text) -> dict[str, str]:
         number, sep, slug = entry.partition("=")
         if sep and number.strip() and slug.strip():
             mapping[number.strip().replace(" ", "")] = slug.strip()
+    return mapping
+
+
+def parse_templates(text) -> dict[tuple[str, str], str]:
+    """`turn_called.es=HX...,turn_called.en=HX...` -> {("turn_called", "es"): "HX..."}."""
+    mapping = {}
+    for entry in str(text or "").split(","):
+        name, sep, sid = entry.partition("=")
+        key, dot, lang = name.strip().rpartition(".")
+        if sep and dot and key and lang and sid.strip():
+            mapping[(key, lang.lower())] = sid.strip()
     return mapping

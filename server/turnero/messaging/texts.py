@@ -7,6 +7,9 @@ same read models every channel uses.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import datetime
+
+from babel.dates import format_datetime
 
 from flask import has_app_context
 from flask_babel import force_locale, gettext, ngettext
@@ -14,6 +17,7 @@ from flask_babel import force_locale, gettext, ngettext
 from ..errors import DomainError
 from ..queue.read_models import TicketView
 from ..queue.rules import Eta
+from ..queue.texts import eta_text
 
 ELLIPSIS = "…"
 VOICE_LANGUAGES = {"es": "es-MX", "en": "en-US"}
@@ -55,12 +59,13 @@ def _range(eta: Eta | None) -> tuple[int, int]:
 
 
 def place(ahead: int | None, eta: Eta | None) -> str:
+    """Place and wait as every channel writes them ("4–9 min", "up to 5 min")."""
     if not ahead:
         return gettext("You are next.")
-    low, high = _range(eta)
-    return ngettext("%(num)d person ahead of you; wait about %(low)d to %(high)d min.",
-                    "%(num)d people ahead of you; wait about %(low)d to %(high)d min.",
-                    ahead, low=low, high=high)
+    if eta is None:
+        return ngettext("%(num)d person ahead of you.", "%(num)d people ahead of you.", ahead)
+    return ngettext("%(num)d person ahead of you; wait %(eta)s.", "%(num)d people ahead of you; wait %(eta)s.",
+                    ahead, eta=eta_text(eta))
 
 
 def ticket_status(ticket: TicketView) -> str:
@@ -150,12 +155,15 @@ def cancelled(code: str) -> str:
     return gettext("Your turn %(code)s is cancelled. Text JOIN if you need a new one.", code=code)
 
 
-def help_text(branch_name: str, service_names: list[str]) -> str:
+def help_text(branch_name: str, service_names: list[str], whatsapp: bool = False, appointments: bool = False) -> str:
     return " ".join([
         gettext("%(branch)s by text:", branch=branch_name),
         gettext("JOIN [service] takes a turn (%(services)s); STATUS shows it; CANCEL cancels it; "
                 "HERE checks in for an appointment; STOP stops all messages, START turns them on again.",
                 services=", ".join(service_names)),
+        *([gettext("APPOINTMENT shows your next appointment or books one; CANCEL APPOINTMENT cancels it.")]
+          if appointments else []),
+        *([gettext("WHATSAPP or SMS chooses where we write to you.")] if whatsapp else []),
     ])
 
 
@@ -166,6 +174,78 @@ def opted_out(branch_name: str) -> str:
 
 def opted_in() -> str:
     return gettext("Messages are on again. Text HELP for the commands.")
+
+
+def channel_chosen(channel: str) -> str:
+    if channel == "whatsapp":
+        return gettext("Done: from now on we will write to you on WhatsApp. Reply SMS to get text messages again.")
+    return gettext("Done: from now on we will send you text messages (SMS). Reply WHATSAPP to get them on WhatsApp.")
+
+
+def no_whatsapp() -> str:
+    return gettext("This branch does not send WhatsApp messages; we will keep sending you text messages.")
+
+
+# ---------------------------------------------------------------- appointments by text
+
+def local_when(local_iso: str, lang: str, fmt: str = "EEE d MMM, HH:mm") -> str:
+    """A wall time of the branch (an ISO time with its offset) as the customer reads it."""
+    moment = datetime.fromisoformat(local_iso)
+    return format_datetime(moment, fmt, tzinfo=moment.tzinfo, locale=lang)
+
+
+def appointment_next(view: dict, lang: str) -> str:
+    return gettext("Your appointment at %(branch)s: %(service)s, %(when)s, code %(code)s. See or move it: %(url)s. "
+                   "To cancel it, text CANCEL APPOINTMENT.", branch=view["branch_name"], service=view["service_name"],
+                   when=local_when(view["local_start"], lang, "EEEE d MMMM, HH:mm"), code=view["code"],
+                   url=view["manage_url"])
+
+
+def appointment_menu(names: list[str]) -> str:
+    options = "; ".join(f"{i}) {name}" for i, name in enumerate(names, start=1))
+    return gettext("Which service is the appointment for? Answer with its number: %(options)s.", options=options)
+
+
+def slot_menu(service_name: str, local_starts: list[str], lang: str) -> str:
+    options = "; ".join(f"{i}) {local_when(start, lang)}" for i, start in enumerate(local_starts, start=1))
+    return gettext("Next free times for %(service)s: %(options)s. Answer with the number of the one you want.",
+                   service=service_name, options=options)
+
+
+def no_slots(service_name: str, url: str) -> str:
+    return gettext("There are no free times for %(service)s in the coming days. See other dates at %(url)s or ask "
+                   "at the branch.", service=service_name, url=url)
+
+
+def no_appointments(branch_name: str) -> str:
+    return gettext("%(branch)s does not take appointments by message. Text JOIN to take a turn.", branch=branch_name)
+
+
+def no_upcoming(branch_name: str) -> str:
+    return gettext("You have no upcoming appointment at %(branch)s. Text APPOINTMENT to book one.",
+                   branch=branch_name)
+
+
+def customer_name(phone: str) -> str:
+    """The name an appointment booked by text carries when the customer gave none."""
+    return gettext("Customer •••%(last)s", last=phone[-4:])
+
+
+def appointment_booked(view: dict, lang: str) -> str:
+    return gettext("Booked: %(service)s at %(branch)s, %(when)s, code %(code)s. See, move or cancel it: %(url)s. "
+                   "When you arrive, text HERE or check in at the kiosk.", service=view["service_name"],
+                   branch=view["branch_name"], when=local_when(view["local_start"], lang, "EEEE d MMMM, HH:mm"),
+                   code=view["code"], url=view["manage_url"])
+
+
+def cancel_appointment_question(view: dict, lang: str) -> str:
+    return gettext("Cancel your appointment of %(when)s (%(service)s, code %(code)s)? Reply YES to cancel it.",
+                   when=local_when(view["local_start"], lang, "EEEE d MMMM, HH:mm"), service=view["service_name"],
+                   code=view["code"])
+
+
+def appointment_cancelled(code: str) -> str:
+    return gettext("Your appointment %(code)s is cancelled. Text APPOINTMENT to book another.", code=code)
 
 
 def too_many_joins() -> str:
@@ -239,6 +319,31 @@ def voice_ticket(ticket: TicketView) -> str:
 
 def voice_sms_follows() -> str:
     return gettext("We are sending it to you by text message too.")
+
+
+def voice_appointment(view: dict, lang: str) -> str:
+    return gettext("You have an appointment on %(when)s for %(service)s, code %(code)s.",
+                   when=local_when(view["local_start"], lang, "EEEE d MMMM, HH:mm"), service=view["service_name"],
+                   code=spell_code(view["code"]))
+
+
+def voice_checkin_offer() -> str:
+    return gettext("To check in now that you are at the branch, press 1.")
+
+
+def voice_link_choice() -> str:
+    return gettext("To get your turn's link by text message, press 1; by WhatsApp, press 2. To hear your turn "
+                   "again, press 3.")
+
+
+def voice_link_sent(channel: str) -> str:
+    if channel == "whatsapp":
+        return gettext("We are sending you the link by WhatsApp now.")
+    return gettext("We are sending you the link by text message now.")
+
+
+def voice_link_later() -> str:
+    return gettext("We will send you the link in a moment. Thank you, goodbye.")
 
 
 def voice_repeat() -> str:

@@ -8,6 +8,9 @@ claim expired), the message is not simply sent again: the next attempt first ask
 the provider for it (`find_sent`, Twilio's message list for that number) and only
 sends when it is not there. The status callback URL also carries the outbox id,
 so a callback for a message whose answer was lost records it as sent.
+A WhatsApp message to a number that has not written in 24 hours goes as its
+approved template (templates.py); without one configured it fails at once, saying
+so to staff (`NO_TEMPLATE`).
 Definite errors (Twilio answered 5xx or 429) are retried with exponential
 backoff; refusals (4xx) fail at once. Nothing is lost while the provider is down:
 the row stays queued until it goes through or MAX_ATTEMPTS is reached.
@@ -20,12 +23,13 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from .. import clock
 from ..models import Customer
-from .backends import TWILIO_UNSUBSCRIBED, Rejected, Unavailable, make_backend
-from .models import OutboxMessage
+from . import templates, texts
+from .backends import TWILIO_UNSUBSCRIBED, Content, Rejected, Unavailable, make_backend
+from .models import InboundMessage, OutboxMessage
 from .settings import settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,11 @@ CLAIM_S = 120
 BATCH = 20
 # Status callbacks may arrive in any order: a status never goes back to a lower rank.
 STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3}
+# WhatsApp's customer-service window, less a margin for the time a send takes.
+WHATSAPP_WINDOW = timedelta(hours=24) - timedelta(minutes=5)
+# The error of a WhatsApp message that needed a template it does not have (read_models
+# words it for staff): "no-template turn_called.es".
+NO_TEMPLATE = "no-template"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -53,6 +62,7 @@ class Claimed:
     attempts: int
     uncertain_since: datetime | None
     started_at: datetime
+    content: Content | None = None
 
 
 class OutboxWorker:
@@ -122,13 +132,34 @@ class OutboxWorker:
                     row.status, row.error, row.claim, row.claimed_until = "failed", "opted out", None, None
                     row.status_at = now
                     continue
+                content = None
+                if row.channel == "whatsapp" and not whatsapp_window_open(session, row.phone, now):
+                    content = self._template(row)
+                    if content is None:
+                        log.error("outbox message %s: %s", row.id, row.error)
+                        row.status, row.status_at, row.claim, row.claimed_until = "failed", now, None, None
+                        continue
                 row.status = "sending"
                 row.claim = secrets.token_hex(8)
                 row.claimed_until = now + timedelta(seconds=self.claim_s)
                 row.attempts += 1
-                claimed.append(Claimed(row.id, row.to, row.body, row.claim, row.attempts, row.uncertain_since, now))
+                claimed.append(Claimed(row.id, row.to, row.body, row.claim, row.attempts, row.uncertain_since, now,
+                                       content))
             uow.commit()
         return claimed
+
+    def _template(self, row: OutboxMessage) -> Content | None:
+        """The approved template that says this message outside WhatsApp's window; its
+        text becomes the row's body (what the customer reads). None, with the row's
+        error set, when there is none."""
+        sid = self.cfg.template_sid(row.template, row.lang) if row.template in templates.TEMPLATES else None
+        if sid is None:
+            row.error = f"{NO_TEMPLATE} {row.template or row.kind}.{row.lang}"
+            return None
+        values = row.template_values or {}
+        with texts.speaking(row.lang, self.app):
+            row.body = templates.render(row.template, values)
+        return Content(sid, templates.content_variables(row.template, values))
 
     def deliver(self, item: Claimed) -> None:
         if item.uncertain_since is not None:
@@ -142,7 +173,7 @@ class OutboxWorker:
                 self._sent(item, sid)
                 return
         try:
-            sid = self.backend.send(item.to, item.body, self._callback(item.id))
+            sid = self.backend.send(item.to, item.body, self._callback(item.id), content=item.content)
         except Rejected as exc:
             self._failed(item, str(exc), exc.code)
         except Unavailable as exc:
@@ -216,6 +247,13 @@ class OutboxWorker:
             if uncertain and row.uncertain_since is None:
                 row.uncertain_since = item.started_at
         self._record(item, apply)
+
+
+def whatsapp_window_open(session, phone: str, now: datetime) -> bool:
+    """Whether the number wrote on WhatsApp lately enough for free text."""
+    last = session.scalar(select(func.max(InboundMessage.created_at)).where(
+        InboundMessage.channel == "whatsapp", InboundMessage.sender == phone))
+    return last is not None and last >= now - WHATSAPP_WINDOW
 
 
 def _mark_opted_out(db, outbox_id: int) -> None:

@@ -18,7 +18,7 @@ from . import services as queue
 from .lookups import NO_TICKET
 from .rules import Action
 from .schemas import (BranchOut, BranchSummary, CallIn, EventOut, FeedbackIn, FeedbackOut, JoiningIn,
-                      LetPassIn, LineJoiningOut, PauseIn, PhoneIn, PriorityIn, StaffCounterOut, StaffTicketOut, TicketIn,
+                      LetPassIn, LineJoiningOut, NotifyByIn, PauseIn, PhoneIn, PriorityIn, StaffCounterOut, StaffTicketOut, TicketIn,
                       TicketOut, TicketQuery, TransferIn)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
@@ -73,7 +73,7 @@ def take_ticket(branch, body):
             uow, branch, actor=who, idempotency_key=key, lang=body.get("lang") or current_lang(),
             service=body["service"], phone=body.get("phone") or None, name=body.get("name"),
             priority=body.get("priority", False), priority_class=body.get("priority_class"),
-            channel=body.get("channel"))
+            channel=body.get("channel"), notify_by=body.get("notify_by"))
     if taken.created:
         return taken.ticket, 201
     # A replay answers exactly as the first time, and says it is one.
@@ -316,4 +316,18 @@ def branch_tickets(branch, query):
 def ticket_phone(token, body):
     with database().unit_of_work(write=True) as uow:
         return queue.set_ticket_phone(uow, token, body["phone"], request_actor(uow),
-                                      max_changes=current_app.config["TURNERO"].PHONE_CHANGES_PER_TICKET)
+                                      max_changes=current_app.config["TURNERO"].PHONE_CHANGES_PER_TICKET,
+                                      notify_by=body.get("notify_by"))
+
+
+@api.post("/tickets/<token>/notify-by")
+@ticket_action_limits
+@api.input(NotifyByIn, arg_name="body")
+@api.output(TicketOut)
+@api.doc(summary="Choose where the customer's messages go: SMS or WhatsApp", tags=["Tickets"],
+         responses=[404, 409, 422, 429],
+         description="The holder of an active ticket with a phone (or staff for them). The choice is the "
+                     "customer's: it stays for their next turns and appointments.")
+def ticket_notify_by(token, body):
+    with database().unit_of_work(write=True) as uow:
+        return queue.set_alert_channel(uow, token, body["notify_by"], request_actor(uow))

@@ -32,7 +32,8 @@ from . import followers
 from .changes import near_the_front, tell_listeners, ticket_result
 from .day import refused_join
 from .lookups import TICKET_LOAD, no_branch, no_service
-from .rules import CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of, sort_time
+from .rules import (CHANNELS, NOTIFY_CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of,
+                    sort_time)
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def take_ticket(uow: UnitOfWork, branch_slug: str, **request) -> TicketTaken:
 def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Actor,
                 phone: str | None = None, name: str | None = None, priority: bool = False,
                 priority_class: int | None = None,
-                lang: str | None = None, channel: str | None = None,
+                lang: str | None = None, channel: str | None = None, notify_by: str | None = None,
                 idempotency_key: str | None = None, via: str | None = None,
                 place_at: datetime | None = None) -> TicketTaken:
     """Issue a ticket in the caller's transaction, which commits it (`take_ticket`, or
@@ -101,7 +102,8 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
         # Staff powers (the channel, priority, no limits) are for their own branch.
         raise Forbidden(N_("You can only act on your own branch."))
     request = {"service": service, "phone": phone, "name": name, "priority": priority,
-               "lang": lang, "channel": channel, **({"priority_class": priority_class} if priority_class else {})}
+               "lang": lang, "channel": channel, **({"priority_class": priority_class} if priority_class else {}),
+               **({"notify_by": notify_by} if notify_by else {})}
     if idempotency_key:
         replayed = _replay(session, branch.id, idempotency_key, request)
         if replayed is not None:
@@ -138,6 +140,8 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     # may be anyone's: it never changes the name or language the customer chose.
     customer = customer_for(session, phone, branch.country, name, lang, proven=channel in PHONE_CHANNELS) \
         if phone else None
+    if customer is not None and notify_by in NOTIFY_CHANNELS:
+        customer.channel = notify_by  # the customer's choice, for this turn and the next ones
 
     lines = _waiting_lines(uow, conn, branch)
     number = _next_number(conn, svc.id, day)

@@ -22,7 +22,7 @@ from ..web import current_lang as page_lang
 from ..web import database, error_text, field_errors, public_pages, service_palette
 from . import services as queue
 from . import texts
-from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE
+from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE, NOTIFY_CHANNELS
 
 log = logging.getLogger(__name__)
 web = Blueprint("web", __name__)
@@ -62,7 +62,16 @@ def join(branch):
 
 
 def _join_values() -> dict:
-    return {"service": _text("service"), "name": _text("name"), "phone": _text("phone"), "key": _text("key")[:128]}
+    return {"service": _text("service"), "name": _text("name"), "phone": _text("phone"), "key": _text("key")[:128],
+            "notify_by": _notify_by()}
+
+
+def _notify_by() -> str | None:
+    """The channel chosen on a form, when the server can send by it."""
+    chosen = _text("notify_by")
+    if chosen == "whatsapp" and not current_app.config["TURNERO"].whatsapp_enabled:
+        return None
+    return chosen if chosen in NOTIFY_CHANNELS else None
 
 
 def _too_many_joins(limit):
@@ -88,7 +97,7 @@ def join_post(branch):
         with database().unit_of_work(write=True) as uow:
             ticket = queue.take_ticket(
                 uow, branch, service=values["service"], actor=ANONYMOUS, phone=values["phone"] or None,
-                name=values["name"] or None, lang=page_lang(),
+                name=values["name"] or None, lang=page_lang(), notify_by=values["notify_by"],
                 idempotency_key=_idempotency_key(values)).ticket
     except DomainError as exc:
         if not exc.errors and isinstance(exc, NotFound):
@@ -105,7 +114,7 @@ def _idempotency_key(values: dict) -> str | None:
     if not values["key"]:
         return None
     return values["key"][:64] + "." + queue.fingerprint(
-        {k: values[k] for k in ("service", "name", "phone")})[:32]
+        {k: values[k] for k in ("service", "name", "phone", "notify_by")})[:32]
 
 
 def _join_page(branch: str, values: dict, errors: dict | None = None, problem: str | None = None,
@@ -121,7 +130,8 @@ def _join_page(branch: str, values: dict, errors: dict | None = None, problem: s
     if elsewhere:  # a field the form does not show: said at the top
         problem = " ".join(elsewhere)
     return render_template("public/join.html", branch=detail, services=services, values=values,
-                           errors=errors, problem=problem), status
+                           errors=errors, problem=problem,
+                           whatsapp=current_app.config["TURNERO"].whatsapp_enabled), status
 
 
 # ---------------------------------------------------------------- follow a turn
@@ -161,6 +171,7 @@ def _track_page(token: str, errors: dict | None = None, values: dict | None = No
     # The page's address is its holder's secret: no copy is kept anywhere on the way.
     return render_template("public/track.html", ticket=ticket, token=token, branch=branch,
                            service=service, feedback=feedback, errors=errors or {}, alerts=alerts,
+                           whatsapp=current_app.config["TURNERO"].whatsapp_enabled,
                            palette=service_palette(branch["services"]),
                            values=values or {}), status, {"Cache-Control": "no-store"}
 
@@ -211,13 +222,28 @@ def _too_many_phones(limit):
 @web.post("/t/<token>/phone")
 @phone_change_limits(on_breach=_too_many_phones)
 def add_phone(token):
-    values = {"phone": _text("phone")}
+    values = {"phone": _text("phone"), "notify_by": _notify_by()}
     errors = _check_lengths(values)
     if not values["phone"]:
         errors["phone"] = [gettext("Write your phone number.")]
     limit = current_app.config["TURNERO"].PHONE_CHANGES_PER_TICKET
-    return _change(token, lambda uow: queue.set_ticket_phone(uow, token, values["phone"], ANONYMOUS, max_changes=limit),
-                   gettext("Done: we will send you a text message when your turn is near."), values, errors)
+    done = gettext("Done: we will send you a WhatsApp message when your turn is near.") \
+        if values["notify_by"] == "whatsapp" else gettext("Done: we will send you a text message when your turn is near.")
+    return _change(token, lambda uow: queue.set_ticket_phone(uow, token, values["phone"], ANONYMOUS, max_changes=limit,
+                                                             notify_by=values["notify_by"]),
+                   done, values, errors)
+
+
+@web.post("/t/<token>/notify-by")
+@ticket_action_limits(on_breach=_too_many_actions)
+def notify_by(token):
+    chosen = _notify_by()
+    if chosen is None:
+        flash(gettext("Choose SMS or WhatsApp."), "error")
+        return redirect(url_for("web.track", token=token), 303)
+    done = gettext("Done: your alerts now come by WhatsApp.") if chosen == "whatsapp" \
+        else gettext("Done: your alerts now come by text message (SMS).")
+    return _change(token, lambda uow: queue.set_alert_channel(uow, token, chosen, ANONYMOUS), done)
 
 
 @web.post("/t/<token>/feedback")

@@ -54,6 +54,8 @@ MAX_LATE_MOVES = 2
 # The channels where the phone itself reached the branch: a ticket taken there proves
 # its number belongs to its holder.
 PHONE_CHANNELS = ("sms", "whatsapp", "voice")
+# Where a customer may ask their messages to go (their preferred channel).
+NOTIFY_CHANNELS = ("sms", "whatsapp")
 # What a customer may write, on every door (the schemas, the forms, the use cases).
 MAX_NAME = 120
 MAX_PHONE = 32

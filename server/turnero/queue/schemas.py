@@ -6,7 +6,7 @@ from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from ..fields import Language, Slug, TimeZone, UtcTime, across_fields
-from .rules import CHANNELS, MAX_COMMENT, MAX_NAME, MAX_PHONE, Status
+from .rules import CHANNELS, MAX_COMMENT, MAX_NAME, MAX_PHONE, NOTIFY_CHANNELS, Status
 
 
 class TicketIn(Schema):
@@ -19,6 +19,9 @@ class TicketIn(Schema):
                                                       "`at_kiosk`); implies priority, with that class's boost"})
     lang = Language()
     channel = String(validate=OneOf(CHANNELS))
+    notify_by = String(allow_none=True, validate=OneOf(NOTIFY_CHANNELS),
+                       metadata={"description": "where the customer's messages go from now on: `sms` or `whatsapp` "
+                                                "(with a phone; WhatsApp when the server has it, else SMS)"})
 
 
 class Eta(Schema):
@@ -225,6 +228,12 @@ class EventOut(Schema):
     data = Dict()
 
 
+class NotifyByIn(Schema):
+    notify_by = String(required=True, validate=OneOf(NOTIFY_CHANNELS), metadata={"example": "whatsapp"})
+
+
 class PhoneIn(Schema):
     phone = String(required=True, validate=Length(1, MAX_PHONE, error="Not a valid phone number."),
                    metadata={"example": "55 1234 5678"})
+    notify_by = String(allow_none=True, validate=OneOf(NOTIFY_CHANNELS),
+                       metadata={"description": "`sms` or `whatsapp`: where the customer's messages go"})

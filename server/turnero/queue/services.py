@@ -36,14 +36,44 @@ def get_ticket(uow: UnitOfWork, token: str) -> views.TicketView:
     return ticket_result(uow, find_ticket_by_token(uow.session, token))
 
 
-def alert_phone(uow: UnitOfWork, token: str) -> str | None:
-    """For the ticket's own page: the end of the phone its alerts go to ("•••5678"),
-    None when no number is on file (or the customer asked for no more texts)."""
+@dataclass(frozen=True)
+class Alerts:
+    """For the ticket's own page: where its alerts go. `phone` is the number's end
+    ("•••5678"); `channel` is the customer's choice (`sms`, `whatsapp`) or None."""
+    phone: str
+    channel: str | None
+
+
+def alert_phone(uow: UnitOfWork, token: str) -> Alerts | None:
+    """Where the ticket's alerts go; None when no number is on file (or the customer
+    asked for no more texts)."""
     ticket = find_ticket_by_token(uow.session, token)
     customer = ticket.customer
     if customer is None or customer.opted_out:
         return None
-    return "•••" + customer.phone[-4:]
+    chosen = customer.channel or ("whatsapp" if ticket.channel == "whatsapp" else None)
+    return Alerts("•••" + customer.phone[-4:], chosen)
+
+
+def set_alert_channel(uow: UnitOfWork, token: str, channel: str, actor: Actor) -> views.TicketView:
+    """The holder of an active ticket (or staff) chooses where the customer's messages
+    go: SMS or WhatsApp; the choice stays for their next turns."""
+    if channel not in rules.NOTIFY_CHANNELS:
+        raise Invalid(N_("Choose SMS or WhatsApp."), errors={"notify_by": [N_("Choose SMS or WhatsApp.")]})
+    session = uow.session
+    ticket = find_ticket_by_token(session, token)
+    branch = locked_ticket(session, ticket)
+    if actor.kind == "user":
+        actor.require_staff(branch)
+    if ticket.status not in (Status.WAITING, Status.CALLED):
+        raise Conflict(N_("This turn is over: there is nothing left to send you."))
+    if ticket.customer is None:
+        raise Conflict(N_("This turn has no phone number yet."))
+    ticket.customer.channel = channel
+    result = ticket_result(uow, ticket)
+    uow.commit()
+    log.info("ticket %s at %s: messages now by %s", ticket.code, branch.slug, channel)
+    return result
 
 
 def get_branch(uow: UnitOfWork, slug: str, lang: str | None = None) -> dict:
@@ -510,7 +540,7 @@ def get_feedback(uow: UnitOfWork, token: str) -> Rating | None:
 
 
 def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor,
-                     max_changes: int | None = None) -> views.TicketView:
+                     max_changes: int | None = None, notify_by: str | None = None) -> views.TicketView:
     """The holder of a ticket (or staff for them) leaves a phone number for SMS updates.
 
     The number goes through the one normaliser and becomes the ticket's customer; the
@@ -531,6 +561,8 @@ def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor,
         if changes >= max_changes:
             raise TooMany(N_("This turn's phone number was changed too many times; ask at the branch."))
     ticket.customer = customer_for(session, phone, branch.country, ticket.name, ticket.lang)
+    if notify_by in rules.NOTIFY_CHANNELS:
+        ticket.customer.channel = notify_by
     record(uow, ticket, rules.PhoneAdded(at=clock.utcnow()), actor, branch_slug=branch.slug,
            channel=None if actor.kind == "user" else actor.default_channel)
     stats = changed(uow, branch, services=[], also=[ticket], setup_changed=False)

@@ -3,7 +3,7 @@ JavaScript acts through the JSON API (session cookie + X-CSRFToken) and follows
 the branch over Socket.IO; the server computes everything it shows."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -35,5 +35,6 @@ def console(branch, counter):
         view = read_models.counter_desk(uow, branch, counter, current_user.actor, lang)
         low = services.low_ratings(uow, branch, current_user.actor) if manages else []
     config = {**view, "lang": lang, "csrf": generate_csrf(), "api": "/api/v1", "texts": console_texts(),
-              "manages": manages, "low_ratings": low}
+              "manages": manages, "low_ratings": low,
+              "whatsapp": current_app.config["TURNERO"].whatsapp_enabled}
     return render_template("staff/console.html", desk=view, config=config, manages=manages)

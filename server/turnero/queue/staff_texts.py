@@ -76,6 +76,11 @@ MESSAGES = {
     "low_rating": N_("%(code)s rated the visit %(score)s of 5."),
     "customer_counts": N_("%(visits)s visits · %(appointments)s appointments · %(texts)s texts"),
     "note_saved": N_("Note saved."),
+    "alerts_by_sms": N_("Messages by text (SMS)"),
+    "alerts_by_whatsapp": N_("Messages by WhatsApp"),
+    "switch_to_sms": N_("Send by SMS instead"),
+    "switch_to_whatsapp": N_("Send by WhatsApp instead"),
+    "channel_saved": N_("From now on this customer's messages go by %(channel)s."),
     "score": N_("%(score)s of 5"),
 }
 JOINING = {"open": N_("Taking turns"), "paused": N_("Stopped"), "closed": N_("Closed (hours)")}

@@ -27,12 +27,12 @@ def test_texting_from_the_dev_phone_takes_a_turn_and_shows_the_reply(dev_phone_o
                                         "channel": "sms", "body": "turno caja"})
     assert r.status_code == 302
     html = client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "turno caja" in html and "Tu turno en Sucursal Centro: A001 (Caja)." in html
+    assert "turno caja" in html and "Su turno en Sucursal Centro: A001 (Caja)." in html
     # A notification the outbox holds for this number shows up too.
     open_counter("v1")
     client.post("/api/v1/branches/centro/counters/v1/call-next", headers=agent)
     html = client.get("/dev/phone?number=%2B525511112222&branch=centro").get_data(as_text=True)
-    assert "¡Es tu turno! A001, pasa a Ventanilla 1." in html and "tu turno" in html and "en cola" in html
+    assert "¡Es su turno! A001, por favor pase a Ventanilla 1." in html and "tu turno" in html and "en cola" in html
 
 
 def test_calling_from_the_dev_phone_walks_the_voice_menu(dev_phone_on, client):
@@ -103,7 +103,7 @@ def test_dev_phone_in_a_browser(live, new_page, locale, lang, word):
         assert wait_until(delivered, 30), "the worker inside `turnero serve` never delivered the call's text"
         page.reload()
         notice = page.locator("ol.dp-chat li.dp-notice").first
-        expect(notice).to_contain_text(f"¡Es tu turno! {mine['code']}, pasa a Ventanilla 1.")
+        expect(notice).to_contain_text(f"¡Es su turno! {mine['code']}, por favor pase a Ventanilla 1.")
         expect(notice).to_contain_text("entregado")
     shot = screenshot(page, f"messaging-devphone-{lang}")
     assert shot.exists()

@@ -26,8 +26,8 @@ def test_kiosk_ticket_then_sms_status_then_call_then_called_then_rating(app, cli
     assert "A002" in http.sent()[0].data["Body"] and ticket["track_url"] in http.sent()[0].data["Body"]
 
     # The same phone texts: it is the same customer, whatever channel took the ticket.
-    assert text(client, app, "Estado") == "A002 (Caja): 1 persona delante de ti; espera de unos " \
-        f"{ticket['eta']['low_min']} a {ticket['eta']['high_min']} min."
+    assert text(client, app, "Estado") == "A002 (Caja): 1 persona antes que usted; espera: " \
+        f"{ticket['eta']['low_min']}–{ticket['eta']['high_min']} min."
 
     # ... and calls: the voice menu knows the ticket too, and takes no second one.
     said = spoken(call(client, app))
@@ -39,15 +39,15 @@ def test_kiosk_ticket_then_sms_status_then_call_then_called_then_rating(app, cli
     assert r.get_json()["code"] == "A002"
     http.queue(created("SM" + "2" * 32))
     worker.run_once()
-    assert http.sent()[-1].data["Body"] == "¡Es tu turno! A002, pasa a Ventanilla 1."
+    assert http.sent()[-1].data["Body"] == "¡Es su turno! A002, por favor pase a Ventanilla 1."
     assert http.sent()[-1].data["To"] == PHONE
 
     client.post(f"/api/v1/tickets/{ticket['id']}/done", headers=agent)
     http.queue(created("SM" + "3" * 32))
     worker.run_once()
-    assert "Responde con un número del 1 (mal) al 5 (muy bien)" in http.sent()[-1].data["Body"]
+    assert "Responda con un número del 1 (mal) al 5 (muy bien)" in http.sent()[-1].data["Body"]
 
-    assert text(client, app, "4") == "¡Gracias! Calificaste tu visita con 4 de 5."
+    assert text(client, app, "4") == "¡Gracias! Calificó su visita con 4 de 5."
     with app.extensions["turnero.db"].unit_of_work() as uow:
         feedback = uow.session.scalar(select(Feedback))
         assert (feedback.score, feedback.channel) == (4, "sms")

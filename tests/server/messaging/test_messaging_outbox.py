@@ -87,7 +87,7 @@ def test_a_kiosk_ticket_with_a_phone_gets_a_confirmation_with_its_link(app, take
     assert (row["kind"], row["to"], row["channel"], row["status"], row["lang"]) == (
         "confirm", PHONE, "sms", "queued", "es")
     assert ticket["code"] in row["body"] and f"http://turnero.test/t/{ticket['token']}" in row["body"]
-    assert "Eres el siguiente" in row["body"]
+    assert "Usted sigue" in row["body"]
 
 
 def test_the_language_follows_the_customer(app, take):
@@ -111,7 +111,7 @@ def test_near_is_said_once_when_the_threshold_is_reached(app, take, call, client
     assert [r["kind"] for r in outbox(app)] == ["confirm"]
     call()  # 3 ahead: now
     near = [r for r in outbox(app) if r["kind"] == "near"]
-    assert len(near) == 1 and "3 personas delante de ti" in near[0]["body"]
+    assert len(near) == 1 and "3 personas antes que usted" in near[0]["body"]
     call()  # 2 ahead
     client.post("/api/v1/branches/centro/counters/v2/open", headers=agent)  # every wait moves
     take("caja")

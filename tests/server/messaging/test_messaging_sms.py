@@ -41,7 +41,7 @@ def sms(client, app):
 def test_turno_with_a_service_takes_a_turn_and_answers_in_spanish(sms, app):
     reply = sms("Turno caja")
     assert "A001" in reply and "Caja" in reply and "Sucursal Centro" in reply
-    assert "Eres el siguiente" in reply or "delante" in reply
+    assert "Usted sigue" in reply or "antes que usted" in reply
     [ticket] = tickets_of(app)
     assert ticket.channel == "sms" and ticket.lang == "es" and ticket.status == "waiting"
     assert f"http://turnero.test/t/{ticket.token}" in reply
@@ -95,7 +95,7 @@ def test_who_already_waits_by_text_gets_their_ticket_not_a_second_one(sms, app):
     first = sms("TURNO caja")
     assert "A001" in first
     again = sms("TURNO caja")
-    assert "Ya tienes un turno" in again and "A001" in again
+    assert "Usted ya tiene un turno" in again and "A001" in again
     assert len(tickets_of(app)) == 1
 
 
@@ -123,7 +123,7 @@ def test_cancel_by_text_of_a_ticket_taken_elsewhere_asks_first(sms, app, take):
     question = sms("CANCELAR")
     assert question == f"¿Cancelar el turno {typed['code']} (Atención a clientes)? Responda SI para cancelarlo."
     assert tickets_of(app)[0].status == "waiting"
-    assert sms("sí") == f"Tu turno {typed['code']} quedó cancelado. Envía TURNO si necesitas uno nuevo."
+    assert sms("sí") == f"Su turno {typed['code']} quedó cancelado. Envíe TURNO si necesita uno nuevo."
     assert tickets_of(app)[0].status == "cancelled"
     assert sms("si").startswith("Sucursal Centro por mensaje:")  # nothing left to confirm: the help text
 
@@ -141,13 +141,13 @@ def test_joins_per_number_are_rate_limited(sms, app):
 # ---------------------------------------------------------------- status, cancel, help
 
 def test_estado_and_status_show_the_ticket_of_any_channel(sms, take):
-    assert "No tienes turno hoy" in sms("ESTADO")
+    assert "no tiene turno hoy" in sms("ESTADO")
     assert "Text JOIN" in sms("status")
     take("caja")
     web = take("caja", phone=PHONE, lang="es")  # taken on the web page, with a phone
     eta = web["eta"]
-    assert sms("estado") == f"{web['code']} (Caja): 1 persona delante de ti; " \
-        f"espera de unos {eta['low_min']} a {eta['high_min']} min."
+    assert sms("estado") == f"{web['code']} (Caja): 1 persona antes que usted; " \
+        f"espera: {eta['low_min']}–{eta['high_min']} min."  # the range as every page writes it
     reply = sms("STATUS")
     assert web["code"] in reply and "1 person ahead of you" in reply
 
@@ -165,7 +165,7 @@ def test_cancelar_and_cancel_cancel_the_current_ticket(sms, app):
     sms("join cashier")
     reply = sms("cancel")
     assert "A002 is cancelled" in reply and tickets_of(app)[1].status == "cancelled"
-    assert "No tienes turno" in sms("cancelar")
+    assert "no tiene turno" in sms("cancelar")
 
 
 def test_help_and_unknown_commands_get_the_help_text_in_the_customers_language(sms):
@@ -348,12 +348,12 @@ def test_late_lets_people_pass_and_here_says_a_remote_turn_arrived(sms, app, clo
         clock.now += timedelta(seconds=30)
         client.post("/api/v1/branches/centro/tickets", json={"service": "caja"})
     reply = sms("tarde 2")
-    assert reply.startswith("Listo: dejaste pasar a otras personas. A001: 2 personas delante"), reply
+    assert reply.startswith("Listo: dejó pasar a otras personas. A001: 2 personas antes que usted"), reply
     # LLEGUE at norte (remote_check_in): the number's own remote turn arrived.
     app.config["TURNERO"].TWILIO_NUMBERS = "+15550001111=norte"
     other = "+525598765432"
     assert "A001" in sms("turno caja", sender=other, to="+15550001111")
     reply = sms("llegue", sender=other, to="+15550001111")
-    assert reply.startswith("Gracias, ya sabemos que llegaste: A001."), reply
+    assert reply.startswith("Gracias, ya sabemos que usted llegó: A001."), reply
     [norte] = tickets_of(app, other)
     assert norte.branch == "norte" and client.get(f"/api/v1/tickets/{norte.token}").get_json()["arrived_at"]

@@ -35,16 +35,48 @@ def test_a_caller_without_a_ticket_hears_the_services_by_key(dial, app):
     assert tickets(app) == []
 
 
-def test_pressing_a_key_takes_the_turn_and_confirms_by_text(dial, app):
+def confirmations(app):
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        return uow.session.execute(select(OutboxMessage.kind, OutboxMessage.to, OutboxMessage.body,
+                                          OutboxMessage.next_attempt_at, OutboxMessage.created_at)
+                                   .order_by(OutboxMessage.id)).all()
+
+
+def test_without_whatsapp_pressing_a_key_takes_the_turn_and_confirms_by_text(dial, app):
+    cfg = app.config["TURNERO"]
+    cfg.SMS_BACKEND, cfg.TWILIO_AUTH_TOKEN, cfg.TWILIO_FROM = "twilio", "secret-token", "+15005550006"
     twiml = dial(step="menu", digits="2")
     said = spoken(twiml)
     assert "Su turno es B, 0, 0, 1, para Atención a clientes." in said
-    assert "mensaje de texto" in said
+    assert "mensaje de texto" in said and "WhatsApp" not in said
+    assert twiml.find("Gather").get("action") == "/twilio/voice?step=repeat"
     assert twiml.find("Hangup") is not None
     assert tickets(app) == [("B001", "voice", "waiting")]
-    with app.extensions["turnero.db"].unit_of_work() as uow:
-        [sms] = uow.session.execute(select(OutboxMessage.kind, OutboxMessage.to, OutboxMessage.body)).all()
+    [sms] = confirmations(app)
     assert sms.kind == "confirm" and sms.to == PHONE and "B001" in sms.body
+    assert sms.next_attempt_at == sms.created_at  # nothing to wait for: it goes at once
+
+
+def test_a_caller_chooses_whether_the_link_goes_by_sms_or_whatsapp(dial, app):
+    twiml = dial(step="menu", digits="2")
+    [gather] = twiml.findall("Gather")
+    assert gather.get("action") == "/twilio/voice?step=link"
+    assert "por WhatsApp, oprima 2" in spoken(gather)
+    assert "En un momento le enviaremos el enlace" in spoken(twiml)  # no key: it goes by SMS shortly
+    [waiting] = confirmations(app)
+    assert waiting.to == PHONE and waiting.next_attempt_at > waiting.created_at
+    chose = dial(step="link", digits="2")
+    assert "Le estamos enviando el enlace por WhatsApp." in spoken(chose) and chose.find("Hangup") is not None
+    [sent] = confirmations(app)  # the same message, now by WhatsApp and due at once
+    assert sent.to == f"whatsapp:{PHONE}" and sent.next_attempt_at <= sent.created_at + (
+        waiting.next_attempt_at - waiting.created_at)
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        from turnero.models import Customer
+        assert uow.session.scalar(select(Customer.channel).where(Customer.phone == PHONE)) == "whatsapp"
+    again = dial(step="link", digits="3")
+    assert "B, 0, 0, 1" in spoken(again) and again.find("Gather").get("action") == "/twilio/voice?step=link"
+    dial(step="link", digits="1")  # changed their mind before it left: it goes by SMS instead
+    assert [m.to for m in confirmations(app)] == [PHONE]
 
 
 def test_a_caller_who_texted_hears_the_same_ticket(dial, client, app, take):
@@ -53,7 +85,7 @@ def test_a_caller_who_texted_hears_the_same_ticket(dial, client, app, take):
     twiml = dial()
     said = spoken(twiml)
     assert "Su turno es A, 0, 0, 2, para Caja." in said and "Hay 1 persona antes que usted" in said
-    assert twiml.find("Gather").get("action") == "/twilio/voice?step=repeat"
+    assert twiml.find("Gather").get("action") == "/twilio/voice?step=repeat"  # it has its link already
     assert len(tickets(app)) == 2  # nothing new was taken
 
 
@@ -75,7 +107,7 @@ def test_a_ticket_taken_by_phone_is_called_and_its_caller_told(dial, app, client
         texts = uow.session.execute(select(OutboxMessage.kind, OutboxMessage.to, OutboxMessage.body)
                                     .order_by(OutboxMessage.id)).all()
     assert [(t.kind, t.to) for t in texts] == [("confirm", PHONE), ("called", PHONE)]
-    assert texts[1].body == "¡Es tu turno! A001, pasa a Ventanilla 1."
+    assert texts[1].body == "¡Es su turno! A001, por favor pase a Ventanilla 1."
     # Calling again, the caller hears the same ticket, now called.
     assert "Su turno A, 0, 0, 1 está siendo llamado: por favor pase a Ventanilla 1." in spoken(dial())
 
@@ -156,3 +188,13 @@ def test_a_caller_at_night_hears_when_the_branch_opens_and_takes_no_turn(dial, a
     said = spoken(dial(step="menu", digits="1", to="+15550001111"))
     assert "La sucursal está cerrada ahora. Puede sacar un turno desde mañana a las 09:00." in said
     assert tickets(app) == []
+
+
+def test_a_link_already_sent_by_sms_is_sent_again_by_whatsapp_when_asked(dial, app):
+    dial(step="menu", digits="1")
+    with app.extensions["turnero.db"].unit_of_work(write=True) as uow:  # the worker sent it meanwhile
+        row = uow.session.scalars(select(OutboxMessage)).one()
+        row.status, row.attempts = "sent", 1
+        uow.commit()
+    assert "por WhatsApp" in spoken(dial(step="link", digits="2"))
+    assert [(m.kind, m.to) for m in confirmations(app)] == [("confirm", PHONE), ("confirm", f"whatsapp:{PHONE}")]

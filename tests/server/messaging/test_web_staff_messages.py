@@ -14,8 +14,8 @@ pytestmark = pytest.mark.live
 
 WORDS = {
     "es": {"locale": "es-MX", "login": "Iniciar sesión", "open": "Abrir ventanilla",
-           "next": "Llamar siguiente", "messages_of": "Mensajes de", "sent": "Enviado", "confirm": "Tu turno en",
-           "called": "¡Es tu turno!", "none": "Este turno no tiene mensajes ni llamadas.",
+           "next": "Llamar siguiente", "messages_of": "Mensajes de", "sent": "Enviado", "confirm": "Su turno en",
+           "called": "¡Es su turno!", "none": "Este turno no tiene mensajes ni llamadas.",
            "choose": "Elija un turno para ver sus mensajes y llamadas."},
     "en": {"locale": "en-US", "login": "Log in", "open": "Open counter",
            "next": "Call next", "messages_of": "Messages of", "sent": "Sent", "confirm": "Your turn at",

@@ -337,8 +337,31 @@
         list.appendChild(li);
       });
       $("customer-note").value = c.note || "";
+      showChannel(c);
     }).catch(function (error) { box.hidden = true; if (error.status !== 404) failed(error); });
   }
+  // Where the customer's messages go, and one tap to send them the other way.
+  function showChannel(c) {
+    var row = $("customer-channel-row");
+    if (!row) return;
+    var byWhatsapp = c.channel === "whatsapp" || (!c.channel && historyOf && historyOf.channel === "whatsapp");
+    row.hidden = !cfg.whatsapp || c.opted_out;
+    $("customer-channel").textContent = byWhatsapp ? T.alerts_by_whatsapp : T.alerts_by_sms;
+    var button = $("customer-channel-switch");
+    button.textContent = byWhatsapp ? T.switch_to_sms : T.switch_to_whatsapp;
+    button.dataset.channel = byWhatsapp ? "sms" : "whatsapp";
+  }
+  var channelSwitch = $("customer-channel-switch");
+  if (channelSwitch) channelSwitch.addEventListener("click", function () {
+    if (!customerShown) return;
+    var chosen = channelSwitch.dataset.channel;
+    api("PUT", "/customers/" + customerShown.id + "/channel", { channel: chosen })
+      .then(function (c) {
+        customerShown.channel = c.channel;
+        showChannel(c);
+        say(fmt(T.channel_saved, { channel: chosen === "whatsapp" ? "WhatsApp" : "SMS" }), "ok");
+      }).catch(failed);
+  });
   var noteForm = $("note-form");
   if (noteForm) noteForm.addEventListener("submit", function (event) {
     event.preventDefault();
