@@ -71,6 +71,7 @@ class KioskFlow(QObject):
         self.phone: str | None = None      # E.164, once accepted
         self.priority = False
         self.priority_class: int | None = None
+        self.notify_by: str | None = None    # "sms" | "whatsapp": where the phone's alerts go
         self.check_in_text = ""
         self.closed = False                # every line closed for the branch's hours
         self.closed_until: str | None = None  # when it opens next (UTC ISO), if known
@@ -101,6 +102,11 @@ class KioskFlow(QObject):
     @property
     def offers_priority(self) -> bool:
         return bool((self.branch or {}).get("offers_priority"))
+
+    @property
+    def offers_whatsapp(self) -> bool:
+        """The server sends by WhatsApp: the phone step asks SMS or WhatsApp."""
+        return bool((self.branch or {}).get("whatsapp"))
 
     @property
     def remote_check_in(self) -> bool:
@@ -238,7 +244,7 @@ class KioskFlow(QObject):
             self._set_message(chosen.get("message") or self.tr("service.paused"))
             return
         self.service = service_id
-        self.phone_digits, self.phone, self.priority = "", None, False
+        self.phone_digits, self.phone, self.priority, self.notify_by = "", None, False, None
         self.phoneChanged.emit("")
         self._set_message("")
         if self.settings.ask_phone:
@@ -260,9 +266,16 @@ class KioskFlow(QObject):
         self._type(Screen.PHONE, "")
 
     @Slot()
-    def submit_phone(self) -> None:
+    def submit_phone_whatsapp(self) -> None:
+        """The number, with its alerts by WhatsApp."""
+        self.submit_phone("whatsapp")
+
+    @Slot()
+    def submit_phone(self, channel: str | None = None) -> None:
+        """The number, with its alerts by SMS (or `channel`) when the branch offers both."""
         if self.screen != Screen.PHONE:
             return
+        self.notify_by = (channel or "sms") if self.offers_whatsapp else None
         if not self.phone_digits:
             self.skip_phone()
             return
@@ -393,6 +406,8 @@ class KioskFlow(QObject):
             body["priority_class"] = self.priority_class
         if self.phone:
             body["phone"] = self.phone
+            if self.notify_by:
+                body["notify_by"] = self.notify_by
         self._begin_attempt(TICKET, body)
 
     def _begin_attempt(self, kind: str, body: dict) -> None:

@@ -37,7 +37,8 @@ class TurnRequest(QObject):
         if self.kind == TICKET:
             reply = rest.take_ticket(branch, body["service"], phone=body.get("phone"),
                                      priority=body.get("priority", False), lang=body.get("lang"),
-                                     priority_class=body.get("priority_class"), idempotency_key=self.key)
+                                     priority_class=body.get("priority_class"), notify_by=body.get("notify_by"),
+                                     idempotency_key=self.key)
         else:
             reply = rest.check_in(branch, code=body.get("code"), phone=body.get("phone"), idempotency_key=self.key)
         self._reply = reply

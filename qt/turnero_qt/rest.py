@@ -263,12 +263,12 @@ class RestClient(QObject):
     def take_ticket(self, branch: str, service: str, *, phone: str | None = None, name: str | None = None,
                     priority: bool = False, lang: str | None = None, channel: str | None = None,
                     idempotency_key: str | None = None, retries: int = 2,
-                    priority_class: int | None = None) -> RestReply:
+                    priority_class: int | None = None, notify_by: str | None = None) -> RestReply:
         """POST /branches/{branch}/tickets, always with an Idempotency-Key (a new one
         unless given; `reply.idempotency_key` tells which, to retry with it)."""
         body: dict[str, Any] = {"service": service, "priority": bool(priority)}
         for key, value in (("phone", phone), ("name", name), ("lang", lang), ("channel", channel),
-                           ("priority_class", priority_class)):
+                           ("priority_class", priority_class), ("notify_by", notify_by)):
             if value:
                 body[key] = value
         return self.post(f"/branches/{branch}/tickets", body,

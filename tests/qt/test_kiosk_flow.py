@@ -406,3 +406,37 @@ def test_the_kiosk_offers_the_branchs_priority_classes_and_sends_the_chosen_one(
     _, body, _reply = f.link.rest.last("ticket")
     assert (body["priority"], body["priority_class"]) == (True, 7)
     window.allow_close()
+
+
+def test_where_the_server_sends_by_whatsapp_the_phone_step_asks_sms_or_whatsapp(qtbot, flow):
+    f = flow()
+    window = KioskWindow(f)
+    qtbot.addWidget(window)
+    phone_screen = window.screens[Screen.PHONE]
+
+    def served(reply):
+        answer(reply, TICKET)
+        f.finish()
+        assert f.screen == Screen.WELCOME
+
+    _, body, reply = to_taking(f, "5512345678")
+    assert body["notify_by"] is None  # the branch offers SMS only: no choice to make
+    assert phone_screen.whatsapp.isHidden()
+    served(reply)
+    f.link.branch_changed.emit({**BRANCH, "whatsapp": True})
+    f.choose_service("caja")
+    assert not phone_screen.whatsapp.isHidden()
+    assert (phone_screen.go.text(), phone_screen.whatsapp.text()) == ("SMS", "WhatsApp")
+    assert phone_screen.whatsapp.accessibleName() == "Avisos por WhatsApp"
+    for d in "5512345678":
+        f.press_digit(d)
+    f.submit_phone_whatsapp()
+    f.choose_priority(False)
+    _, body, reply = f.link.rest.last("ticket")
+    assert (body["phone"], body["notify_by"]) == ("+525512345678", "whatsapp")
+    served(reply)
+    _, body, reply = to_taking(f, "5512345678")
+    assert body["notify_by"] == "sms"
+    served(reply)
+    _, body, _ = to_taking(f)  # no number: nothing to send anywhere
+    assert body.get("phone") is None and body["notify_by"] is None

@@ -1,4 +1,5 @@
-"""The optional phone step: a keypad, "Continue" and "No thanks"."""
+"""The optional phone step: a keypad, "Continue" and "No thanks"; where the server
+sends by WhatsApp, "By SMS" and "By WhatsApp" instead of "Continue"."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLayout
@@ -21,14 +22,22 @@ class PhoneScreen(EntryPage):
                          keys={"digit": flow.press_digit, "deleted": flow.delete_digit, "cleared": flow.clear_phone})
         self.keypad = self.pad
         self.skip = button("secondary", flow.skip_phone)
+        self.whatsapp = button("primary", flow.submit_phone_whatsapp)
 
     def typed(self) -> str:
         return self.flow.phone_display
 
     def build(self, landscape: bool) -> QLayout:
         self.keypad.set_key_height(160 if landscape else 170)
-        return self.entry_layout(landscape, hbox((self.skip, 1), (self.go, 1), spacing=28), split=(11, 9), gap=56)
+        actions = hbox((self.skip, 1), (self.go, 1), (self.whatsapp, 1), spacing=28 if landscape else 20)
+        return self.entry_layout(landscape, actions, split=(11, 9), gap=56)
 
     def refresh(self) -> None:
-        set_text(self.skip, i18n.text("phone.skip", self.flow.lang))
+        lang = self.flow.lang
+        set_text(self.skip, i18n.text("phone.skip", lang))
         super().refresh()
+        both = self.flow.offers_whatsapp
+        self.whatsapp.setVisible(both)
+        if both:
+            set_text(self.go, i18n.text("phone.by_sms", lang), i18n.text("phone.by_sms.name", lang))
+            set_text(self.whatsapp, i18n.text("phone.by_whatsapp", lang), i18n.text("phone.by_whatsapp.name", lang))

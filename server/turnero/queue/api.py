@@ -45,7 +45,8 @@ def list_branches():
          responses=[404])
 def get_branch(branch):
     with database().unit_of_work() as uow:
-        return queue.get_branch(uow, branch, request.args.get("lang") or None)
+        detail = queue.get_branch(uow, branch, request.args.get("lang") or None)
+    return {**detail, "whatsapp": current_app.config["TURNERO"].whatsapp_enabled}
 
 
 @api.post("/branches/<branch>/tickets")

@@ -175,6 +175,8 @@ class BranchOut(BranchSummary):
     remote_check_in = Boolean(metadata={"description": "remote turns are called once their holder says "
                                                       "\"I'm here\""})
     message = String(allow_none=True)
+    whatsapp = Boolean(metadata={"description": "customers may have their messages sent by WhatsApp "
+                                                "(`notify_by`)"})
     seq = Integer()
     services = List(Nested(ServiceOut))
     counters = List(Nested(BranchCounter))
