@@ -80,6 +80,8 @@ class Config:
         # WhatsApp's approved templates (Content API SIDs) per template and language:
         # `turn_called.es=HX...,turn_called.en=HX...` (messaging/templates.py lists them).
         self.TWILIO_TEMPLATES = env.get("TURNERO_TWILIO_TEMPLATES") or ""
+        # Webhooks to addresses inside the server's own networks (refused unless on).
+        self.WEBHOOKS_ALLOW_PRIVATE = parse_bool(env.get("TURNERO_WEBHOOKS_ALLOW_PRIVATE"))
         # Turns one phone may take by text or call per hour; longer texts are cut at a word.
         self.SMS_JOINS_PER_HOUR = int(env.get("TURNERO_SMS_JOINS_PER_HOUR") or 3)
         self.SMS_MAX_CHARS = int(env.get("TURNERO_SMS_MAX_CHARS") or 480)

@@ -48,6 +48,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def receivers_on_this_machine(app):
+    """The receiver runs on 127.0.0.1, which a real server refuses (see the attack tests below)."""
+    app.config["TURNERO"].WEBHOOKS_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def worker(app, clock):
     made = WebhookWorker(app, now=lambda: clock.now)
@@ -173,3 +179,47 @@ def test_the_admin_page_adds_shows_the_secret_once_lists_deliveries_and_removes(
     agent = app.test_client()
     sign_in(agent, "agente")
     assert agent.get("/admin/branches/centro/webhooks").status_code == 403
+
+
+# ---------------------------------------------------------------- an attacker's addresses
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:6379/", "http://localhost/admin", "http://10.0.0.8/hook", "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/", "http://[::1]:5432/", "http://[::ffff:127.0.0.1]/",
+    "http://0.0.0.0/", "http://2130706433/"])
+def test_an_address_inside_the_servers_network_is_refused(app, client, login, url):
+    """A stolen admin token (or a careless admin) must not turn webhooks into a way to reach
+    the server's own Redis, database or a cloud's metadata service."""
+    app.config["TURNERO"].WEBHOOKS_ALLOW_PRIVATE = False
+    admin = login("admin")
+    r = client.post(f"{API}/branches/centro/webhooks", json={"url": url, "events": ["ticket.done"]},
+                    headers={**admin, "Accept-Language": "es"})
+    body = problem(r, 422)
+    assert "red" in body["errors"]["url"][0]
+    assert client.get(f"{API}/branches/centro/webhooks", headers=admin).get_json() == []
+
+
+def test_a_name_that_turns_to_an_inside_address_is_not_delivered_to(app, client, clock, take, login, receiver,
+                                                                    monkeypatch, agent, open_counter):
+    """Added while its name pointed outside, the name later points at the machine itself
+    (DNS rebinding): each delivery looks again, and nothing is sent."""
+    from turnero.integrations import services
+    app.config["TURNERO"].WEBHOOKS_ALLOW_PRIVATE = False
+    admin = login("admin")
+    outside = receiver.url.replace("127.0.0.1", "hooks.example.net")
+    monkeypatch.setattr(services, "inside_network", lambda host: False)
+    made = client.post(f"{API}/branches/centro/webhooks", json={"url": outside, "events": ["ticket.created"]},
+                       headers=admin)
+    assert made.status_code == 201, made.get_json()
+    monkeypatch.undo()
+    take("caja")
+    worker = WebhookWorker(app, now=lambda: clock.now)
+    import turnero.integrations.worker as worker_module
+    monkeypatch.setattr(worker_module, "inside_network", lambda host: host == "hooks.example.net")
+    try:
+        assert worker.run_once() == 1
+    finally:
+        worker.close()
+    assert receiver.got == []
+    [delivery] = client.get(f"{API}/webhooks/{made.get_json()['id']}/deliveries", headers=admin).get_json()
+    assert delivery["status"] == "queued" and delivery["attempts"] == 1 and "InvalidURL" in delivery["last_error"]

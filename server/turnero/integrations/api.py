@@ -4,6 +4,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, List, String
 from apiflask.validators import Length, OneOf
+from flask import current_app
 
 from ..access.requests import BEARER
 from ..access.requests import request_actor as actor
@@ -51,7 +52,8 @@ class DeliveryOut(Schema):
          **BEARER)
 def add(branch, body):
     with database().unit_of_work(write=True) as uow:
-        return services.add_endpoint(uow, branch, actor(uow), body["url"], body["events"])
+        return services.add_endpoint(uow, branch, actor(uow), body["url"], body["events"],
+                                     allow_private=current_app.config["TURNERO"].WEBHOOKS_ALLOW_PRIVATE)
 
 
 @api.get("/branches/<branch>/webhooks")

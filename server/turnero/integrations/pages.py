@@ -3,7 +3,7 @@ the endpoints with their latest deliveries (the delivery log), adding one (its s
 shown once) and removing one."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 from flask_login import current_user
@@ -63,7 +63,8 @@ def webhook_add(slug):
     if form.validate():
         try:
             with database().unit_of_work(write=True) as uow:
-                made = services.add_endpoint(uow, slug, current_user.actor, form.url.data or "", form.events.data)
+                made = services.add_endpoint(uow, slug, current_user.actor, form.url.data or "", form.events.data,
+                                             allow_private=current_app.config["TURNERO"].WEBHOOKS_ALLOW_PRIVATE)
             return _page(slug, WebhookForm(formdata=None), 201, secret=made)
         except Invalid as exc:
             show_errors(form, exc)

@@ -7,13 +7,20 @@ no personal data: codes, services, statuses, times, scores.
 
 A delivery is POSTed as JSON with the headers `Turnero-Event`, `Turnero-Delivery` (a
 UUID: the receiver's key against repeats) and `Turnero-Signature: t=TIMESTAMP,v1=HMAC`
-where HMAC is the hex HMAC-SHA256, with the endpoint's secret, of `TIMESTAMP.BODY`."""
+where HMAC is the hex HMAC-SHA256, with the endpoint's secret, of `TIMESTAMP.BODY`.
+
+An endpoint must be on the public internet: an address that is (or resolves to) the
+server's own machine or network (loopback, private, link-local like a cloud's metadata
+service) is refused when added and again before each delivery, unless
+TURNERO_WEBHOOKS_ALLOW_PRIVATE is on (an integration inside the same network)."""
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
@@ -49,20 +56,42 @@ def _view(endpoint: WebhookEndpoint, secret: bool = False) -> dict:
     return view
 
 
-def _check_url(url: str) -> str:
+def _check_url(url: str, allow_private: bool) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500:
+    if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 500:
         raise Invalid(N_("Give the address the deliveries go to (https://...)."),
                       errors={"url": [N_("Give the address the deliveries go to (https://...).")]})
+    if not allow_private and inside_network(parts.hostname):
+        raise Invalid(N_("This address is inside the server's own network; webhooks go to public addresses."),
+                      errors={"url": [N_("This address is inside the server's own network; webhooks go to "
+                                         "public addresses.")]})
     return url
 
 
-def add_endpoint(uow: UnitOfWork, branch_slug: str, actor: Actor, url: str, events: list[str]) -> dict:
+def inside_network(host: str) -> bool:
+    """Whether a host is, or resolves to, an address of this machine or its networks
+    (a name that does not resolve is not: it reaches nothing, and is looked at again
+    before each delivery)."""
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except (socket.gaierror, UnicodeError):
+        return False
+    for text in found:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        if getattr(address, "ipv4_mapped", None):
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast:
+            return True
+    return False
+
+
+def add_endpoint(uow: UnitOfWork, branch_slug: str, actor: Actor, url: str, events: list[str],
+                 allow_private: bool = False) -> dict:
     actor.require_admin()
     session = uow.session
     branch = find_branch(session, branch_slug)
-    url = _check_url(url)
+    url = _check_url(url, allow_private)
     chosen = sorted(set(events or []))
     if not chosen or any(e not in EVENT_NAMES for e in chosen):
         raise Invalid(N_("Choose events among: %(events)s.", events=", ".join(EVENT_NAMES)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import select, update
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..models import TicketEvent
 from .models import WebhookDelivery, WebhookEndpoint
-from .services import collect, sign
+from .services import collect, inside_network, sign
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def backoff(attempts: int) -> timedelta:
 class WebhookWorker:
     def __init__(self, app, session_factory=requests.Session, now=clock.utcnow):
         self.db = app.extensions["turnero.db"]
+        self.allow_private = app.config["TURNERO"].WEBHOOKS_ALLOW_PRIVATE
         self.http = session_factory()
         self.now = now
 
@@ -91,7 +93,10 @@ class WebhookWorker:
                    "Turnero-Event": d.event, "Turnero-Delivery": d.uuid,
                    "Turnero-Signature": f"t={stamp},v1={sign(d.secret, stamp, d.body)}"}
         code, error = None, None
+        host = urlsplit(d.url).hostname or ""
         try:
+            if not self.allow_private and inside_network(host):  # its name may point elsewhere now
+                raise requests.exceptions.InvalidURL("the address is inside the server's own network")
             answer = self.http.post(d.url, data=d.body.encode(), headers=headers, timeout=TIMEOUT_S,
                                     allow_redirects=False)
             code = answer.status_code
