@@ -40,8 +40,13 @@ RECENT_SHOWN = 6
 
 @web.get("/")
 def index():
+    """A branch finder: each branch's hours today, its lines now, and a turn or an appointment."""
     with database().unit_of_work() as uow:
-        branches = queue.list_branches(uow)
+        branches = queue.branch_directory(uow, page_lang())
+    for branch in branches:
+        branch["hours_text"] = " · ".join(
+            f"{format_time(opens, 'short', rebase=False)}–{format_time(closes, 'short', rebase=False)}"
+            for opens, closes in branch["hours"])
     return render_template("index.html", branches=branches)
 
 

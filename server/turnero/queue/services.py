@@ -90,6 +90,23 @@ def list_branches(uow: UnitOfWork) -> list[dict]:
     return [views.branch_summary(b) for b in uow.session.scalars(select(Branch).order_by(Branch.slug))]
 
 
+def branch_directory(uow: UnitOfWork, lang: str | None = None) -> list[dict]:
+    """The start page's branches: each with today's opening hours (wall times, none when
+    it does not open today or has no hours), whether walk-ins may join now, and its
+    services' lines as every channel shows them."""
+    session = uow.session
+    now = clock.utcnow()
+    found = []
+    for branch in session.scalars(select(Branch).order_by(Branch.name)):
+        day = today(branch)
+        detail = views.branch_detail(session, branch, day, lang)
+        week = views.setup_for(session, branch.id, branch.setup_version, day).week
+        found.append({**detail, "hours": [(r.opens, r.closes) for r in week.ranges_on(day)],
+                      "has_hours": bool(week.ranges), "open_now": week.may_join(now),
+                      "books": any(s.get("takes_appointments") for s in detail["services"])})
+    return found
+
+
 def active_turns(uow: UnitOfWork, branch_slug: str, tokens: list[str]) -> list[views.TicketView]:
     """Of these tickets (a phone's remembered links), the ones waiting or called today
     at the branch; unknown links are left out."""

@@ -418,9 +418,16 @@ def test_docs_page_loads_nothing_from_another_host(client):
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
 
 
-def test_start_page_lists_the_branches_in_both_languages(client):
+def test_start_page_finds_a_branch_with_its_hours_lines_and_doors_in_both_languages(client, clock, take):
+    take("caja")
     es = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
     en = client.get("/?lang=en").get_data(as_text=True)
     assert "Sucursal Centro" in es and 'lang="es"' in es and 'lang="en"' in en
-    for page in ("/b/centro/join", "/b/centro/book", "/b/centro/display"):
-        assert page in es
+    centro = es[es.index('id="branch-centro"'):es.index('id="branch-norte"')]
+    # Friday 12:00 at centro: open, with today's hours, and the line as the join page shows it.
+    assert "Abierta ahora" in centro and "Hoy: 9:00–17:00" in centro
+    assert "Caja" in centro and "1 en espera" in centro
+    for page in ("/b/centro/join", "/b/centro/book"):
+        assert page in centro
+    assert "Open now" in en and "Cashier" in en and "Take a turn" in en
+    assert "/api/v1/openapi.json" not in es and "/metrics" not in es  # developers' links live in the docs
