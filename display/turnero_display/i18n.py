@@ -22,6 +22,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "services.people.n": {"es": "{n} personas", "en": "{n} people"},
     "wait.label": {"es": "Espera", "en": "Wait"},
     "wait.none": {"es": "Sin espera", "en": "No wait"},
+    "wait.no_one_serving": {"es": "Nadie atendiendo ahora", "en": "No one serving now"},
     "wait.upto": {"es": "hasta {high}", "en": "up to {high}"},
     "wait.range": {"es": "{low}–{high}", "en": "{low}–{high}"},
     "wait.minutes": {"es": "{n} min", "en": "{n} min"},
@@ -56,3 +57,8 @@ def minutes(n: int, lang: str) -> str:
 def wait_range(eta: dict | None, lang: str) -> str:
     """The server's wait range in this app's words (turnero_qt.wording)."""
     return wording.wait_range(eta, lang, text)
+
+
+def service_wait(service: dict, lang: str) -> str:
+    """A line's wait, or that no one is serving it now (turnero_qt.wording)."""
+    return wording.service_wait(service, lang, text)

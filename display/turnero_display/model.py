@@ -318,7 +318,7 @@ class DisplayModel(QObject):
             lines.append(Line(id=service.get("id", ""), name=names.get(self.lang) or service.get("name") or "",
                               prefix=service.get("prefix") or "", color=color, waiting=waiting,
                               people=i18n.people(waiting, self.lang),
-                              wait=i18n.wait_range(service.get("eta"), self.lang)))
+                              wait=i18n.service_wait(service, self.lang)))
         calls, seen = [], set()
         for entry in state.get("calling") or []:
             code = entry.get("code")

@@ -41,6 +41,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # waits
     "wait.label": {"es": "Espera estimada", "en": "Estimated wait"},
     "wait.none": {"es": "Sin espera", "en": "No wait"},
+    "wait.no_one_serving": {"es": "Nadie atendiendo ahora", "en": "No one serving now"},
     "wait.upto": {"es": "hasta {high}", "en": "up to {high}"},
     "wait.range": {"es": "{low} – {high}", "en": "{low} – {high}"},
     "wait.minutes": {"es": "{n} min", "en": "{n} min"},

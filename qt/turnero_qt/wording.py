@@ -19,6 +19,14 @@ def minutes(n: int, lang: str | None, text: Text) -> str:
     return text("wait.hours", lang, h=hours) if rest == 0 else text("wait.hours_minutes", lang, h=hours, m=rest)
 
 
+def service_wait(service: dict, lang: str | None, text: Text) -> str:
+    """A line's wait: the server's range, or "no one is serving now" when no counter
+    serving it is open (as the server's pages say)."""
+    if service.get("serving") == 0:
+        return text("wait.no_one_serving", lang)
+    return wait_range(service.get("eta"), lang, text)
+
+
 def wait_range(eta: dict | None, lang: str | None, text: Text) -> str:
     """`{"low_min": 4, "high_min": 9}` -> "4 – 9 min": the server's range in words,
     never computed here."""

@@ -55,6 +55,11 @@ def test_the_model_shows_the_servers_numbers_and_each_code_once(qtbot):
         i18n.people(0, "es"), i18n.wait_range({"low_min": 0, "high_min": 15}, "es"))
     assert model.message == "Hoy cerramos a las 15:00"
     assert model.join_url == "http://turnos.test/b/centro/join"
+    # No counter serving a line: it says so, not a wait no one is working down.
+    closed = {**STATE, "seq": 10, "services": [{**STATE["services"][0], "serving": 0}, STATE["services"][1]]}
+    with qtbot.waitSignal(model.changed):
+        model.on_branch_state(closed, "event")
+    assert model.lines[0].wait == "Nadie atendiendo ahora"
     assert len(model.clock) == 5 and model.clock[2] == ":"
 
 

@@ -440,3 +440,14 @@ def test_where_the_server_sends_by_whatsapp_the_phone_step_asks_sms_or_whatsapp(
     served(reply)
     _, body, _ = to_taking(f)  # no number: nothing to send anywhere
     assert body.get("phone") is None and body["notify_by"] is None
+
+
+def test_a_line_no_counter_is_serving_says_so_on_its_button(qtbot, flow):
+    f = flow()
+    window = KioskWindow(f)
+    qtbot.addWidget(window)
+    button = window.screens[Screen.WELCOME].buttons["caja"]
+    assert button.wait.startswith("Espera estimada")
+    f.link.branch_state.emit({"seq": 2, "services": [{**BRANCH["services"][0], "serving": 0}]}, "event")
+    button = window.screens[Screen.WELCOME].buttons["caja"]
+    assert button.wait == "Nadie atendiendo ahora" and "Nadie atendiendo ahora" in button.accessibleName()

@@ -28,7 +28,8 @@ class ServiceButton(CardButton):
         self.service, self.lang = service, lang
         self.name = i18n.service_name(service, lang)
         self.in_line = i18n.plural("service.in_line", int(service.get("waiting") or 0), lang)
-        self.wait = i18n.wait_line(service.get("eta"), lang, keep_together=True)
+        self.wait = i18n.text("wait.no_one_serving", lang) if service.get("serving") == 0 \
+            else i18n.wait_line(service.get("eta"), lang, keep_together=True)
         # A line its manager paused: its message instead of the wait.
         self.paused = service.get("joining", "open") != "open"
         if self.paused:

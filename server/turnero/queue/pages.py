@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 web = Blueprint("web", __name__)
 public_pages(web)
 for _function in (texts.status_label, texts.eta_text, texts.ahead_text, texts.waiting_text, texts.call_text,
-                  texts.script_strings, texts.joining_note):
+                  texts.script_strings, texts.joining_note, texts.wait_estimate):
     web.add_app_template_global(_function)
 
 TOO_LONG = N_("This is too long.")

@@ -306,6 +306,7 @@ def _service_entry(service: ServiceInfo, stats: ServiceStats, lang: str, joining
         "color": service.color,
         "waiting": stats.waiting,
         "eta": stats.eta(stats.waiting).as_dict(),
+        "serving": stats.open_counters,
         "takes_appointments": service.takes_appointments,
         **joining.as_dict(),
     }

@@ -109,6 +109,8 @@ class ServiceOut(JoiningOut):
     color = String()
     waiting = Integer()
     eta = Nested(Eta)
+    serving = Integer(metadata={"description": "open counters serving this line now; with none, pages say "
+                                              "\"no one is serving now\" instead of the wait"})
     takes_appointments = Boolean()
 
 

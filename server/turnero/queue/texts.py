@@ -116,6 +116,14 @@ def _forms(function) -> list[str]:
     return [function(1, ngettext=_raw_ngettext), function(2, ngettext=_raw_ngettext)]
 
 
+def wait_estimate(service: dict) -> str:
+    """A line's wait as every page writes it: the range, or that no counter serving it
+    is open (a range would promise a wait no one is working down)."""
+    if service.get("serving") == 0:
+        return gettext("No one is serving now")
+    return eta_text(service.get("eta"))
+
+
 def script_strings() -> dict:
     """The translated patterns the page scripts fill in (see static/js/live.js)."""
     return {
@@ -126,6 +134,7 @@ def script_strings() -> dict:
         "ahead": _forms(_ahead),
         "waiting": _forms(_waiting),
         "no_one": gettext("No one waiting"),
+        "no_one_serving": gettext("No one is serving now"),
         "call": gettext("%(code)s at %(counter)s"),
         "announce": gettext("You are number %(position)s in line. Estimated wait: %(eta)s."),
         "title_waiting": gettext("%(code)s: number %(position)s in line"),

@@ -140,7 +140,7 @@ def test_a_remote_turn_not_arrived_in_the_grace_time_expires_and_is_told_once(ap
     from turnero.messaging.models import OutboxMessage
     with db.unit_of_work() as uow:
         bodies = list(uow.session.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "expired")))
-    assert len(bodies) == 1 and "no habías llegado" in bodies[0]
+    assert len(bodies) == 1 and "usted no había llegado" in bodies[0]
 
 
 def test_at_a_branch_without_remote_check_in_remote_turns_are_called_in_order(client, take, agent, open_counter):

@@ -75,6 +75,21 @@ def test_join_page_lists_services_with_their_waits(client, take):
     assert '<html lang="en">' in html and "Take my turn" in html
 
 
+def test_a_line_no_counter_is_serving_says_so_instead_of_a_wait(client, take, open_counter):
+    take("caja")
+    html = client.get("/b/centro/join", headers=ES).get_data(as_text=True)
+    # Every counter is closed: a range would promise a wait no one is working down.
+    assert "1 en espera · Nadie está atendiendo ahora" in html
+    state = client.get("/api/v1/branches/centro").get_json()
+    assert {s["id"]: s["serving"] for s in state["services"]} == {"caja": 0, "plataforma": 0}
+    open_counter("v1")  # Ventanilla 1 serves Caja
+    html = client.get("/b/centro/join", headers=ES).get_data(as_text=True)
+    assert "1 en espera · Nadie está atendiendo ahora" not in html and "1 en espera · " in html
+    assert "Nadie en espera · Nadie está atendiendo ahora" in html  # Atención a clientes: still no one
+    lobby = client.get("/b/centro/display", headers=ES).get_data(as_text=True)
+    assert "Nadie está atendiendo ahora" in lobby
+
+
 def test_joining_issues_a_web_ticket_and_the_same_form_twice_gives_it_again(client, app, join_form):
     # A "priority" field a script adds to the form is not a thing the page offers: ignored.
     fields = {**join_form(EN), "service": "plataforma", "name": "Ana", "phone": "55 1234 5678", "priority": "1"}

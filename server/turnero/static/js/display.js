@@ -63,7 +63,7 @@
       li.appendChild(el("span", "w-badge", s.prefix || ""));
       var meta = el("span", "w-meta");
       meta.appendChild(el("span", "w-count", T.waiting(s.waiting)));
-      meta.appendChild(el("span", "w-eta", s.waiting ? T.eta(s.eta) : ""));
+      meta.appendChild(el("span", "w-eta", s.waiting || s.serving === 0 ? T.estimate(s) : ""));
       // A line its manager paused, or the branch outside its hours for walk-ins.
       li.appendChild(el("span", "w-name", name));
       li.appendChild(meta);

@@ -30,7 +30,7 @@
   T.live([{ branch: D.branch, lang: D.lang }], {
     branch: function (state) {
       state.services.forEach(function (s) {
-        var text = T.waiting(s.waiting) + (s.waiting ? " · " + T.eta(s.eta) : "");
+        var text = T.waitLine(s);
         T.all('[data-wait="' + s.id + '"]').forEach(function (el) { el.textContent = text; });
         joining(s);
       });

@@ -18,6 +18,11 @@
                             : T.fmt(S.eta_range, { low: eta.low_min, high: eta.high_min });
   };
   T.waiting = function (n) { return n ? T.plural(S.waiting, n) : S.no_one; };
+  /* A line's wait: the range, or that no counter serving it is open (as the server's pages say). */
+  T.estimate = function (s) { return s.serving === 0 ? S.no_one_serving : T.eta(s.eta); };
+  T.waitLine = function (s) {
+    return T.waiting(s.waiting) + (s.waiting || s.serving === 0 ? " · " + T.estimate(s) : "");
+  };
   T.all = function (selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); };
   T.set = function (field, text) {
     T.all('[data-f="' + field + '"]').forEach(function (el) { if (el.textContent !== String(text)) el.textContent = text; });
