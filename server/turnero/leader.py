@@ -28,7 +28,7 @@ import time
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,13 @@ class Leadership:
             if self._looked is not None and now - self._looked < self.look_s:
                 return self._leading
             self._looked = now
-            was, self._leading = self._leading, self._look()
+            try:
+                looked = self._look()
+            except Exception:  # the jobs' loops must go on: they look again later
+                log.exception("the background jobs' lock could not be looked at")
+                self._drop()
+                looked = False
+            was, self._leading = self._leading, looked
             if self._leading != was:
                 log.info("process %d %s the background jobs", os.getpid(),
                          "leads" if self._leading else "no longer leads")
@@ -87,7 +93,7 @@ class Leadership:
                 self._conn.execute(text("SELECT 1"))
                 return True
             return bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar())
-        except DBAPIError as exc:
+        except SQLAlchemyError as exc:
             log.warning("the background jobs' lock could not be checked: %s", exc.__class__.__name__)
             self._drop()
             return False
@@ -95,7 +101,11 @@ class Leadership:
     def _look_file(self, path: str) -> bool:
         if self._file is not None:
             return True
-        handle = open(path, "a")
+        try:
+            handle = open(path, "a")
+        except OSError as exc:  # no lock to be had beside the database: run, as one process does
+            log.warning("no lock file for the background jobs (%s): this process runs them", exc)
+            return True
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -106,12 +116,17 @@ class Leadership:
 
     def _drop(self) -> None:
         if self._conn is not None:
+            conn, self._conn = self._conn, None
             try:
-                self._conn.close()
-            except DBAPIError:
+                if self._leading:  # at once: a closed session's backend lets go a moment later
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            except SQLAlchemyError:  # the session is gone already, and its lock with it
                 pass
-            self._conn.engine.dispose()
-            self._conn = None
+            try:
+                conn.close()
+            except SQLAlchemyError:
+                pass
+            conn.engine.dispose()
         if self._file is not None:
             self._file.close()  # closing the file releases the flock
             self._file = None

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from turnero.leader import Leadership
 from turnero.queue import day
 
-from conftest import make_app
+from conftest import make_app, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -26,6 +26,12 @@ def end_session(engine, leadership: Leadership) -> None:
     pid = leadership._conn.execute(text("SELECT pg_backend_pid()")).scalar()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+
+    def gone() -> bool:  # its backend lets go of its locks as it exits, a moment later
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                {"pid": pid}).scalar() == 0
+    assert wait_until(gone, 30)
 
 
 def test_one_process_leads_and_another_takes_over_when_its_session_ends(engine):
@@ -101,3 +107,13 @@ def test_two_servers_on_one_database_close_the_days_in_one_of_them(pg_url, tmp_p
             lead.release()
         for db in dbs:
             db.dispose()
+
+
+def test_without_a_lock_file_to_be_had_the_process_runs_the_jobs_as_one_process_does(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path}/missing-folder/turnero.db")
+    leadership = Leadership(engine, look_s=0)
+    try:
+        assert leadership.leads()
+    finally:
+        leadership.release()
+        engine.dispose()
