@@ -245,6 +245,21 @@ class Cluster:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def device_token(cluster: Cluster, path: Path, kind: str) -> str:
+    """The demo device's token kept in `path`, registered anew when the database does
+    not know it (a database made again)."""
+    if path.exists():
+        token = path.read_text().strip()
+        if requests.get(f"{cluster.url}/api/v1/device", headers={"Authorization": f"Bearer {token}"},
+                        timeout=10).ok:
+            return token
+    token = cluster.cli("device", "add", "--branch", "centro", "--kind", kind,
+                        "--name", f"{kind} (cluster)").strip().splitlines()[-1]
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="scripts/cluster", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -274,15 +289,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         cluster.prepare()
-        tokens = {}
-        for kind in ("kiosk", "display"):
-            path = instance / f"{kind}-token"
-            if not path.exists():
-                path.write_text(cluster.cli("device", "add", "--branch", "centro", "--kind", kind,
-                                            "--name", f"{kind} (cluster)").strip().splitlines()[-1] + "\n")
-                path.chmod(0o600)
-            tokens[kind] = path.read_text().strip()
         cluster.start()
+        tokens = {kind: device_token(cluster, instance / f"{kind}-token", kind) for kind in ("kiosk", "display")}
         base = cluster.url
         lines = [f"    process {n}: http://{HOST}:{port} (pid {proc.pid}, log {log})"
                  for n, (port, proc, log) in enumerate(cluster.servers, 1)]
