@@ -35,9 +35,11 @@ class RawSioClient:
     kind = "built-in asyncio client (Engine.IO 4 over WebSocket)"
 
     def __init__(self, cid: int, port: int, on_event, subscription: dict | None = None,
-                 event: str = "ticket.called"):
-        # on_event(cid, payload, time) for every `event`; `subscription`: what to subscribe to.
+                 event: str = "ticket.called", local_host: str | None = None):
+        # on_event(cid, payload, time) for every `event`; `subscription`: what to subscribe to;
+        # `local_host`: the address it connects from (another 127.x.y.z: another client to nginx).
         self.cid, self.port, self.on_event = cid, port, on_event
+        self.local_host = local_host
         self.subscription = subscription or {"branch": BRANCH}
         self.event = event
         self.reader = self.writer = None
@@ -48,7 +50,8 @@ class RawSioClient:
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
         self._open, self._connected, self._ack = loop.create_future(), loop.create_future(), loop.create_future()
-        self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+        self.reader, self.writer = await asyncio.open_connection(
+            HOST, self.port, local_addr=(self.local_host, 0) if self.local_host else None)
         self.writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         key = base64.b64encode(os.urandom(16)).decode()
         self.writer.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"

@@ -17,6 +17,7 @@ from .appointments.reminders import start_in_serve as start_reminders
 from .integrations.worker import start_in_serve as start_webhooks
 from .messaging.worker import start_in_serve as start_outbox_worker
 from . import maintenance
+from .leader import Leadership
 from .migrate import revision, upgrade
 from .queue.day import start_in_serve as start_day
 from .queue.demo import DEMO_BRANCH_SLUGS, load_demo_branches
@@ -73,17 +74,21 @@ def serve(host, port):
     """Run the server (gevent, WebSockets) for production use, with the outbox worker
     (TURNERO_OUTBOX_IN_SERVE), the appointment reminders (unless
     TURNERO_REMINDERS_IN_SERVE=0), the end of each branch's day (its turns left
-    waiting expire) and the daily purge of old personal data."""
+    waiting expire), the webhooks and the daily purge of old personal data; with
+    several processes on one database, these run in the one that leads
+    (`turnero.leader`)."""
     missing = maintenance.missing_frontend()
     if missing:
         raise click.ClickException("the pages' front-end files are missing (" + ", ".join(missing) + "): run "
                                    "scripts/vendor, or install a package built with them")
     app = current_app._get_current_object()
-    start_day(app)
-    start_outbox_worker(app)
-    start_webhooks(app)
-    start_reminders(app)
-    start_purge(app)
+    # Several processes on one database: the jobs run in the one that leads.
+    leads = Leadership(database().engine).leads
+    start_day(app, leads=leads)
+    start_outbox_worker(app, leads=leads)
+    start_webhooks(app, leads=leads)
+    start_reminders(app, leads=leads)
+    start_purge(app, leads=leads)
     run(app, host, port)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, select, update
@@ -27,6 +28,7 @@ from ..access.services import SYSTEM, Actor
 from ..customers import find_customer, normalize_phone
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Message
+from ..leader import always
 from ..models import Branch, Customer, Feedback, Service, Ticket
 from ..queue.rules import ACTIVE
 from .services import DEFAULT_RETENTION_DAYS
@@ -94,8 +96,9 @@ def _customer_references() -> list:
             for fk in table.foreign_keys if fk.column.table.name == "customers"]
 
 
-def start_in_serve(app, every_s: float = PURGE_EVERY_S):
-    """The daily purge as a greenlet of `turnero serve` (first run a minute after start)."""
+def start_in_serve(app, every_s: float = PURGE_EVERY_S, leads: Callable[[], bool] = always):
+    """The daily purge as a greenlet of `turnero serve` (first run a minute after start),
+    in the process that `leads` the background jobs when the round comes."""
     import gevent
 
     db = app.extensions["turnero.db"]
@@ -104,8 +107,9 @@ def start_in_serve(app, every_s: float = PURGE_EVERY_S):
         gevent.sleep(60)
         while True:
             try:
-                with app.app_context(), db.unit_of_work(write=True) as uow:
-                    purge(uow)
+                if leads():
+                    with app.app_context(), db.unit_of_work(write=True) as uow:
+                        purge(uow)
             except Exception:  # a database hiccup must not stop the loop
                 log.exception("purging old personal data failed")
             gevent.sleep(every_s)

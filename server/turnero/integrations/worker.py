@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..leader import always
 from ..models import TicketEvent
 from .models import WebhookDelivery, WebhookEndpoint
 from .services import collect, inside_network, sign
@@ -117,22 +119,24 @@ class WebhookWorker:
         if values.get("status") != "delivered":
             log.info("webhook %s to %s not delivered (%s), attempt %d", d.event, d.url, code or error, attempts)
 
-    def run_forever(self, poll_s: float = 2.0) -> None:
+    def run_forever(self, poll_s: float = 2.0, leads: Callable[[], bool] = always) -> None:
+        """Rounds only while this process `leads` the background jobs: two processes'
+        rounds could both read a delivery as due before either claimed it."""
         log.info("webhook worker started")
         while True:
             try:
-                while self.run_once():
+                while leads() and self.run_once():
                     pass
             except Exception:  # noqa: BLE001 - logged; the next round tries again
                 log.exception("webhook worker round failed")
             time.sleep(poll_s)
 
 
-def start_in_serve(app):
+def start_in_serve(app, leads: Callable[[], bool] = always):
     import gevent
     worker = WebhookWorker(app)
 
     def _run():
         with app.app_context():
-            worker.run_forever()
+            worker.run_forever(leads=leads)
     return gevent.spawn(_run)

@@ -20,12 +20,14 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
 from .. import clock
+from ..leader import always
 from ..models import Customer
 from . import templates, texts
 from .backends import TWILIO_UNSUBSCRIBED, Content, Rejected, Unavailable, make_backend
@@ -85,10 +87,15 @@ class OutboxWorker:
             self.deliver(item)
         return len(claimed)
 
-    def run_forever(self, poll_s: float | None = None) -> None:
+    def run_forever(self, poll_s: float | None = None, leads: Callable[[], bool] = always) -> None:
+        """Send until stopped; a round only while this process `leads` the background
+        jobs (`turnero serve`; `turnero worker` processes share the work, see `claim`)."""
         poll = poll_s if poll_s is not None else self.cfg.poll_s
         log.info("outbox worker started (%s backend)", self.backend.name)
         while not self._stop:
+            if not leads():
+                time.sleep(poll)
+                continue
             try:
                 handled = self.run_once()
             except Exception:  # a database hiccup must not stop the worker
@@ -265,8 +272,9 @@ def _mark_opted_out(db, outbox_id: int) -> None:
             uow.commit()
 
 
-def start_in_serve(app) -> object | None:
-    """Run the worker as a greenlet of `turnero serve` when TURNERO_OUTBOX_IN_SERVE is on."""
+def start_in_serve(app, leads: Callable[[], bool] = always) -> object | None:
+    """Run the worker as a greenlet of `turnero serve` when TURNERO_OUTBOX_IN_SERVE is on
+    (its rounds in the process that `leads` the background jobs)."""
     if not settings(app).in_serve:
         return None
     import gevent
@@ -274,5 +282,5 @@ def start_in_serve(app) -> object | None:
 
     def _run():
         with app.app_context():
-            worker.run_forever()
+            worker.run_forever(leads=leads)
     return gevent.spawn(_run)

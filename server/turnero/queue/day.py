@@ -12,6 +12,7 @@ the day as soon as it is back, and a run that finds nothing due changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -22,6 +23,7 @@ from ..access import audit
 from ..access.services import Actor
 from ..db import Database, UnitOfWork
 from ..errors import N_, Conflict, Invalid
+from ..leader import always
 from ..models import Branch, Service, Ticket
 from . import read_models as views
 from . import rules, texts
@@ -205,9 +207,10 @@ def close_due_days(db: Database, now: datetime | None = None, since: datetime | 
     return closed
 
 
-def start_in_serve(app, every_s: float = CLOSE_EVERY_S):
+def start_in_serve(app, every_s: float = CLOSE_EVERY_S, leads: Callable[[], bool] = always):
     """The end of each branch's day as a greenlet of `turnero serve`: at start (a
-    server that was down at closing time catches up), then every minute."""
+    server that was down at closing time catches up), then every minute; only in the
+    process that `leads` the background jobs."""
     import gevent
 
     db = app.extensions["turnero.db"]
@@ -216,6 +219,10 @@ def start_in_serve(app, every_s: float = CLOSE_EVERY_S):
         since = None
         while True:
             now = clock.utcnow()
+            if not leads():
+                since = None
+                gevent.sleep(every_s)
+                continue
             try:
                 with app.app_context():
                     close_due_days(db, now, since)
