@@ -81,6 +81,18 @@ def test_in_english_and_by_whatsapp(sms, app):
     assert channel == "whatsapp"
 
 
+def test_in_english_the_appointment_is_told_and_cancelled_after_a_yes(sms, app):
+    sms("APPOINTMENT")
+    sms("1")
+    [(code, *_)] = appointments(app)
+    told = sms("APPOINTMENT")
+    assert told.startswith("Your appointment at Sucursal Centro: Customer service") and code in told
+    assert "CANCEL APPOINTMENT" in told
+    assert sms("CANCEL APPOINTMENT").startswith("Cancel your appointment of")
+    assert sms("YES") == f"Your appointment {code} is cancelled. Text APPOINTMENT to book another."
+    assert appointments(app)[0][1] == "cancelled"
+
+
 def test_a_number_outside_the_menu_asks_again_and_books_nothing(sms, app):
     sms("cita")
     assert "Responda con un número del 1 al 5" in sms("9")

@@ -179,6 +179,13 @@ def test_replying_whatsapp_or_sms_moves_the_messages(app, client, take, twilio):
     assert "WHATSAPP o SMS" in text(client, app, "ayuda")
 
 
+def test_an_english_speaker_is_answered_in_english(app, client, take, twilio):
+    assert "A001" in text(client, app, "JOIN cashier")
+    assert text(client, app, "WHATSAPP") == ("Done: from now on we will write to you on WhatsApp. Reply SMS to get "
+                                             "text messages again.")
+    assert "WHATSAPP or SMS chooses where we write to you." in text(client, app, "HELP")
+
+
 def test_the_tracking_page_switches_in_one_tap(app, client, take):
     from web_staff_helpers import csrf_of
     ticket = take("caja", phone="55 1234 5678")

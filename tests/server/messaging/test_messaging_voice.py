@@ -135,7 +135,10 @@ def test_an_english_branch_speaks_english(dial, app):
     twiml = dial()
     assert {say.get("language") for say in twiml.iter("Say")} == {"en-US"}
     assert "For Cashier, press 1." in spoken(twiml)
-    assert "Your turn is A, 0, 0, 1, for Cashier. You are next." in spoken(dial(step="menu", digits="1"))
+    took = spoken(dial(step="menu", digits="1"))
+    assert "Your turn is A, 0, 0, 1, for Cashier. You are next." in took
+    assert "To get your turn's link by text message, press 1; by WhatsApp, press 2." in took
+    assert "We are sending you the link by WhatsApp now." in spoken(dial(step="link", digits="2"))
 
 
 def test_a_hidden_number_still_gets_a_turn_without_texts(dial, app):
