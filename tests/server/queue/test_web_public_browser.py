@@ -33,6 +33,9 @@ class Staff:
     def open(self, counter: str) -> None:
         self.http.post(f"{self.base}/branches/centro/counters/{counter}/open", timeout=10).raise_for_status()
 
+    def close(self, counter: str) -> None:
+        self.http.post(f"{self.base}/branches/centro/counters/{counter}/close", timeout=10).raise_for_status()
+
     def call(self, counter: str) -> dict:
         r = self.http.post(f"{self.base}/branches/centro/counters/{counter}/call-next", timeout=10)
         assert r.status_code == 200, r.text
@@ -180,6 +183,21 @@ def test_cancel_asks_for_confirmation(live, staff, browse):
     assert staff.ticket(token)["status"] == "cancelled"
     expect(page.get_by_role("link", name="Take a new turn")).to_be_visible()
     shot(page, "track-cancelled-en-phone")
+    assert browse.foreign == []
+
+
+def test_the_wait_says_no_one_is_serving_until_a_counter_opens(live, staff, browse):
+    for counter in ("v2", "v3"):  # the counters of Atención a clientes
+        staff.close(counter)
+    page = browse(PHONE, "es-MX")
+    join_through_the_page(page, live, "Atención a clientes", "Tomar mi turno")
+    expect(conn(page)).to_have_text("En vivo")
+    eta = page.locator('[data-f="eta"]')
+    expect(eta).to_have_text("Nadie está atendiendo ahora")
+    staff.open("v3")
+    expect(eta).not_to_have_text("Nadie está atendiendo ahora")  # told over Socket.IO
+    expect(eta).to_contain_text("min")
+    shot(page, "track-serving-es-phone")
     assert browse.foreign == []
 
 

@@ -160,10 +160,13 @@ def test_wrong_links_are_friendly_html_404s(client, join_form):
 
 # ---------------------------------------------------------------- following a turn
 
-def test_tracking_page_shows_code_position_and_wait(client, take, joined):
+def test_tracking_page_shows_code_position_and_wait(client, take, joined, open_counter):
     take("caja")
     take("caja")
     token = joined()
+    html = client.get(f"/t/{token}", headers=ES).get_data(as_text=True)
+    assert 'data-f="eta">Nadie está atendiendo ahora<' in html  # no counter open yet
+    open_counter("v1")
     html = client.get(f"/t/{token}", headers=ES).get_data(as_text=True)
     assert 'data-f="code">A003<' in html
     assert 'data-f="position">3<' in html

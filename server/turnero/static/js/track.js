@@ -39,7 +39,14 @@
     if (navigator.vibrate) { try { navigator.vibrate([400, 150, 400, 150, 800]); } catch (e) { /* not allowed */ } }
   }
 
+  // Open counters per service, from the branch's state: with none serving the ticket's
+  // line, the page says so instead of a wait no one is working down.
+  var serving = {};
+  var shown = D.ticket;
+  function etaText(t) { return serving[t.service] === 0 ? S.no_one_serving : T.eta(t.eta); }
+
   function show(t, snapshot) {
+    shown = t;
     var svc = D.services[t.service];
     var counter = t.counter ? t.counter.name : "";
     main.dataset.status = t.status;
@@ -53,11 +60,11 @@
     T.set("counter", counter);
     if (t.status === "waiting") {
       T.set("position", t.position);
-      T.set("eta", T.eta(t.eta));
+      T.set("eta", etaText(t));
       T.set("ahead", t.ahead ? T.plural(S.ahead, t.ahead) : S.next);
       progress(t.position);
       if (t.position !== last.position || last.status !== "waiting") {
-        T.set("announce", T.fmt(S.announce, { position: t.position, eta: T.eta(t.eta) }));
+        T.set("announce", T.fmt(S.announce, { position: t.position, eta: etaText(t) }));
       }
     }
     document.title = title(t);
@@ -89,6 +96,8 @@
   T.live([{ ticket: D.token, lang: D.lang }, { branch: D.branch, lang: D.lang }], {
     ticket: show,
     branch: function (state) {
+      (state.services || []).forEach(function (s) { serving[s.id] = s.serving; });
+      if (shown && shown.status === "waiting") T.set("eta", etaText(shown));
       var call = state.calling && state.calling[0];
       T.set("calling", call ? T.fmt(S.call, { code: call.code, counter: call.counter.name }) : "—");
     }
