@@ -120,6 +120,7 @@ def test_customer_joins_on_a_phone_and_follows_the_line_to_the_counter(live, sta
     token = join_through_the_page(page, live, "Caja", "Tomar mi turno")
     mine = staff.ticket(token)
     assert mine["channel"] == "web" and mine["position"] >= 3
+    expect(page.get_by_role("link", name="Cancelar mi turno")).to_be_visible()
     expect(page.locator(".code")).to_have_text(mine["code"])
     expect(conn(page)).to_have_text("En vivo")
     position = page.locator('[data-f="position"]')
@@ -148,6 +149,9 @@ def test_customer_joins_on_a_phone_and_follows_the_line_to_the_counter(live, sta
     page.get_by_role("button", name="Entendido, voy para allá").click()
     expect(overlay).to_be_hidden()
     expect(page.locator(".callout")).to_contain_text("Ventanilla 1")
+    # Called, what no longer applies is gone: the SMS sign-up and cancelling.
+    expect(page.locator("#alerts")).to_be_hidden()
+    expect(page.get_by_role("link", name="Cancelar mi turno")).to_be_hidden()
 
     staff.act(called, "start")
     expect(page.locator('[data-f="status"]')).to_have_text("En atención")
