@@ -201,7 +201,7 @@ def test_a_phone_for_sms_updates(client, agent, joined):
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert error_next_to(html, "phone") == "No es un número de teléfono válido."
-    assert 'value="123"' in html and "<details class=\"panel\" id=\"alerts\" open>" in html
+    assert 'value="123"' in html and '<details class="panel" id="alerts" data-show="waiting" open>' in html
     before = client.get(f"/t/{token}", headers=ES).get_data(as_text=True)
     assert "Recibir avisos por SMS" in before and "deje su número arriba" in before
     empty = client.post(f"/t/{token}/phone", data={**track_form(client, token), "phone": " "}, headers=ES)
