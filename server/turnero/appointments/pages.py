@@ -15,7 +15,7 @@ from flask_babel import gettext
 from ..access.services import ANONYMOUS
 from ..errors import DomainError, NotFound
 from ..queue import services as queue
-from ..queue.rules import MAX_NAME, MAX_PHONE, NOTIFY_CHANNELS
+from ..queue.rules import MAX_NAME, MAX_PHONE, notify_choice
 from ..web import current_lang as page_lang
 from ..web import database, error_text, field_errors, public_pages
 from . import checkin, services
@@ -100,9 +100,7 @@ def book(branch):
 
 def _book_values() -> dict:
     values = {k: form_value(k) for k in ("service", "date", "start", "name", "phone", "notify_by")}
-    if values["notify_by"] not in NOTIFY_CHANNELS or (
-            values["notify_by"] == "whatsapp" and not current_app.config["TURNERO"].whatsapp_enabled):
-        values["notify_by"] = None
+    values["notify_by"] = notify_choice(values["notify_by"], current_app.config["TURNERO"].whatsapp_enabled)
     return values
 
 

@@ -17,7 +17,7 @@ from ..appointments import services as appointments
 from ..models import Service
 from . import texts
 from .conversation import Conversation, Outcome
-from .rules import Command, match_service
+from .rules import Command
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +37,10 @@ def appointment(convo: Conversation, command: Command) -> Outcome:
             view = appointments.appointment_view(upcoming, convo.uow.db.public_url)
             return Outcome(texts.appointment_next(view, convo.lang))
     services = bookable(convo)
-    names = [s.name(convo.lang) for s in services]
     if not services:
         return Outcome(texts.no_appointments(convo.branch.name))
-    if command.arg:
-        chosen = match_service(command.arg, services)
-        if chosen is None:
-            return Outcome(texts.unknown_service(command.arg.lower()) + " " + texts.appointment_menu(names),
-                           data={"book_menu": [s.slug for s in services]})
-    elif len(services) == 1:
-        chosen = services[0]
-    else:
-        return Outcome(texts.appointment_menu(names), data={"book_menu": [s.slug for s in services]})
-    return _offer(convo, chosen)
+    chosen = convo.pick_service(command.arg, services, texts.appointment_menu, "book_menu")
+    return chosen if isinstance(chosen, Outcome) else _offer(convo, chosen)
 
 
 def _offer(convo: Conversation, service: Service) -> Outcome:

@@ -3,6 +3,7 @@ the customer is (their phone number), the ticket they hold (the latest active on
 that number today at the branch, whatever channel took it), taking a turn for them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,6 +17,8 @@ from ..models import Branch, Customer, Service, Ticket
 from ..queue import services as queue
 from ..queue.read_models import TicketView
 from ..queue.rules import ACTIVE, PHONE_CHANNELS, local_day
+from . import texts
+from .rules import match_service
 from .settings import settings
 
 @dataclass
@@ -75,6 +78,21 @@ class Conversation:
                    Ticket.created_at >= clock.utcnow() - timedelta(hours=1)))
 
     # ------------------------------------------------------------ shared steps
+
+    def pick_service(self, asked: str, services: list[Service], menu: Callable[[list[str]], str],
+                     key: str) -> Service | Outcome:
+        """The service a text named (or the only one), else the numbered `menu` of
+        `services` as the answer, its slugs kept under `key` for the digit that follows."""
+        if asked:
+            chosen = match_service(asked, services)
+            if chosen is not None:
+                return chosen
+        elif len(services) == 1:
+            return services[0]
+        options = menu([s.name(self.lang) for s in services])
+        if asked:
+            options = texts.unknown_service(asked.lower()) + " " + options
+        return Outcome(options, data={key: [s.slug for s in services]})
 
     def take(self, service: Service) -> TicketView:
         return queue.take_ticket(self.uow, self.branch.slug, service=service.slug, actor=ANONYMOUS,

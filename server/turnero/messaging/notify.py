@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..customers import find_customer
 from ..models import Customer, Feedback, Ticket
 from ..queue import read_models as views
 from ..queue.rules import (PHONE_CHANNELS, Called, Event, Expired, Finished, Issued, Moved, PhoneAdded, Recalled, Status,
-                           local_day)
+                           alert_channel, local_day)
 from . import texts
 from .models import OutboxMessage, TicketNotice
-from .outbox import CHANNELS, address, enqueue
+from .outbox import address, enqueue
 from .settings import settings
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,7 @@ def customer_text(session: Session, *, phone: str, body: str, kind: str, lang: s
                   branch_id: int | None = None, template: str | None = None, values: dict | None = None) -> bool:
     """A text another part of Turnero asks for (appointments), queued by the
     customer's preferred channel; False when the number opted out."""
-    customer = session.scalar(select(Customer).where(Customer.phone == phone))
-    channel = message_channel(customer, None, settings())
+    channel = message_channel(find_customer(session, phone), None, settings())
     return enqueue(session, phone=phone, body=body, kind=kind, lang=lang or "es", branch_id=branch_id, channel=channel,
                    template=template, values=values) is not None
 
@@ -62,10 +62,9 @@ def send_confirmation_by(session: Session, ticket_seq: int, channel: str, cfg) -
 
 
 def message_channel(customer: Customer | None, ticket_channel: str | None, cfg) -> str:
-    """Where a customer's message goes: the channel they chose, else the one they
-    wrote from (a ticket taken by WhatsApp), else SMS; WhatsApp only when configured."""
-    chosen = customer.channel if customer is not None and customer.channel in CHANNELS else None
-    channel = chosen or ("whatsapp" if ticket_channel == "whatsapp" else "sms")
+    """Where a customer's message goes (queue.rules.alert_channel), WhatsApp only when
+    the server sends by it."""
+    channel = alert_channel(customer.channel if customer is not None else None, ticket_channel)
     return channel if channel == "sms" or cfg.whatsapp else "sms"
 
 

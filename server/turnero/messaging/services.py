@@ -23,7 +23,7 @@ from . import booking, texts
 from .backends import TWILIO_UNSUBSCRIBED
 from .conversation import Conversation, Outcome
 from .models import InboundMessage, OutboxMessage
-from .rules import Command, match_service, parse
+from .rules import Command, parse
 from .worker import STATUS_RANK
 
 log = logging.getLogger(__name__)
@@ -114,18 +114,8 @@ def _join(convo: Conversation, command: Command) -> Outcome:
     current = convo.current_ticket(own=True)
     if current is not None:
         return Outcome(texts.already_waiting(queue.get_ticket(convo.uow, current.token)), current.seq)
-    services = convo.services()
-    names = [s.name(convo.lang) for s in services]
-    if command.arg:
-        chosen = match_service(command.arg, services)
-        if chosen is None:
-            return Outcome(texts.unknown_service(command.arg.lower()) + " " + texts.menu(names),
-                           data={"menu": [s.slug for s in services]})
-    elif len(services) == 1:
-        chosen = services[0]
-    else:
-        return Outcome(texts.menu(names), data={"menu": [s.slug for s in services]})
-    return _take(convo, chosen)
+    chosen = convo.pick_service(command.arg, convo.services(), texts.menu, "menu")
+    return chosen if isinstance(chosen, Outcome) else _take(convo, chosen)
 
 
 def _take(convo: Conversation, service: Service) -> Outcome:

@@ -40,6 +40,7 @@ class MessagingSettings:
     default_branch: str
     numbers: dict[str, str] = field(default_factory=dict)
     templates: dict[tuple[str, str], str] = field(default_factory=dict)
+    whatsapp: bool = False  # messages can go by WhatsApp (Config.whatsapp_enabled): customers may choose it
     joins_per_hour: int = 3
     confirmations_per_day: int = 3
     max_chars: int = 480
@@ -50,11 +51,6 @@ class MessagingSettings:
     @property
     def console(self) -> bool:
         return self.backend == "console"
-
-    @property
-    def whatsapp(self) -> bool:
-        """Whether messages can go by WhatsApp (customers may then choose it)."""
-        return self.console or bool(self.whatsapp_from)
 
     def template_sid(self, key: str, lang: str) -> str | None:
         """The content SID of an approved template in a language (None: not configured)."""
@@ -100,6 +96,7 @@ def settings(app=None) -> MessagingSettings:
         default_branch=value("TWILIO_BRANCH", "centro"),
         numbers=parse_numbers(value("TWILIO_NUMBERS", "")),
         templates=parse_templates(value("TWILIO_TEMPLATES", "")),
+        whatsapp=cfg.whatsapp_enabled,
         joins_per_hour=int(value("SMS_JOINS_PER_HOUR", 3)),
         confirmations_per_day=int(value("CONFIRMATIONS_PER_DAY", 3)),
         max_chars=int(value("SMS_MAX_CHARS", 480)),

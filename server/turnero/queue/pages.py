@@ -22,7 +22,7 @@ from ..web import current_lang as page_lang
 from ..web import database, error_text, field_errors, public_pages, service_palette
 from . import services as queue
 from . import texts
-from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE, NOTIFY_CHANNELS
+from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE, notify_choice
 
 log = logging.getLogger(__name__)
 web = Blueprint("web", __name__)
@@ -73,10 +73,7 @@ def _join_values() -> dict:
 
 def _notify_by() -> str | None:
     """The channel chosen on a form, when the server can send by it."""
-    chosen = _text("notify_by")
-    if chosen == "whatsapp" and not current_app.config["TURNERO"].whatsapp_enabled:
-        return None
-    return chosen if chosen in NOTIFY_CHANNELS else None
+    return notify_choice(_text("notify_by"), current_app.config["TURNERO"].whatsapp_enabled)
 
 
 def _too_many_joins(limit):

@@ -56,6 +56,21 @@ MAX_LATE_MOVES = 2
 PHONE_CHANNELS = ("sms", "whatsapp", "voice")
 # Where a customer may ask their messages to go (their preferred channel).
 NOTIFY_CHANNELS = ("sms", "whatsapp")
+
+
+def alert_channel(chosen: str | None, ticket_channel: str | None) -> str:
+    """Where a customer's messages go: the channel they chose, else the one they wrote
+    from (a turn taken on WhatsApp), else SMS."""
+    if chosen in NOTIFY_CHANNELS:
+        return chosen
+    return "whatsapp" if ticket_channel == "whatsapp" else "sms"
+
+
+def notify_choice(raw: str | None, whatsapp: bool) -> str | None:
+    """The channel a form chose, when the server can send by it (`whatsapp`), else None."""
+    if raw == "whatsapp" and not whatsapp:
+        return None
+    return raw if raw in NOTIFY_CHANNELS else None
 # What a customer may write, on every door (the schemas, the forms, the use cases).
 MAX_NAME = 120
 MAX_PHONE = 32

@@ -39,7 +39,7 @@ def get_ticket(uow: UnitOfWork, token: str) -> views.TicketView:
 @dataclass(frozen=True)
 class Alerts:
     """For the ticket's own page: where its alerts go. `phone` is the number's end
-    ("•••5678"); `channel` is the customer's choice (`sms`, `whatsapp`) or None."""
+    ("•••5678"); `channel` where they go (`sms`, `whatsapp`: rules.alert_channel)."""
     phone: str
     channel: str | None
 
@@ -51,8 +51,23 @@ def alert_phone(uow: UnitOfWork, token: str) -> Alerts | None:
     customer = ticket.customer
     if customer is None or customer.opted_out:
         return None
-    chosen = customer.channel or ("whatsapp" if ticket.channel == "whatsapp" else None)
-    return Alerts("•••" + customer.phone[-4:], chosen)
+    return Alerts("•••" + customer.phone[-4:], rules.alert_channel(customer.channel, ticket.channel))
+
+
+def _holders_ticket(session, token: str, actor: Actor) -> tuple[Ticket, Branch]:
+    """The ticket of a holder's token, its branch locked; staff acting for the holder
+    must be staff of that branch."""
+    ticket = find_ticket_by_token(session, token)
+    branch = locked_ticket(session, ticket)
+    if actor.kind == "user":
+        actor.require_staff(branch)
+    return ticket, branch
+
+
+def _not_over(ticket: Ticket) -> None:
+    """Messages about a turn are chosen only while it still has some to send."""
+    if ticket.status not in (Status.WAITING, Status.CALLED):
+        raise Conflict(N_("This turn is over: there is nothing left to send you."))
 
 
 def set_alert_channel(uow: UnitOfWork, token: str, channel: str, actor: Actor) -> views.TicketView:
@@ -61,12 +76,8 @@ def set_alert_channel(uow: UnitOfWork, token: str, channel: str, actor: Actor) -
     if channel not in rules.NOTIFY_CHANNELS:
         raise Invalid(N_("Choose SMS or WhatsApp."), errors={"notify_by": [N_("Choose SMS or WhatsApp.")]})
     session = uow.session
-    ticket = find_ticket_by_token(session, token)
-    branch = locked_ticket(session, ticket)
-    if actor.kind == "user":
-        actor.require_staff(branch)
-    if ticket.status not in (Status.WAITING, Status.CALLED):
-        raise Conflict(N_("This turn is over: there is nothing left to send you."))
+    ticket, branch = _holders_ticket(session, token, actor)
+    _not_over(ticket)
     if ticket.customer is None:
         raise Conflict(N_("This turn has no phone number yet."))
     ticket.customer.channel = channel
@@ -356,10 +367,7 @@ def let_pass(uow: UnitOfWork, token: str, places: int, actor: Actor, channel: st
     if not 1 <= places <= MAX_LET_PASS:
         raise Invalid(N_("Let between 1 and 10 people pass."), errors={"places": [N_("Let between 1 and 10 people pass.")]})
     session = uow.session
-    ticket = find_ticket_by_token(session, token)
-    branch = locked_ticket(session, ticket)
-    if actor.kind == "user":
-        actor.require_staff(branch)
+    ticket, branch = _holders_ticket(session, token, actor)
     if ticket.status != Status.WAITING:
         raise refused(rules.TransitionNotAllowed(Action.LET_PASS, Status(ticket.status)))
     if ticket.late_moves >= rules.MAX_LATE_MOVES:
@@ -384,10 +392,7 @@ def arrive(uow: UnitOfWork, token: str, actor: Actor, channel: str | None = None
     `remote_check_in`, a remote turn may be called from now on (at once if its place
     already came). Saying it twice changes nothing."""
     session = uow.session
-    ticket = find_ticket_by_token(session, token)
-    branch = locked_ticket(session, ticket)
-    if actor.kind == "user":
-        actor.require_staff(branch)
+    ticket, branch = _holders_ticket(session, token, actor)
     if ticket.status == Status.WAITING and ticket.arrived_at is not None:
         return ticket_result(uow, ticket)
     if ticket.status != Status.WAITING:
@@ -478,10 +483,7 @@ def _ref(row) -> tuple[int, str]:
 def cancel(uow: UnitOfWork, token: str, actor: Actor) -> views.TicketView:
     """The holder of the token (or staff for them) cancels the ticket."""
     session = uow.session
-    ticket = find_ticket_by_token(session, token)
-    branch = locked_ticket(session, ticket)
-    if actor.kind == "user":
-        actor.require_staff(branch)
+    ticket, branch = _holders_ticket(session, token, actor)
     place = place_of(ticket)
     was_waiting = ticket.status == Status.WAITING
     apply(uow, ticket, rules.cancel, clock.utcnow(), actor=actor,
@@ -566,12 +568,8 @@ def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor,
     so the holder may change it `max_changes` times (staff without limit).
     """
     session = uow.session
-    ticket = find_ticket_by_token(session, token)
-    branch = locked_ticket(session, ticket)
-    if actor.kind == "user":
-        actor.require_staff(branch)
-    if ticket.status not in (Status.WAITING, Status.CALLED):
-        raise Conflict(N_("This turn is over: there is nothing left to send you."))
+    ticket, branch = _holders_ticket(session, token, actor)
+    _not_over(ticket)
     if max_changes is not None and not actor.is_staff:
         changes = session.scalar(select(func.count()).select_from(TicketEvent).where(
             TicketEvent.ticket_seq == ticket.seq, TicketEvent.kind == rules.PhoneAdded.kind))
