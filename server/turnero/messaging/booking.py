@@ -3,7 +3,7 @@
 `CITA` / `APPOINTMENT` alone tells the number's next appointment at the branch; with
 no appointment, or with a service (`CITA plataforma`), it offers that service's next
 free times as a numbered menu, and the number answered books one (the reply is its
-confirmation). `CANCELAR CITA` asks first, and a yes cancels. The number a text comes
+confirmation; a number holds one upcoming appointment booked this way). `CANCELAR CITA` asks first, and a yes cancels. The number a text comes
 from is the customer: nothing else is asked of them.
 """
 from __future__ import annotations
@@ -64,6 +64,12 @@ def answer(convo: Conversation, number: int, asked: dict) -> Outcome:
     starts = asked["slots"]
     if not 1 <= number <= len(starts):
         return Outcome(texts.menu_again(len(starts)), data=asked)
+    # One upcoming appointment per number by text: a script with a phone cannot fill the
+    # branch's day (the booking page and staff book more).
+    upcoming = appointments.next_for_phone(convo.uow, convo.branch.slug, convo.phone)
+    if upcoming is not None:
+        return Outcome(texts.appointment_next(appointments.appointment_view(upcoming, convo.uow.db.public_url),
+                                              convo.lang))
     customer = convo.customer()
     view = appointments.book(
         convo.uow, convo.branch.slug, service=asked["service"], start=starts[number - 1],

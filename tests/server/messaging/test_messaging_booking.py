@@ -61,6 +61,18 @@ def test_cita_alone_then_tells_the_appointment_with_its_code_and_link(sms, app):
     assert len(appointments(app)) == 1  # nothing new was booked
 
 
+def test_a_number_books_one_upcoming_appointment_by_text(sms, app):
+    """A script with a phone cannot fill the day: a second booking by text is answered
+    with the appointment it already has."""
+    sms("cita")
+    sms("1")
+    [(code, *_)] = appointments(app)
+    sms("cita plataforma")  # asks for times anyway
+    again = sms("2")
+    assert again.startswith("Su cita en Sucursal Centro") and code in again
+    assert len(appointments(app)) == 1
+
+
 def test_cancelar_cita_asks_first_and_a_yes_cancels(sms, app):
     sms("cita")
     sms("1")
