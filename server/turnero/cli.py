@@ -21,6 +21,7 @@ from .leader import Leadership
 from .migrate import revision, upgrade
 from .queue.day import start_in_serve as start_day
 from .queue.demo import DEMO_BRANCH_SLUGS, load_demo_branches
+from .reports.services import start_in_serve as start_keeping_figures
 from .serve import run
 from .web import database
 
@@ -74,7 +75,8 @@ def serve(host, port):
     """Run the server (gevent, WebSockets) for production use, with the outbox worker
     (TURNERO_OUTBOX_IN_SERVE), the appointment reminders (unless
     TURNERO_REMINDERS_IN_SERVE=0), the end of each branch's day (its turns left
-    waiting expire), the webhooks and the daily purge of old personal data; with
+    waiting expire), the webhooks, the daily purge of old personal data and the
+    keeping of each closed day's figures; with
     several processes on one database, these run in the one that leads
     (`turnero.leader`)."""
     missing = maintenance.missing_frontend()
@@ -89,6 +91,7 @@ def serve(host, port):
     start_webhooks(app, leads=leads)
     start_reminders(app, leads=leads)
     start_purge(app, leads=leads)
+    start_keeping_figures(app, leads=leads)
     run(app, host, port)
 
 

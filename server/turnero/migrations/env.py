@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection `turnero db upgrade` hands it."""
 import turnero.appointments.models  # noqa: F401
 import turnero.messaging.models  # noqa: F401
+import turnero.reports.models  # noqa: F401
 from alembic import context
 from turnero.models import Base
 

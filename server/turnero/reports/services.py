@@ -8,12 +8,17 @@ events by branch, kind and time), times turned into seconds by the database, the
 rest one pass in Python."""
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, String, func, select, type_coerce
+from sqlalchemy import Float, String, delete, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
@@ -21,13 +26,18 @@ from sqlalchemy.sql.expression import FunctionElement
 from ..access.services import Actor
 from ..appointments.models import Appointment
 from ..appointments.rules import AppointmentStatus
+from .. import clock
 from ..db import UnitOfWork
-from ..errors import N_, Invalid, Message
+from ..errors import N_, Busy, Invalid, Message
+from ..leader import always
 from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User
 from ..queue.lookups import find_branch
 from ..queue.rules import day_bounds_utc, local_day
 from . import erlang, figures
 from .figures import BY, Visit
+from .models import ReportDay
+
+log = logging.getLogger(__name__)
 
 MAX_DAYS = 366
 BAD_GROUPING = N_("Group by hour, day, service, counter, agent or channel.")
@@ -214,28 +224,174 @@ def stats_by(uow: UnitOfWork, branch_slug: str, actor: Actor, groupings, *, firs
     actor.require_manager(branch)
     if any(by not in BY for by in groupings):
         raise Invalid(BAD_GROUPING, errors={"by": [BAD_GROUPING]})
-    period = Period.of(branch, first, last, now or datetime.now(timezone.utc))
+    now = now or clock.utcnow()
+    period = Period.of(branch, first, last, now)
     target = target_wait_min or branch.target_wait_min
-    visits = read_visits(session, branch, period)
+    tallies = _tallies(uow, branch, period, groupings, now)
     appointments = _appointments(session, branch, period)
     out = {}
     for by in groupings:
-        total, groups = figures.tally(visits, by, target * 60)
+        groups = tallies[by]
+        whole = figures.total(groups.values())
         shown = _shows(appointments, by)
         labels = _labels(session, branch, by, groups.keys(), lang)
         rows = []
         for k in sorted(groups, key=_order(by, labels)):
             key, label = labels[k]
-            row = {"key": key, "label": label, **groups[k].figures()}
+            row = {"key": key, "label": label, **groups[k].figures(target * 60)}
             if by in ("day", "service"):
                 row["appointment_show_rate"] = figures.show_rate(*shown.get(k, (0, 0)))
             rows.append(row)
         out[by] = {"branch": branch.slug, "timezone": branch.timezone, "first": period.first,
                    "last": period.last, "by": by, "target_wait_min": target,
-                   "total": {**total.figures(),
+                   "total": {**whole.figures(target * 60),
                              "appointment_show_rate": figures.show_rate(*shown.get(None, (0, 0)))},
                    "groups": rows}
     return out
+
+
+# ---------------------------------------------------------------- closed days, kept
+
+# A day is closed two days after it, in every time zone: no ticket of it is active any
+# more, and a change to one of its tickets (a late rating) deletes what was kept of it
+# (`forget_changed_day`) in the change's own transaction.
+CLOSED_AFTER = timedelta(days=2)
+# How far back a report looks for changes made while it counted days it will keep: a
+# change written during the count is newer than this (no transaction lasts a minute).
+MARGIN = timedelta(minutes=1)
+
+
+def _encode(by: str, key):
+    return key.isoformat() if by == "day" else key
+
+
+def _decode(by: str, key):
+    return date.fromisoformat(key) if by == "day" else key
+
+
+def _tallies(uow: UnitOfWork, branch: Branch, period: Period, groupings, now: datetime) -> dict[str, dict]:
+    """{by: {key: Tally}} for the period: the closed days from what was kept of them
+    (counted from the log and kept the first time they are asked for), the others
+    from the log."""
+    session = uow.session
+    started = now - MARGIN
+    closed_until = min(period.last, local_day(now, branch.timezone) - CLOSED_AFTER)
+    groupings = list(groupings)
+    tallies: dict[str, dict] = {by: {} for by in groupings}
+
+    def add(by: str, key, tally: figures.Tally) -> None:
+        mine = tallies[by].get(key)
+        if mine is None:
+            tallies[by][key] = tally
+        else:
+            mine.merge(tally)
+
+    missing: list[tuple[date, str]] = []
+    if period.first <= closed_until:
+        closed = (ReportDay.branch_id == branch.id, ReportDay.day >= period.first, ReportDay.day <= closed_until)
+        for day, by, groups in session.execute(
+                select(ReportDay.day, ReportDay.by, ReportDay.groups).where(*closed, ReportDay.by.in_(groupings))):
+            for key, state in groups:
+                add(by, _decode(by, key), figures.Tally.of_state(state))
+        kept = {tuple(row) for row in session.execute(select(ReportDay.day, ReportDay.by).where(*closed))}
+        days = [period.first + timedelta(days=n) for n in range((closed_until - period.first).days + 1)]
+        # A day counted from the log is kept grouped every way at once: the reading
+        # is the cost, the grouping is cheap.
+        missing = [(day, by) for day in days for by in BY if (day, by) not in kept]
+    to_keep = []
+    if missing:
+        wanted = {day for day, _ in missing}
+        by_day: dict[date, list[Visit]] = defaultdict(list)
+        for visit in read_visits(session, branch, Period(min(wanted), max(wanted))):
+            if visit.day in wanted:
+                by_day[visit.day].append(visit)
+        for day, by in missing:
+            groups = figures.tally(by_day.get(day, ()), by)
+            to_keep.append({"branch_id": branch.id, "day": day, "by": by, "made_at": now,
+                            "groups": [[_encode(by, k), t.state()] for k, t in groups.items()]})
+            if by in tallies:
+                for key, tally in groups.items():
+                    add(by, key, tally)
+    if closed_until < period.last:
+        recent = Period(max(period.first, closed_until + timedelta(days=1)), period.last)
+        visits = read_visits(session, branch, recent)
+        for by in groupings:
+            for key, tally in figures.tally(visits, by).items():
+                add(by, key, tally)
+    if to_keep:
+        _keep(uow, branch, to_keep, started)
+    return tallies
+
+
+def _keep(uow: UnitOfWork, branch: Branch, rows: list[dict], started: datetime) -> None:
+    """Write the counted closed days, in a transaction of their own; a day one of whose
+    tickets changed while it was being counted is left out (counted again next time).
+    A failure only costs the next report the same count."""
+    try:
+        with uow.db.unit_of_work(write=True) as w:
+            changed = set(w.session.scalars(
+                select(Ticket.day).join(TicketEvent, TicketEvent.ticket_seq == Ticket.seq)
+                .where(TicketEvent.branch_id == branch.id, TicketEvent.at >= started).distinct()))
+            rows = [row for row in rows if row["day"] not in changed]
+            if rows:
+                w.session.execute(insert_ignoring(w.session, ReportDay, ("branch_id", "day", "by")), rows)
+            w.commit()
+    except (SQLAlchemyError, Busy):
+        log.warning("the figures of %s closed days of %s were not kept", len(rows), branch.slug, exc_info=True)
+
+
+KEEP_EVERY_S = 3600
+KEEP_WEEK = 7
+
+
+def keep_closed_days(uow: UnitOfWork, now: datetime | None = None) -> None:
+    """Count and keep the closed days of the last week not kept yet, at every branch
+    (hourly, in `turnero serve`), so a report seldom counts a day from the log."""
+    now = now or clock.utcnow()
+    for branch in uow.session.scalars(select(Branch).order_by(Branch.id)).all():
+        last = local_day(now, branch.timezone) - CLOSED_AFTER
+        _tallies(uow, branch, Period(last - timedelta(days=KEEP_WEEK - 1), last), (), now)
+
+
+def start_in_serve(app, every_s: float = KEEP_EVERY_S, leads: Callable[[], bool] = always):
+    """`keep_closed_days` as a greenlet of `turnero serve` (first run two minutes after
+    start), in the process that `leads` the background jobs."""
+    import gevent
+
+    db = app.extensions["turnero.db"]
+
+    def _run():
+        gevent.sleep(120)
+        while True:
+            try:
+                if leads():
+                    with app.app_context(), db.unit_of_work() as uow:
+                        keep_closed_days(uow)
+            except Exception:  # a database hiccup must not stop the loop
+                log.exception("keeping the closed days' figures failed")
+            gevent.sleep(every_s)
+
+    return gevent.spawn(_run)
+
+
+def insert_ignoring(session: Session, model, keys):
+    """INSERT that leaves rows already there (another report kept the same day)."""
+    if session.bind.dialect.name == "postgresql":
+        return pg_insert(model).on_conflict_do_nothing(index_elements=list(keys))
+    return sqlite_insert(model).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def forget_changed_day(session: Session, ticket: Ticket, event) -> None:
+    """A ticket listener: a change to a ticket of a day that may be closed deletes what
+    was kept of that day, in the change's own transaction. (Days are kept from two days
+    after; a day before today in UTC may already be that old somewhere.)"""
+    if ticket.day <= clock.utcnow().date() - timedelta(days=1):
+        session.execute(delete(ReportDay).where(ReportDay.branch_id == ticket.branch_id, ReportDay.day == ticket.day))
+
+
+def forget_branch(session: Session, branch_id: int, **_) -> None:
+    """`signals.branch_deleting`: the branch's kept days go with it."""
+    session.execute(delete(ReportDay).where(ReportDay.branch_id == branch_id))
 
 
 def comments(uow: UnitOfWork, branch_slug: str, actor: Actor, *, first: date | None = None,
