@@ -125,6 +125,42 @@ def test_only_the_events_asked_for_and_only_the_branchs(client, clock, take, log
     assert json.loads(receiver.got[0]["body"])["ticket"]["id"] == ticket["id"]
 
 
+def test_appointments_are_told_too_booked_moved_cancelled_and_checked_in(client, clock, login, receiver, worker):
+    admin = login("admin")
+    r = client.post(f"{API}/branches/centro/webhooks", headers=admin, json={"url": receiver.url, "events": [
+        "appointment.booked", "appointment.rescheduled", "appointment.cancelled", "appointment.checked_in"]})
+    secret = r.get_json()["secret"]
+
+    def book(start, phone):
+        r = client.post(f"{API}/branches/centro/appointments", json={
+            "service": "plataforma", "start": start, "name": "Ana López", "phone": phone})
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    # Monday 2031-03-03 at centro (UTC-6): 10:00 and 10:20; the first moves to 10:40.
+    first, second = book("2031-03-03T16:00:00Z", "55 1000 0001"), book("2031-03-03T16:20:00Z", "55 1000 0002")
+    r = client.post(f"{API}/appointments/{first['token']}/reschedule", json={"start": "2031-03-03T16:40:00Z"})
+    assert r.status_code == 200, r.get_json()
+    assert client.post(f"{API}/appointments/{second['token']}/cancel").status_code == 200
+    clock.now = clock.now.replace(year=2031, month=3, day=3, hour=16, minute=30)  # 10:30 on Monday
+    r = client.post(f"{API}/branches/centro/check-in", json={"code": first["code"]})
+    assert r.status_code == 201, r.get_json()
+    assert worker.run_once() == 5
+    told = [verified(secret, d) for d in receiver.got]
+    assert [(b["event"], b["appointment"]["code"], b["appointment"]["start"]) for b in told] == [
+        ("appointment.booked", first["code"], "2031-03-03T16:00:00Z"),
+        ("appointment.booked", second["code"], "2031-03-03T16:20:00Z"),
+        ("appointment.rescheduled", first["code"], "2031-03-03T16:40:00Z"),
+        ("appointment.cancelled", second["code"], "2031-03-03T16:20:00Z"),
+        ("appointment.checked_in", first["code"], "2031-03-03T16:40:00Z")]
+    assert told[0]["appointment"] == {"id": first["id"], "code": first["code"], "service": "plataforma",
+                                      "channel": "web", "start": "2031-03-03T16:00:00Z"}
+    assert not any("Ana" in d["body"] or "1000" in d["body"] or first["token"] in d["body"] for d in receiver.got)
+    assert worker.run_once() == 0  # each once
+    # The ticket the check-in made is not told: this endpoint did not ask for ticket events.
+    assert len(receiver.got) == 5
+
+
 def test_only_administrators_manage_webhooks_and_bad_input_changes_nothing(client, agent, login, receiver):
     admin = login("admin")
     body = {"url": receiver.url, "events": ["ticket.created"]}

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 
 from ..errors import N_, Message
 from ..signals import BranchContents
-from .models import Appointment, Closure, OpeningHours
+from .models import Appointment, AppointmentEvent, Closure, OpeningHours
 from .rules import AppointmentStatus as St
 
 
@@ -30,5 +30,5 @@ def contents(session, *, branch, now) -> BranchContents:
 
 
 def deleting(session, *, branch_id, tickets) -> None:
-    for model in (Appointment, OpeningHours, Closure):
+    for model in (AppointmentEvent, Appointment, OpeningHours, Closure):
         session.execute(delete(model).where(model.branch_id == branch_id))

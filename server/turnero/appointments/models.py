@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..models import Base, Branch, Closure, Customer, OpeningHours, Service, Ticket, UTCDateTime, new_uuid, utcnow
+
+BIG_ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Appointment(Base):
@@ -54,4 +57,39 @@ class Appointment(Base):
     ticket: Mapped[Ticket | None] = relationship()
 
 
-__all__ = ["OpeningHours", "Closure", "Appointment"]
+class AppointmentEvent(Base):
+    """The appointments' log, appended to whenever one is booked, moved or changes
+    state (whatever the door: page, text, call, kiosk, console, its ticket ending), in
+    the same transaction. Webhooks read it; it holds no personal data."""
+
+    __tablename__ = "appointment_events"
+    __table_args__ = (Index("ix_appointment_events_branch", "branch_id", "id"),)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # booked | rescheduled | a status it reached
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the appointment's time then
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _log(connection, appointment: Appointment, kind: str) -> None:
+    connection.execute(insert(AppointmentEvent).values(
+        appointment_id=appointment.id, branch_id=appointment.branch_id, kind=kind, start_at=appointment.start_at,
+        at=clock.utcnow()))
+
+
+@event.listens_for(Appointment, "after_insert")
+def _booked(_mapper, connection, appointment: Appointment) -> None:
+    _log(connection, appointment, "booked" if appointment.status == "booked" else appointment.status)
+
+
+@event.listens_for(Appointment, "after_update")
+def _changed(_mapper, connection, appointment: Appointment) -> None:
+    state = inspect(appointment)
+    if state.attrs.start_at.history.has_changes():
+        _log(connection, appointment, "rescheduled")
+    if state.attrs.status.history.has_changes():
+        _log(connection, appointment, appointment.status)
+
+
+__all__ = ["OpeningHours", "Closure", "Appointment", "AppointmentEvent"]

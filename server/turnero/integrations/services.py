@@ -1,7 +1,7 @@
 """Webhooks for integrators: administrators register endpoints per branch (URL, the
 events wanted). The worker reads the branch's ticket event log past each endpoint's
-place in it (only committed events are there) and turns the wanted ones into
-deliveries, one per event and endpoint (a unique key: never two), moving the place
+place in it (only committed events are there), and past its place in the
+appointments' log, and turns the wanted ones into deliveries, one per event and endpoint (a unique key: never two), moving the place
 on in the same transaction; nothing is added to the changes themselves. Payloads carry
 no personal data: codes, services, statuses, times, scores.
 
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..access import audit
 from ..access.services import Actor
+from ..appointments.models import Appointment, AppointmentEvent
 from ..db import UnitOfWork
 from ..errors import N_, Invalid, NotFound
 from ..queue.lookups import find_branch
@@ -39,7 +40,11 @@ from .models import WebhookDelivery, WebhookEndpoint
 EVENTS = {"issued": "ticket.created", "called": "ticket.called", "done": "ticket.done",
           "cancelled": "ticket.cancelled", "no_show": "ticket.no_show", "expired": "ticket.expired",
           "feedback": "feedback"}
-EVENT_NAMES = sorted(set(EVENTS.values()))
+# The same for the appointments' log.
+APPOINTMENT_EVENTS = {"booked": "appointment.booked", "rescheduled": "appointment.rescheduled",
+                      "cancelled": "appointment.cancelled", "checked_in": "appointment.checked_in",
+                      "no_show": "appointment.no_show"}
+EVENT_NAMES = sorted({*EVENTS.values(), *APPOINTMENT_EVENTS.values()})
 MAX_ENDPOINTS = 10
 NO_ENDPOINT = N_("There is no such webhook.")
 
@@ -102,8 +107,10 @@ def add_endpoint(uow: UnitOfWork, branch_slug: str, actor: Actor, url: str, even
         raise Invalid(N_("A branch has at most 10 webhooks."), errors={"url": [N_("A branch has at most 10 webhooks.")]})
     # From now on: the events already in the log are not told.
     now_at = session.scalar(select(func.max(TicketEvent.id)).where(TicketEvent.branch_id == branch.id)) or 0
+    booked_at = session.scalar(select(func.max(AppointmentEvent.id))
+                               .where(AppointmentEvent.branch_id == branch.id)) or 0
     endpoint = WebhookEndpoint(branch_id=branch.id, url=url, secret=secrets.token_hex(32), events=chosen,
-                               active=True, cursor=now_at)
+                               active=True, cursor=now_at, appointment_cursor=booked_at)
     session.add(endpoint)
     session.flush()
     audit.record(session, actor, "webhook.added", branch=branch.slug, target=urlsplit(url).netloc,
@@ -149,8 +156,17 @@ def deliveries(uow: UnitOfWork, endpoint_id: int, actor: Actor, limit: int = 100
 
 
 def collect(session: Session, endpoint: WebhookEndpoint, limit: int = 500) -> int:
-    """Deliveries for the endpoint's wanted events logged since its place; moves the
-    place on. Returns how many were made."""
+    """Deliveries for the endpoint's wanted events logged since its places in the
+    ticket log and the appointments' log; moves the places on. Returns how many were
+    made."""
+    return _collect_tickets(session, endpoint, limit) + _collect_appointments(session, endpoint, limit)
+
+
+def _body(payload: dict) -> str:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True)
+
+
+def _collect_tickets(session: Session, endpoint: WebhookEndpoint, limit: int) -> int:
     wanted = [kind for kind, name in EVENTS.items() if name in endpoint.events]
     rows = session.execute(
         select(TicketEvent.id, TicketEvent.kind, TicketEvent.at, TicketEvent.data, Ticket.id, Ticket.code,
@@ -170,7 +186,34 @@ def collect(session: Session, endpoint: WebhookEndpoint, limit: int = 500) -> in
                    "ticket": {"id": ticket_id, "code": code, "service": service, "channel": channel}}
         if name == "feedback":
             payload["score"] = (data or {}).get("score")
-        session.add(WebhookDelivery(endpoint_id=endpoint.id, event=name, event_id=event_id,
-                                    body=json.dumps(payload, separators=(",", ":"), sort_keys=True)))
+        session.add(WebhookDelivery(endpoint_id=endpoint.id, event=name, event_id=event_id, body=_body(payload)))
     endpoint.cursor = rows[-1][0]
+    return len(rows)
+
+
+def _collect_appointments(session: Session, endpoint: WebhookEndpoint, limit: int) -> int:
+    """The appointments' events: its id, code, service, time (as it was then) and the
+    door it was booked through; never the name or phone."""
+    wanted = [kind for kind, name in APPOINTMENT_EVENTS.items() if name in endpoint.events]
+    rows = session.execute(
+        select(AppointmentEvent.id, AppointmentEvent.kind, AppointmentEvent.at, AppointmentEvent.start_at,
+               Appointment.id, Appointment.code, Appointment.channel, Service.slug, Branch.slug)
+        .join(Appointment, Appointment.id == AppointmentEvent.appointment_id)
+        .join(Service, Service.id == Appointment.service_id).join(Branch, Branch.id == Appointment.branch_id)
+        .where(AppointmentEvent.branch_id == endpoint.branch_id, AppointmentEvent.id > endpoint.appointment_cursor,
+               AppointmentEvent.kind.in_(wanted))
+        .order_by(AppointmentEvent.id).limit(limit)).all()
+    if not rows:
+        last = session.scalar(select(func.max(AppointmentEvent.id))
+                              .where(AppointmentEvent.branch_id == endpoint.branch_id))
+        endpoint.appointment_cursor = max(endpoint.appointment_cursor, last or 0)
+        return 0
+    for event_id, kind, at, start_at, appointment_id, code, channel, service, branch in rows:
+        name = APPOINTMENT_EVENTS[kind]
+        payload = {"event": name, "at": iso(at), "branch": branch,
+                   "appointment": {"id": appointment_id, "code": code, "service": service, "channel": channel,
+                                   "start": iso(start_at)}}
+        session.add(WebhookDelivery(endpoint_id=endpoint.id, event=name, appointment_event_id=event_id,
+                                    body=_body(payload)))
+    endpoint.appointment_cursor = rows[-1][0]
     return len(rows)

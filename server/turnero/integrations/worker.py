@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..appointments.models import AppointmentEvent
 from ..leader import always
 from ..models import TicketEvent
 from .models import WebhookDelivery, WebhookEndpoint
@@ -48,11 +49,13 @@ class WebhookWorker:
         read; a write (SQLite's lock) only for an endpoint whose branch logged more."""
         made = 0
         with self.db.unit_of_work() as uow:
-            ids = [endpoint_id for endpoint_id, branch_id, cursor in uow.session.execute(
-                select(WebhookEndpoint.id, WebhookEndpoint.branch_id, WebhookEndpoint.cursor)
-                .where(WebhookEndpoint.active)).all()
+            ids = [endpoint_id for endpoint_id, branch_id, cursor, booked in uow.session.execute(
+                select(WebhookEndpoint.id, WebhookEndpoint.branch_id, WebhookEndpoint.cursor,
+                       WebhookEndpoint.appointment_cursor).where(WebhookEndpoint.active)).all()
                 if uow.session.scalar(select(TicketEvent.id).where(TicketEvent.id > cursor,
-                                                                   TicketEvent.branch_id == branch_id).limit(1))]
+                                                                   TicketEvent.branch_id == branch_id).limit(1))
+                or uow.session.scalar(select(AppointmentEvent.id).where(
+                    AppointmentEvent.id > booked, AppointmentEvent.branch_id == branch_id).limit(1))]
         for endpoint_id in ids:
             try:
                 with self.db.unit_of_work(write=True) as uow:
