@@ -128,6 +128,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("GET", "/api/v1/branches/<branch>/stats.csv"): MANAGERS,
     ("GET", "/api/v1/branches/<branch>/staffing"): MANAGERS,
     ("GET", "/api/v1/branches/<branch>/tickets.csv"): MANAGERS,
+    ("GET", "/api/v1/branches/<branch>/now"): MANAGERS,
     # ---- customers' pages
     ("GET", "/"): PUBLIC,
     ("GET", "/b/<branch>/join"): PUBLIC,

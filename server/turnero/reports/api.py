@@ -12,7 +12,7 @@ from ..access.requests import BEARER
 from ..access.requests import request_actor as actor
 from ..web import current_lang, database
 from . import services
-from .schemas import PeriodQuery, StaffingOut, StaffingQuery, StatsOut, StatsQuery
+from .schemas import NowOut, PeriodQuery, StaffingOut, StaffingQuery, StatsOut, StatsQuery
 
 api = APIBlueprint("reports_api", __name__, url_prefix="/api/v1", tag="Reports")
 
@@ -59,6 +59,15 @@ def staffing(branch, query):
         return services.staffing(uow, branch, actor(uow), day=query.get("date"),
                                  target_wait_min=query.get("target_wait_min"), target_share=query["target_share"],
                                  weeks=query["weeks"])
+
+
+@api.get("/branches/<branch>/now")
+@api.output(NowOut)
+@api.doc(summary="The branch at this moment: each line's waiting and longest wait so far, each counter's "
+                 "state, agent and turn (managers)", responses=[401, 403, 404], **BEARER)
+def right_now(branch):
+    with database().unit_of_work() as uow:
+        return services.right_now(uow, branch, actor(uow), lang=current_lang() or "es")
 
 
 def _cell(value) -> str:

@@ -79,9 +79,10 @@ def branch(branch):
         said = services.comments(uow, branch, actor, first=first, last=last, lang=lang, now=clock.utcnow())
         # Staffing for the day shown (a day), else for today.
         plan = services.staffing(uow, branch, actor, day=first if period == "day" else today, now=clock.utcnow())
+        now = services.right_now(uow, branch, actor, lang=lang, now=clock.utcnow())
     nav = {"prev": step(period, first, False).isoformat(), "next": step(period, first, True).isoformat(),
            "has_next": first + timedelta(days=1) <= today and last < today}
     return render_template("reports/branch.html", branch=shown,
                            period=period, periods=PERIODS, first=first, last=last, today=today,
                            total=figures["hour"]["total"], figures=figures, comments=said, nav=nav, plan=plan,
-                           target=figures["hour"]["target_wait_min"])
+                           target=figures["hour"]["target_wait_min"], now=now)

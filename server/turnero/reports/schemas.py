@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Date, Float, Integer, List, Nested, String
+from apiflask.fields import Date, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import OneOf, Range
 
 from ..fields import TimeZone
@@ -102,3 +102,29 @@ class StaffingOut(Schema):
     service_min = Float(metadata={"description": "mean service time used (the history's, else the services' "
                                                  "configured averages)"})
     hours = List(Nested(StaffingHour))
+
+
+class NowLine(Schema):
+    slug = String()
+    name = String()
+    waiting = Integer()
+    longest_wait_min = Integer(allow_none=True, metadata={"description": "how long the first in line has waited"})
+    serving = Integer(metadata={"description": "open counters serving this line"})
+
+
+class NowCounter(Schema):
+    slug = String()
+    name = String()
+    state = String(metadata={"description": "open | paused | closed"})
+    reason = String(allow_none=True, metadata={"description": "why it is paused"})
+    agent = String(allow_none=True, metadata={"description": "the username of who is at it"})
+    ticket = String(allow_none=True, metadata={"description": "the code it has called or is serving"})
+
+
+class NowOut(Schema):
+    branch = String()
+    at = DateTime()
+    services = List(Nested(NowLine))
+    counters = List(Nested(NowCounter))
+    open = Integer()
+    paused = Integer()

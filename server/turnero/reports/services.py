@@ -30,9 +30,9 @@ from .. import clock
 from ..db import UnitOfWork
 from ..errors import N_, Busy, Invalid, Message
 from ..leader import always
-from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User
+from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User, counter_services
 from ..queue.lookups import find_branch
-from ..queue.rules import day_bounds_utc, local_day
+from ..queue.rules import Status, day_bounds_utc, local_day
 from . import erlang, figures
 from .figures import BY, Visit
 from .models import ReportDay
@@ -451,6 +451,46 @@ def staffing(uow: UnitOfWork, branch_slug: str, actor: Actor, *, day: date | Non
     return {"branch": branch.slug, "date": day, "weekday": day.weekday(), "weeks": weeks, "days_with_turns": open_days,
             "target_wait_min": target, "target_share": target_share, "service_min": round(aht_s / 60, 1),
             "hours": hours}
+
+
+def right_now(uow: UnitOfWork, branch_slug: str, actor: Actor, *, lang: str = "es",
+              now: datetime | None = None) -> dict:
+    """The branch at this moment, for its managers (the reports page's live panel):
+    each line's people waiting, how long the first of them has waited so far and the
+    open counters serving it; each counter's state, who is at it and the turn it has."""
+    session = uow.session
+    branch = find_branch(session, branch_slug)
+    actor.require_manager(branch)
+    now = now or clock.utcnow()
+    waiting = {service: (count, first) for service, count, first in session.execute(
+        select(Ticket.service_id, func.count(), func.min(Ticket.created_at))
+        .where(Ticket.branch_id == branch.id, Ticket.status == Status.WAITING).group_by(Ticket.service_id))}
+    counters = session.execute(
+        select(Counter.id, Counter.slug, Counter.name, Counter.state, Counter.pause_reason, User.username)
+        .outerjoin(User, User.id == Counter.agent_id).where(Counter.branch_id == branch.id)
+        .order_by(Counter.name)).all()
+    open_ids = {c.id for c in counters if c.state == "open"}
+    serving: dict[int, int] = defaultdict(int)
+    for counter_id, service_id in session.execute(select(counter_services.c.counter_id,
+                                                         counter_services.c.service_id)):
+        if counter_id in open_ids:
+            serving[service_id] += 1
+    holding = dict(session.execute(select(Ticket.counter_id, Ticket.code).where(
+        Ticket.branch_id == branch.id, Ticket.status.in_([Status.CALLED, Status.SERVING]))).all())
+    lines = []
+    for service_id, slug, es, en in session.execute(
+            select(Service.id, Service.slug, Service.name_es, Service.name_en)
+            .where(Service.branch_id == branch.id, Service.active).order_by(Service.prefix)):
+        count, first = waiting.get(service_id, (0, None))
+        if first is not None and first.tzinfo is None:
+            first = first.replace(tzinfo=timezone.utc)
+        lines.append({"slug": slug, "name": en if lang == "en" else es, "waiting": count,
+                      "longest_wait_min": None if first is None else max(0, int((now - first).total_seconds() // 60)),
+                      "serving": serving.get(service_id, 0)})
+    return {"branch": branch.slug, "at": now, "services": lines,
+            "counters": [{"slug": c.slug, "name": c.name, "state": c.state, "reason": c.pause_reason,
+                          "agent": c.username, "ticket": holding.get(c.id)} for c in counters],
+            "open": len(open_ids), "paused": sum(c.state == "paused" for c in counters)}
 
 
 TICKET_COLUMNS = ("day", "code", "service", "channel", "status", "taken_at", "wait_min", "service_min",

@@ -75,5 +75,18 @@ def test_the_reports_page_draws_its_charts_in_a_browser(live, new_page, viewport
                            ".every(id => Chart.getChart(id))")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # nothing wider than the screen
     assert "Muy amables" in page.locator("section[aria-labelledby=comments]").inner_text()
+    # The live panel: a turn taken elsewhere shows in it without reloading.
+    panel = page.locator(".now-panel")
+    panel.locator(".now-conn.is-live").wait_for()
+    lang = {"Accept-Language": locale}
+    before = requests.get(f"{api}/branches/centro/now", headers={**staff, **lang}, timeout=10).json()
+    caja = next(s for s in before["services"] if s["slug"] == "caja")
+    requests.post(f"{api}/branches/centro/tickets", json={"service": "caja"}, timeout=10).raise_for_status()
+    page.wait_for_function(
+        "([name, n]) => [...document.querySelectorAll('[data-now-lines] tr')].some(r =>"
+        " r.querySelector('th').textContent === name && r.querySelector('td').textContent === String(n))",
+        arg=[caja["name"], caja["waiting"] + 1], timeout=10000)
+    desk = panel.locator(".desk", has_text="Ventanilla 1")
+    assert "open" in desk.get_attribute("class")
     screenshot(page, name)
     assert errors == []

@@ -213,3 +213,27 @@ def test_the_waits_shown_at_joining_are_measured_against_the_real_ones(app, clie
     assert total["estimate_error_min"] == round(error, 1)
     assert total["naive_error_min"] == round(naive, 1)
     assert total["estimate_width_min"] == round(width, 1)
+
+
+def test_right_now_each_lines_wait_so_far_and_each_counter(client, clock, take, agent, open_counter, manager):
+    take()
+    clock.now += timedelta(minutes=7)
+    take()
+    open_counter("v1")
+    clock.now += timedelta(minutes=5)
+    r = client.get(f"{API}/branches/centro/now", headers=manager)
+    assert r.status_code == 200, r.get_json()
+    now = r.get_json()
+    lines = {s["slug"]: s for s in now["services"]}
+    assert {k: lines["caja"][k] for k in ("waiting", "longest_wait_min")} == {"waiting": 2, "longest_wait_min": 12}
+    assert lines["caja"]["serving"] >= 1 and lines["plataforma"]["waiting"] == 0
+    assert lines["plataforma"]["longest_wait_min"] is None
+    desks = {c["slug"]: c for c in now["counters"]}
+    assert desks["v1"]["state"] == "open" and desks["v1"]["ticket"] is None and now["open"] >= 1
+    called = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).get_json()
+    now = client.get(f"{API}/branches/centro/now", headers=manager).get_json()
+    assert {c["slug"]: c["ticket"] for c in now["counters"]}["v1"] == called["code"]
+    assert {s["slug"]: s["waiting"] for s in now["services"]}["caja"] == 1
+    # Managers of the branch and admins only; nothing personal in it.
+    assert client.get(f"{API}/branches/centro/now", headers=agent).status_code == 403
+    assert "phone" not in r.get_data(as_text=True) and "token" not in r.get_data(as_text=True)
