@@ -62,6 +62,9 @@ class Branch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Where it is, as customers read it (booking confirmations, reminders, the .ics,
+    # the start page); migration 0016.
+    address: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     lang: Mapped[str] = mapped_column(String(5), default="es")
     country: Mapped[str] = mapped_column(String(2), default="MX")
@@ -120,11 +123,18 @@ class Service(Base):
     join_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     join_message: Mapped[str | None] = mapped_column(String(200))
     join_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What a customer with an appointment should bring (migration 0016).
+    bring_es: Mapped[str | None] = mapped_column(String(300))
+    bring_en: Mapped[str | None] = mapped_column(String(300))
 
     branch: Mapped[Branch] = relationship(back_populates="services")
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_es
+
+    def bring(self, lang: str) -> str | None:
+        """What to bring, in the customer's language (the other one when only it was written)."""
+        return (self.bring_en or self.bring_es) if lang == "en" else (self.bring_es or self.bring_en)
 
 
 class OpeningHours(Base):

@@ -46,8 +46,14 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# A ticket's or an appointment's link secret: 128 random bits, 22 characters, so the
+# link in a text stays short (`/t/` + 22); guessing one among 2^128 is out of reach,
+# and the pages that take it are limited per address besides.
+LINK_SECRET_BYTES = 16
+
+
 def new_secret(nbytes: int = 32) -> str:
-    """At least 128 random bits, URL-safe (here 256), never starting with "-": a secret is
+    """At least 128 random bits, URL-safe (by default 256), never starting with "-": a secret is
     pasted after an option on a command line (`turnero-kiosk --token ...`), where a leading
     dash reads as another option."""
     while (secret := secrets.token_urlsafe(nbytes)).startswith("-"):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _  # labels are translated when shown
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import (BooleanField, FloatField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -26,6 +27,9 @@ class BranchForm(FlaskForm):
     slug = StringField(_("Short name"), description=_("Lowercase letters, digits and hyphens; used in links, "
                                                       "like /b/centro/join. It cannot change later."))
     name = StringField(_("Name"))
+    address = StringField(_("Address"), description=_("Optional; shown to customers on the start page, with "
+                                                      "their appointment and in its calendar file."),
+                          render_kw={"maxlength": 200, "autocomplete": "off"})
     timezone = StringField(_("Time zone"), description=_("Where the branch is, like America/Mexico_City."),
                            render_kw={"list": "time-zones", "autocomplete": "off"})
     lang = SelectField(_("Language"), choices=LANG_CHOICES,
@@ -74,6 +78,10 @@ class ServiceForm(FlaskForm):
                          render_kw={"maxlength": 1, "autocapitalize": "characters"})
     name_es = StringField(_("Name in Spanish"))
     name_en = StringField(_("Name in English"))
+    bring_es = TextAreaField(_("What to bring, in Spanish"), description=_("Optional; shown with every appointment "
+                                                                          "of this service and in its calendar file."),
+                             render_kw={"maxlength": 300, "rows": 2})
+    bring_en = TextAreaField(_("What to bring, in English"), render_kw={"maxlength": 300, "rows": 2})
     color = StringField(_("Colour"), default="#1f6feb", render_kw={"type": "color"})
     avg_service_min = FloatField(_("Average service time (minutes)"), validators=[Optional()],
                                  description=_("Used for the wait estimate until real times are known."),

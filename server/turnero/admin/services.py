@@ -45,10 +45,10 @@ def managed_branch(session: Session, actor: Actor, slug: str, lock: bool = False
 
 # ---------------------------------------------------------------- reading (plain dicts, for pages and the CLI)
 
-BRANCH_FIELDS = ("slug", "name", "timezone", "lang", "country", "priority_boost_min", "appointment_boost_min",
+BRANCH_FIELDS = ("slug", "name", "address", "timezone", "lang", "country", "priority_boost_min", "appointment_boost_min",
                  "notify_ahead", "offers_priority", "message", "retention_days", "join_hours", "last_entry_min",
                  "remote_check_in", "remote_grace_min", "no_show_after_recalls", "target_wait_min")
-SERVICE_FIELDS = ("slug", "prefix", "name_es", "name_en", "color", "avg_service_min", "takes_appointments",
+SERVICE_FIELDS = ("slug", "prefix", "name_es", "name_en", "bring_es", "bring_en", "color", "avg_service_min", "takes_appointments",
                   "slot_minutes", "slot_capacity", "active")
 
 
@@ -144,6 +144,7 @@ def time_zones() -> list[str]:
 
 def _branch_fields(errors: FieldErrors, branch: Branch, values: dict) -> None:
     branch.name = check.text(errors, "name", values.get("name"), 120)
+    branch.address = check.text(errors, "address", values.get("address"), 200, required=False)
     tz = (values.get("timezone") or "").strip()
     if tz in _zone_names():
         ZoneInfo(tz)  # loads: the name is known and its data is there
@@ -232,6 +233,8 @@ def _service_fields(errors: FieldErrors, session: Session, branch: Branch, servi
     service.prefix = prefix
     service.name_es = check.text(errors, "name_es", values.get("name_es"), 120)
     service.name_en = check.text(errors, "name_en", values.get("name_en"), 120)
+    for name in ("bring_es", "bring_en"):
+        setattr(service, name, check.text(errors, name, values.get(name), 300, required=False))
     color = (values.get("color") or "").strip()
     if not COLOR_RE.match(color):
         errors.add("color", N_("A colour like #1f6feb."))

@@ -25,6 +25,9 @@ def appointment_ics(appointment: Appointment, public_url: str) -> bytes:
             "Appointment code: %(code)s. When you arrive, check in at the kiosk with this code "
             "(from %(before)s minutes before). To move or cancel it: %(url)s",
             code=appointment.code, before=branch.checkin_before_min, url=manage_url)
+        bring = service.bring(lang)
+        if bring:
+            description += "\n" + gettext("Please bring: %(what)s", what=bring)
         alarm_text = gettext("Your appointment is in one hour.")
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -36,7 +39,7 @@ def appointment_ics(appointment: Appointment, public_url: str) -> bytes:
     event.add("dtstart", appointment.start_at)
     event.add("dtend", appointment.end_at)
     event.add("summary", summary)
-    event.add("location", branch.name)
+    event.add("location", f"{branch.name}, {branch.address}" if branch.address else branch.name)
     event.add("description", description)
     event.add("url", manage_url)
     event.add("sequence", appointment.reschedules)

@@ -73,6 +73,8 @@ class AppointmentOut(Schema):
     branch_name = String()
     service = String()
     service_name = String()
+    address = String(allow_none=True, metadata={"description": "the branch's address, when it has one"})
+    bring = String(allow_none=True, metadata={"description": "what to bring, in the appointment's language"})
     name = String()
     lang = Language()
     start = UtcTime()

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
-from ..access.services import ANONYMOUS, Actor, new_secret
+from ..access.services import ANONYMOUS, LINK_SECRET_BYTES, Actor, new_secret
 from ..customers import customer_for, normalize_phone
 from ..db import UnitOfWork, one_or_raise
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
@@ -97,6 +97,8 @@ def appointment_view(appointment: Appointment, public_url: str, *, staff: bool =
         "branch_name": branch.name,
         "service": service.slug,
         "service_name": service.name(appointment.lang),
+        "address": branch.address,
+        "bring": service.bring(appointment.lang),
         "name": appointment.name,
         "lang": appointment.lang,
         "start": iso(appointment.start_at),
@@ -354,7 +356,7 @@ def book(uow: UnitOfWork, branch_slug: str, *, service: str, start: str | dateti
     session.flush()
     _no_overlap(session, customer, svc, slot)
     appointment = Appointment(
-        token=new_secret(), code=_new_code(session), branch=branch, service=svc, customer=customer, name=name,
+        token=new_secret(LINK_SECRET_BYTES), code=_new_code(session), branch=branch, service=svc, customer=customer, name=name,
         lang=lang, start_at=slot.start, end_at=slot.end, status=St.BOOKED,
         channel=channel or actor.default_channel, created_at=now, created_by_id=actor.user_id)
     session.add(appointment)

@@ -12,17 +12,20 @@ DEMO_SERVICES = [
     dict(slug="caja", prefix="A", name_es="Caja", name_en="Cashier", color="#1f6feb",
          avg_service_min=4.0, takes_appointments=False),
     dict(slug="plataforma", prefix="B", name_es="Atención a clientes", name_en="Customer service",
-         color="#8250df", avg_service_min=12.0, takes_appointments=True, slot_minutes=20, slot_capacity=2),
+         color="#8250df", avg_service_min=12.0, takes_appointments=True, slot_minutes=20, slot_capacity=2,
+         bring_es="Una identificación oficial y, si viene por un trámite de su cuenta, su número de cliente.",
+         bring_en="An official ID and, for anything about your account, your customer number."),
 ]
 DEMO_BRANCHES = [
-    dict(slug="centro", name="Sucursal Centro", counters=[("v1", "Ventanilla 1", ["caja"]),
-                                                          ("v2", "Ventanilla 2", ["caja", "plataforma"]),
-                                                          ("v3", "Ventanilla 3", ["plataforma"])]),
+    dict(slug="centro", name="Sucursal Centro", address="Av. Juárez 100, Centro, Ciudad de México",
+         counters=[("v1", "Ventanilla 1", ["caja"]), ("v2", "Ventanilla 2", ["caja", "plataforma"]),
+                   ("v3", "Ventanilla 3", ["plataforma"])]),
     # Norte takes walk-ins only in its opening hours, up to 15 minutes before closing;
     # centro at any hour, so that the demo can be tried at any time.
     # It also calls remote turns once their holder says "I'm here", and marks a no-show
     # by itself after two recalls.
-    dict(slug="norte", name="Sucursal Norte", counters=[("v1", "Ventanilla 1", ["caja", "plataforma"])],
+    dict(slug="norte", name="Sucursal Norte", address="Av. Insurgentes Norte 1500, Lindavista, Ciudad de México",
+         counters=[("v1", "Ventanilla 1", ["caja", "plataforma"])],
          join_hours=True, last_entry_min=15, remote_check_in=True, no_show_after_recalls=2),
 ]
 DEMO_BRANCH_SLUGS = tuple(spec["slug"] for spec in DEMO_BRANCHES)
@@ -36,7 +39,8 @@ def load_demo_branches(session: Session) -> None:
     for spec in DEMO_BRANCHES:
         branch = session.scalar(select(Branch).where(Branch.slug == spec["slug"]))
         if branch is None:
-            branch = Branch(slug=spec["slug"], name=spec["name"], timezone="America/Mexico_City",
+            branch = Branch(slug=spec["slug"], name=spec["name"], address=spec.get("address"),
+                            timezone="America/Mexico_City",
                             lang="es", country="MX", priority_boost_min=15, appointment_boost_min=10,
                             notify_ahead=3, offers_priority=True, seq=0,
                             join_hours=spec.get("join_hours", False), last_entry_min=spec.get("last_entry_min", 0),

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..access.services import Actor, new_secret
+from ..access.services import LINK_SECRET_BYTES, Actor, new_secret
 from ..customers import customer_for
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Forbidden, Invalid
@@ -146,7 +146,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     lines = _waiting_lines(uow, conn, branch)
     number = _next_number(conn, svc.id, day)
     values = {
-        "id": new_uuid(), "token": new_secret(), "branch_id": branch.id, "service_id": svc.id, "day": day,
+        "id": new_uuid(), "token": new_secret(LINK_SECRET_BYTES), "branch_id": branch.id, "service_id": svc.id, "day": day,
         "number": number, "code": format_code(svc.prefix, number), "channel": channel, "priority": priority,
         "lang": lang, "name": name or None, "customer_id": customer.id if customer is not None else None,
         "status": Status.WAITING.value,

@@ -112,7 +112,7 @@ def branch_directory(uow: UnitOfWork, lang: str | None = None) -> list[dict]:
         day = today(branch)
         detail = views.branch_detail(session, branch, day, lang)
         week = views.setup_for(session, branch.id, branch.setup_version, day).week
-        found.append({**detail, "hours": [(r.opens, r.closes) for r in week.ranges_on(day)],
+        found.append({**detail, "address": branch.address, "hours": [(r.opens, r.closes) for r in week.ranges_on(day)],
                       "has_hours": bool(week.ranges), "open_now": week.may_join(now),
                       "books": any(s.get("takes_appointments") for s in detail["services"])})
     return found

@@ -8,11 +8,12 @@ from conftest import DEMO_PASSWORD
 from sqlalchemy import select
 from web_staff_helpers import csrf_of, make_user, post_form, sign_in
 
-from turnero.models import Branch, Device, User
+from turnero.models import Branch, Device, Service, User
 
 API = "/api/v1"
 SERVICE = {"slug": "tramites", "prefix": "C", "name_es": "Trámites", "name_en": "Paperwork", "color": "#0e7c66",
-           "avg_service_min": "6.5", "slot_minutes": "20", "slot_capacity": "1", "active": "y"}
+           "avg_service_min": "6.5", "slot_minutes": "20", "slot_capacity": "1", "active": "y",
+           "bring_es": "Su identificación", "bring_en": "Your ID"}
 BRANCH = {"name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es", "country": "MX",
           "priority_boost_min": "20", "appointment_boost_min": "10", "notify_ahead": "4", "offers_priority": "y",
           "message": "Cerramos a las 17:00", "retention_days": "90"}
@@ -149,6 +150,9 @@ def test_a_new_service_is_offered_by_the_api(app, manager):
     assert services_of(manager, lang="en")["tramites"]["name"] == "Paperwork"
     assert branch_seq(app) == before + 1
     assert "Trámites" in manager.get("/admin/branches/centro/services").get_data(as_text=True)
+    with app.extensions["turnero.db"].unit_of_work() as uow:  # what to bring, kept for the appointments
+        kept = uow.session.scalar(select(Service).where(Service.slug == "tramites"))
+        assert (kept.bring("es"), kept.bring("en")) == ("Su identificación", "Your ID")
 
 
 def test_service_rules_answer_next_to_the_fields(manager):

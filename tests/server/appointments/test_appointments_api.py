@@ -191,8 +191,11 @@ def test_the_calendar_file_parses_back(client, book):
     event = events[0]
     assert event.decoded("dtstart") == at(2031, 3, 3, 16) and event.decoded("dtend") == at(2031, 3, 3, 16, 20)
     assert str(event["uid"]) == f"{a['id']}@turnero"
-    assert str(event["location"]) == "Sucursal Centro"
+    # Where it is and what to bring: the branch's address and the service's list (the demo's).
+    assert str(event["location"]) == "Sucursal Centro, Av. Juárez 100, Centro, Ciudad de México"
     assert a["code"] in str(event["description"]) and a["manage_url"] in str(event["description"])
+    assert "Por favor traiga: Una identificación oficial" in str(event["description"])
+    assert a["address"] == "Av. Juárez 100, Centro, Ciudad de México" and a["bring"].startswith("Una identificación")
     assert str(event["status"]) == "CONFIRMED"
     client.post(f"{API}/appointments/{a['token']}/cancel")
     cancelled = Calendar.from_ical(client.get(f"{API}/appointments/{a['token']}/calendar.ics").data)

@@ -77,6 +77,9 @@ def test_book_then_see_the_confirmation_with_calendar_move_and_cancel(client, ap
     with app.extensions["turnero.db"].unit_of_work() as uow:
         code = uow.session.scalar(select(Appointment.code))
     assert code in html and "Su cita está reservada." in html
+    # Where to go and what to bring (the demo branch's address, the service's list).
+    assert "Av. Juárez 100, Centro, Ciudad de México" in html
+    assert "Por favor traiga" in html and "Una identificación oficial" in html
     assert f"/api/v1/appointments/{token}/calendar.ics" in html
     assert f"/a/{token}/move" in html and f"/a/{token}/cancel" in html
     # Another customer finds the slot with one place left, then full.

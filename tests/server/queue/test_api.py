@@ -427,7 +427,17 @@ def test_start_page_finds_a_branch_with_its_hours_lines_and_doors_in_both_langua
     # Friday 12:00 at centro: open, with today's hours, and the line as the join page shows it.
     assert "Abierta ahora" in centro and "Hoy: 9:00–17:00" in centro
     assert "Caja" in centro and "1 en espera" in centro
+    assert "Av. Juárez 100, Centro, Ciudad de México" in centro  # the branch's address
     for page in ("/b/centro/join", "/b/centro/book"):
         assert page in centro
     assert "Open now" in en and "Cashier" in en and "Take a turn" in en
     assert "/api/v1/openapi.json" not in es and "/metrics" not in es  # developers' links live in the docs
+
+
+def test_a_tickets_link_is_short_and_its_secret_still_128_random_bits(client, take):
+    tokens = [take()["token"] for _ in range(20)]
+    # 16 random bytes, URL-safe: 22 characters, so a text's link is `/t/` + 22.
+    assert {len(t) for t in tokens} == {22} and len(set(tokens)) == 20
+    assert all(set(t) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for t in tokens)
+    ticket = client.get(f"/api/v1/tickets/{tokens[0]}").get_json()
+    assert ticket["track_url"].endswith("/t/" + tokens[0])
