@@ -51,3 +51,11 @@ class Busy(Exception):
     message = N_("We are very busy right now; nothing was changed. Try again in a few seconds.")
     params: dict = {}
     retry_after = 2
+
+
+class Unavailable(Busy):
+    """The database cannot be reached (stopped, restarting, a network cut): nothing was
+    changed; the pool reconnects by itself once it is back (db.make_engine)."""
+    title = N_("Service unavailable")
+    message = N_("The service is not available right now; nothing was changed. Try again in a few seconds.")
+    retry_after = 5

@@ -15,6 +15,7 @@ database as it is then (`on_notice`: queue.followers.refresh).
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -30,6 +31,9 @@ NOTICE_ROOM = "turnero:notices"
 TICKET_ROOM = "ticket:"
 # on_notice(notices, ids of the tickets this process's clients follow, emit_here)
 NoticeHandler = Callable[[list, set, Callable[[str, dict, str], None]], None]
+REDIS_CONNECT_WAIT_S = 2
+LISTEN_RETRY_FIRST_S = 0.5
+LISTEN_RETRY_MAX_S = 4
 
 
 def branch_room(slug: str) -> str:
@@ -121,11 +125,36 @@ class LocalManager(_Followers, python_socketio.Manager):
 
 class RedisManager(_Followers, python_socketio.RedisManager):
     """Several processes: a notice goes through Redis with the other events, and
-    each process (this one first, as it publishes) hears it in the channel's order."""
+    each process (this one first, as it publishes) hears it in the channel's order.
+
+    Redis down: python-socketio hands every event to this process's own clients before
+    it publishes, so each process keeps serving its clients; what the others emit meanwhile
+    does not reach them. The listener reconnects every few seconds at most (python-socketio
+    doubles its wait up to a minute), so events flow again soon after Redis is back."""
 
     def __init__(self, url: str, channel: str, on_notice: NoticeHandler):
-        super().__init__(url, channel=channel)
+        # A Redis host that does not answer must not hold a request that emits.
+        super().__init__(url, channel=channel, redis_options={"socket_connect_timeout": REDIS_CONNECT_WAIT_S})
         self._start_hearing(on_notice)
+
+    def _redis_listen_with_retries(self):  # as python-socketio's, with a shorter longest wait
+        wait = LISTEN_RETRY_FIRST_S
+        lost = False
+        while True:
+            try:
+                self._redis_connect()
+                self.pubsub.subscribe(self.channel)
+                if lost:
+                    log.warning("listening to Redis again: events of the other processes flow")
+                wait, lost = LISTEN_RETRY_FIRST_S, False
+                yield from self.pubsub.listen()
+            except Exception as exc:  # noqa: BLE001 - any failure: listen again later
+                if not lost:
+                    log.error("lost Redis (%s): this process serves its own clients only until it is back",
+                              type(exc).__name__)
+                lost = True
+                time.sleep(wait)
+                wait = min(wait * 2, LISTEN_RETRY_MAX_S)
 
     def _handle_emit(self, message):
         if message.get("event") == LINES_MOVED:
