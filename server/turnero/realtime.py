@@ -136,6 +136,26 @@ class RedisManager(_Followers, python_socketio.RedisManager):
         # A Redis host that does not answer must not hold a request that emits.
         super().__init__(url, channel=channel, redis_options={"socket_connect_timeout": REDIS_CONNECT_WAIT_S})
         self._start_hearing(on_notice)
+        self._publish_lost = False
+
+    def _publish(self, data):  # as python-socketio's, saying so once per outage, not twice per event
+        for attempt in (1, 2):  # the second on a new connection: Redis may have restarted
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                published = self.redis.publish(self.channel, self.json.dumps(data))
+            except Exception as exc:  # noqa: BLE001 - this process's clients have the event already
+                self.connected = False
+                if attempt == 2 and not self._publish_lost:
+                    self._publish_lost = True
+                    log.error("cannot publish to Redis (%s): events reach this process's clients only",
+                              type(exc).__name__)
+                continue
+            if self._publish_lost:
+                self._publish_lost = False
+                log.warning("publishing to Redis again")
+            return published
+        return None
 
     def _redis_listen_with_retries(self):  # as python-socketio's, with a shorter longest wait
         wait = LISTEN_RETRY_FIRST_S

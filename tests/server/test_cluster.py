@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import requests
-import socketio
 from playwright.sync_api import expect
 
 from conftest import PG_ADMIN_URL, PHONE, REDIS_URL, ROOT, _pg_database, free_port, wait_until
+from socket_helpers import listener
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
@@ -100,24 +100,6 @@ def staff_headers(cluster) -> dict:
                       timeout=10)
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
-def listener(url: str, reconnection: bool = False):
-    """A Socket.IO client through nginx following branch centro: its `called` codes, and
-    each subscribe answer (a new one after every reconnection: the resync)."""
-    client = socketio.Client(reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1)
-    client.called, client.snapshots, client.connects = [], [], 0
-
-    @client.on("connect")
-    def _connect():
-        client.connects += 1
-        client.emit("subscribe", {"branch": "centro"}, callback=client.snapshots.append)
-
-    client.on("ticket.called", lambda data: client.called.append(data["code"]))
-    # Long-polling first, then the upgrade to a WebSocket: both must reach one process.
-    client.connect(url, wait_timeout=20)
-    assert wait_until(lambda: client.snapshots, 20) and client.snapshots[0]["ok"]
-    return client
 
 
 def connections(port: int) -> int:

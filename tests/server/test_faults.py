@@ -4,13 +4,19 @@ the real processes (a PostgreSQL and a Redis of its own, tests/private_services.
 takes seconds."""
 from __future__ import annotations
 
+import os
+import secrets
 import time
 
 import pytest
 import requests
 
-from conftest import DEMO_PASSWORD, LiveServer, wait_until
+from sqlalchemy import create_engine
+
+from conftest import PG_ADMIN_URL, LiveServer, _pg_database, demo_app, wait_until
 from private_services import PrivatePostgres, PrivateRedis
+from socket_helpers import listener
+from turnero.migrate import upgrade
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres]
 
@@ -33,9 +39,13 @@ def private_redis():
         redis.remove()
 
 
-def started(server: LiveServer) -> LiveServer:
-    server.cli("db", "upgrade")
-    server.cli("demo", "--password", DEMO_PASSWORD)
+def started(server: LiveServer, tmp_path) -> LiveServer:
+    """The server, on its database migrated and loaded with the demo data here (in this
+    process: the tests' light password hashing, not two seconds of a shared core)."""
+    engine = create_engine(server.env["TURNERO_DATABASE_URL"])
+    upgrade(engine)
+    engine.dispose()
+    demo_app(server.env["TURNERO_DATABASE_URL"], tmp_path).extensions["turnero.db"].dispose()
     return server.start()
 
 
@@ -46,7 +56,7 @@ def take(server: LiveServer, **headers) -> requests.Response:
 
 def test_postgresql_stopped_answers_503_at_once_and_started_again_serves_within_seconds(
         private_postgres, tmp_path):
-    server = started(LiveServer(private_postgres.url, tmp_path / "instance"))
+    server = started(LiveServer(private_postgres.url, tmp_path / "instance"), tmp_path)
     try:
         assert take(server).status_code == 201
         assert requests.get(f"{server.url}/healthz?full=1", timeout=10).json()["status"] == "ok"
@@ -79,3 +89,77 @@ def test_postgresql_stopped_answers_503_at_once_and_started_again_serves_within_
         assert server.proc.poll() is None  # the same process all along
     finally:
         server.stop()
+
+
+@pytest.fixture
+def shared_database():
+    """A database of the test's own on the machine's PostgreSQL (two processes share it)."""
+    name = f"turnero_faults_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        _pg_database(PG_ADMIN_URL, name, create=True)
+    except Exception as exc:  # never skip: the run must say the service is missing
+        pytest.fail(f"PostgreSQL is required at {PG_ADMIN_URL}: {exc}", pytrace=False)
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        _pg_database(PG_ADMIN_URL, name, create=False)
+
+
+@pytest.mark.redis
+def test_redis_stopped_each_process_serves_its_own_clients_and_started_again_events_cross_again(
+        shared_database, private_redis, tmp_path):
+    a = started(LiveServer(shared_database, tmp_path / "a", redis_url=private_redis.url), tmp_path)
+    b = LiveServer(shared_database, tmp_path / "b", redis_url=private_redis.url).start()
+    lobbies = []
+    t0 = time.monotonic()
+    try:
+        api_a, api_b = f"{a.url}/api/v1", f"{b.url}/api/v1"
+        staff = a.staff("agente")  # a token is the database's: good at either process
+        for counter in ("v1", "v2"):
+            requests.post(f"{api_a}/branches/centro/counters/{counter}/open", headers=staff,
+                          timeout=10).raise_for_status()
+        lobby_a, lobby_b = listener(a.url), listener(b.url)
+        lobbies += [lobby_a, lobby_b]
+        print(f"two processes and their screens ready in {time.monotonic() - t0:.1f} s")
+
+        def call(server_api: str, counter: str) -> dict:
+            r = requests.post(f"{server_api}/branches/centro/counters/{counter}/call-next", headers=staff, timeout=10)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        # Redis up: a call made on one process reaches the screens of both.
+        assert take(a).status_code == 201
+        first = call(api_a, "v1")["code"]
+        assert wait_until(lambda: first in lobby_a.called and first in lobby_b.called, 10)
+
+        private_redis.stop()
+        # Each process goes on serving its own clients: turns taken (rate limits counted
+        # in the process's memory meanwhile), calls made and heard by its own screens.
+        for server_api, counter, own, other in ((api_a, "v1", lobby_a, lobby_b), (api_b, "v2", lobby_b, lobby_a)):
+            began = time.monotonic()
+            r = requests.post(f"{server_api}/branches/centro/tickets", json={"service": "caja"}, timeout=10)
+            assert r.status_code == 201, r.text
+            called = call(server_api, counter)
+            code = called["code"]
+            assert time.monotonic() - began < 3, "Redis down must not slow a process down"
+            assert wait_until(lambda: code in own.called, 5), own.called
+            assert code not in other.called  # nothing crosses without Redis
+        assert requests.get(f"{b.url}/healthz?full=1", timeout=10).json()["status"] == "degraded"
+
+        private_redis.start()
+        back = time.monotonic()
+        # Events cross again within seconds, with no process restarted: the last call
+        # recalled on process b until the screen on process a hears it.
+        heard = lambda: code in lobby_a.called  # noqa: E731
+        while not heard() and time.monotonic() - back < 15:
+            requests.post(f"{api_b}/tickets/{called['id']}/recall", headers=staff, timeout=10).raise_for_status()
+            wait_until(heard, 0.5)
+        assert heard(), "events of process b never reached process a after Redis came back"
+        print(f"Redis back: events cross again {time.monotonic() - back:.2f} s after it started")
+        assert requests.get(f"{a.url}/healthz?full=1", timeout=10).json()["status"] == "ok"
+        assert a.proc.poll() is None and b.proc.poll() is None
+    finally:
+        for lobby in lobbies:
+            lobby.disconnect()
+        b.stop()
+        a.stop()
