@@ -1,11 +1,13 @@
 """A part fails under a running `turnero serve`, and comes back: PostgreSQL stopped and
 started again, Redis stopped and started again between two processes. Each test runs
 the real processes (a PostgreSQL and a Redis of its own, tests/private_services.py) and
-takes seconds."""
+takes seconds. And Twilio answering 500, then timing out, under an outbox worker process."""
 from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 import time
 
 import pytest
@@ -13,7 +15,8 @@ import requests
 
 from sqlalchemy import create_engine
 
-from conftest import PG_ADMIN_URL, LiveServer, _pg_database, demo_app, wait_until
+from conftest import PG_ADMIN_URL, ROOT, LiveServer, _pg_database, demo_app, wait_until
+from fake_twilio import FakeTwilio
 from private_services import PrivatePostgres, PrivateRedis
 from socket_helpers import listener
 from turnero.migrate import upgrade
@@ -39,13 +42,18 @@ def private_redis():
         redis.remove()
 
 
-def started(server: LiveServer, tmp_path) -> LiveServer:
-    """The server, on its database migrated and loaded with the demo data here (in this
-    process: the tests' light password hashing, not two seconds of a shared core)."""
-    engine = create_engine(server.env["TURNERO_DATABASE_URL"])
+def demo_database(url: str, tmp_path):
+    """An app of this process on the database, migrated and loaded with the demo data
+    here (the tests' light password hashing, not seconds of a shared core in a
+    `turnero demo` process); dispose of its database when done."""
+    engine = create_engine(url)
     upgrade(engine)
     engine.dispose()
-    demo_app(server.env["TURNERO_DATABASE_URL"], tmp_path).extensions["turnero.db"].dispose()
+    return demo_app(url, tmp_path)
+
+
+def started(server: LiveServer, tmp_path) -> LiveServer:
+    demo_database(server.env["TURNERO_DATABASE_URL"], tmp_path).extensions["turnero.db"].dispose()
     return server.start()
 
 
@@ -163,3 +171,60 @@ def test_redis_stopped_each_process_serves_its_own_clients_and_started_again_eve
             lobby.disconnect()
         b.stop()
         a.stop()
+
+
+@pytest.mark.parametrize("timeout", ["stall", "stall-after-sending"])
+def test_twilio_answering_500_then_timing_out_then_answering_sends_the_message_exactly_once(
+        shared_database, tmp_path, timeout):
+    """An outbox worker process, the real twilio SDK over HTTP, a Twilio that fails twice.
+    `stall`: the timed-out request sent nothing, so the message goes on the third try;
+    `stall-after-sending`: Twilio had sent it and only its answer was lost, so the worker
+    finds it in Twilio's list and does not send it again."""
+    from turnero.messaging.models import OutboxMessage
+    from turnero.messaging.outbox import enqueue
+    app = demo_database(shared_database, tmp_path)
+    db = app.extensions["turnero.db"]
+    twilio = FakeTwilio(script=[500, timeout], stall_s=2.5)
+    env = {**os.environ, "TURNERO_DATABASE_URL": shared_database, "TURNERO_INSTANCE_PATH": str(tmp_path / "worker"),
+           "TURNERO_SECRET_KEY": "worker-secret", "TURNERO_PUBLIC_URL": "http://turnero.test",
+           "TURNERO_SMS_BACKEND": "twilio", "TURNERO_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+           "TURNERO_TWILIO_AUTH_TOKEN": "twilio-token", "TURNERO_TWILIO_FROM": "+15005550006",
+           "FAKE_TWILIO_TIMEOUT_S": "1", "FAKE_BACKOFF_S": "0.5"}
+    env.pop("TURNERO_ASYNC_MODE", None)
+    log = tmp_path / "worker.log"
+    worker = None
+    try:
+        with db.unit_of_work(write=True) as uow:
+            message = enqueue(uow.session, phone="+525512345678", body="Su turno es A001", kind="issued")
+            uow.commit()
+            message_id = message.id
+        with open(log, "wb") as out:
+            worker = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_twilio.py"), twilio.url], env=env,
+                                      stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+
+        def row() -> dict:
+            with db.unit_of_work() as uow:
+                found = uow.session.get(OutboxMessage, message_id)
+                return {"status": found.status, "provider_sid": found.provider_sid, "attempts": found.attempts,
+                        "error": found.error}
+        assert wait_until(lambda: row()["status"] == "sent", 20, every_s=0.2), (row(), log.read_text()[-3000:])
+
+        assert len(twilio.sent) == 1, twilio.sent  # exactly once
+        sent = twilio.sent[0]
+        assert (sent["to"], sent["body"]) == ("+525512345678", "Su turno es A001")
+        assert row() == {"status": "sent", "provider_sid": sent["sid"], "attempts": 3, "error": None}
+        creates = twilio.creates()
+        assert len(creates) == (3 if timeout == "stall" else 2)
+        # Before the third attempt the worker asked Twilio whether it had the message.
+        asked = [s for s in twilio.seen if s.method == "GET"]
+        assert len(asked) == 1 and asked[0].at > creates[1].at
+        # Backoff: 0.5 s after the 500, then 1 s after the timeout (1 s) ended.
+        assert creates[1].at - creates[0].at >= 0.5
+        assert asked[0].at - creates[1].at >= 1 + 1
+        assert worker.poll() is None
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+            worker.wait(10)
+        twilio.close()
+        db.dispose()
