@@ -9,6 +9,7 @@ import secrets
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -116,8 +117,12 @@ def shared_database():
 @pytest.mark.redis
 def test_redis_stopped_each_process_serves_its_own_clients_and_started_again_events_cross_again(
         shared_database, private_redis, tmp_path):
-    a = started(LiveServer(shared_database, tmp_path / "a", redis_url=private_redis.url), tmp_path)
-    b = LiveServer(shared_database, tmp_path / "b", redis_url=private_redis.url).start()
+    a = LiveServer(shared_database, tmp_path / "a", redis_url=private_redis.url)
+    b = LiveServer(shared_database, tmp_path / "b", redis_url=private_redis.url)
+    with ThreadPoolExecutor(1) as pool:  # b starts while a's database is made ready
+        starting_b = pool.submit(b.start)
+        started(a, tmp_path)
+        starting_b.result()
     lobbies = []
     t0 = time.monotonic()
     try:
@@ -173,58 +178,107 @@ def test_redis_stopped_each_process_serves_its_own_clients_and_started_again_eve
         a.stop()
 
 
+class Outbox:
+    """A database with the demo data and one queued text, a fake Twilio, and outbox
+    worker processes started on them (tests/fake_twilio.py)."""
+
+    def __init__(self, url: str, tmp_path):
+        from turnero.messaging.outbox import enqueue
+        self.tmp_path = tmp_path
+        self.db = demo_database(url, tmp_path).extensions["turnero.db"]
+        self.twilio = FakeTwilio(stall_s=2.5)
+        self.env = {**os.environ, "TURNERO_DATABASE_URL": url, "TURNERO_INSTANCE_PATH": str(tmp_path / "worker"),
+                    "TURNERO_SECRET_KEY": "worker-secret", "TURNERO_PUBLIC_URL": "http://turnero.test",
+                    "TURNERO_SMS_BACKEND": "twilio", "TURNERO_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                    "TURNERO_TWILIO_AUTH_TOKEN": "twilio-token", "TURNERO_TWILIO_FROM": "+15005550006",
+                    "FAKE_TWILIO_TIMEOUT_S": "1", "FAKE_BACKOFF_S": "0.5", "FAKE_CLAIM_S": "3"}
+        self.env.pop("TURNERO_ASYNC_MODE", None)
+        self.workers: list[subprocess.Popen] = []
+        with self.db.unit_of_work(write=True) as uow:
+            message = enqueue(uow.session, phone="+525512345678", body="Su turno es A001", kind="issued")
+            uow.commit()
+            self.message_id = message.id
+
+    def start_worker(self) -> subprocess.Popen:
+        log = self.tmp_path / f"worker-{len(self.workers)}.log"
+        with open(log, "wb") as out:
+            worker = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_twilio.py"), self.twilio.url],
+                                      env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.workers.append(worker)
+        return worker
+
+    def logs(self) -> str:
+        return "".join(log.read_text()[-2000:] for log in sorted(self.tmp_path.glob("worker-*.log")))
+
+    def message(self) -> dict:
+        from turnero.messaging.models import OutboxMessage
+        with self.db.unit_of_work() as uow:
+            found = uow.session.get(OutboxMessage, self.message_id)
+            return {"status": found.status, "provider_sid": found.provider_sid, "attempts": found.attempts,
+                    "error": found.error}
+
+    def wait_sent(self) -> None:
+        assert wait_until(lambda: self.message()["status"] == "sent", 20, every_s=0.2), (self.message(), self.logs())
+
+    def close(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(10)
+        self.twilio.close()
+        self.db.dispose()
+
+
+@pytest.fixture
+def outbox(shared_database, tmp_path):
+    made = Outbox(shared_database, tmp_path)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
 @pytest.mark.parametrize("timeout", ["stall", "stall-after-sending"])
-def test_twilio_answering_500_then_timing_out_then_answering_sends_the_message_exactly_once(
-        shared_database, tmp_path, timeout):
+def test_twilio_answering_500_then_timing_out_then_answering_sends_the_message_exactly_once(outbox, timeout):
     """An outbox worker process, the real twilio SDK over HTTP, a Twilio that fails twice.
     `stall`: the timed-out request sent nothing, so the message goes on the third try;
     `stall-after-sending`: Twilio had sent it and only its answer was lost, so the worker
     finds it in Twilio's list and does not send it again."""
-    from turnero.messaging.models import OutboxMessage
-    from turnero.messaging.outbox import enqueue
-    app = demo_database(shared_database, tmp_path)
-    db = app.extensions["turnero.db"]
-    twilio = FakeTwilio(script=[500, timeout], stall_s=2.5)
-    env = {**os.environ, "TURNERO_DATABASE_URL": shared_database, "TURNERO_INSTANCE_PATH": str(tmp_path / "worker"),
-           "TURNERO_SECRET_KEY": "worker-secret", "TURNERO_PUBLIC_URL": "http://turnero.test",
-           "TURNERO_SMS_BACKEND": "twilio", "TURNERO_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-           "TURNERO_TWILIO_AUTH_TOKEN": "twilio-token", "TURNERO_TWILIO_FROM": "+15005550006",
-           "FAKE_TWILIO_TIMEOUT_S": "1", "FAKE_BACKOFF_S": "0.5"}
-    env.pop("TURNERO_ASYNC_MODE", None)
-    log = tmp_path / "worker.log"
-    worker = None
-    try:
-        with db.unit_of_work(write=True) as uow:
-            message = enqueue(uow.session, phone="+525512345678", body="Su turno es A001", kind="issued")
-            uow.commit()
-            message_id = message.id
-        with open(log, "wb") as out:
-            worker = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_twilio.py"), twilio.url], env=env,
-                                      stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    twilio = outbox.twilio
+    twilio.script = [500, timeout]
+    worker = outbox.start_worker()
+    outbox.wait_sent()
 
-        def row() -> dict:
-            with db.unit_of_work() as uow:
-                found = uow.session.get(OutboxMessage, message_id)
-                return {"status": found.status, "provider_sid": found.provider_sid, "attempts": found.attempts,
-                        "error": found.error}
-        assert wait_until(lambda: row()["status"] == "sent", 20, every_s=0.2), (row(), log.read_text()[-3000:])
+    assert len(twilio.sent) == 1, twilio.sent  # exactly once
+    sent = twilio.sent[0]
+    assert (sent["to"], sent["body"]) == ("+525512345678", "Su turno es A001")
+    assert outbox.message() == {"status": "sent", "provider_sid": sent["sid"], "attempts": 3, "error": None}
+    creates = twilio.creates()
+    assert len(creates) == (3 if timeout == "stall" else 2)
+    # Before the third attempt the worker asked Twilio whether it had the message.
+    asked = [s for s in twilio.seen if s.method == "GET"]
+    assert len(asked) == 1 and asked[0].at > creates[1].at
+    # Backoff: 0.5 s after the 500, then 1 s after the timeout (1 s) ended.
+    assert creates[1].at - creates[0].at >= 0.5
+    assert asked[0].at - creates[1].at >= 1 + 1
+    assert worker.poll() is None
 
-        assert len(twilio.sent) == 1, twilio.sent  # exactly once
-        sent = twilio.sent[0]
-        assert (sent["to"], sent["body"]) == ("+525512345678", "Su turno es A001")
-        assert row() == {"status": "sent", "provider_sid": sent["sid"], "attempts": 3, "error": None}
-        creates = twilio.creates()
-        assert len(creates) == (3 if timeout == "stall" else 2)
-        # Before the third attempt the worker asked Twilio whether it had the message.
-        asked = [s for s in twilio.seen if s.method == "GET"]
-        assert len(asked) == 1 and asked[0].at > creates[1].at
-        # Backoff: 0.5 s after the 500, then 1 s after the timeout (1 s) ended.
-        assert creates[1].at - creates[0].at >= 0.5
-        assert asked[0].at - creates[1].at >= 1 + 1
-        assert worker.poll() is None
-    finally:
-        if worker is not None and worker.poll() is None:
-            worker.terminate()
-            worker.wait(10)
-        twilio.close()
-        db.dispose()
+
+def test_a_worker_killed_while_twilio_sends_leaves_the_message_to_the_next_one_sent_once(outbox):
+    """kill -9 of the worker process while Twilio holds its request (and sends the text):
+    the message stays claimed until its claim runs out (3 s here, 2 min in production);
+    the next worker asks Twilio first, finds it, and records it sent without sending it
+    again."""
+    twilio = outbox.twilio
+    twilio.script = ["stall-after-sending"]
+    twilio.stall_s = 30  # the answer never comes while the worker lives
+    crashed = outbox.start_worker()
+    assert wait_until(lambda: twilio.creates(), 20, every_s=0.1), outbox.logs()
+    crashed.kill()
+    crashed.wait(10)
+    assert outbox.message()["status"] == "sending"
+
+    outbox.start_worker()
+    outbox.wait_sent()
+    assert len(twilio.sent) == 1 and len(twilio.creates()) == 1, twilio.seen
+    assert outbox.message()["provider_sid"] == twilio.sent[0]["sid"]
