@@ -43,8 +43,9 @@ class TooMany(DomainError): status, title = 429, N_("Too many requests")  # noqa
 
 
 class Busy(Exception):
-    """The database could not take the change in time (another writer held it, or it
-    is down): nothing was changed; the client may try again in `retry_after` seconds.
+    """The database could not take the change in time (another writer held it; when it
+    cannot be reached at all, `Unavailable`): nothing was changed; the client may try
+    again in `retry_after` seconds.
     Not a DomainError: no door answers it as a refusal of what was asked; the app
     answers it as a 503 (web.busy_answer)."""
     status, title = 503, N_("Busy")

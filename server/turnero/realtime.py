@@ -163,11 +163,12 @@ class RedisManager(_Followers, python_socketio.RedisManager):
         while True:
             try:
                 self._redis_connect()
-                self.pubsub.subscribe(self.channel)
+                pubsub = self.pubsub  # its own: a failed publish replaces self.pubsub meanwhile
+                pubsub.subscribe(self.channel)
                 if lost:
                     log.warning("listening to Redis again: events of the other processes flow")
                 wait, lost = LISTEN_RETRY_FIRST_S, False
-                yield from self.pubsub.listen()
+                yield from pubsub.listen()
             except Exception as exc:  # noqa: BLE001 - any failure: listen again later
                 if not lost:
                     log.error("lost Redis (%s): this process serves its own clients only until it is back",
