@@ -63,14 +63,15 @@ def take(server: LiveServer, **headers) -> requests.Response:
                          headers=headers, timeout=10)
 
 
+@pytest.mark.parametrize("stop", ["fast", "immediate"])  # as `systemctl stop`, as a crash
 def test_postgresql_stopped_answers_503_at_once_and_started_again_serves_within_seconds(
-        private_postgres, tmp_path):
+        private_postgres, tmp_path, stop):
     server = started(LiveServer(private_postgres.url, tmp_path / "instance"), tmp_path)
     try:
         assert take(server).status_code == 201
         assert requests.get(f"{server.url}/healthz?full=1", timeout=10).json()["status"] == "ok"
 
-        private_postgres.stop()
+        private_postgres.stop(stop)
         # Customers, in their language: a problem document for the API, a page for browsers.
         began = time.monotonic()
         r = take(server)
