@@ -79,7 +79,8 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     # Every payload is plain JSON already: the standard json module encodes it, without
     # the app context Flask's json provider would push for each packet.
     manager = realtime.client_manager(cfg.REDIS_URL, cfg.SOCKETIO_CHANNEL,
-                                      on_notice=partial(queue.followers.refresh, database))
+                                      on_notice=partial(queue.followers.refresh, database),
+                                      on_resume=partial(queue.followers.resync, database))
     socketio.init_app(app, async_mode=cfg.ASYNC_MODE, client_manager=manager,
                       cors_allowed_origins=origins, json=json, max_http_buffer_size=16 * 1024)
     database.publisher = realtime.publish

@@ -159,9 +159,26 @@ def test_redis_stopped_each_process_serves_its_own_clients_and_started_again_eve
             assert wait_until(lambda: code in own.called, 5), own.called
             assert code not in other.called  # nothing crosses without Redis
         assert requests.get(f"{b.url}/healthz?full=1", timeout=10).json()["status"] == "degraded"
+        # A phone on process a follows a ticket that process b then calls: it does not hear it yet.
+        r = requests.post(f"{api_b}/branches/centro/tickets", json={"service": "caja"}, timeout=10)
+        assert r.status_code == 201, r.text
+        followed = []
+        lobby_a.emit("subscribe", {"ticket": r.json()["token"]}, callback=followed.append)
+        assert wait_until(lambda: followed, 10) and followed[0]["ok"], followed
+        called = call(api_b, "v2")
+        code = called["code"]
+        assert called["id"] == r.json()["id"] and wait_until(lambda: code in lobby_b.called, 5)
+        assert code not in lobby_a.called and not lobby_a.updates
 
         private_redis.start()
         back = time.monotonic()
+        # The clients of process a are brought up to date as soon as a listens again: the
+        # screen gets the branch as it is now, with the call made on process b meanwhile,
+        # and the phone its ticket, called.
+        assert wait_until(lambda: any(code in [c["code"] for c in state["calling"]] for state in lobby_a.states), 10)
+        assert wait_until(lambda: any(u["code"] == code and u["status"] == "called" for u in lobby_a.updates), 5), \
+            lobby_a.updates
+        print(f"Redis back: the screen on a up to date {time.monotonic() - back:.2f} s after it started")
         # Events cross again within seconds, with no process restarted: the last call
         # recalled on process b until the screen on process a hears it.
         heard = lambda: code in lobby_a.called  # noqa: E731
