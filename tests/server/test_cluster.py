@@ -6,7 +6,6 @@ Then a process dies under a live client, which reconnects through nginx to the o
 and catches up. The cluster stops cleanly on SIGTERM."""
 import os
 import re
-import secrets
 import signal
 import subprocess
 import threading
@@ -16,7 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from conftest import PG_ADMIN_URL, PHONE, REDIS_URL, ROOT, _pg_database, free_port, wait_until
+from conftest import PHONE, REDIS_URL, ROOT, free_port, own_pg_database, wait_until
 from socket_helpers import listener
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
@@ -75,24 +74,19 @@ class RunningCluster:
 
 @pytest.fixture
 def cluster(tmp_path):
-    name = f"turnero_cluster_{os.getpid()}_{secrets.token_hex(3)}"
-    try:
-        _pg_database(PG_ADMIN_URL, name, create=True)
-    except Exception as exc:  # never skip: the run must say the service is missing
-        pytest.fail(f"PostgreSQL is required at {PG_ADMIN_URL}: {exc}", pytrace=False)
-    running = None
-    try:
-        running = RunningCluster(tmp_path, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name)
-        yield running
-        # Stopping: SIGTERM stops nginx and every process, and says so.
-        assert running.stop() == 0, running.output
-        assert running.output.rstrip().endswith("stopped")
-        for _port, pid, _log in running.processes:
-            assert not Path(f"/proc/{pid}").exists()
-    finally:
-        if running is not None and running.proc.poll() is None:
-            running.stop()
-        _pg_database(PG_ADMIN_URL, name, create=False)
+    with own_pg_database("turnero_cluster") as db_url:
+        running = None
+        try:
+            running = RunningCluster(tmp_path, db_url)
+            yield running
+            # Stopping: SIGTERM stops nginx and every process, and says so.
+            assert running.stop() == 0, running.output
+            assert running.output.rstrip().endswith("stopped")
+            for _port, pid, _log in running.processes:
+                assert not Path(f"/proc/{pid}").exists()
+        finally:
+            if running is not None and running.proc.poll() is None:
+                running.stop()
 
 
 def staff_headers(cluster) -> dict:

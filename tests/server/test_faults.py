@@ -1,11 +1,12 @@
-"""A part fails under a running `turnero serve`, and comes back: PostgreSQL stopped and
-started again, Redis stopped and started again between two processes. Each test runs
-the real processes (a PostgreSQL and a Redis of its own, tests/private_services.py) and
-takes seconds. And Twilio answering 500, then timing out, under an outbox worker process."""
+"""A part fails under running processes, and comes back: PostgreSQL stopped and started
+again under `turnero serve`; Redis stopped and started again between two of them;
+Twilio answering 500, then timing out, and a worker killed mid-send, under outbox
+worker processes. Each test runs the real processes (a PostgreSQL and a Redis of its
+own, tests/private_services.py; a fake Twilio over HTTP, tests/fake_twilio.py) and
+takes seconds."""
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -13,10 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-
 from sqlalchemy import create_engine
 
-from conftest import PG_ADMIN_URL, ROOT, LiveServer, _pg_database, demo_app, wait_until
+from conftest import ROOT, LiveServer, demo_app, own_pg_database, wait_until
 from fake_twilio import FakeTwilio
 from private_services import PrivatePostgres, PrivateRedis
 from socket_helpers import listener
@@ -103,16 +103,9 @@ def test_postgresql_stopped_answers_503_at_once_and_started_again_serves_within_
 
 @pytest.fixture
 def shared_database():
-    """A database of the test's own on the machine's PostgreSQL (two processes share it)."""
-    name = f"turnero_faults_{os.getpid()}_{secrets.token_hex(3)}"
-    try:
-        _pg_database(PG_ADMIN_URL, name, create=True)
-    except Exception as exc:  # never skip: the run must say the service is missing
-        pytest.fail(f"PostgreSQL is required at {PG_ADMIN_URL}: {exc}", pytrace=False)
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        _pg_database(PG_ADMIN_URL, name, create=False)
+    """A database of the test's own on the machine's PostgreSQL (processes share it)."""
+    with own_pg_database("turnero_faults") as url:
+        yield url
 
 
 @pytest.mark.redis
