@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,6 +40,21 @@ def _pg_database(url: str, name: str, create: bool) -> None:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
+
+
+@contextmanager
+def own_pg_database(prefix: str):
+    """A new, empty database on the machine's PostgreSQL (its URL), dropped at the end:
+    for processes a test starts on a database of their own."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        _pg_database(PG_ADMIN_URL, name, create=True)
+    except Exception as exc:  # never skip: the run must say the service is missing
+        pytest.fail(f"PostgreSQL is required at {PG_ADMIN_URL}: {exc}", pytrace=False)
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        _pg_database(PG_ADMIN_URL, name, create=False)
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,13 @@ import os
 from functools import partial
 
 from apiflask import APIFlask
+from flask import request
 from flask_babel import get_locale
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, admin, appointments, cli, fields, integrations, messaging, metrics, queue, realtime, reports, web
+from . import (access, admin, appointments, cli, fields, integrations, maintenance, messaging, metrics, queue, realtime,
+               reports, web)
 from .config import Config
 from .db import Database
 from .extensions import babel, csrf, limiter, select_locale, socketio
@@ -49,6 +51,11 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
         # cancelling from the tracking page.
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=cfg.REDIS_URL or "memory://",
+        # Redis down: each process counts in its own memory until it is back, rather
+        # than failing every limited request (the README's "When a part fails").
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 2, "socket_timeout": 2} if cfg.REDIS_URL else {},
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
         # Served over https (the public address says so): cookies never travel in clear.
         SESSION_COOKIE_SECURE=cfg.PUBLIC_URL.startswith("https://"),
         REMEMBER_COOKIE_SECURE=cfg.PUBLIC_URL.startswith("https://"),
@@ -72,7 +79,8 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     # Every payload is plain JSON already: the standard json module encodes it, without
     # the app context Flask's json provider would push for each packet.
     manager = realtime.client_manager(cfg.REDIS_URL, cfg.SOCKETIO_CHANNEL,
-                                      on_notice=partial(queue.followers.refresh, database))
+                                      on_notice=partial(queue.followers.refresh, database),
+                                      on_resume=partial(queue.followers.resync, database))
     socketio.init_app(app, async_mode=cfg.ASYNC_MODE, client_manager=manager,
                       cors_allowed_origins=origins, json=json, max_http_buffer_size=16 * 1024)
     database.publisher = realtime.publish
@@ -93,6 +101,12 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
     @app.get("/healthz")
     @app.doc(hide=True)
     def healthz():
+        """`{"status": "ok"}` when the database answers. With `?full=1`, for the
+        monitoring only (metrics.monitor_may_look; anyone else gets the short answer):
+        every part `turnero check` looks at, 503 when a required one is wrong."""
+        if request.args.get("full") and metrics.monitor_may_look():
+            status, parts = maintenance.health(maintenance.check(database.engine, cfg.REDIS_URL))
+            return {"status": status, **parts}, 503 if status == "down" else 200, {"Cache-Control": "no-store"}
         with database.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}

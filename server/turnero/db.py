@@ -46,9 +46,14 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         return engine
     # A write waits at most WRITE_WAIT_S for a row another transaction holds (the branch
     # row every change locks), then gives up (a 503); set when each connection opens, so
-    # it costs no statement per transaction.
+    # it costs no statement per transaction. A database that is down or restarting: the
+    # pre-ping finds each pooled connection dead before use and opens a new one (so
+    # requests work again as soon as it is back, without restarting Turnero), and a
+    # connection attempt to a host that does not answer gives up after CONNECT_WAIT_S
+    # (libpq waits forever by default): either way a 503 with Retry-After, fast.
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=WRITE_WAIT_S,
-                         connect_args={"options": f"-c lock_timeout={int(WRITE_WAIT_S * 1000)}"})
+                         connect_args={"options": f"-c lock_timeout={int(WRITE_WAIT_S * 1000)}",
+                                       "connect_timeout": CONNECT_WAIT_S})
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -77,6 +82,7 @@ def _sqlite_setup(engine: Engine) -> None:
 # Retry-After): a flood or a stuck writer must not hold every request forever.
 WRITE_WAIT_S = 5.0
 SQLITE_LOCK_WAIT_S = WRITE_WAIT_S
+CONNECT_WAIT_S = 3
 
 
 def _begin_immediate(dbapi_conn) -> None:

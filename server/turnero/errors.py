@@ -43,11 +43,20 @@ class TooMany(DomainError): status, title = 429, N_("Too many requests")  # noqa
 
 
 class Busy(Exception):
-    """The database could not take the change in time (another writer held it, or it
-    is down): nothing was changed; the client may try again in `retry_after` seconds.
+    """The database could not take the change in time (another writer held it; when it
+    cannot be reached at all, `Unavailable`): nothing was changed; the client may try
+    again in `retry_after` seconds.
     Not a DomainError: no door answers it as a refusal of what was asked; the app
     answers it as a 503 (web.busy_answer)."""
     status, title = 503, N_("Busy")
     message = N_("We are very busy right now; nothing was changed. Try again in a few seconds.")
     params: dict = {}
     retry_after = 2
+
+
+class Unavailable(Busy):
+    """The database cannot be reached (stopped, restarting, a network cut): nothing was
+    changed; the pool reconnects by itself once it is back (db.make_engine)."""
+    title = N_("Service unavailable")
+    message = N_("The service is not available right now; nothing was changed. Try again in a few seconds.")
+    retry_after = 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hmac
 import time
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 REQUESTS = Histogram("turnero_http_request_seconds", "HTTP request latency", ["method", "endpoint", "status"],
@@ -23,6 +23,16 @@ def count_committed(recorded) -> None:
             TICKETS_ISSUED.labels(branch, event.channel).inc()
         elif event.kind == "called":
             TICKETS_CALLED.labels(branch).inc()
+
+
+def monitor_may_look() -> bool:
+    """Whether the request comes from the monitoring: this machine itself, or anyone
+    with `Authorization: Bearer TURNERO_METRICS_TOKEN` (/metrics, /healthz?full=1).
+    Behind a proxy, TURNERO_PROXY_HOPS makes the address the customer's, not nginx's."""
+    token = current_app.config["TURNERO"].METRICS_TOKEN
+    sent = request.headers.get("Authorization", "")
+    local = request.remote_addr in ("127.0.0.1", "::1")
+    return local or bool(token and hmac.compare_digest(sent, f"Bearer {token}"))
 
 
 def init_app(app: Flask) -> None:
@@ -53,9 +63,6 @@ def init_app(app: Flask) -> None:
     def metrics():
         """For the monitoring on this machine, or with `Authorization: Bearer
         TURNERO_METRICS_TOKEN` from elsewhere; anyone else finds nothing here."""
-        token = app.config["TURNERO"].METRICS_TOKEN
-        sent = request.headers.get("Authorization", "")
-        local = request.remote_addr in ("127.0.0.1", "::1")
-        if not (local or (token and hmac.compare_digest(sent, f"Bearer {token}"))):
+        if not monitor_may_look():
             abort(404)
         return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)

@@ -15,6 +15,7 @@ database as it is then (`on_notice`: queue.followers.refresh).
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -30,11 +31,17 @@ NOTICE_ROOM = "turnero:notices"
 TICKET_ROOM = "ticket:"
 # on_notice(notices, ids of the tickets this process's clients follow, emit_here)
 NoticeHandler = Callable[[list, set, Callable[[str, dict, str], None]], None]
+# on_resume(slugs of the branches and ids of the tickets this process's clients follow, emit_here)
+ResumeHandler = Callable[[set, set, Callable[[str, dict, str], None]], None]
+BRANCH_ROOM = "branch:"
+REDIS_CONNECT_WAIT_S = 2
+LISTEN_RETRY_FIRST_S = 0.5
+LISTEN_RETRY_MAX_S = 4
 
 
 def branch_room(slug: str) -> str:
     """Everyone following a branch: lobby screens, kiosks, staff consoles."""
-    return f"branch:{slug}"
+    return f"{BRANCH_ROOM}{slug}"
 
 
 def staff_room(slug: str) -> str:
@@ -121,11 +128,80 @@ class LocalManager(_Followers, python_socketio.Manager):
 
 class RedisManager(_Followers, python_socketio.RedisManager):
     """Several processes: a notice goes through Redis with the other events, and
-    each process (this one first, as it publishes) hears it in the channel's order."""
+    each process (this one first, as it publishes) hears it in the channel's order.
 
-    def __init__(self, url: str, channel: str, on_notice: NoticeHandler):
-        super().__init__(url, channel=channel)
+    Redis down: python-socketio hands every event to this process's own clients before
+    it publishes, so each process keeps serving its clients; what the others emit meanwhile
+    does not reach them. The listener reconnects every few seconds at most (python-socketio
+    doubles its wait up to a minute), so events flow again soon after Redis is back, and
+    this process's clients are brought up to date then (`on_resume`)."""
+
+    def __init__(self, url: str, channel: str, on_notice: NoticeHandler, on_resume: ResumeHandler | None = None):
+        # A Redis host that does not answer must not hold a request that emits.
+        super().__init__(url, channel=channel, redis_options={"socket_connect_timeout": REDIS_CONNECT_WAIT_S})
         self._start_hearing(on_notice)
+        self.on_resume = on_resume
+        self._publish_lost = False
+
+    def _resume(self) -> None:
+        """Listening again after Redis was lost: what the other processes did meanwhile
+        never reached this one's clients, so they get the present (`on_resume`)."""
+        branches = {room[len(BRANCH_ROOM):] for room in self.rooms.get("/", {})
+                    if isinstance(room, str) and room.startswith(BRANCH_ROOM)}
+        followed = self.followed()
+        if self.on_resume is None or not (branches or followed):
+            return
+
+        def run():
+            try:
+                self.on_resume(branches, followed, self.emit_here)
+            except Exception:  # the channel goes on; the next change brings the present too
+                log.exception("bringing this process's clients up to date after Redis came back failed")
+        server = getattr(self, "server", None)
+        if server is None or server.async_mode == "threading":
+            run()
+        else:
+            server.start_background_task(run)
+
+    def _publish(self, data):  # as python-socketio's, saying so once per outage, not twice per event
+        for attempt in (1, 2):  # the second on a new connection: Redis may have restarted
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                published = self.redis.publish(self.channel, self.json.dumps(data))
+            except Exception as exc:  # noqa: BLE001 - this process's clients have the event already
+                self.connected = False
+                if attempt == 2 and not self._publish_lost:
+                    self._publish_lost = True
+                    log.error("cannot publish to Redis (%s): events reach this process's clients only",
+                              type(exc).__name__)
+                continue
+            if self._publish_lost:
+                self._publish_lost = False
+                log.warning("publishing to Redis again")
+            return published
+        return None
+
+    def _redis_listen_with_retries(self):  # as python-socketio's, with a shorter longest wait
+        wait = LISTEN_RETRY_FIRST_S
+        lost = False
+        while True:
+            try:
+                self._redis_connect()
+                pubsub = self.pubsub  # its own: a failed publish replaces self.pubsub meanwhile
+                pubsub.subscribe(self.channel)
+                if lost:
+                    log.warning("listening to Redis again: events of the other processes flow")
+                    self._resume()
+                wait, lost = LISTEN_RETRY_FIRST_S, False
+                yield from pubsub.listen()
+            except Exception as exc:  # noqa: BLE001 - any failure: listen again later
+                if not lost:
+                    log.error("lost Redis (%s): this process serves its own clients only until it is back",
+                              type(exc).__name__)
+                lost = True
+                time.sleep(wait)
+                wait = min(wait * 2, LISTEN_RETRY_MAX_S)
 
     def _handle_emit(self, message):
         if message.get("event") == LINES_MOVED:
@@ -134,10 +210,11 @@ class RedisManager(_Followers, python_socketio.RedisManager):
         return super()._handle_emit(message)
 
 
-def client_manager(redis_url: str | None, channel: str, on_notice: NoticeHandler):
+def client_manager(redis_url: str | None, channel: str, on_notice: NoticeHandler,
+                   on_resume: ResumeHandler | None = None):
     """The Socket.IO client manager of one app."""
     if redis_url:
-        return RedisManager(redis_url, channel, on_notice)
+        return RedisManager(redis_url, channel, on_notice, on_resume)
     return LocalManager(on_notice)
 
 

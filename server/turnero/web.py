@@ -23,7 +23,7 @@ from marshmallow import INCLUDE
 from sqlalchemy.exc import OperationalError
 
 from .db import Database
-from .errors import N_, Busy, DomainError, NotFound
+from .errors import N_, Busy, DomainError, NotFound, Unavailable
 from .extensions import LANGUAGES, limiter
 
 log = logging.getLogger(__name__)
@@ -174,10 +174,10 @@ def register_json_errors(app) -> None:
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(exc: OperationalError):
-        # A lock wait past its timeout, a lost connection, a database being restarted:
-        # nothing was written; the client tries again.
+        # A lock wait past its timeout (busy), or a lost connection, a database being
+        # restarted (unavailable): nothing was written; the client tries again.
         log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
-        return busy_answer(Busy())
+        return busy_answer(Busy() if _lock_wait(exc) else Unavailable())
 
     @app.error_processor
     def _http_error(error: HTTPError):
@@ -194,11 +194,20 @@ def register_json_errors(app) -> None:
         return problem(status, title, detail, errors, headers=error.headers)
 
 
+def _lock_wait(exc: OperationalError) -> bool:
+    """A wait for another writer that ran out (PostgreSQL's lock_timeout, SQLite's
+    busy database), as opposed to a database that cannot be reached."""
+    if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+        return True
+    return "locked" in str(exc.orig) or "busy" in str(exc.orig)
+
+
 def busy_answer(exc: Busy):
-    headers = {"Retry-After": str(exc.retry_after)}
-    if request.path.startswith("/api/") or request.path.startswith("/twilio/"):
+    headers = {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
+    if request.path.startswith("/api/") or request.path.startswith("/twilio/") or request.path == "/healthz":
         return problem(503, gettext(exc.title), error_text(exc), headers=headers)
-    return render_template("errors/503.html"), 503, headers
+    unavailable = isinstance(exc, Unavailable)
+    return render_template("errors/503.html", unavailable=unavailable, message=error_text(exc)), 503, headers
 
 
 def json_rate_limited(exc: RateLimitExceeded):

@@ -6,7 +6,6 @@ Then a process dies under a live client, which reconnects through nginx to the o
 and catches up. The cluster stops cleanly on SIGTERM."""
 import os
 import re
-import secrets
 import signal
 import subprocess
 import threading
@@ -14,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import requests
-import socketio
 from playwright.sync_api import expect
 
-from conftest import PG_ADMIN_URL, PHONE, REDIS_URL, ROOT, _pg_database, free_port, wait_until
+from conftest import PHONE, REDIS_URL, ROOT, free_port, own_pg_database, wait_until
+from socket_helpers import listener
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 
@@ -75,24 +74,19 @@ class RunningCluster:
 
 @pytest.fixture
 def cluster(tmp_path):
-    name = f"turnero_cluster_{os.getpid()}_{secrets.token_hex(3)}"
-    try:
-        _pg_database(PG_ADMIN_URL, name, create=True)
-    except Exception as exc:  # never skip: the run must say the service is missing
-        pytest.fail(f"PostgreSQL is required at {PG_ADMIN_URL}: {exc}", pytrace=False)
-    running = None
-    try:
-        running = RunningCluster(tmp_path, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name)
-        yield running
-        # Stopping: SIGTERM stops nginx and every process, and says so.
-        assert running.stop() == 0, running.output
-        assert running.output.rstrip().endswith("stopped")
-        for _port, pid, _log in running.processes:
-            assert not Path(f"/proc/{pid}").exists()
-    finally:
-        if running is not None and running.proc.poll() is None:
-            running.stop()
-        _pg_database(PG_ADMIN_URL, name, create=False)
+    with own_pg_database("turnero_cluster") as db_url:
+        running = None
+        try:
+            running = RunningCluster(tmp_path, db_url)
+            yield running
+            # Stopping: SIGTERM stops nginx and every process, and says so.
+            assert running.stop() == 0, running.output
+            assert running.output.rstrip().endswith("stopped")
+            for _port, pid, _log in running.processes:
+                assert not Path(f"/proc/{pid}").exists()
+        finally:
+            if running is not None and running.proc.poll() is None:
+                running.stop()
 
 
 def staff_headers(cluster) -> dict:
@@ -100,24 +94,6 @@ def staff_headers(cluster) -> dict:
                       timeout=10)
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
-def listener(url: str, reconnection: bool = False):
-    """A Socket.IO client through nginx following branch centro: its `called` codes, and
-    each subscribe answer (a new one after every reconnection: the resync)."""
-    client = socketio.Client(reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1)
-    client.called, client.snapshots, client.connects = [], [], 0
-
-    @client.on("connect")
-    def _connect():
-        client.connects += 1
-        client.emit("subscribe", {"branch": "centro"}, callback=client.snapshots.append)
-
-    client.on("ticket.called", lambda data: client.called.append(data["code"]))
-    # Long-polling first, then the upgrade to a WebSocket: both must reach one process.
-    client.connect(url, wait_timeout=20)
-    assert wait_until(lambda: client.snapshots, 20) and client.snapshots[0]["ok"]
-    return client
 
 
 def connections(port: int) -> int:

@@ -97,3 +97,40 @@ def test_serve_refuses_to_start_without_the_front_end_files(own_sqlite, monkeypa
     monkeypatch.setattr(maintenance.missing_frontend, "__defaults__", (tmp_path,))
     result = own_sqlite.test_cli_runner().invoke(args=["serve", "--port", "1"])
     assert result.exit_code != 0 and "front-end files are missing" in result.output
+
+
+def test_the_full_health_check_tells_the_monitor_every_part_and_a_stranger_nothing_more(own_sqlite, monkeypatch,
+                                                                                       tmp_path):
+    from turnero.messaging.outbox import enqueue
+    cfg = own_sqlite.config["TURNERO"]
+    cfg.METRICS_TOKEN = "monitor-token"
+    cfg.REDIS_URL = "redis://:redis-secret@127.0.0.1:1/0"  # configured, and down
+    with own_sqlite.extensions["turnero.db"].unit_of_work(write=True) as uow:
+        enqueue(uow.session, phone="+525512345678", body="Su turno A001: http://x/t/secret-token", kind="issued")
+        uow.commit()
+    client = own_sqlite.test_client()
+
+    r = client.get("/healthz?full=1")  # from this machine
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["status"] == "degraded"  # Redis is watched, not required: each process serves its own clients
+    assert body["database"]["ok"] and body["database"]["latency_ms"] >= 0
+    assert body["migrations"]["ok"] and body["migrations"]["current"] == body["migrations"]["head"]
+    assert body["redis"] == {"ok": False, "configured": True, "error": "ConnectionError"}
+    assert body["outbox"]["ok"] and body["outbox"]["queued"] == 1 and body["outbox"]["oldest_unsent_s"] >= 0
+    assert body["front_end_files"] == {"ok": True, "missing": []}
+    text = r.get_data(as_text=True)
+    for secret in ("redis-secret", "5512345678", "secret-token", "sqlite", str(tmp_path), "monitor-token"):
+        assert secret not in text
+
+    stranger = {"REMOTE_ADDR": "203.0.113.9"}
+    assert client.get("/healthz?full=1", environ_base=stranger).get_json() == {"status": "ok"}
+    with_token = client.get("/healthz?full=1", environ_base=stranger, headers={"Authorization": "Bearer monitor-token"})
+    assert with_token.get_json()["status"] == "degraded"
+
+    # A required part wrong: 503, and the short answer stays what it was.
+    monkeypatch.setattr(maintenance, "STATIC", tmp_path)
+    r = client.get("/healthz?full=1")
+    assert r.status_code == 503 and r.get_json()["status"] == "down"
+    assert "vendor/socket.io/socket.io.min.js" in r.get_json()["front_end_files"]["missing"]
+    assert client.get("/healthz").get_json() == {"status": "ok"}

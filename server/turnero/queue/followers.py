@@ -11,6 +11,7 @@ after a newer one, can only show a newer place: never an older one.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from .. import clock
 from ..db import Database
 from ..models import Branch, Ticket
-from ..realtime import ticket_room
+from ..realtime import branch_room, ticket_room
 from . import read_models as views
 from .lookups import TICKET_LOAD
 from .rules import Place, Status, local_day
@@ -108,4 +109,22 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
     return sent
 
 
-__all__ = ["moved", "refresh", "merged"]
+def resync(db: Database, branches: set[str], followed: set[str], emit: Emit) -> None:
+    """After events may have been missed (this process lost the channel to the others,
+    Redis, and has it again): each branch its clients follow gets its `branch.state`
+    as it is now, and each followed ticket its `ticket.update`. A client that missed
+    nothing drops them (a `seq` it has)."""
+    by_branch: dict[int, list[str]] = defaultdict(list)
+    with db.unit_of_work() as uow:
+        session = uow.session
+        for branch in session.scalars(select(Branch).where(Branch.slug.in_(branches))) if branches else ():
+            state = views.branch_state(session, branch, local_day(clock.utcnow(), branch.timezone))
+            emit("branch.state", state, branch_room(branch.slug))
+        if followed:
+            for ticket_id, branch_id in session.execute(select(Ticket.id, Ticket.branch_id)
+                                                        .where(Ticket.id.in_(followed))):
+                by_branch[branch_id].append(ticket_id)
+    refresh(db, [moved(branch_id, (), None, ids) for branch_id, ids in by_branch.items()], followed, emit)
+
+
+__all__ = ["moved", "refresh", "merged", "resync"]
