@@ -6,9 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from .. import clock
 from ..access.services import Actor
@@ -170,12 +170,21 @@ _RANKED_DONE = (
     .subquery())
 _RECENT_DURATIONS = (select(_RANKED_DONE.c.service_id, _RANKED_DONE.c.started_at, _RANKED_DONE.c.finished_at)
                      .where(_RANKED_DONE.c.rn <= RECENT_SAMPLES))
+def undone_events(branch_id) -> Select:
+    """The ids of the branch's events that staff undid (queue.undo): a call, a finish
+    or a no-show that did not stand. What shows calls or counts them leaves these out."""
+    undone = aliased(TicketEvent)
+    event = undone.data[("event",)].as_integer()
+    return select(event).where(undone.branch_id == branch_id, undone.kind == "undone", event.is_not(None))
+
+
 _RECENT_CALLS = (
     select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name, Counter.state)
     .join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
     .join(Service, Service.id == Ticket.service_id)
     .join(Counter, Counter.id == TicketEvent.counter_id)
-    .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")))
+    .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")),
+           TicketEvent.id.not_in(undone_events(bindparam("branch_id"))))
     .order_by(TicketEvent.id.desc())
     .limit(CALLING_LIMIT))
 _CLASSES = (select(PriorityClass.id, PriorityClass.name_es, PriorityClass.name_en, PriorityClass.boost_min,
@@ -667,5 +676,5 @@ __all__ = ["ServiceStats", "ServiceInfo", "ClassInfo", "Joining", "OPEN", "pause
            "service_stats", "state_payload", "branch_state", "branch_detail",
            "branch_summary", "ahead_of", "ticket_view", "view_of", "TicketView", "CounterRef", "LINE_ORDER", "behind",
            "waiting_with_positions", "followed_in_lines", "line_head", "first_for_counter", "places_behind",
-           "mark_passed", "next_calls", "iso", "counter_view",
+           "mark_passed", "next_calls", "iso", "counter_view", "undone_events",
            "counters_to_choose", "counter_desk"]
