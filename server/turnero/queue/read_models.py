@@ -658,7 +658,7 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
     counters = session.scalars(select(Counter).where(Counter.branch_id == branch.id).order_by(Counter.slug)).all()
     return {
         "branch": {"slug": branch.slug, "name": branch.name, "timezone": branch.timezone,
-                   "offers_priority": branch.offers_priority},
+                   "offers_priority": branch.offers_priority, "no_show_return_min": branch.no_show_return_min},
         "counter": counter_view(counter),
         "current": (ticket_view(current, ahead=None, stats=None, public_url=uow.db.public_url, staff=True).to_json()
                     if current is not None else None),
