@@ -246,3 +246,23 @@ def test_an_undo_racing_other_counters_calls_never_leaves_a_ticket_called_twice(
         if undone is not None and second in called.values():
             assert undone.returned.id == second  # put back, then rightly called by another counter
     assert undid == ROUNDS  # the undo never lost to a call: they only take turns
+
+
+def test_the_branch_sets_how_long_a_no_show_may_come_back(app, client, agent, take, open_counter, clock):
+    from web_staff_helpers import post_form, sign_in
+    sign_in(client, "admin")
+    r = post_form(client, "/admin/branches/centro", {
+        "name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es", "country": "MX",
+        "priority_boost_min": "15", "appointment_boost_min": "10", "notify_ahead": "3", "retention_days": "90",
+        "no_show_return_min": "5"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    late = take()
+    open_counter("v1")
+    call_next(client, agent)
+    client.post(f"{API}/tickets/{late['id']}/no-show", headers=agent)
+    assert client.get(f"{API}/branches/centro/no-shows", headers=agent).get_json()[0]["back_until"] \
+        == "2031-02-28T18:05:00Z"
+    clock.now += timedelta(minutes=6)
+    problem(client.post(f"{API}/tickets/{late['id']}/requeue", headers=agent), 409)
+    r = post_form(client, "/admin/branches/centro", {"name": "Sucursal Centro", "no_show_return_min": "241"})
+    assert r.status_code == 422  # 0 to 240
