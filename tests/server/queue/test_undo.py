@@ -266,3 +266,17 @@ def test_the_branch_sets_how_long_a_no_show_may_come_back(app, client, agent, ta
     problem(client.post(f"{API}/tickets/{late['id']}/requeue", headers=agent), 409)
     r = post_form(client, "/admin/branches/centro", {"name": "Sucursal Centro", "no_show_return_min": "241"})
     assert r.status_code == 422  # 0 to 240
+
+
+def test_a_late_customers_page_says_to_ask_at_the_front_desk_then_shows_the_place_again(
+        client, agent, take, open_counter):
+    late, other = take(), take()
+    open_counter("v1")
+    call_next(client, agent)
+    client.post(f"{API}/tickets/{late['id']}/no-show", headers=agent)
+    page = client.get(f"/t/{late['token']}", headers={"Accept-Language": "es-MX"}).get_data(as_text=True)
+    assert "¿Llegó tarde? Pregunte en recepción" in page
+    assert client.post(f"{API}/tickets/{late['id']}/requeue", headers=agent).status_code == 200
+    back = ticket(client, late)
+    assert back["status"] == "waiting" and back["position"] == 1 and back["code"] == late["code"]
+    assert ticket(client, other)["ahead"] == 1
