@@ -296,6 +296,9 @@ class Ticket(Base):
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
     # Set by a transfer to a counter: only that counter may call the ticket.
     target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    # The counter that transferred the ticket away: its call-next passes the ticket over
+    # until another counter calls it (a transfer never bounces back; 0015).
+    sent_from_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
     recalls: Mapped[int] = mapped_column(SmallInteger, default=0)
     # "I'm here" (page, LLEGUE/HERE, the kiosk); when a remote ticket's place came
     # while it had not arrived; how many times its holder let people pass (0008).

@@ -365,9 +365,12 @@ def behind(place) -> ColumnElement[bool]:
     return tuple_(*LINE_ORDER) > tuple_(place.sort_at, place.seq)
 
 
+# A counter's head of a line passes over the tickets that counter transferred away.
 _HEAD_OF_LINE = (select(Ticket.seq, Ticket.sort_at)
                  .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value,
-                        Ticket.service_id == bindparam("service_id"), Ticket.target_counter_id.is_(None))
+                        Ticket.service_id == bindparam("service_id"), Ticket.target_counter_id.is_(None),
+                        or_(Ticket.sent_from_counter_id.is_(None),
+                            Ticket.sent_from_counter_id != bindparam("counter_id")))
                  .order_by(*LINE_ORDER).limit(1))
 _FIRST_SENT_TO = (select(Ticket.seq, Ticket.sort_at)
                   .where(Ticket.target_counter_id == bindparam("counter_id"), Ticket.status == Status.WAITING.value)
@@ -536,7 +539,7 @@ def first_for_counter(db: Session | Connection, branch_id: int, counter_id: int,
     holder has not arrived."""
     conn = _conn(db)
     head, sent_to = (_READY_HEAD_OF_LINE, _READY_FIRST_SENT_TO) if ready_only else (_HEAD_OF_LINE, _FIRST_SENT_TO)
-    heads = [conn.execute(head, {"branch_id": branch_id, "service_id": service_id}).first()
+    heads = [conn.execute(head, {"branch_id": branch_id, "service_id": service_id, "counter_id": counter_id}).first()
              for service_id in service_ids]
     heads.append(conn.execute(sent_to, {"counter_id": counter_id}).first())
     heads = [h for h in heads if h is not None]

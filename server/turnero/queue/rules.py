@@ -117,6 +117,7 @@ class TicketState(Protocol):
     status: str
     counter_id: int | None
     target_counter_id: int | None
+    sent_from_counter_id: int | None
     service_id: int
     called_at: datetime | None
     started_at: datetime | None
@@ -329,6 +330,7 @@ def call(ticket: TicketState, counter_id: int, now: datetime, reason: str | None
     `reason` when staff chose it out of turn."""
     _move(ticket, Action.CALL)
     ticket.counter_id, ticket.called_at, ticket.target_counter_id = counter_id, now, None
+    ticket.sent_from_counter_id = None
     return Called(at=now, counter=counter_id, reason=reason)
 
 
@@ -454,15 +456,17 @@ def reopen(ticket: TicketState, now: datetime, *, undid: str, event: int) -> Und
     return Undone(at=now, counter=ticket.counter_id, undid=undid, event=event)
 
 
-def uncall(ticket: TicketState, now: datetime, *, target_counter_id: int | None, event: int) -> Undone:
+def uncall(ticket: TicketState, now: datetime, *, target_counter_id: int | None, sent_from_counter_id: int | None,
+           event: int) -> Undone:
     """A called ticket back in line as before the call: its place in time never
-    changed; sent to one counter again when it had been (`target_counter_id`)."""
+    changed; sent to one counter again when it had been (`target_counter_id`), and
+    again passed over by the counter that had transferred it (`sent_from_counter_id`)."""
     if ticket.status != Status.CALLED:
         raise NothingToUndo(ticket.status)
     counter_id = ticket.counter_id
     ticket.status = Status.WAITING
     ticket.counter_id = ticket.called_at = None
-    ticket.target_counter_id = target_counter_id
+    ticket.target_counter_id, ticket.sent_from_counter_id = target_counter_id, sent_from_counter_id
     return Undone(at=now, counter=counter_id, undid="called", event=event)
 
 
@@ -486,6 +490,10 @@ def transfer(ticket: TicketState, now: datetime, *, from_service: str, to_servic
         raise ValueError("transfer to a service or to a counter")
     counter_id = ticket.counter_id
     _move(ticket, Action.TRANSFER)
+    # The counter that had it does not get it back from its call-next (a waiting
+    # ticket moved by staff keeps what it had).
+    if counter_id is not None:
+        ticket.sent_from_counter_id = counter_id
     if to_service is not None:
         ticket.service_id, ticket.target_counter_id = to_service[0], None
     else:

@@ -81,8 +81,9 @@ def undo(uow: UnitOfWork, ticket_id: str, actor: Actor) -> Undone:
     services = {ticket.service_id}
     place = None
     if called is not None:
-        target = _sent_to(session, called, call)
-        _take_back(uow, branch, called, rules.uncall, now, actor, target_counter_id=target, event=call.id)
+        target, sent_from = _before_call(session, called, call)
+        _take_back(uow, branch, called, rules.uncall, now, actor, target_counter_id=target,
+                   sent_from_counter_id=sent_from, event=call.id)
         services.add(called.service_id)
         place = place_of(called)
     _take_back(uow, branch, ticket, rules.reopen, now, actor, undid=ended.kind, event=ended.id)
@@ -128,20 +129,28 @@ def _others_at(session, counter: Counter, ours: set[int]) -> bool:
         Ticket.seq.not_in(ours)).limit(1)) is not None
 
 
-def _sent_to(session, ticket: Ticket, call: TicketEvent) -> int | None:
-    """The counter the ticket had been transferred to before this call (the call
-    fulfilled it), or None."""
-    for kind, data in session.execute(
-            select(TicketEvent.kind, TicketEvent.data).where(
+def _before_call(session, ticket: Ticket, call: TicketEvent) -> tuple[int | None, int | None]:
+    """What the call cleared, read back from the log: the counter the ticket had been
+    transferred to (the call fulfilled it) and the counter that had transferred it away
+    (its call-next passed it over), each None when there was none."""
+    target = sent_from = None
+    latest = True
+    for kind, counter_id, data in session.execute(
+            select(TicketEvent.kind, TicketEvent.counter_id, TicketEvent.data).where(
                 TicketEvent.ticket_seq == ticket.seq, TicketEvent.id < call.id,
-                TicketEvent.kind.in_(("issued", "called", "requeued", "transferred", "undone")))
+                TicketEvent.kind.in_(("issued", "called", "requeued", "transferred")),
+                TicketEvent.id.not_in(views.undone_events(ticket.branch_id)))
             .order_by(TicketEvent.id.desc())):
-        if kind == "transferred" and (data or {}).get("to_counter"):
-            return session.scalar(select(Counter.id).where(
+        if kind != "transferred":
+            break
+        if latest and (data or {}).get("to_counter"):
+            target = session.scalar(select(Counter.id).where(
                 Counter.branch_id == ticket.branch_id, Counter.slug == data["to_counter"]))
-        if kind != "undone":
-            return None
-    return None
+        latest = False
+        if counter_id is not None:
+            sent_from = counter_id
+            break
+    return target, sent_from
 
 
 def _staff_view(uow: UnitOfWork, ticket: Ticket, stats) -> views.TicketView:

@@ -183,7 +183,7 @@ def test_a_late_no_show_goes_back_to_the_line_at_its_place_for_the_branchs_time(
     clock.now += timedelta(minutes=31)
     assert client.get(f"{API}/branches/centro/no-shows", headers=agent).get_json() == []
     body = problem(client.post(f"{API}/tickets/{late['id']}/requeue", headers=agent), 409)
-    assert "nuevo turno" in body["detail"] or "new turn" in body["detail"]
+    assert "turno nuevo" in body["detail"] or "new turn" in body["detail"]
     assert ticket(client, late)["status"] == "no_show"
 
 
@@ -280,3 +280,38 @@ def test_a_late_customers_page_says_to_ask_at_the_front_desk_then_shows_the_plac
     back = ticket(client, late)
     assert back["status"] == "waiting" and back["position"] == 1 and back["code"] == late["code"]
     assert ticket(client, other)["ahead"] == 1
+
+
+# ---------------------------------------------------------------- a transfer never bounces back
+
+def test_a_transferred_ticket_never_bounces_back_to_the_counter_that_sent_it(client, agent, take, open_counter):
+    moved, later = take(), take(service="plataforma")
+    open_counter("v2")  # caja and plataforma
+    assert call_next(client, agent, "v2")["id"] == moved["id"]
+    r = client.post(f"{API}/tickets/{moved['id']}/transfer", headers=agent, json={"service": "plataforma"})
+    assert r.status_code == 200 and r.get_json()["position"] == 1  # first in plataforma's line, by its time
+    # v2 serves plataforma too, yet its next call is the one behind: the transfer does not come back.
+    assert call_next(client, agent, "v2")["id"] == later["id"]
+    assert call_next(client, agent, "v2") is None
+    assert ticket(client, moved)["status"] == "waiting" and ticket(client, moved)["position"] == 1
+    # v2 may still pick it on purpose; and another counter of that line gets it from call-next.
+    r = client.post(f"{API}/branches/centro/counters/v2/call", headers=agent,
+                    json={"ticket": moved["id"], "reason": "Lo atiendo yo"})
+    assert r.status_code == 200 and r.get_json()["counter"]["id"] == "v2"
+    client.post(f"{API}/tickets/{moved['id']}/transfer", headers=agent, json={"service": "plataforma"})
+    open_counter("v3")
+    assert call_next(client, agent, "v3")["id"] == moved["id"]
+
+
+def test_an_undone_call_of_a_transferred_ticket_is_again_passed_over_by_its_sender(client, agent, take, open_counter):
+    other, moved = take(service="plataforma"), take()
+    open_counter("v2")
+    open_counter("v3")
+    assert call_next(client, agent, "v3")["id"] == other["id"]
+    assert call_next(client, agent, "v2")["id"] == moved["id"]
+    client.post(f"{API}/tickets/{moved['id']}/transfer", headers=agent, json={"service": "plataforma"})
+    assert call_next(client, agent, "v3")["id"] == moved["id"]  # finishes `other`
+    body = client.post(f"{API}/tickets/{other['id']}/undo", headers=agent).get_json()
+    assert body["returned"]["id"] == moved["id"]
+    assert call_next(client, agent, "v2") is None  # still the counter that sent it away
+    assert call_next(client, agent, "v3")["id"] == moved["id"]
