@@ -38,7 +38,7 @@ from .models import WebhookDelivery, WebhookEndpoint
 # Ticket event kinds -> the names integrators subscribe to.
 EVENTS = {"issued": "ticket.created", "called": "ticket.called", "done": "ticket.done",
           "cancelled": "ticket.cancelled", "no_show": "ticket.no_show", "expired": "ticket.expired",
-          "feedback": "feedback"}
+          "feedback": "feedback", "undone": "ticket.undone"}
 EVENT_NAMES = sorted(set(EVENTS.values()))
 MAX_ENDPOINTS = 10
 NO_ENDPOINT = N_("There is no such webhook.")
@@ -170,6 +170,8 @@ def collect(session: Session, endpoint: WebhookEndpoint, limit: int = 500) -> in
                    "ticket": {"id": ticket_id, "code": code, "service": service, "channel": channel}}
         if name == "feedback":
             payload["score"] = (data or {}).get("score")
+        elif name == "ticket.undone":  # staff took back, seconds after, a call, finish or no-show
+            payload["undid"] = EVENTS.get((data or {}).get("undid"))
         session.add(WebhookDelivery(endpoint_id=endpoint.id, event=name, event_id=event_id,
                                     body=json.dumps(payload, separators=(",", ":"), sort_keys=True)))
     endpoint.cursor = rows[-1][0]
