@@ -20,7 +20,7 @@ from .lookups import NO_TICKET
 from .rules import Action
 from .schemas import (BranchOut, BranchSummary, CallIn, EventOut, FeedbackIn, FeedbackOut, JoiningIn,
                       LetPassIn, LineJoiningOut, NotifyByIn, PauseIn, PhoneIn, PriorityIn, StaffCounterOut, StaffTicketOut, TicketIn,
-                      TicketOut, TicketQuery, TransferIn, UndoOut, NoShowOut)
+                      TicketOut, TicketQuery, TransferIn, UndoIn, UndoOut, NoShowOut)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 api.register_error_handler(RateLimitExceeded, json_rate_limited)
@@ -259,18 +259,19 @@ for _verb, _action, _summary in TICKET_ACTIONS:
 
 
 @api.post("/tickets/<ticket_id>/undo")
+@api.input(UndoIn, arg_name="body")
 @api.output(UndoOut)
 @api.doc(summary="Undo a finish or a no-show just done (and the call that came with it)", tags=["Staff"],
          description="Within 10 seconds (the server allows a few more), by the agent who did it: the ticket is at "
                      "its counter again as it was (called, or being served), and the ticket that \"Call next\" "
                      "called in the same action goes back in line at its place, keeping its code. The log keeps "
                      "an `undone` event for each; every screen is told. 409 when it is too late, when someone else "
-                     "did it, or when the counter has moved on since.",
-         responses=[401, 403, 404, 409], **BEARER)
-def undo(ticket_id):
+                     "did it (at `counter`, when the body names it), or when the counter has moved on since.",
+         responses=[401, 403, 404, 409, 422], **BEARER)
+def undo(ticket_id, body):
     check_uuid(ticket_id)
     with database().unit_of_work(write=True) as uow:
-        return undo_case.undo(uow, ticket_id, request_actor(uow)).to_json()
+        return undo_case.undo(uow, ticket_id, request_actor(uow), counter=body.get("counter")).to_json()
 
 
 @api.get("/branches/<branch>/no-shows")

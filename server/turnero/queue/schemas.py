@@ -243,6 +243,12 @@ class PhoneIn(Schema):
                        metadata={"description": "`sms` or `whatsapp`: where the customer's messages go"})
 
 
+class UndoIn(Schema):
+    counter = String(allow_none=True, validate=Length(1, 40),
+                     metadata={"description": "the console's counter: the undo is refused when it was done at "
+                                              "another", "example": "v1"})
+
+
 class UndoneTicket(StaffTicketOut):
     """A ticket an undo put back (its own name in the OpenAPI document)."""
 

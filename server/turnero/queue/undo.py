@@ -49,10 +49,11 @@ class Undone:
                 "returned": self.returned.to_json() if self.returned is not None else None}
 
 
-def undo(uow: UnitOfWork, ticket_id: str, actor: Actor) -> Undone:
+def undo(uow: UnitOfWork, ticket_id: str, actor: Actor, counter: str | None = None) -> Undone:
     """Take back the finish or no-show of this ticket (and the call that came with it),
-    within seconds, by the agent who did it: under the branch lock, so it never races
-    another counter's call into a ticket called twice."""
+    within seconds, by the agent who did it (at `counter`, the console's, when given):
+    under the branch lock, so it never races another counter's call into a ticket
+    called twice."""
     session = uow.session
     ticket = find_ticket_by_id(session, ticket_id)
     branch = locked_ticket(session, ticket)
@@ -66,16 +67,18 @@ def undo(uow: UnitOfWork, ticket_id: str, actor: Actor) -> Undone:
         raise Conflict(NOT_YOURS)
     if not rules.may_undo(ended.at, now):
         raise Conflict(TOO_LATE)
-    counter = session.get(Counter, ended.counter_id)
+    desk = session.get(Counter, ended.counter_id)
+    if counter is not None and desk.slug != counter:
+        raise Conflict(NOT_YOURS)
     # Finished by a call (`auto`): that call is taken back too.
     call = _call_that_followed(session, ended) if (ended.data or {}).get("auto") else None
     called = session.scalar(select(Ticket).options(*TICKET_LOAD).where(Ticket.seq == call.ticket_seq)) \
         if call is not None else None
     if called is not None:
         last = _last_event(session, called)
-        if last is None or last.id != call.id or called.status != Status.CALLED or called.counter_id != counter.id:
+        if last is None or last.id != call.id or called.status != Status.CALLED or called.counter_id != desk.id:
             raise Conflict(MOVED_ON)
-    if _others_at(session, counter, {t.seq for t in (ticket, called) if t is not None}):
+    if _others_at(session, desk, {t.seq for t in (ticket, called) if t is not None}):
         raise Conflict(MOVED_ON)
 
     services = {ticket.service_id}
@@ -91,7 +94,7 @@ def undo(uow: UnitOfWork, ticket_id: str, actor: Actor) -> Undone:
                     eta_changed=True)
     result = Undone(_staff_view(uow, ticket, stats), _staff_view(uow, called, stats) if called is not None else None)
     uow.commit()
-    log.info("at %s, %s undid %s of %s%s", branch.slug, counter.slug, ended.kind, ticket.code,
+    log.info("at %s, %s undid %s of %s%s", branch.slug, desk.slug, ended.kind, ticket.code,
              f" and the call of {called.code}" if called is not None else "")
     return result
 

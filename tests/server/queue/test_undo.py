@@ -39,7 +39,7 @@ def test_undo_of_call_next_puts_the_finished_ticket_back_and_the_next_one_back_i
     assert ticket(client, first)["status"] == "done"
     lobby.get_received(), phone.get_received()
 
-    r = client.post(f"{API}/tickets/{first['id']}/undo", headers=agent)
+    r = client.post(f"{API}/tickets/{first['id']}/undo", headers=agent, json={"counter": "v1"})
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["ticket"]["id"] == first["id"] and body["ticket"]["status"] == "called"
@@ -93,6 +93,7 @@ def test_undo_is_refused_too_late_to_someone_else_and_once_the_counter_moved_on(
     call_next(client, agent)
     call_next(client, agent)  # finishes a, calls b
     problem(client.post(f"{API}/tickets/{a['id']}/undo", headers=admin), 409)  # not who did it
+    problem(client.post(f"{API}/tickets/{a['id']}/undo", headers=agent, json={"counter": "v2"}), 409)  # not there
     problem(client.post(f"{API}/tickets/{a['id']}/undo"), 401)
     problem(client.post(f"{API}/tickets/{c['id']}/undo", headers=agent), 409)  # nothing done to it
     problem(client.post(f"{API}/tickets/not-a-uuid/undo", headers=agent), 404)

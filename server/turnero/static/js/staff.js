@@ -485,7 +485,7 @@
       if (!undoable) return null;
       var id = undoable;
       hideUndo();
-      return api("POST", "/tickets/" + id + "/undo").then(function (body) {
+      return api("POST", "/tickets/" + id + "/undo", { counter: counter.id }).then(function (body) {
         current = body.ticket;
         historyOf = body.ticket;
         say(body.returned ? fmt(T.undone_call, { code: body.ticket.code, next: body.returned.code })
