@@ -70,6 +70,8 @@ def undo(uow: UnitOfWork, ticket_id: str, actor: Actor, counter: str | None = No
     desk = session.get(Counter, ended.counter_id)
     if counter is not None and desk.slug != counter:
         raise Conflict(NOT_YOURS)
+    if desk.state != "open":
+        raise Conflict(N_("The counter is not open; open it first."))
     # Finished by a call (`auto`): that call is taken back too.
     call = _call_that_followed(session, ended) if (ended.data or {}).get("auto") else None
     called = session.scalar(select(Ticket).options(*TICKET_LOAD).where(Ticket.seq == call.ticket_seq)) \

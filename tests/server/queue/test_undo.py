@@ -121,8 +121,12 @@ def test_a_ticket_sent_to_this_counter_goes_back_as_sent_to_it(client, agent, ta
     assert client.post(f"{API}/tickets/{sent['id']}/done", headers=agent).status_code == 200
     body = client.post(f"{API}/tickets/{sent['id']}/undo", headers=agent).get_json()
     assert body["ticket"]["status"] == "called" and body["ticket"]["counter"]["id"] == "v3"
-    # Call-next at v3 finishes it and calls no one; undoing that keeps the state too.
+    # Call-next at v3 finishes it and calls no one; undoing that keeps the state too,
+    # once the counter is open again (not at a closed one).
     assert call_next(client, agent, "v3") is None
+    assert client.post(f"{API}/branches/centro/counters/v3/pause", headers=agent).status_code == 200
+    problem(client.post(f"{API}/tickets/{sent['id']}/undo", headers=agent), 409)
+    open_counter("v3")
     body = client.post(f"{API}/tickets/{sent['id']}/undo", headers=agent).get_json()
     assert body["ticket"]["status"] == "called" and body["returned"] is None
 
