@@ -320,3 +320,47 @@ def test_an_undone_call_of_a_transferred_ticket_is_again_passed_over_by_its_send
     assert body["returned"]["id"] == moved["id"]
     assert call_next(client, agent, "v2") is None  # still the counter that sent it away
     assert call_next(client, agent, "v3")["id"] == moved["id"]
+
+
+def test_an_undo_racing_its_own_counters_next_call_leaves_the_counter_one_ticket(app):
+    """A double press: Undo and Call next of the same counter at once. One goes first;
+    the counter ends with one ticket called, and no ticket is lost or doubled."""
+    from sqlalchemy import func, select
+
+    from test_concurrency import add_counters, run_threads, take_many
+    from turnero.errors import Conflict
+    from turnero.models import Counter, Ticket
+    from turnero.queue import services as queue
+    from turnero.queue.undo import undo
+
+    db = app.extensions["turnero.db"]
+    agent = add_counters(db, 1)
+    take_many(db, ROUNDS * 3 + 2, "caja")
+
+    def call():
+        with db.unit_of_work(write=True) as uow:
+            return queue.call_next(uow, "centro", "c00", agent).id
+
+    def job(kind, ticket_id=None):
+        if kind == "call":
+            return call()
+        try:
+            with db.unit_of_work(write=True) as uow:
+                return undo(uow, ticket_id, agent)
+        except Conflict:
+            return None
+
+    for _ in range(ROUNDS):
+        first = call()
+        call()
+        undone, _called = run_threads(job, [("undo", first), ("call",)])
+        with db.unit_of_work() as uow:
+            s = uow.session
+            c00 = s.scalar(select(Counter.id).where(Counter.slug == "c00"))
+            held = s.scalar(select(func.count()).select_from(Ticket).where(
+                Ticket.counter_id == c00, Ticket.status.in_(("called", "serving"))))
+            assert held == 1
+            total = s.scalar(select(func.count()).select_from(Ticket))
+            done_or_waiting = s.scalar(select(func.count()).select_from(Ticket).where(
+                Ticket.status.in_(("done", "waiting"))))
+            assert done_or_waiting == total - 1  # every other ticket finished or still in line
