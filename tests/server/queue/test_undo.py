@@ -364,3 +364,27 @@ def test_an_undo_racing_its_own_counters_next_call_leaves_the_counter_one_ticket
             done_or_waiting = s.scalar(select(func.count()).select_from(Ticket).where(
                 Ticket.status.in_(("done", "waiting"))))
             assert done_or_waiting == total - 1  # every other ticket finished or still in line
+
+
+def test_the_console_may_undo_over_socket_io_through_the_same_use_case(client, agent, take, open_counter, sio):
+    from web_staff_helpers import sign_in
+    first, second = take(), take()
+    open_counter("v1")
+    call_next(client, agent)
+    call_next(client, agent)
+    stranger = sio()  # no staff session
+    answer = stranger.emit("undo", {"ticket": first["id"], "counter": "v1"}, callback=True)
+    assert answer["ok"] is False and answer["error"]
+    assert stranger.emit("undo", "nonsense", callback=True)["ok"] is False
+    sign_in(client, "agente")
+    console = sio()
+    screen = sio()
+    screen.emit("subscribe", {"branch": "centro"})
+    screen.get_received()
+    answer = console.emit("undo", {"ticket": first["id"], "counter": "v1", "lang": "es"}, callback=True)
+    assert answer["ok"] is True, answer
+    assert answer["ticket"]["status"] == "called" and answer["returned"]["id"] == second["id"]
+    assert [p["name"] for p in screen.get_received()].count("branch.state") == 1  # one broadcast
+    again = console.emit("undo", {"ticket": first["id"], "counter": "v1", "lang": "es"}, callback=True)
+    assert again == {"ok": False, "error": "No hay nada que deshacer en este turno."}
+    assert kinds(client, agent, first)[-1] == "undone"
