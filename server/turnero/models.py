@@ -89,6 +89,9 @@ class Branch(Base):
     remote_check_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     remote_grace_min: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     no_show_after_recalls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A no-show may be brought back to the line (at its place in time) this many minutes
+    # after it was marked: the customer who turns up late at the front desk (0014).
+    no_show_return_min: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     # The manager's figures: the share of turns called within this wait (0010).
     target_wait_min: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     message: Mapped[str | None] = mapped_column(String(280))
@@ -303,6 +306,9 @@ class Ticket(Base):
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
     # Set by a transfer to a counter: only that counter may call the ticket.
     target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    # The counter that transferred the ticket away: its call-next passes the ticket over
+    # until another counter calls it (a transfer never bounces back; 0015).
+    sent_from_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
     recalls: Mapped[int] = mapped_column(SmallInteger, default=0)
     # "I'm here" (page, LLEGUE/HERE, the kiosk); when a remote ticket's place came
     # while it had not arrived; how many times its holder let people pass (0008).

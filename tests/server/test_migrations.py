@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
 import turnero.appointments.models  # noqa: F401  (their tables join Base.metadata)
+import turnero.integrations.models  # noqa: F401
 import turnero.messaging.models  # noqa: F401
 from turnero.migrate import alembic_config, upgrade
 from turnero.models import Base

@@ -259,3 +259,19 @@ def test_a_name_that_turns_to_an_inside_address_is_not_delivered_to(app, client,
     assert receiver.got == []
     [delivery] = client.get(f"{API}/webhooks/{made.get_json()['id']}/deliveries", headers=admin).get_json()
     assert delivery["status"] == "queued" and delivery["attempts"] == 1 and "InvalidURL" in delivery["last_error"]
+
+
+def test_an_undo_is_told_as_ticket_undone_naming_what_it_took_back(client, clock, take, login, receiver, agent,
+                                                                 open_counter, worker):
+    admin = login("admin")
+    client.post(f"{API}/branches/centro/webhooks", headers=admin,
+                json={"url": receiver.url, "events": ["ticket.done", "ticket.undone"]})
+    first, second = take(), take()
+    open_counter("v1")
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)  # finishes the first
+    assert client.post(f"{API}/tickets/{first['id']}/undo", headers=agent).status_code == 200
+    worker.run_once()
+    told = [(b["event"], b["ticket"]["code"], b.get("undid")) for b in (json.loads(d["body"]) for d in receiver.got)]
+    assert told == [("ticket.done", first["code"], None), ("ticket.undone", second["code"], "ticket.called"),
+                    ("ticket.undone", first["code"], "ticket.done")]

@@ -69,6 +69,10 @@ class BranchForm(FlaskForm):
                                          description=_("A called turn recalled this many times becomes a no-show "
                                                        "when the counter calls the next (0: never by itself)."),
                                          render_kw={"inputmode": "numeric"})
+    no_show_return_min = IntegerField(_("A no-show may go back to the line for (minutes)"), validators=[Optional()],
+                                      description=_("A customer who turns up late keeps their place in time when "
+                                                    "staff put them back in this time (0: never)."),
+                                      render_kw={"inputmode": "numeric"})
 
 
 class ServiceForm(FlaskForm):

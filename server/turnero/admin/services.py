@@ -45,11 +45,12 @@ def managed_branch(session: Session, actor: Actor, slug: str, lock: bool = False
 
 # ---------------------------------------------------------------- reading (plain dicts, for pages and the CLI)
 
-BRANCH_FIELDS = ("slug", "name", "address", "timezone", "lang", "country", "priority_boost_min", "appointment_boost_min",
-                 "notify_ahead", "offers_priority", "message", "retention_days", "join_hours", "last_entry_min",
-                 "remote_check_in", "remote_grace_min", "no_show_after_recalls", "target_wait_min")
-SERVICE_FIELDS = ("slug", "prefix", "name_es", "name_en", "bring_es", "bring_en", "color", "avg_service_min", "takes_appointments",
-                  "slot_minutes", "slot_capacity", "active")
+BRANCH_FIELDS = ("slug", "name", "address", "timezone", "lang", "country", "priority_boost_min",
+                 "appointment_boost_min", "notify_ahead", "offers_priority", "message", "retention_days", "join_hours",
+                 "last_entry_min", "remote_check_in", "remote_grace_min", "no_show_after_recalls", "target_wait_min",
+                 "no_show_return_min")
+SERVICE_FIELDS = ("slug", "prefix", "name_es", "name_en", "bring_es", "bring_en", "color", "avg_service_min",
+                  "takes_appointments", "slot_minutes", "slot_capacity", "active")
 
 
 def _fields(obj, names) -> dict:
@@ -174,7 +175,8 @@ def _branch_fields(errors: FieldErrors, branch: Branch, values: dict) -> None:
     branch.remote_check_in = bool(values.get("remote_check_in"))
     # Left empty (or not sent): what the branch had, else the default.
     for name, default, low, high in (("last_entry_min", 0, 0, 240), ("remote_grace_min", 30, 1, 240),
-                                     ("no_show_after_recalls", 0, 0, 10), ("target_wait_min", 15, 1, 240)):
+                                     ("no_show_after_recalls", 0, 0, 10), ("target_wait_min", 15, 1, 240),
+                                     ("no_show_return_min", 30, 0, 240)):
         given = values.get(name)
         if given is None or given == "":
             given = getattr(branch, name) if getattr(branch, name) is not None else default

@@ -114,7 +114,7 @@ def branches():
 NEW_BRANCH = {"lang": "es", "country": "MX", "timezone": "America/Mexico_City", "priority_boost_min": 15,
               "appointment_boost_min": 10, "notify_ahead": 3, "offers_priority": True,
               "retention_days": 90, "last_entry_min": 0, "remote_grace_min": 30, "no_show_after_recalls": 0,
-              "target_wait_min": 15}
+              "target_wait_min": 15, "no_show_return_min": 30}
 
 
 @admin.route("/branches/new", methods=["GET", "POST"])

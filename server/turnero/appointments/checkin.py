@@ -20,7 +20,7 @@ from ..models import Branch, Customer, Ticket
 from ..queue import services as queue
 from ..queue.lookups import find_branch
 from ..queue.read_models import TicketView
-from ..queue.rules import Cancelled, Event, Finished, NoShow, Requeued, day_bounds_utc, local_day
+from ..queue.rules import Cancelled, Event, Finished, NoShow, Requeued, Undone, day_bounds_utc, local_day
 from ..queue.services import TicketTaken
 from . import rules
 from .models import Appointment
@@ -213,7 +213,9 @@ def walk_in(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> TicketView
 
 
 # What happens to a checked-in appointment when its ticket ends (or goes back in line).
-OUTCOMES = {Finished: St.DONE, NoShow: St.NO_SHOW, Cancelled: St.CANCELLED, Requeued: St.CHECKED_IN}
+# An undo puts the ticket back at its counter or in line: checked in again.
+OUTCOMES = {Finished: St.DONE, NoShow: St.NO_SHOW, Cancelled: St.CANCELLED, Requeued: St.CHECKED_IN,
+            Undone: St.CHECKED_IN}
 
 
 def on_ticket_event(session: Session, ticket: Ticket, event: Event) -> None:

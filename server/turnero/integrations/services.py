@@ -39,7 +39,7 @@ from .models import WebhookDelivery, WebhookEndpoint
 # Ticket event kinds -> the names integrators subscribe to.
 EVENTS = {"issued": "ticket.created", "called": "ticket.called", "done": "ticket.done",
           "cancelled": "ticket.cancelled", "no_show": "ticket.no_show", "expired": "ticket.expired",
-          "feedback": "feedback"}
+          "feedback": "feedback", "undone": "ticket.undone"}
 # The same for the appointments' log.
 APPOINTMENT_EVENTS = {"booked": "appointment.booked", "rescheduled": "appointment.rescheduled",
                       "cancelled": "appointment.cancelled", "checked_in": "appointment.checked_in",
@@ -186,6 +186,8 @@ def _collect_tickets(session: Session, endpoint: WebhookEndpoint, limit: int) ->
                    "ticket": {"id": ticket_id, "code": code, "service": service, "channel": channel}}
         if name == "feedback":
             payload["score"] = (data or {}).get("score")
+        elif name == "ticket.undone":  # staff took back, seconds after, a call, finish or no-show
+            payload["undid"] = EVENTS.get((data or {}).get("undid"))
         session.add(WebhookDelivery(endpoint_id=endpoint.id, event=name, event_id=event_id, body=_body(payload)))
     endpoint.cursor = rows[-1][0]
     return len(rows)

@@ -15,11 +15,12 @@ from ..qr import svg_response
 from ..web import current_lang, database, json_rate_limited, require_uuid
 from . import day
 from . import services as queue
+from . import undo as undo_case
 from .lookups import NO_TICKET
 from .rules import Action
 from .schemas import (BranchOut, BranchSummary, CallIn, EventOut, FeedbackIn, FeedbackOut, JoiningIn,
                       LetPassIn, LineJoiningOut, NotifyByIn, PauseIn, PhoneIn, PriorityIn, StaffCounterOut, StaffTicketOut, TicketIn,
-                      TicketOut, TicketQuery, TransferIn)
+                      TicketOut, TicketQuery, TransferIn, UndoIn, UndoOut, NoShowOut)
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 api.register_error_handler(RateLimitExceeded, json_rate_limited)
@@ -255,6 +256,33 @@ TICKET_ACTIONS = (
 for _verb, _action, _summary in TICKET_ACTIONS:
     _staff_operation(f"/tickets/<ticket_id>/{_verb}", _action.value, _summary, TicketOut, [401, 403, 404, 409],
                      lambda uow, who, ticket_id, action=_action: queue.act(uow, check_uuid(ticket_id), action, who))
+
+
+@api.post("/tickets/<ticket_id>/undo")
+@api.input(UndoIn, arg_name="body")
+@api.output(UndoOut)
+@api.doc(summary="Undo a finish or a no-show just done (and the call that came with it)", tags=["Staff"],
+         description="Within 10 seconds (the server allows a few more), by the agent who did it: the ticket is at "
+                     "its counter again as it was (called, or being served), and the ticket that \"Call next\" "
+                     "called in the same action goes back in line at its place, keeping its code. The log keeps "
+                     "an `undone` event for each; every screen is told. 409 when it is too late, when someone else "
+                     "did it (at `counter`, when the body names it), or when the counter has moved on since.",
+         responses=[401, 403, 404, 409, 422], **BEARER)
+def undo(ticket_id, body):
+    check_uuid(ticket_id)
+    with database().unit_of_work(write=True) as uow:
+        return undo_case.undo(uow, ticket_id, request_actor(uow), counter=body.get("counter")).to_json()
+
+
+@api.get("/branches/<branch>/no-shows")
+@api.output(NoShowOut(many=True))
+@api.doc(summary="Today's no-shows that may still go back to the line (staff)", tags=["Staff"],
+         description="Newest first, each with `back_until` (the branch's `no_show_return_min` after it was marked). "
+                     "`POST /tickets/{id}/requeue` puts one back at its place in time.",
+         responses=[401, 403, 404], **BEARER)
+def recent_no_shows(branch):
+    with database().unit_of_work() as uow:
+        return [n.to_json() for n in undo_case.recent_no_shows(uow, branch, request_actor(uow))]
 
 
 @api.post("/tickets/<ticket_id>/transfer")

@@ -15,9 +15,10 @@ from ..extensions import LANGUAGES, socketio
 from ..metrics import SOCKET_CLIENTS
 from ..access.staff_pages import current_actor
 from ..realtime import branch_room, staff_room, ticket_room
-from ..web import database, error_text
+from ..web import database, error_text, require_uuid
 from . import services as queue
-from .lookups import find_branch, find_ticket_by_token
+from . import undo as undo_case
+from .lookups import NO_TICKET, find_branch, find_ticket_by_token
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,29 @@ def _subscribe(data: dict, lang: str | None) -> dict:
     except DomainError as exc:
         return {"ok": False, "error": error_text(exc)}
     return {"ok": False, "error": gettext(BAD_SUBSCRIBE)}
+
+
+BAD_UNDO = N_("Send {\"ticket\": ID, \"counter\": SLUG}.")
+
+
+@socketio.on("undo")
+def on_undo(data):
+    """`{"ticket": ID, "counter": SLUG}` from a staff console (its browser session; the
+    connection is same-origin only): the use case of `POST /api/v1/tickets/{id}/undo`,
+    answered `{"ok": true, "ticket", "returned"}` or `{"ok": false, "error"}`. The
+    corrections reach every screen as after any change."""
+    if not isinstance(data, dict) or not isinstance(data.get("ticket"), str) \
+            or not isinstance(data.get("counter", ""), str):
+        return {"ok": False, "error": gettext(BAD_UNDO)}
+    lang = data.get("lang") if data.get("lang") in LANGUAGES else None
+    with force_locale(lang) if lang else nullcontext():
+        try:
+            ticket_id = require_uuid(data["ticket"], NO_TICKET)
+            with database().unit_of_work(write=True) as uow:
+                done = undo_case.undo(uow, ticket_id, current_actor(), counter=data.get("counter") or None)
+            return {"ok": True, **done.to_json()}
+        except DomainError as exc:
+            return {"ok": False, "error": error_text(exc)}
 
 
 @socketio.on_error_default

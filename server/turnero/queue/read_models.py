@@ -6,9 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from .. import clock
 from ..access.services import Actor
@@ -170,12 +170,21 @@ _RANKED_DONE = (
     .subquery())
 _RECENT_DURATIONS = (select(_RANKED_DONE.c.service_id, _RANKED_DONE.c.started_at, _RANKED_DONE.c.finished_at)
                      .where(_RANKED_DONE.c.rn <= RECENT_SAMPLES))
+def undone_events(branch_id) -> Select:
+    """The ids of the branch's events that staff undid (queue.undo): a call, a finish
+    or a no-show that did not stand. What shows calls or counts them leaves these out."""
+    undone = aliased(TicketEvent)
+    event = undone.data[("event",)].as_integer()
+    return select(event).where(undone.branch_id == branch_id, undone.kind == "undone", event.is_not(None))
+
+
 _RECENT_CALLS = (
     select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name, Counter.state)
     .join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
     .join(Service, Service.id == Ticket.service_id)
     .join(Counter, Counter.id == TicketEvent.counter_id)
-    .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")))
+    .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")),
+           TicketEvent.id.not_in(undone_events(bindparam("branch_id"))))
     .order_by(TicketEvent.id.desc())
     .limit(CALLING_LIMIT))
 _CLASSES = (select(PriorityClass.id, PriorityClass.name_es, PriorityClass.name_en, PriorityClass.boost_min,
@@ -356,9 +365,12 @@ def behind(place) -> ColumnElement[bool]:
     return tuple_(*LINE_ORDER) > tuple_(place.sort_at, place.seq)
 
 
+# A counter's head of a line passes over the tickets that counter transferred away.
 _HEAD_OF_LINE = (select(Ticket.seq, Ticket.sort_at)
                  .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value,
-                        Ticket.service_id == bindparam("service_id"), Ticket.target_counter_id.is_(None))
+                        Ticket.service_id == bindparam("service_id"), Ticket.target_counter_id.is_(None),
+                        or_(Ticket.sent_from_counter_id.is_(None),
+                            Ticket.sent_from_counter_id != bindparam("counter_id")))
                  .order_by(*LINE_ORDER).limit(1))
 _FIRST_SENT_TO = (select(Ticket.seq, Ticket.sort_at)
                   .where(Ticket.target_counter_id == bindparam("counter_id"), Ticket.status == Status.WAITING.value)
@@ -527,7 +539,7 @@ def first_for_counter(db: Session | Connection, branch_id: int, counter_id: int,
     holder has not arrived."""
     conn = _conn(db)
     head, sent_to = (_READY_HEAD_OF_LINE, _READY_FIRST_SENT_TO) if ready_only else (_HEAD_OF_LINE, _FIRST_SENT_TO)
-    heads = [conn.execute(head, {"branch_id": branch_id, "service_id": service_id}).first()
+    heads = [conn.execute(head, {"branch_id": branch_id, "service_id": service_id, "counter_id": counter_id}).first()
              for service_id in service_ids]
     heads.append(conn.execute(sent_to, {"counter_id": counter_id}).first())
     heads = [h for h in heads if h is not None]
@@ -649,7 +661,7 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
     counters = session.scalars(select(Counter).where(Counter.branch_id == branch.id).order_by(Counter.slug)).all()
     return {
         "branch": {"slug": branch.slug, "name": branch.name, "timezone": branch.timezone,
-                   "offers_priority": branch.offers_priority},
+                   "offers_priority": branch.offers_priority, "no_show_return_min": branch.no_show_return_min},
         "counter": counter_view(counter),
         "current": (ticket_view(current, ahead=None, stats=None, public_url=uow.db.public_url, staff=True).to_json()
                     if current is not None else None),
@@ -667,5 +679,5 @@ __all__ = ["ServiceStats", "ServiceInfo", "ClassInfo", "Joining", "OPEN", "pause
            "service_stats", "state_payload", "branch_state", "branch_detail",
            "branch_summary", "ahead_of", "ticket_view", "view_of", "TicketView", "CounterRef", "LINE_ORDER", "behind",
            "waiting_with_positions", "followed_in_lines", "line_head", "first_for_counter", "places_behind",
-           "mark_passed", "next_calls", "iso", "counter_view",
+           "mark_passed", "next_calls", "iso", "counter_view", "undone_events",
            "counters_to_choose", "counter_desk"]

@@ -117,6 +117,7 @@ class TicketState(Protocol):
     status: str
     counter_id: int | None
     target_counter_id: int | None
+    sent_from_counter_id: int | None
     service_id: int
     called_at: datetime | None
     started_at: datetime | None
@@ -254,6 +255,21 @@ class Transferred(AtCounter):
 
 
 @dataclass(frozen=True)
+class Undone(AtCounter):
+    """Staff took back, within seconds, what they had just done at their counter:
+    `undid` is the kind of the event taken back (`done`, `no_show`: the ticket is at
+    the counter again; `called`: back in line at its place), `event` that event's id
+    in the log (reports and the lobby's calls leave it out)."""
+    kind: ClassVar[str] = "undone"
+    undid: str = ""
+    event: int = 0
+
+    @property
+    def data(self) -> dict | None:
+        return {"undid": self.undid, "event": self.event}
+
+
+@dataclass(frozen=True)
 class PriorityChanged(Event):
     """Staff granted priority to a waiting ticket (`priority`), or removed it."""
     kind: ClassVar[str] = "priority"
@@ -314,6 +330,7 @@ def call(ticket: TicketState, counter_id: int, now: datetime, reason: str | None
     `reason` when staff chose it out of turn."""
     _move(ticket, Action.CALL)
     ticket.counter_id, ticket.called_at, ticket.target_counter_id = counter_id, now, None
+    ticket.sent_from_counter_id = None
     return Called(at=now, counter=counter_id, reason=reason)
 
 
@@ -412,6 +429,59 @@ def requeue(ticket: TicketState, now: datetime) -> Requeued:
     return Requeued(at=now, counter=counter_id)
 
 
+# ---------------------------------------------------------------- taking back a slip
+
+# The console offers "Undo" this long after a finish or a no-show (and the call that
+# came with it); the server allows a little more, for the round trip.
+UNDO_WINDOW_S = 10
+UNDO_GRACE_S = 5
+UNDOABLE = ("done", "no_show")
+
+
+class NothingToUndo(ValueError):
+    """The ticket is not in the state the undone event left it in."""
+
+
+def may_undo(done_at: datetime, now: datetime) -> bool:
+    return timedelta(0) <= now - done_at <= timedelta(seconds=UNDO_WINDOW_S + UNDO_GRACE_S)
+
+
+def reopen(ticket: TicketState, now: datetime, *, undid: str, event: int) -> Undone:
+    """A finished or no-show ticket back at its counter exactly as it was: being served
+    when its service had started, else called."""
+    if ticket.status not in (Status.DONE, Status.NO_SHOW) or ticket.counter_id is None:
+        raise NothingToUndo(ticket.status)
+    ticket.status = Status.SERVING if ticket.started_at is not None else Status.CALLED
+    ticket.finished_at = None
+    return Undone(at=now, counter=ticket.counter_id, undid=undid, event=event)
+
+
+def uncall(ticket: TicketState, now: datetime, *, target_counter_id: int | None, sent_from_counter_id: int | None,
+           event: int) -> Undone:
+    """A called ticket back in line as before the call: its place in time never
+    changed; sent to one counter again when it had been (`target_counter_id`), and
+    again passed over by the counter that had transferred it (`sent_from_counter_id`)."""
+    if ticket.status != Status.CALLED:
+        raise NothingToUndo(ticket.status)
+    counter_id = ticket.counter_id
+    ticket.status = Status.WAITING
+    ticket.counter_id = ticket.called_at = None
+    ticket.target_counter_id, ticket.sent_from_counter_id = target_counter_id, sent_from_counter_id
+    return Undone(at=now, counter=counter_id, undid="called", event=event)
+
+
+# ---------------------------------------------------------------- a late customer
+
+def may_return(no_show_at: datetime | None, now: datetime, minutes: int) -> bool:
+    """A no-show may come back to the line (at its place in time) this many minutes
+    after it was marked, when the customer turns up late at the front desk."""
+    return no_show_at is not None and now - no_show_at <= timedelta(minutes=max(0, minutes))
+
+
+def return_until(no_show_at: datetime, minutes: int) -> datetime:
+    return no_show_at + timedelta(minutes=max(0, minutes))
+
+
 def transfer(ticket: TicketState, now: datetime, *, from_service: str, to_service: tuple[int, str] | None = None,
              to_counter: tuple[int, str] | None = None) -> Transferred:
     """To another service, or to one counter (which alone may then call it); either
@@ -420,6 +490,10 @@ def transfer(ticket: TicketState, now: datetime, *, from_service: str, to_servic
         raise ValueError("transfer to a service or to a counter")
     counter_id = ticket.counter_id
     _move(ticket, Action.TRANSFER)
+    # The counter that had it does not get it back from its call-next (a waiting
+    # ticket moved by staff keeps what it had).
+    if counter_id is not None:
+        ticket.sent_from_counter_id = counter_id
     if to_service is not None:
         ticket.service_id, ticket.target_counter_id = to_service[0], None
     else:

@@ -241,3 +241,25 @@ class PhoneIn(Schema):
                    metadata={"example": "55 1234 5678"})
     notify_by = String(allow_none=True, validate=OneOf(NOTIFY_CHANNELS),
                        metadata={"description": "`sms` or `whatsapp`: where the customer's messages go"})
+
+
+class UndoIn(Schema):
+    counter = String(allow_none=True, validate=Length(1, 40),
+                     metadata={"description": "the console's counter: the undo is refused when it was done at "
+                                              "another", "example": "v1"})
+
+
+class UndoneTicket(StaffTicketOut):
+    """A ticket an undo put back (its own name in the OpenAPI document)."""
+
+
+class UndoOut(Schema):
+    """What an undo put back."""
+    ticket = Nested(UndoneTicket, metadata={"description": "the ticket, at its counter again (called or being served)"})
+    returned = Nested(UndoneTicket, allow_none=True,
+                      metadata={"description": "the ticket that had been called in its place, back in line at its "
+                                               "place (null when none was)"})
+
+
+class NoShowOut(StaffTicketOut):
+    back_until = UtcTime(metadata={"description": "until when it may go back to the line (`requeue`)"})

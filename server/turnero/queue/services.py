@@ -26,6 +26,7 @@ from .issuing import TicketTaken, fingerprint, issue_ticket, take_ticket
 from .lookups import (NO_TICKET, TICKET_LOAD, find_branch, find_counter, find_service, find_ticket_by_id,
                       find_ticket_by_token, locked_ticket)
 from .rules import COUNTER_STATES, Action, Status, place_of
+from .undo import check_may_return
 
 log = logging.getLogger(__name__)
 
@@ -341,6 +342,8 @@ def act(uow: UnitOfWork, ticket_id: str, action: Action, actor: Actor) -> views.
     was_waiting = ticket.status == Status.WAITING
     if action is Action.REQUEUE and branch.no_show_after_recalls and _requeued(session, ticket):
         raise Conflict(N_("This turn was already put back in line once."))
+    if action is Action.REQUEUE:
+        check_may_return(branch, ticket)
     apply(uow, ticket, TRANSITIONS[action], clock.utcnow(), actor=actor)
     moved = action is Action.REQUEUE or was_waiting
     stats = changed(uow, branch, services=[ticket.service_id], moved_behind=place if moved else None,

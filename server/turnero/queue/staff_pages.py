@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..web import current_lang, database, staff_pages
 from . import read_models, services
+from .rules import UNDO_WINDOW_S
 from .staff_texts import console_texts
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
@@ -35,6 +36,6 @@ def console(branch, counter):
         view = read_models.counter_desk(uow, branch, counter, current_user.actor, lang)
         low = services.low_ratings(uow, branch, current_user.actor) if manages else []
     config = {**view, "lang": lang, "csrf": generate_csrf(), "api": "/api/v1", "texts": console_texts(),
-              "manages": manages, "low_ratings": low,
+              "manages": manages, "low_ratings": low, "undo_seconds": UNDO_WINDOW_S,
               "whatsapp": current_app.config["TURNERO"].whatsapp_enabled}
     return render_template("staff/console.html", desk=view, config=config, manages=manages)

@@ -20,6 +20,7 @@ EVENTS = {
     "started": N_("Service started"), "done": N_("Finished"), "no_show": N_("Did not come"),
     "cancelled": N_("Cancelled"), "requeued": N_("Back in line"), "transferred": N_("Transferred"),
     "feedback": N_("Rated the visit"), "expired": N_("Expired at the end of the day"), "priority_on": N_("Priority granted"), "priority_off": N_("Priority removed"),
+    "undone": N_("Undone"),
 }
 COUNTER_STATES = {"open": N_("Open"), "paused": N_("Paused"), "closed": N_("Closed")}
 PAUSE_REASONS = {"break": N_("Break"), "lunch": N_("Lunch"), "back_office": N_("Back-office work")}
@@ -82,6 +83,14 @@ MESSAGES = {
     "switch_to_whatsapp": N_("Send by WhatsApp instead"),
     "channel_saved": N_("From now on this customer's messages go by %(channel)s."),
     "score": N_("%(score)s of 5"),
+    "over_and_called": N_("%(done)s closed; %(code)s called to your counter."),
+    "over_nobody": N_("%(done)s closed; no one is waiting."),
+    "undone": N_("Undone: %(code)s is at your counter again."),
+    "undone_call": N_("Undone: %(code)s is at your counter again and %(next)s back in its place in line."),
+    "back_to_line": N_("Back to the line"),
+    "back_to_line_code": N_("Put %(code)s back in the line"),
+    "back_until": N_("until %(time)s"),
+    "no_no_shows": N_("No one missed their turn recently."),
 }
 JOINING = {"open": N_("Taking turns"), "paused": N_("Stopped"), "closed": N_("Closed (hours)")}
 

@@ -32,6 +32,7 @@ from ..errors import N_, Busy, Invalid, Message
 from ..leader import always
 from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User, counter_services
 from ..queue.lookups import find_branch
+from ..queue.read_models import undone_events
 from ..queue.rules import Status, day_bounds_utc, local_day
 from . import erlang, figures
 from .figures import BY, Visit
@@ -105,7 +106,9 @@ def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]
     # shown waits are read out of the events' JSON by the database, not in Python.
     conn = session.connection()
     start, end = period.utc_bounds(branch.timezone)
-    events = (TicketEvent.branch_id == branch.id, TicketEvent.at >= start, TicketEvent.at < end)
+    # A call or finish that staff undid (queue.undo) did not happen, for the figures.
+    events = (TicketEvent.branch_id == branch.id, TicketEvent.at >= start, TicketEvent.at < end,
+              TicketEvent.id.not_in(undone_events(branch.id)))
     calls = {seq: (first, user) for seq, first, user in conn.execute(
         select(TicketEvent.ticket_seq, func.min(epoch(TicketEvent.at)), func.max(TicketEvent.user_id))
         .where(TicketEvent.kind == "called", *events).group_by(TicketEvent.ticket_seq)).all()}

@@ -240,7 +240,7 @@ def test_a_notice_for_a_deleted_branch_or_unfollowed_tickets_sends_nothing(app, 
 
 @pytest.mark.parametrize("statement, params, index", [
     ("_AHEAD", {"branch_id": 1, "service_id": 1, "sort_at": "2026-01-01 00:00:00", "seq": 1}, "ix_tickets_line"),
-    ("_HEAD_OF_LINE", {"branch_id": 1, "service_id": 1}, "ix_tickets_line"),
+    ("_HEAD_OF_LINE", {"branch_id": 1, "service_id": 1, "counter_id": 1}, "ix_tickets_line"),
     ("_FIRST_SENT_TO", {"counter_id": 1}, "ix_tickets_target_counter"),
 ])
 def test_positions_and_calls_are_read_through_an_index(app, statement, params, index):

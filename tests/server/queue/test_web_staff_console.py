@@ -84,7 +84,7 @@ def test_an_agent_serves_from_the_console(live, new_page):
 
     button(page, "Terminar").click()
     expect(page.locator("#current-ticket")).to_be_hidden()
-    expect(page.locator("#toast")).to_contain_text(f"{first['code']} terminado")
+    expect(page.locator("#undo-toast")).to_contain_text(f"{first['code']} terminado")
     assert ticket(live, first["token"])["status"] == "done"
 
     # Keyboard: N calls, then the transfer dialog sends the ticket to another line.

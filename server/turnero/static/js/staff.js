@@ -87,10 +87,33 @@
     var toast = $("toast");
     toast.textContent = message;
     toast.className = "toast is-visible" + (kind ? " toast-" + kind : "");
+    if (undoable) hideUndo();
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function () { toast.className = "toast"; }, kind === "error" ? 9000 : 4000);
   }
   function failed(error) { say(fmt(T.error, { detail: error.message }), "error"); }
+
+  // A finish or a no-show (by its button, or by "Call next" over a ticket still at the
+  // counter) can be taken back for a few seconds: the toast offers "Undo".
+  var undoable = null, undoTimer = null;
+  function offerUndo(ticketId, message) {
+    undoable = ticketId;
+    clearTimeout(toastTimer);
+    $("toast").className = "toast";
+    $("undo-text").textContent = message;
+    var bar = $("undo-time");
+    bar.style.animation = "none";
+    void bar.offsetWidth;  // restart the countdown bar
+    bar.style.animation = "undo-countdown " + cfg.undo_seconds + "s linear forwards";
+    $("undo-toast").className = "toast toast-undo is-visible";
+    clearTimeout(undoTimer);
+    undoTimer = setTimeout(hideUndo, cfg.undo_seconds * 1000);
+  }
+  function hideUndo() {
+    undoable = null;
+    clearTimeout(undoTimer);
+    $("undo-toast").className = "toast toast-undo";
+  }
 
   // ------------------------------------------------------------ rendering
 
@@ -303,6 +326,7 @@
         if (e.data && e.data.to_counter) details.push("→ " + (counterById[e.data.to_counter] || { name: e.data.to_counter }).name);
         if (e.data && e.data.score) details.push("★ " + e.data.score);
         if (e.data && e.data.reason) details.push(fmt(T.out_of_turn, { reason: e.data.reason }));
+        if (e.kind === "undone" && e.data && e.data.undid) details.push(T.events[e.data.undid] || e.data.undid);
         if (e.user) details.push(e.user);
         if (details.length) body.appendChild(el("span", "event-details", details.join(" · ")));
         li.appendChild(body);
@@ -445,21 +469,34 @@
 
   var ACTIONS = {
     "call-next": function () {
+      var before = current;  // the server finishes it first: that can be undone
       return api("POST", "/branches/" + branch + "/counters/" + counter.id + "/call-next").then(function (ticket) {
-        if (!ticket) {
-          current = null;
-          say(T.nobody_called);
-          return;
-        }
         current = ticket;
-        historyOf = ticket;
-        say(fmt(T.called, { code: ticket.code }), "ok");
+        if (ticket) historyOf = ticket;
+        if (before) {
+          offerUndo(before.id, ticket ? fmt(T.over_and_called, { done: before.code, code: ticket.code })
+                                      : fmt(T.over_nobody, { done: before.code }));
+        } else {
+          say(ticket ? fmt(T.called, { code: ticket.code }) : T.nobody_called, ticket ? "ok" : null);
+        }
+      });
+    },
+    "undo": function () {
+      if (!undoable) return null;
+      var id = undoable;
+      hideUndo();
+      return api("POST", "/tickets/" + id + "/undo", { counter: counter.id }).then(function (body) {
+        current = body.ticket;
+        historyOf = body.ticket;
+        say(body.returned ? fmt(T.undone_call, { code: body.ticket.code, next: body.returned.code })
+                          : fmt(T.undone, { code: body.ticket.code }), "ok");
+        loadNoShows();
       });
     },
     "recall": ticketAction("recall", "recalled"),
     "start": ticketAction("start", "started"),
-    "done": ticketAction("done", "done", true),
-    "no-show": ticketAction("no-show", "no_show", true),
+    "done": ticketAction("done", "done", true, true),
+    "no-show": ticketAction("no-show", "no_show", true, true),
     "requeue": ticketAction("requeue", "requeued", true),
     "transfer": function () { openTransfer(); return null; },
     "pause": function () { openPause(); return null; },
@@ -467,11 +504,12 @@
     "close": counterAction("close", "closed"),
   };
 
-  function ticketAction(path, message, finishes) {
+  function ticketAction(path, message, finishes, undoable) {
     return function () {
       if (!current) return null;
       return api("POST", "/tickets/" + current.id + "/" + path).then(function (ticket) {
-        say(fmt(T[message], { code: ticket.code }), "ok");
+        if (undoable) offerUndo(ticket.id, fmt(T[message], { code: ticket.code }));
+        else say(fmt(T[message], { code: ticket.code }), "ok");
         historyOf = ticket;
         current = finishes ? null : Object.assign({}, current, ticket);
       });
@@ -681,6 +719,41 @@
     });
   }
 
+  // ------------------------------------------------------------ no-shows who turn up late
+
+  function loadNoShows() {
+    return api("GET", "/branches/" + branch + "/no-shows").then(renderNoShows)
+      .catch(function () { /* the next event tries again */ });
+  }
+  function renderNoShows(tickets) {
+    var list = $("no-shows-list");
+    list.textContent = "";
+    $("no-shows-empty").hidden = tickets.length > 0;
+    tickets.forEach(function (t) {
+      var li = el("li", "no-show-row");
+      var code = el("span", "waiting-code", t.code);
+      code.style.setProperty("--swatch", serviceById[t.service] ? serviceById[t.service].color : "#888");
+      li.appendChild(code);
+      li.appendChild(el("span", "no-show-when", serviceName(t.service) + " · " + fmt(T.back_until, { time: clock(t.back_until) })));
+      var back = el("button", "btn btn-secondary btn-small", T.back_to_line);
+      back.type = "button";
+      back.setAttribute("aria-label", fmt(T.back_to_line_code, { code: t.code }));
+      back.addEventListener("click", function () {
+        if (busy) return;
+        busy = true;
+        api("POST", "/tickets/" + t.id + "/requeue").then(function (ticket) {
+          say(fmt(T.requeued, { code: ticket.code }), "ok");
+        }, failed).then(function () {
+          busy = false;
+          loadNoShows();
+          loadWaiting();
+        });
+      });
+      li.appendChild(back);
+      list.appendChild(li);
+    });
+  }
+
   // ------------------------------------------------------------ the branch's counters
 
   var counters = [];
@@ -711,7 +784,7 @@
   // ------------------------------------------------------------ keyboard
 
   var KEYS = { n: "call-next", r: "recall", s: "start", d: "done", x: "no-show", t: "transfer",
-               b: "requeue", p: "pause", o: "open" };
+               b: "requeue", p: "pause", o: "open", u: "undo" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     if (dialog.open || callDialog.open || pauseDialog.open || lineDialog.open) return;
@@ -740,6 +813,7 @@
     loadWaiting();
     refreshCurrent();
     loadCounters();
+    loadNoShows();
   }
 
   if (window.io) {
@@ -776,4 +850,5 @@
   loadWaiting();
   loadHistory();
   loadCounters();
+  loadNoShows();
 })();
