@@ -90,9 +90,9 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
         stats = setup.stats(views.waiting_counts(session, branch.id))
         services = {s.id: s for s in setup.services}
         done: set[str] = set()
-        for row, ahead in lines:
+        for row in lines:
             view = views.view_of(row, branch_slug=branch.slug, service=services[row.service_id], counter=None,
-                                 ahead=ahead, stats=stats.get(row.service_id), public_url=db.public_url)
+                                 ahead=row.ahead, stats=stats.get(row.service_id), public_url=db.public_url)
             emit("ticket.update", view.to_json(token=False), ticket_room(row.id))
             done.add(row.id)
             sent += 1

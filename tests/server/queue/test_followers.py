@@ -281,3 +281,26 @@ def test_notices_heard_together_are_merged_per_branch():
     whole = followers.merged([{"branch": 1, "services": [2], "after": late, "tickets": []},
                               {"branch": 1, "services": [2], "after": None, "tickets": []}])
     assert whole == [{"branch": 1, "services": [2], "after": None, "tickets": []}]
+
+
+def test_an_update_leaves_as_the_packet_python_socketio_would_send(app, sio, fill):
+    """Followers' updates skip python-socketio's emit (its search of the payload for
+    bytes): each recipient still gets, byte for byte, the packet that emit sends."""
+    import socketio as python_socketio
+
+    from turnero.extensions import socketio
+    line = fill(2)
+    follow(sio, [line[1]["token"]])
+    manager = socketio.server.manager
+    room = f"ticket:{line[1]['id']}"
+    payload = {"id": line[1]["id"], "ahead": 1, "eta": {"low_min": 1, "high_min": 2}, "name": "Ñandú €"}
+    sent = []
+    real = socketio.server._send_eio_packet
+    socketio.server._send_eio_packet = lambda eio_sid, pkt: sent.append((eio_sid, pkt.encode()))
+    try:
+        manager.emit_here("ticket.update", payload, room)
+        python_socketio.Manager.emit(manager, "ticket.update", payload, "/", room=room)
+        manager.emit_here("ticket.update", payload, "ticket:no-one-follows-it")
+    finally:
+        socketio.server._send_eio_packet = real
+    assert len(sent) == 2 and sent[0] == sent[1]
