@@ -15,8 +15,8 @@ The day, all from `--seed` (same seed, same figures):
   service    lognormal times per service (their real means differ from the configured)
   customers  some are not there when called (no-show after two minutes), some give up
              waiting (cancel), the rest walk to the counter and are served
-  counters   open and close by the scenario's shifts; a counter closing finishes its
-             customer first; at the day's end (17:00) no one new joins and the counters empty the line
+  counters   open, pause and close by the scenario's shifts; a counter closing finishes
+             its customer first; at the day's end (17:00) no one new joins and the counters empty the line
 
 Then the figures are the reports' own (reports.services.stats over the day's log):
 the share of called tickets whose real wait fell inside the range they were shown,
@@ -72,6 +72,8 @@ class Scenario:
     service_min: dict[str, tuple[float, float]]
     shifts: tuple[tuple[str, float, float], ...]
     booked: float = 0.3
+    # Pauses at the console: (counter, from, to, reason) in local hours.
+    pauses: tuple[tuple[str, float, float, str], ...] = ()
     priority: float = 0.06
     no_show: float = 0.05
     gives_up: float = 0.04
@@ -98,8 +100,10 @@ SCENARIOS = {
         "lunch",
         arrivals={"caja": (10, 12, 14, 18, 16, 12, 10, 8), "plataforma": (3, 4, 4, 5, 4, 3, 3, 2)},
         service_min=REAL_TIMES,
-        # v1 and v3 go to lunch from 13:00 to 14:00 (v2 alone serves both lines then).
-        shifts=(("v1", 9, 13), ("v1", 14, 18), ("v2", 9, 18), ("v3", 9, 13), ("v3", 14, 18)), booked=0.3),
+        # v1 and v3 go to lunch from 13:00 to 14:00, paused for "lunch" at the console as
+        # staff do (v2 alone serves both lines then).
+        shifts=(("v1", 9, 18), ("v2", 9, 18), ("v3", 9, 18)), booked=0.3,
+        pauses=(("v1", 13, 14, "lunch"), ("v3", 13, 14, "lunch"))),
 }
 
 
@@ -126,7 +130,8 @@ class CounterPlan:
     slug: str
     open: bool = False
     busy: bool = False       # calling or serving someone
-    closing: bool = False    # close once the customer is served
+    closing: bool = False    # close (or pause: `reason`) once the customer is served
+    reason: str | None = None
     draining: bool = False   # the day is over: close once no one is left to call
     calls: int = 0
 
@@ -160,6 +165,7 @@ class Day:
         self.events: list[tuple[datetime, int, Callable[[], None]]] = []
         self.order = 0
         self.shifts = shifts if shifts is not None else scenario.shifts
+        self.given_shifts = shifts
         with self.db.unit_of_work() as uow:
             branch = uow.session.scalar(select(Branch).where(Branch.slug == BRANCH))
             self.agent = actor_for_user(uow.session.scalar(select(User).where(User.username == "agente")))
@@ -196,10 +202,14 @@ class Day:
     # -- the plan of the day
 
     def plan(self) -> None:
+        shifts_given = self.given_shifts
         self.book_appointments()
         for slug, start, end in self.shifts:
             self.at(local(self.day, start), lambda s=slug: self.open_counter(s))
             self.at(local(self.day, end), lambda s=slug: self.close_counter(s))
+        for slug, start, end, reason in (self.scenario.pauses if shifts_given is None else ()):
+            self.at(local(self.day, start), lambda s=slug, r=reason: self.close_counter(s, r))
+            self.at(local(self.day, end), lambda s=slug: self.open_counter(s))
         for service, rates in self.scenario.arrivals.items():
             for n, rate in enumerate(rates):
                 start = local(self.day, OPENS + n)
@@ -269,29 +279,34 @@ class Day:
         from turnero.queue.services import set_counter_state
 
         plan = self.counters[slug]
-        plan.closing = False
+        plan.closing, plan.reason = False, None
         if not plan.open:
             self.use(set_counter_state, BRANCH, slug, "open", self.agent)
             plan.open = True
         self.next_customer(slug)
 
-    def close_counter(self, slug: str) -> None:
+    def close_counter(self, slug: str, reason: str | None = None) -> None:
+        """Close the counter, or pause it for `reason`, once its customer is served."""
         plan = self.counters[slug]
+        plan.reason = reason
         if plan.busy:
             plan.closing = True
         elif plan.open:
             self.shut(slug)
 
     def shut(self, slug: str) -> None:
-        """Close the counter; at the day's end, only once it found no one left to call."""
+        """Close (pause) the counter; at the day's end, only once it found no one left to call."""
         from turnero.queue.services import set_counter_state
 
         plan = self.counters[slug]
-        if local(self.day, self.scenario.closes) <= self.clock.now and not plan.draining:
+        if plan.reason is None and local(self.day, self.scenario.closes) <= self.clock.now and not plan.draining:
             plan.draining, plan.closing = True, False
             self.next_customer(slug)
             return
-        self.use(set_counter_state, BRANCH, slug, "closed", self.agent)
+        if plan.reason:
+            self.use(set_counter_state, BRANCH, slug, "paused", self.agent, reason=plan.reason)
+        else:
+            self.use(set_counter_state, BRANCH, slug, "closed", self.agent)
         plan.open = plan.closing = plan.draining = False
 
     def wake_counters(self) -> None:
@@ -398,6 +413,57 @@ def simulate(scenario: str | Scenario, seed: int, folder: Path, *, day: date = D
     return Outcome(scenario.name, seed, day, total, by_hour, target, dict(sim.taken), str(folder / "turnero.db"))
 
 
+def staffing_check(name: str, seed: int, folder: Path) -> None:
+    """The staffing advice, tried: a day of the scenario a week before, then the advice
+    for the day (reports.services.staffing: Erlang C over that week's arrivals and
+    service time), then the day itself with that many counters in each hour (counters
+    s1, s2... serving both lines, as Erlang C's one line); prints, per hour, the share
+    called within the target wait that Erlang C promised and the one achieved."""
+    from turnero.access.services import SYSTEM
+    from turnero.admin.services import create_counter
+    from turnero.reports.services import staffing
+
+    scenario = SCENARIOS[name]
+    app = new_instance(folder)
+    db = app.extensions["turnero.db"]
+    try:
+        simulate(scenario, seed, folder, day=DAY - timedelta(days=7), app=app)
+        with app.app_context(), db.unit_of_work() as uow:
+            advice = staffing(uow, BRANCH, SYSTEM, day=DAY, weeks=1, now=local(DAY, 8))
+        needed = {h["hour"]: h["counters"] for h in advice["hours"]}
+        most = max(needed.values(), default=0)
+        for k in range(1, most + 1):
+            with app.app_context(), db.unit_of_work(write=True) as uow:
+                create_counter(uow, SYSTEM, BRANCH, slug=f"s{k}", name=f"Simulada {k}", services=list(SERVICES))
+        shifts = []
+        for k in range(1, most + 1):
+            hours = [h for h in sorted(needed) if needed[h] >= k]
+            for hour in hours:
+                end = hour + 1 if hour + 1 < scenario.closes else scenario.closes + 1
+                if shifts and shifts[-1][0] == f"s{k}" and shifts[-1][2] == hour:
+                    shifts[-1] = (f"s{k}", shifts[-1][1], end)
+                else:
+                    shifts.append((f"s{k}", hour, end))
+        outcome = simulate(scenario, seed, folder, day=DAY, shifts=tuple(shifts), app=app)
+    finally:
+        db.dispose()
+    achieved = {int(row["key"]): row for row in outcome.by_hour}
+    print(f"staffing, day {name}, seed {seed}: counters by Erlang C (target {share(advice['target_share'])} "
+          f"called within {advice['target_wait_min']} min; arrivals and service time "
+          f"{advice['service_min']} min from the same day a week before), then that day:")
+    for hour in sorted(needed):
+        row = achieved.get(hour, {})
+        h = next(x for x in advice["hours"] if x["hour"] == hour)
+        print(f"  {hour:02d}:00  arrivals {h['arrivals']:>5}/h  counters {needed[hour]}  "
+              f"Erlang C {share(h['share'])}  achieved {share(row.get('within_target'))} "
+              f"({row.get('called', 0)} called)")
+    f = outcome.figures
+    print(f"  all day: achieved {share(f['within_target'])} within {outcome.target_wait_min} min "
+          f"(target {share(advice['target_share'])}); honest waits: inside {share(f['estimate_inside'])}, "
+          f"error {minutes(f['estimate_error_min'])}, naive {minutes(f['naive_error_min'])}, "
+          f"width {minutes(f['estimate_width_min'])}")
+
+
 # ---------------------------------------------------------------- printing
 
 def share(value) -> str:
@@ -440,6 +506,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="turnero-simulate-", dir=SCRATCH) as folder:
             outcome = simulate(name, args.seed, Path(folder))
             print_outcome(outcome)
+        if args.staffing:
+            with tempfile.TemporaryDirectory(prefix="turnero-simulate-", dir=SCRATCH) as folder:
+                staffing_check(name, args.seed, Path(folder))
     return 0
 
 
