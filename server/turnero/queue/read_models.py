@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from operator import attrgetter
 
 from sqlalchemy import ColumnElement, DateTime, Select, bindparam, func, or_, select, tuple_, type_coerce, update
@@ -18,10 +18,12 @@ from ..hours import Week, weekday_ranges
 from ..models import (Branch, Closure, Counter, OpeningHours, PriorityClass, Service, Ticket, TicketEvent, UTCDateTime,
                       counter_services)
 from .lookups import TICKET_LOAD, find_branch, find_counter
-from .rules import (REMOTE_CHANNELS, Eta, Place, Status, day_bounds_utc, estimate_wait, local_day,
-                    mean_service_minutes, place_of)
+from .rules import (DEFAULT_SPREAD, REMOTE_CHANNELS, Desk, Eta, Place, Status, back_in, day_bounds_utc, estimate_wait,
+                    line_shares, local_day, mean_service_minutes, place_of, remaining_turn, service_spread)
 
-RECENT_SAMPLES = 10
+# The turns (call to end) a service's pace and spread are read from: the last hour or
+# so of a busy line, and enough of them for a spread.
+RECENT_SAMPLES = 20
 CALLING_LIMIT = 10
 
 
@@ -31,12 +33,19 @@ def iso(moment) -> str | None:
 
 @dataclass
 class ServiceStats:
+    """A line as its wait is estimated: how many wait, the mean turn, the open
+    counters serving it, each counter as the line's wait sees it (`desks`: its share
+    of its time, when it is free) and the turns' spread."""
     waiting: int
     mean_min: float
     open_counters: int
+    desks: tuple[Desk, ...] | None = None
+    spread: float = DEFAULT_SPREAD
+    placed_ahead: tuple[float, float] = (0.0, 0.0)
 
     def eta(self, ahead: int) -> Eta:
-        return estimate_wait(ahead, self.mean_min, self.open_counters)
+        return estimate_wait(ahead, self.mean_min, self.open_counters, spread=self.spread, desks=self.desks,
+                             placed_ahead=self.placed_ahead)
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,21 @@ class BranchSetup:
     calling: tuple[dict, ...]
     week: Week = field(default_factory=lambda: Week("UTC"))
     classes: tuple[ClassInfo, ...] = ()
+    # The open counters: (the services each serves, the service and call time of the
+    # ticket it has called or in service, if any).
+    counters: tuple[tuple[frozenset[int], tuple[int, datetime] | None], ...] = ()
+    spread: dict[int, float] = field(default_factory=dict)
+    # The paused counters: (the services each serves, the pause's reason, since when).
+    paused: tuple[tuple[frozenset[int], str | None, datetime | None], ...] = ()
+    # Per service, today's tickets placed before their time (priority, appointments):
+    # (how many a minute, their mean head start in minutes).
+    placed_ahead: dict[int, tuple[float, float]] = field(default_factory=dict)
+    # The moment the waits are estimated at: the branch's last change of the above (a
+    # call, a start, an end, a counter's state), so that every door and process reading
+    # this setup shows the same estimate until the next change.
+    as_of: datetime | None = None
+    # Per service, how many waited when this setup was read: how a shared counter's time splits.
+    waiting_then: dict[int, int] = field(default_factory=dict)
 
     def service(self, slug: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.slug == slug and s.active), None)
@@ -144,9 +168,42 @@ class BranchSetup:
         return hours if hours is not None else self.hours_joining(branch, now)
 
     def stats(self, waiting: dict[int, int]) -> dict[int, ServiceStats]:
+        desks = self.desks()
         return {s.id: ServiceStats(waiting=waiting.get(s.id, 0), mean_min=self.mean_min[s.id],
-                                   open_counters=self.open_counters.get(s.id, 0))
+                                   open_counters=self.open_counters.get(s.id, 0), desks=desks.get(s.id),
+                                   spread=self.spread.get(s.id, DEFAULT_SPREAD),
+                                   placed_ahead=self.placed_ahead.get(s.id, (0.0, 0.0)))
                 for s in self.services}
+
+    def desks(self) -> dict[int, tuple[Desk, ...]]:
+        """Per service, the counters serving it (open, or paused and expected back), each
+        with its share of the line and when it is free, as of the last change (`as_of`:
+        it is set whenever a counter is busy or paused)."""
+        now = self.as_of
+        # A shared counter's time goes where the work waits; as it waited at the last change
+        # (a new ticket in one line leaves the other lines' waits as they were).
+        work = {s.id: max(1, self.waiting_then.get(s.id, 0)) * self.mean_min[s.id] for s in self.services}
+        # (services, minutes until free) of each counter that serves now or is back soon.
+        counters: list[tuple[frozenset[int], float]] = []
+        for services, current in self.counters:
+            free_in = 0.0
+            if current is not None:
+                service_id, called_at = current
+                free_in = remaining_turn(self.mean_min.get(service_id, 5.0),
+                                         self.spread.get(service_id, DEFAULT_SPREAD),
+                                         (now - called_at).total_seconds() / 60)
+            counters.append((services, free_in))
+        for services, reason, since in self.paused:
+            back = back_in(reason, (now - since).total_seconds() / 60 if since else 0.0)
+            if back is not None:
+                counters.append((services, back))
+        counters = [(services & work.keys(), free_in) for services, free_in in counters if services & work.keys()]
+        found: dict[int, list[Desk]] = defaultdict(list)
+        for (_, free_in), split in zip(counters, line_shares([services for services, _ in counters], work)):
+            for service_id, share in split.items():
+                others_wait = any(self.waiting_then.get(other, 0) for other in split if other != service_id)
+                found[service_id].append(Desk(share, free_in, None if others_wait else 1.0))
+        return {service_id: tuple(desks) for service_id, desks in found.items()}
 
 
 # Statements of the hot path are built once: building SQLAlchemy expressions costs
@@ -158,19 +215,38 @@ _SERVICES = select(*_SERVICE_COLUMNS).where(Service.branch_id == bindparam("bran
 _LINES = (select(Ticket.service_id, func.count(), func.max(Ticket.sort_at))
           .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value)
           .group_by(Ticket.service_id))
-_OPEN_COUNTERS = (select(counter_services.c.service_id, func.count())
+_OPEN_COUNTERS = (select(counter_services.c.counter_id, counter_services.c.service_id, Counter.state_since)
                   .join(Counter, Counter.id == counter_services.c.counter_id)
-                  .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "open")
-                  .group_by(counter_services.c.service_id))
-_RANKED_DONE = (
-    select(Ticket.service_id, Ticket.started_at, Ticket.finished_at,
+                  .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "open"))
+# Today's called tickets (they change only with a call, as the rest of the setup): per
+# service, the first and last taken; and those of them placed before their time.
+_TODAYS_CALLED = (select(Ticket.service_id, func.min(Ticket.created_at), func.max(Ticket.created_at))
+                  .where(Ticket.branch_id == bindparam("branch_id"), Ticket.day == bindparam("day"),
+                         Ticket.called_at.is_not(None))
+                  .group_by(Ticket.service_id))
+_TODAYS_PLACED_AHEAD = (select(Ticket.service_id, Ticket.created_at, Ticket.sort_at)
+                        .where(Ticket.branch_id == bindparam("branch_id"), Ticket.day == bindparam("day"),
+                               Ticket.called_at.is_not(None), Ticket.sort_at < Ticket.created_at))
+_PAUSED_COUNTERS = (select(counter_services.c.counter_id, counter_services.c.service_id, Counter.pause_reason,
+                           Counter.state_since)
+                    .join(Counter, Counter.id == counter_services.c.counter_id)
+                    .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "paused"))
+_BUSY_COUNTERS = (select(Ticket.counter_id, Ticket.service_id, Ticket.called_at, Ticket.started_at)
+                  .where(Ticket.branch_id == bindparam("branch_id"), Ticket.counter_id.is_not(None),
+                         Ticket.status.in_((Status.CALLED.value, Status.SERVING.value))))
+# A turn holds its counter from the call to its end, served or not (a no-show too).
+_RANKED_TURNS = (
+    select(Ticket.service_id, Ticket.called_at, Ticket.finished_at,
            func.row_number().over(partition_by=Ticket.service_id,
                                   order_by=Ticket.finished_at.desc()).label("rn"))
     .where(Ticket.branch_id == bindparam("branch_id"), Ticket.day == bindparam("day"),
-           Ticket.status == Status.DONE.value, Ticket.started_at.is_not(None), Ticket.finished_at.is_not(None))
+           Ticket.status.in_((Status.DONE.value, Status.NO_SHOW.value)), Ticket.called_at.is_not(None),
+           Ticket.finished_at.is_not(None))
     .subquery())
-_RECENT_DURATIONS = (select(_RANKED_DONE.c.service_id, _RANKED_DONE.c.started_at, _RANKED_DONE.c.finished_at)
-                     .where(_RANKED_DONE.c.rn <= RECENT_SAMPLES))
+_RECENT_DURATIONS = (select(_RANKED_TURNS.c.service_id, _RANKED_TURNS.c.called_at, _RANKED_TURNS.c.finished_at)
+                     .where(_RANKED_TURNS.c.rn <= RECENT_SAMPLES))
+
+
 def undone_events(branch_id) -> Select:
     """The ids of the branch's events that staff undid (queue.undo): a call, a finish
     or a no-show that did not stand. What shows calls or counts them leaves these out."""
@@ -214,24 +290,49 @@ def week_of(db: Session | Connection, branch_id: int, tz_name: str, today=None) 
 
 
 def read_setup(db: Session | Connection, branch_id: int, today) -> BranchSetup:
-    """Read a branch's setup from the database (6 small indexed queries)."""
+    """Read a branch's setup from the database (a dozen small indexed queries)."""
     conn = _conn(db)
     params = {"branch_id": branch_id}
     services = tuple(ServiceInfo(*row) for row in conn.execute(_SERVICES, params))
-    open_counts = dict(conn.execute(_OPEN_COUNTERS, params).all())
+    moments: list[datetime] = []  # of the changes read here: the latest is `as_of`
+    serves: dict[int, set[int]] = defaultdict(set)
+    for counter_id, service_id, since in conn.execute(_OPEN_COUNTERS, params):
+        serves[counter_id].add(service_id)
+        moments.append(_aware_utc(since))
+    busy = {}
+    for counter_id, service_id, called_at, started_at in conn.execute(_BUSY_COUNTERS, params):
+        if called_at is not None:
+            busy[counter_id] = (service_id, _aware_utc(called_at))
+            moments += [_aware_utc(called_at), _aware_utc(started_at)]
+    paused: dict[int, tuple[set[int], str | None, datetime | None]] = {}
+    for counter_id, service_id, reason, since in conn.execute(_PAUSED_COUNTERS, params):
+        paused.setdefault(counter_id, (set(), reason, _aware_utc(since)))[0].add(service_id)
+        moments.append(_aware_utc(since))
+    open_counts: dict[int, int] = defaultdict(int)
+    for service_ids in serves.values():
+        for service_id in service_ids:
+            open_counts[service_id] += 1
     durations: dict[int, list[float]] = defaultdict(list)
     for service_id, started, finished in conn.execute(_RECENT_DURATIONS, {**params, "day": today}):
         durations[service_id].append(_seconds(started, finished))
+        moments.append(_aware_utc(finished))
     calling = tuple(
         {"code": code, "service": service, "counter": {"id": cslug, "name": cname, "state": cstate},
          "called_at": iso(at), "recall": kind == "recalled"}
         for kind, at, code, service, cslug, cname, cstate in conn.execute(_RECENT_CALLS, params))
     tz_name = conn.execute(select(Branch.timezone).where(Branch.id == branch_id)).scalar_one()
+    spans = conn.execute(_TODAYS_CALLED, {**params, "day": today}).all()
+    early = conn.execute(_TODAYS_PLACED_AHEAD, {**params, "day": today}).all()
+    as_of = max((m for m in moments if m is not None), default=None)
     return BranchSetup(
-        services=services, open_counters=open_counts,
+        services=services, open_counters=dict(open_counts),
         mean_min={s.id: mean_service_minutes(durations.get(s.id, []), s.avg_service_min) for s in services},
         calling=calling, week=week_of(conn, branch_id, tz_name, today),
-        classes=tuple(ClassInfo(*row) for row in conn.execute(_CLASSES, params)))
+        classes=tuple(ClassInfo(*row) for row in conn.execute(_CLASSES, params)),
+        counters=tuple((frozenset(ids), busy.get(counter_id)) for counter_id, ids in sorted(serves.items())),
+        spread={s.id: service_spread(durations.get(s.id, [])) for s in services},
+        paused=tuple((frozenset(ids), reason, since) for _, (ids, reason, since) in sorted(paused.items())),
+        placed_ahead=_placed_ahead(spans, early), waiting_then=waiting_counts(conn, branch_id), as_of=as_of)
 
 
 def setup_for(session: Session, branch_id: int, version: str, today, *, remember: bool = False) -> BranchSetup:
@@ -277,6 +378,27 @@ def service_stats(session: Session, branch: Branch, today) -> dict[int, ServiceS
     """Waiting count, recent mean service time and open counters, per service."""
     setup = setup_for(session, branch.id, branch.setup_version, today)
     return setup.stats(waiting_counts(session, branch.id))
+
+
+def _placed_ahead(spans, early) -> dict[int, tuple[float, float]]:
+    """Per service, from today's called tickets (`spans`: service, first and last
+    taken; `early`: service, taken, place in time of those placed before their time):
+    how many a minute took a place before their time, and their mean head start."""
+    minutes = {service_id: (_aware_utc(last) - _aware_utc(first)).total_seconds() / 60
+               for service_id, first, last in spans}
+    starts: dict[int, list[float]] = defaultdict(list)
+    for service_id, created, sort_at in early:
+        head_start = (_aware_utc(created) - _aware_utc(sort_at)).total_seconds() / 60
+        if head_start > 1:
+            starts[service_id].append(head_start)
+    return {s: (len(found) / max(30.0, minutes.get(s, 0.0)), sum(found) / len(found)) for s, found in starts.items()}
+
+
+def _aware_utc(moment: datetime | None) -> datetime | None:
+    """An instant as an aware UTC datetime (raw selects on SQLite give naive UTC)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 def _seconds(started, finished) -> float:

@@ -12,6 +12,7 @@ once committed.
 """
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -580,29 +581,146 @@ class Eta:
         return value if isinstance(value, Eta) else cls(value["low_min"], value["high_min"])
 
 
-# How far the estimate is allowed to stray: services take longer or shorter
-# than their mean, so the range widens with the number of people ahead.
-ETA_LOW_FACTOR = 0.75
-ETA_HIGH_FACTOR = 1.25
+# The range shown is the expected wait give or take ETA_Z standard deviations (a
+# normal's 10% below and 10% above: eight waits in ten fall inside).
+ETA_Z = 0.9
+# How far the line's pace strays beyond the service times' own spread during a wait:
+# people placed ahead (priority, appointments), others giving up, the pace changing.
+ETA_DRIFT = 0.2
+# A service's times' coefficient of variation before any are seen.
+DEFAULT_SPREAD = 0.6
 
 
-def estimate_wait(ahead: int, mean_service_min: float, open_counters: int) -> Eta:
+class Desk(NamedTuple):
+    """A counter as a line's wait sees it: the `share` of its turns that go to the line
+    (1 unless it serves other lines too, `counter_shares`) and the minutes until it
+    ends what it is doing (`free_in`: 0 when idle, the rest of its turn, or until it
+    is back from a pause). `first`: the chance that its next free moment goes to this
+    line (its `share`, unless given: 1 when no one waits in its other lines)."""
+    share: float
+    free_in: float
+    first: float | None = None
+
+
+# How many places are counted one by one before the line is taken to move at its
+# steady pace (all counters at work): the estimate costs the same however long the line.
+EXACT_PLACES = 50
+
+
+def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, spread: float = DEFAULT_SPREAD,
+                  desks: tuple[Desk, ...] | None = None, placed_ahead: tuple[float, float] = (0.0, 0.0)) -> Eta:
     """The wait of a ticket with `ahead` people before it, as a range of minutes.
 
-    With c counters working in parallel, each taking `mean_service_min` per
-    customer, the line in front moves by c customers every mean service time.
-    The earliest start is when the people ahead are done; the latest also waits
-    for a counter that is still busy with someone. No counter open is treated as
-    one counter, so an estimate is still shown before the branch opens.
+    Each counter (`desks`; else `open_counters` counters, each busy for an unknown
+    part of its turn) takes the next person in line once it is free, and then a turn
+    of `mean_service_min` (longer for a counter sharing its time, `Desk.share`). The
+    ticket's expected call is when a counter takes it, `ahead` people later. The turns
+    vary (`spread`, their coefficient of variation; many counters end turns nearly at
+    random) and so does the pace itself (ETA_DRIFT): the range is the expected wait
+    give or take ETA_Z of its standard deviations. No counter is treated as one busy
+    counter, so an estimate is still shown before the branch opens.
+
+    `placed_ahead` is (how many tickets a minute join the line with a place before
+    their time, the mean of that head start in minutes): priority turns and checked-in
+    appointments that come during the wait and are called before this ticket.
     """
     if ahead < 0:
         raise ValueError("ahead must be >= 0")
-    counters = max(1, open_counters)
     mean = max(0.5, float(mean_service_min))
-    per_turn = mean / counters
-    low = math.floor(ahead * per_turn * ETA_LOW_FACTOR)
-    high = math.ceil((ahead + 1) * per_turn * ETA_HIGH_FACTOR)
+    if not desks:
+        # A counter met busy at a random moment has (1 + spread²) / 2 of a turn left.
+        unknown = (1 + spread ** 2) / 2 * mean
+        desks = tuple(Desk(1.0, unknown) for _ in range(max(1, math.ceil(open_counters - 1e-9))))
+    middle, working = _time_to_be_called(ahead, mean, desks)
+    rate, head_start = placed_ahead
+    # One coming `head_start` minutes early is placed before this ticket if it comes
+    # within that time of it; each adds a turn.
+    middle += max(0.0, rate) * min(middle, max(0.0, head_start)) * mean / working
+    per_turn = mean / working
+    turns = middle / per_turn
+    # One counter ends turns as varied as the service times; many, nearly at random (1).
+    turn_cv2 = (spread ** 2 + max(0.0, working - 1)) / max(1.0, working)
+    deviation = math.sqrt(turns * per_turn ** 2 * turn_cv2 + (ETA_DRIFT * middle) ** 2)
+    # A wait is skewed (never below 0, sometimes long): the range is centred on its
+    # median, which a lognormal of this mean and deviation puts below the mean.
+    centre = middle / math.sqrt(1 + (deviation / middle) ** 2) if middle > 0 else 0.0
+    low = math.floor(max(0.0, centre - ETA_Z * deviation))
+    high = math.ceil(centre + ETA_Z * deviation)
     return Eta(low_min=low, high_min=max(high, low + 1))
+
+
+def _time_to_be_called(ahead: int, mean: float, desks: tuple[Desk, ...]) -> tuple[float, float]:
+    """(minutes until a counter takes the person `ahead` places back, the counters'
+    worth at work): each of the first EXACT_PLACES goes to the counter free for the
+    line first; the rest at the counters' steady pace."""
+    # A counter shared with other lines takes this line's next ticket only `first` of
+    # the times it is free: on average (1 / first - 1) turns later.
+    free = [(max(0.0, d.free_in) + (1 / max(1e-3, d.share if d.first is None else d.first) - 1) * mean, n)
+            for n, d in enumerate(desks) if d.share > 1e-3]
+    shares = [d.share for d in desks]
+    working = sum(shares[n] for _, n in free) or 1.0
+    if not free:
+        return (ahead + 1) * mean, working
+    heapq.heapify(free)
+    exact = min(ahead, EXACT_PLACES)
+    for _ in range(exact):
+        at, n = heapq.heappop(free)
+        heapq.heappush(free, (at + mean / shares[n], n))
+    return free[0][0] + (ahead - exact) * mean / working, working
+
+
+def remaining_turn(mean_min: float, spread: float, elapsed_min: float) -> float:
+    """The expected rest of a turn that has lasted `elapsed_min`, its length lognormal
+    with this mean and coefficient of variation: a turn just begun has a whole mean
+    left; one that ran long, less, though never quite nothing."""
+    mean = max(0.5, float(mean_min))
+    if elapsed_min <= 0:
+        return mean
+    sigma = math.sqrt(math.log(1 + max(0.05, spread) ** 2))
+    mu = math.log(mean) - sigma ** 2 / 2
+    z = (math.log(elapsed_min) - mu) / sigma
+    surviving = 0.5 * math.erfc(z / math.sqrt(2))
+    if surviving < 1e-6:
+        return mean / 2
+    beyond = mean * 0.5 * math.erfc((z - sigma) / math.sqrt(2))
+    return max(beyond / surviving - elapsed_min, 0.0)
+
+
+def line_shares(counters: list[frozenset[int]], work: dict[int, float], rounds: int = 30) -> list[dict[int, float]]:
+    """How each counter's time splits between the lines it serves (per counter, line ->
+    share). A counter of several lines calls the one whose first ticket waited longest,
+    so its time goes where the wait is longest until the waits even out: the shares
+    are moved, round by round, towards the lines whose `work` (minutes of work waiting,
+    positive: a line with no one waiting counts as one, the next to come) per share of
+    counter is largest."""
+    shares = [{s: 1 / len(services) for s in services} for services in counters]
+    for _ in range(rounds if any(len(services) > 1 for services in counters) else 0):
+        capacity: dict[int, float] = {}
+        for split in shares:
+            for s, share in split.items():
+                capacity[s] = capacity.get(s, 0.0) + share
+        wait = {s: work[s] / max(capacity[s], 1e-6) for s in capacity}
+        for n, split in enumerate(shares):
+            if len(split) > 1:
+                weights = {s: share * wait[s] for s, share in split.items()}
+                total = sum(weights.values())
+                shares[n] = {s: w / total for s, w in weights.items()}
+    return shares
+
+
+# How long a pause lasts, by its reason (the staff console's); a pause already longer
+# than its usual is taken to end PAUSE_OVERRUN_MIN from now.
+PAUSE_MINUTES = {"lunch": 60, "break": 15, "back_office": 30}
+PAUSE_OVERRUN_MIN = 10
+
+
+def back_in(reason: str | None, paused_min: float) -> float | None:
+    """Minutes until a counter paused `paused_min` ago for `reason` is expected back;
+    None for a reason that says nothing of when (a free text)."""
+    usual = PAUSE_MINUTES.get(reason or "")
+    if usual is None:
+        return None
+    return max(usual - paused_min, PAUSE_OVERRUN_MIN)
 
 
 def mean_service_minutes(recent_durations_s: list[float], configured_min: float,
@@ -617,3 +735,15 @@ def mean_service_minutes(recent_durations_s: list[float], configured_min: float,
         return observed
     weight = len(samples) / min_samples
     return weight * observed + (1 - weight) * float(configured_min)
+
+
+def service_spread(recent_durations_s: list[float], min_samples: int = 5) -> float:
+    """The coefficient of variation of recent service times, blended with
+    DEFAULT_SPREAD while there are few of them."""
+    samples = [d for d in recent_durations_s if d > 0]
+    if len(samples) < 2:
+        return DEFAULT_SPREAD
+    mean = sum(samples) / len(samples)
+    observed = math.sqrt(sum((d - mean) ** 2 for d in samples) / (len(samples) - 1)) / mean
+    weight = min(1.0, len(samples) / min_samples)
+    return weight * observed + (1 - weight) * DEFAULT_SPREAD

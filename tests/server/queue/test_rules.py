@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from turnero.queue.rules import (Action, Place, Status, TransitionNotAllowed, day_bounds_utc, estimate_wait,
-                                  format_code, local_day, mean_service_minutes, next_status, sort_time)
+from turnero.queue.rules import (Action, Desk, Place, Status, TransitionNotAllowed, back_in, day_bounds_utc,
+                                  estimate_wait, format_code, line_shares, local_day, mean_service_minutes,
+                                  next_status, remaining_turn, service_spread, sort_time)
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
@@ -102,8 +103,77 @@ def test_estimate_is_always_a_proper_range(ahead, mean, counters):
     assert later.low_min >= eta.low_min and later.high_min >= eta.high_min
 
 
+def test_a_free_counter_calls_at_once_and_one_ending_its_turn_soon_before_one_just_started():
+    assert estimate_wait(0, 5, 1, desks=(Desk(1.0, 0.0),)) == estimate_wait(0, 12, 1, desks=(Desk(1.0, 0.0),))
+    assert estimate_wait(0, 5, 1, desks=(Desk(1.0, 0.0),)).high_min == 1
+    ending = estimate_wait(2, 10, 1, desks=(Desk(1.0, remaining_turn(10, 0.5, 9)),))
+    starting = estimate_wait(2, 10, 1, desks=(Desk(1.0, remaining_turn(10, 0.5, 0)),))
+    assert ending.high_min < starting.high_min and ending.low_min <= starting.low_min
+
+
+def test_the_rest_of_a_turn_shrinks_as_it_runs_but_never_to_nothing():
+    rests = [remaining_turn(10, 0.5, minutes) for minutes in (0, 2, 5, 8, 12)]
+    assert rests[0] == 10 and rests == sorted(rests, reverse=True)
+    assert remaining_turn(10, 0.5, 60) > 0
+
+
+def test_a_counter_shared_with_another_line_moves_this_one_slower():
+    own = estimate_wait(6, 5, 2, desks=(Desk(1.0, 0.0), Desk(1.0, 0.0)))
+    shared = estimate_wait(6, 5, 2, desks=(Desk(1.0, 0.0), Desk(0.3, 0.0)))
+    assert shared.low_min > own.low_min and shared.high_min > own.high_min
+
+
+def test_a_shared_counter_goes_where_the_work_waits():
+    caja, plataforma = 1, 2
+    # v1 serves caja, v3 plataforma, v2 both: caja has far more work waiting.
+    v1, v2, v3 = line_shares([frozenset({caja}), frozenset({caja, plataforma}), frozenset({plataforma})],
+                             {caja: 100.0, plataforma: 20.0})
+    assert v1 == {caja: 1.0} and v3 == {plataforma: 1.0}
+    assert v2[caja] > 0.9 and v2[caja] + v2[plataforma] == pytest.approx(1)
+    # Two lines as busy per counter: the shared counter's time is split evenly.
+    _, even, _ = line_shares([frozenset({caja}), frozenset({caja, plataforma}), frozenset({plataforma})],
+                             {caja: 50.0, plataforma: 50.0})
+    assert even[caja] == pytest.approx(0.5)
+
+
+def test_a_counter_at_lunch_counts_once_it_is_back():
+    alone = estimate_wait(10, 5, 1, desks=(Desk(1.0, 0.0),))
+    back_soon = estimate_wait(10, 5, 1, desks=(Desk(1.0, 0.0), Desk(1.0, back_in("lunch", 50))))
+    both_now = estimate_wait(10, 5, 2, desks=(Desk(1.0, 0.0), Desk(1.0, 0.0)))
+    assert both_now.high_min < back_soon.high_min < alone.high_min
+    assert back_in("lunch", 0) == 60 and back_in("lunch", 90) > 0 and back_in("went home", 5) is None
+
+
+def test_more_varied_service_times_widen_the_range():
+    steady, varied = estimate_wait(8, 6, 2, spread=0.2), estimate_wait(8, 6, 2, spread=1.2)
+    assert varied.high_min - varied.low_min > steady.high_min - steady.low_min
+
+
+def test_people_placed_ahead_during_the_wait_lengthen_it():
+    plain = estimate_wait(8, 6, 1, desks=(Desk(1.0, 0.0),))
+    jumped = estimate_wait(8, 6, 1, desks=(Desk(1.0, 0.0),), placed_ahead=(0.1, 15))
+    assert jumped.high_min > plain.high_min
+
+
+def test_the_spread_of_service_times_is_blended_while_few_are_seen():
+    assert service_spread([]) == service_spread([300]) == pytest.approx(0.6)
+    assert service_spread([300] * 10) == pytest.approx(0)
+    assert 0 < service_spread([300, 300]) < 0.6
+
+
 def test_mean_service_time_prefers_recent_real_times():
     assert mean_service_minutes([], 5) == 5
     assert mean_service_minutes([600, 600, 600], 5) == pytest.approx(10)
     blended = mean_service_minutes([600], 5)  # one sample: between the two
     assert 5 < blended < 10
+
+
+@given(st.integers(0, 300), st.floats(0.5, 60), st.floats(0, 1.5),
+       st.lists(st.tuples(st.floats(0.05, 1), st.floats(0, 90)), min_size=1, max_size=6),
+       st.floats(0, 0.5), st.floats(0, 60))
+def test_estimate_over_counters_is_a_proper_range_that_grows_with_the_line(ahead, mean, spread, desks, rate, start):
+    desks = tuple(Desk(share, free_in) for share, free_in in desks)
+    eta = estimate_wait(ahead, mean, len(desks), spread=spread, desks=desks, placed_ahead=(rate, start))
+    later = estimate_wait(ahead + 1, mean, len(desks), spread=spread, desks=desks, placed_ahead=(rate, start))
+    assert 0 <= eta.low_min < eta.high_min
+    assert later.low_min >= eta.low_min and later.high_min >= eta.high_min
