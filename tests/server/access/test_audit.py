@@ -27,7 +27,8 @@ def entries(app, action=None) -> list[AuditEntry]:
 def test_a_settings_change_is_entered_with_who_what_and_from_where(app, client):
     sign_in(client, "admin")
     before = len(entries(app))
-    form = {"name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es", "country": "MX",
+    form = {"name": "Sucursal Centro", "address": "Av. Juárez 100, Centro, Ciudad de México",
+            "timezone": "America/Mexico_City", "lang": "es", "country": "MX",
             "priority_boost_min": "25", "appointment_boost_min": "10", "notify_ahead": "3", "offers_priority": "y",
             "message": "", "retention_days": "30"}
     r = post_form(client, "/admin/branches/centro", form, environ_base=ELSEWHERE)

@@ -94,10 +94,12 @@ def test_a_manager_runs_their_branch_only(app, manager):
 
 def test_branch_settings_are_saved_and_the_display_is_told(app, admin_client):
     before = branch_seq(app)
-    r = post_form(admin_client, "/admin/branches/centro", {**BRANCH, "name": "Centro Histórico"})
+    r = post_form(admin_client, "/admin/branches/centro", {**BRANCH, "name": "Centro Histórico",
+                                                           "address": "Calle 5 de Mayo 20, Centro"})
     assert r.status_code == 302
     body = admin_client.get(f"{API}/branches/centro").get_json()
     assert body["name"] == "Centro Histórico" and body["message"] == "Cerramos a las 17:00"
+    assert "Calle 5 de Mayo 20, Centro" in admin_client.get("/").get_data(as_text=True)  # the start page
     assert branch_seq(app) == before + 1  # a fresh branch.state went out after the commit
 
 
