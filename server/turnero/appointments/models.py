@@ -80,7 +80,7 @@ def _log(connection, appointment: Appointment, kind: str) -> None:
 
 @event.listens_for(Appointment, "after_insert")
 def _booked(_mapper, connection, appointment: Appointment) -> None:
-    _log(connection, appointment, "booked" if appointment.status == "booked" else appointment.status)
+    _log(connection, appointment, appointment.status)  # booked (a kind is the status it reached)
 
 
 @event.listens_for(Appointment, "after_update")

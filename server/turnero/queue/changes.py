@@ -82,15 +82,18 @@ def today(branch: Branch):
 
 
 def ticket_result(uow: UnitOfWork, ticket: Ticket, stats: dict[int, views.ServiceStats] | None = None,
-                  ahead: int | None = None) -> views.TicketView:
-    """The ticket as its holder sees it; `ahead`/`stats` when the caller has them."""
+                  ahead: int | None = None, staff: bool = False) -> views.TicketView:
+    """The ticket as its holder sees it (`staff`: as staff see it); `ahead`/`stats`
+    when the caller has them."""
+    public_url = uow.db.public_url
     if ticket.status != Status.WAITING:
-        return views.ticket_view(ticket, ahead=None, stats=None, public_url=uow.db.public_url)
+        return views.ticket_view(ticket, ahead=None, stats=None, public_url=public_url, staff=staff)
     if ahead is None:
         ahead = views.ahead_of(uow.session, ticket)
     if stats is None:
         stats = views.service_stats(uow.session, ticket.branch, today(ticket.branch))
-    return views.ticket_view(ticket, ahead=ahead, stats=stats.get(ticket.service_id), public_url=uow.db.public_url)
+    return views.ticket_view(ticket, ahead=ahead, stats=stats.get(ticket.service_id), public_url=public_url,
+                             staff=staff)
 
 
 def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_behind: Place | None = None,

@@ -25,7 +25,7 @@ from ..errors import N_, Conflict
 from ..models import Branch, Counter, Ticket, TicketEvent
 from . import read_models as views
 from . import rules
-from .changes import changed, record, today
+from .changes import changed, record, ticket_result, today
 from .lookups import TICKET_LOAD, find_branch, find_ticket_by_id, locked_ticket
 from .rules import Status, place_of
 
@@ -94,7 +94,8 @@ def undo(uow: UnitOfWork, ticket_id: str, actor: Actor, counter: str | None = No
     _take_back(uow, branch, ticket, rules.reopen, now, actor, undid=ended.kind, event=ended.id)
     stats = changed(uow, branch, services=services, moved_behind=place, also=[t for t in (ticket, called) if t],
                     eta_changed=True)
-    result = Undone(_staff_view(uow, ticket, stats), _staff_view(uow, called, stats) if called is not None else None)
+    result = Undone(ticket_result(uow, ticket, stats, staff=True),
+                    ticket_result(uow, called, stats, staff=True) if called is not None else None)
     uow.commit()
     log.info("at %s, %s undid %s of %s%s", branch.slug, desk.slug, ended.kind, ticket.code,
              f" and the call of {called.code}" if called is not None else "")
@@ -156,12 +157,6 @@ def _before_call(session, ticket: Ticket, call: TicketEvent) -> tuple[int | None
             sent_from = counter_id
             break
     return target, sent_from
-
-
-def _staff_view(uow: UnitOfWork, ticket: Ticket, stats) -> views.TicketView:
-    ahead = views.ahead_of(uow.session, ticket) if ticket.status == Status.WAITING else None
-    return views.ticket_view(ticket, ahead=ahead, stats=stats.get(ticket.service_id) if ahead is not None else None,
-                             public_url=uow.db.public_url, staff=True)
 
 
 # ---------------------------------------------------------------- late customers

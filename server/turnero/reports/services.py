@@ -30,9 +30,9 @@ from .. import clock
 from ..db import UnitOfWork
 from ..errors import N_, Busy, Invalid, Message
 from ..leader import always
-from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User, counter_services
+from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User
+from ..queue import read_models as views
 from ..queue.lookups import find_branch
-from ..queue.read_models import undone_events
 from ..queue.rules import Status, day_bounds_utc, local_day
 from . import erlang, figures
 from .figures import BY, Visit
@@ -108,7 +108,7 @@ def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]
     start, end = period.utc_bounds(branch.timezone)
     # A call or finish that staff undid (queue.undo) did not happen, for the figures.
     events = (TicketEvent.branch_id == branch.id, TicketEvent.at >= start, TicketEvent.at < end,
-              TicketEvent.id.not_in(undone_events(branch.id)))
+              TicketEvent.id.not_in(views.undone_events(branch.id)))
     calls = {seq: (first, user) for seq, first, user in conn.execute(
         select(TicketEvent.ticket_seq, func.min(epoch(TicketEvent.at)), func.max(TicketEvent.user_id))
         .where(TicketEvent.kind == "called", *events).group_by(TicketEvent.ticket_seq)).all()}
@@ -465,35 +465,30 @@ def right_now(uow: UnitOfWork, branch_slug: str, actor: Actor, *, lang: str = "e
     branch = find_branch(session, branch_slug)
     actor.require_manager(branch)
     now = now or clock.utcnow()
-    waiting = {service: (count, first) for service, count, first in session.execute(
-        select(Ticket.service_id, func.count(), func.min(Ticket.created_at))
-        .where(Ticket.branch_id == branch.id, Ticket.status == Status.WAITING).group_by(Ticket.service_id))}
+    # The lines' waiting and open counters as every screen shows them; how long the
+    # first of each line has waited, read here.
+    stats = views.service_stats(session, branch, local_day(now, branch.timezone))
+    first_taken = dict(session.execute(
+        select(Ticket.service_id, func.min(Ticket.created_at))
+        .where(Ticket.branch_id == branch.id, Ticket.status == Status.WAITING).group_by(Ticket.service_id)).all())
     counters = session.execute(
         select(Counter.id, Counter.slug, Counter.name, Counter.state, Counter.pause_reason, User.username)
         .outerjoin(User, User.id == Counter.agent_id).where(Counter.branch_id == branch.id)
         .order_by(Counter.name)).all()
-    open_ids = {c.id for c in counters if c.state == "open"}
-    serving: dict[int, int] = defaultdict(int)
-    for counter_id, service_id in session.execute(select(counter_services.c.counter_id,
-                                                         counter_services.c.service_id)):
-        if counter_id in open_ids:
-            serving[service_id] += 1
     holding = dict(session.execute(select(Ticket.counter_id, Ticket.code).where(
         Ticket.branch_id == branch.id, Ticket.status.in_([Status.CALLED, Status.SERVING]))).all())
     lines = []
     for service_id, slug, es, en in session.execute(
             select(Service.id, Service.slug, Service.name_es, Service.name_en)
             .where(Service.branch_id == branch.id, Service.active).order_by(Service.prefix)):
-        count, first = waiting.get(service_id, (0, None))
-        if first is not None and first.tzinfo is None:
-            first = first.replace(tzinfo=timezone.utc)
-        lines.append({"slug": slug, "name": en if lang == "en" else es, "waiting": count,
+        line, first = stats.get(service_id), first_taken.get(service_id)
+        lines.append({"slug": slug, "name": en if lang == "en" else es, "waiting": line.waiting if line else 0,
                       "longest_wait_min": None if first is None else max(0, int((now - first).total_seconds() // 60)),
-                      "serving": serving.get(service_id, 0)})
+                      "serving": line.open_counters if line else 0})
     return {"branch": branch.slug, "at": now, "services": lines,
             "counters": [{"slug": c.slug, "name": c.name, "state": c.state, "reason": c.pause_reason,
                           "agent": c.username, "ticket": holding.get(c.id)} for c in counters],
-            "open": len(open_ids), "paused": sum(c.state == "paused" for c in counters)}
+            "open": sum(c.state == "open" for c in counters), "paused": sum(c.state == "paused" for c in counters)}
 
 
 TICKET_COLUMNS = ("day", "code", "service", "channel", "status", "taken_at", "wait_min", "service_min",
