@@ -331,6 +331,47 @@ def test_every_control_is_named_and_large(qtbot, flow, size):
     window.allow_close()
 
 
+LINES = [{"id": f"s{i}", "names": {"es": f"Servicio {i}", "en": f"Service {i}"}, "prefix": "ABCDEFGH"[i],
+          "color": "#0b4fb3", "waiting": i, "eta": {"low_min": i, "high_min": 2 * i + 3}} for i in range(8)]
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (1366, 768)], ids=["portrait", "landscape", "laptop"])
+def test_the_welcome_screen_never_overlaps_and_never_leaves_a_hole(qtbot, flow, size):
+    """However many lines a branch has, the cards, "how it works" and the appointment
+    button never cover each other, cards are alike and at least a finger's height, and
+    the room left between them stays small (no large empty middle)."""
+    from PySide6.QtCore import QPoint, QRect
+
+    from turnero_kiosk.screens.welcome import CARD_HEIGHTS
+
+    f = flow()
+    f.check_in_available = True
+    window = KioskWindow(f)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.screens[Screen.WELCOME]
+    most = 4 if size[1] < 1000 else 8
+    for count in range(1, most + 1):
+        f.link.branch_state.emit({"seq": count + 1, "services": LINES[:count]}, "event")
+        qtbot.wait(20)  # the new cards are shown and laid out
+        parts = [*page.buttons.values(), page.appointment]
+        if page.how_it_works.isVisible():
+            parts.append(page.how_it_works)
+        boxes = [QRect(w.mapTo(page, QPoint(0, 0)), w.size()) for w in parts]
+        for i, a in enumerate(boxes):
+            assert page.rect().contains(a), (count, parts[i])
+            for b in boxes[i + 1:]:
+                assert not a.intersects(b), (count, a, b)
+        heights = {b.height() for b in page.buttons.values()}
+        assert len(heights) == 1 and heights.pop() >= CARD_HEIGHTS[0] >= MIN_TARGET, count
+        tops = sorted((b.top(), b.bottom()) for b in boxes)
+        widest = max(below[0] - above[1] for above, below in zip(tops, tops[1:]))
+        assert widest < page.height() * 0.3, (count, widest)
+    window.allow_close()
+
+
 # ---------------------------------------------------------------- the branch's day
 
 CLOSED = [{**BRANCH["services"][0], "joining": "closed", "message": None, "until": None,

@@ -13,15 +13,20 @@ from ..flow import KioskFlow
 from ..style import (INK, MUTED, NAVY, SERVICE_IN_LINE, SERVICE_LETTER, SERVICE_NAME, SERVICE_WAIT, STEP_NUMBER,
                      STEP_TEXT, WARNING, service_color)
 from .page import Page
-from .parts import button, hbox, label, set_text, vbox
+from .parts import button, hbox, label, set_text, vbox, widget_of
 from .widgets import CardButton
+
+
+# A service card's height: at least (eight lines fit a landscape screen; the type
+# shrinks to fit), what leaves room for "how it works" below, at most.
+CARD_HEIGHTS = (110, 220, 360)
 
 
 class ServiceButton(CardButton):
     """One service: its letter on its colour, its name, the wait and the people in line."""
 
     def __init__(self, service: dict, lang: str, parent: QWidget | None = None):
-        super().__init__(QSize(900, 260), max_height=320, parent=parent)
+        super().__init__(QSize(900, 260), max_height=CARD_HEIGHTS[-1], parent=parent)
         self.update_service(service, lang)
 
     def update_service(self, service: dict, lang: str) -> None:
@@ -119,21 +124,67 @@ class WelcomeScreen(Page):
         self.steps = [StepBadge(n) for n in (1, 2, 3)]
         self.buttons: dict[str, ServiceButton] = {}
         self.grid: QGridLayout | None = None
+        self._placed_columns = 0
 
     def build(self, landscape: bool) -> QLayout:
         self.grid = QGridLayout()
         self.grid.setSpacing(28)
         self._place()
-        layout = vbox(self.title, self.subtitle, 36, self.grid, self.empty, "stretch", self.how, 16,
-                      hbox(*self.steps, spacing=24), "stretch", self.appointment,
-                      spacing=14, margins=(64, 48, 64, 44))
+        self.how_it_works = widget_of(vbox(self.how, 16, hbox(*self.steps, spacing=24)))
+        # What space the cards leave is shared out above and below "how it works", so
+        # that no large empty band opens in the middle when a branch has few lines.
+        layout = vbox(self.title, self.subtitle, 36, self.grid, self.empty, "stretch", self.how_it_works,
+                      "stretch", self.appointment, spacing=14, margins=(64, 48, 64, 44))
         layout.setStretchFactor(self.grid, 3)  # cards grow to their largest before the space below does
         return layout
+
+    def set_landscape(self, landscape: bool) -> None:
+        super().set_landscape(landscape)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Cards as tall as the room allows (CARD_HEIGHTS), all alike; "how it works"
+        only where cards still get a comfortable height with it."""
+        if self.content is None or self.grid is None or not self.buttons:
+            return
+        layout = self.content.layout()
+        short = self.content.height() < 800  # a laptop-sized screen: less margin
+        layout.setContentsMargins(64, 20 if short else 48, 64, 20 if short else 44)
+        self.appointment.setMinimumHeight(96 if short else 120)
+        columns = self._columns()
+        rows = -(-len(self.buttons) // columns)
+        low, comfortable, high = CARD_HEIGHTS
+
+        def card_height() -> int:
+            layout.invalidate()
+            others = layout.sizeHint().height() - self.grid.sizeHint().height()
+            room = self.content.height() - others - self.grid.spacing() * (rows - 1)
+            return max(low, min(high, room // rows))
+
+        self.how_it_works.setVisible(True)
+        if card_height() < comfortable:
+            self.how_it_works.setVisible(False)
+        height = card_height()
+        if columns != self._placed_columns:
+            self._place()
+        for b in self.buttons.values():
+            b.setFixedHeight(height)
+
+    def _columns(self) -> int:
+        if not self.landscape or len(self.buttons) < 2:
+            return 1
+        return 3 if len(self.buttons) > 6 and self.width() >= 1700 else 2
 
     def _place(self) -> None:
         if self.grid is None:
             return
-        columns = 2 if self.landscape and len(self.buttons) > 1 else 1
+        columns = self._placed_columns = self._columns()
+        for b in self.buttons.values():
+            self.grid.removeWidget(b)
         for i, b in enumerate(self.buttons.values()):
             self.grid.addWidget(b, i // columns, i % columns)
 
@@ -162,6 +213,7 @@ class WelcomeScreen(Page):
                 b.clicked.connect(lambda _=False, sid=s["id"]: self.flow.choose_service(sid))
                 self.buttons[s["id"]] = b
             self._place()
+            self._fit()
         for s in services:
             self.buttons[s["id"]].update_service(s, lang)
         self.empty.setVisible(not services)
