@@ -1,6 +1,7 @@
 """What a customer does at the kiosk, as a widget-free state machine.
 
-welcome -> (phone) -> (priority) -> taking -> ticket -> welcome
+welcome -> phone (with priority, where offered) -> taking -> ticket -> welcome
+welcome -> priority -> taking -> ...  (a kiosk that does not ask for a phone)
 welcome -> check-in -> taking -> ticket -> welcome
 any screen -> offline while the server cannot be reached -> welcome when it answers
 
@@ -49,6 +50,7 @@ class KioskFlow(QObject):
     printStateChanged = Signal(str)
     countdownChanged = Signal(int)     # seconds left on the ticket screen
     checkInAvailableChanged = Signal(bool)
+    priorityChanged = Signal()         # the priority chosen on the phone step
     detailChanged = Signal(str)        # why the kiosk is out of service (for staff)
 
     def __init__(self, link, printing: PrintService, settings: KioskSettings | None = None,
@@ -245,7 +247,9 @@ class KioskFlow(QObject):
             return
         self.service = service_id
         self.phone_digits, self.phone, self.priority, self.notify_by = "", None, False, None
+        self.priority_class = None
         self.phoneChanged.emit("")
+        self.priorityChanged.emit()
         self._set_message("")
         if self.settings.ask_phone:
             self._set_screen(Screen.PHONE)
@@ -295,11 +299,25 @@ class KioskFlow(QObject):
         self._after_phone()
 
     def _after_phone(self) -> None:
+        """The phone step asks for priority too (one screen, so a customer who wants
+        neither taps twice); a kiosk without the phone step asks it on its own."""
         self._set_message("")
-        if self.offers_priority:
+        if self.offers_priority and self.screen != Screen.PHONE:
             self._set_screen(Screen.PRIORITY)
         else:
             self._take()
+
+    @Slot(bool)
+    def set_priority(self, priority: bool, priority_class: int | None = None) -> None:
+        """On the phone step: priority on or off (with the branch's classes, which one)."""
+        if self.screen != Screen.PHONE or not self.offers_priority:
+            return
+        if priority_class is not None and priority_class not in {c["id"] for c in self.priority_classes}:
+            return
+        self.priority = bool(priority) or priority_class is not None
+        self.priority_class = priority_class if self.priority else None
+        self.priorityChanged.emit()
+        self.touch()
 
     @Slot(bool)
     def choose_priority(self, priority: bool, priority_class: int | None = None) -> None:
@@ -317,11 +335,8 @@ class KioskFlow(QObject):
 
     @Slot()
     def back(self) -> None:
-        """One step back (priority -> phone -> welcome)."""
-        if self.screen == Screen.PRIORITY and self.settings.ask_phone:
-            self._set_message("")
-            self._set_screen(Screen.PHONE)
-        elif self.screen in (Screen.PHONE, Screen.PRIORITY, Screen.CHECKIN, Screen.ERROR):
+        """One step back, to welcome."""
+        if self.screen in (Screen.PHONE, Screen.PRIORITY, Screen.CHECKIN, Screen.ERROR):
             self._go_welcome()
 
     @Slot()
@@ -490,6 +505,7 @@ class KioskFlow(QObject):
     def _go_welcome(self, reset_lang: bool = False) -> None:
         self._drop_attempt()
         self.service, self.phone, self.phone_digits, self.priority = None, None, "", False
+        self.priority_class = None
         self.check_in_text = ""
         if reset_lang:
             self._set_lang(self.default_lang)

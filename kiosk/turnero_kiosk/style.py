@@ -107,6 +107,10 @@ QPushButton[role="keysmall"]:pressed {{ background: {PRESSED}; border-color: {NA
 QPushButton[role="keyaction"] {{ background: {KEY_ACTION}; color: {NAVY}; border: 3px solid {LINE}; font-size: 32px;
     min-width: {MIN_TARGET + 40}px; min-height: 0; padding: 0 12px; }}
 QPushButton[role="keyaction"]:pressed {{ background: {KEY_ACTION_PRESSED}; }}
+QPushButton[role="toggle"] {{ background: {CARD}; color: {NAVY}; border: 3px solid {LINE}; font-size: 28px;
+    min-height: {MIN_TARGET + 24}px; min-width: {MIN_TARGET * 2}px; padding: 6px 16px; border-radius: 20px; }}
+QPushButton[role="toggle"]:checked {{ background: {NAVY}; color: white; border-color: {NAVY}; }}
+QPushButton[role="toggle"]:pressed {{ background: {PRESSED}; color: {NAVY}; }}
 QPushButton[role="lang"] {{ background: transparent; color: white; border: 3px solid white; font-size: 30px;
     min-height: {MIN_TARGET + 8}px; min-width: {MIN_TARGET * 3}px; padding: 0 28px; border-radius: 36px; }}
 QPushButton[role="lang"]:pressed {{ background: rgba(255,255,255,0.18); }}
@@ -127,6 +131,7 @@ def _status(color: str, background: str, edge: int) -> str:
 # Each widget's own style sheet, by name (set on the widget, so it wins over the
 # window's rules above).
 LOOKS = {
+    "phone.priority": f"font-size: 30px; font-weight: 700; color: {MUTED};",
     "header.branch": "font-size: 40px; font-weight: 800;",
     "header.clock": "font-size: 40px; font-weight: 600;",
     "welcome.how": f"font-size: 30px; font-weight: 800; color: {MUTED}; letter-spacing: 2px;",

@@ -93,10 +93,10 @@ def test_a_bad_phone_is_refused_on_screen_and_can_be_skipped(qtbot, make_kiosk, 
     tap(qtbot, phone.go)
     assert flow.screen == Screen.PHONE
     assert phone.message.isVisible() and phone.message.text() == i18n.text("phone.invalid", "es")
-    tap(qtbot, phone.skip)
-    older = window.screens[Screen.PRIORITY].classes[0]  # the demo's first class: "Adulto mayor"
-    assert older.text() == "Adulto mayor"
+    older = phone.toggles[0][0]  # the demo's first class: "Adulto mayor", on the same screen
+    assert older.text().endswith("Adulto mayor")
     tap(qtbot, older)
+    tap(qtbot, phone.skip)
     qtbot.waitUntil(lambda: flow.screen == Screen.TICKET, timeout=WAIT)
     mine = [t for t in staff.tickets() if t["code"] == flow.ticket["code"]]
     assert mine[0]["phone"] is None and mine[0]["priority"] is True and mine[0]["priority_class"]
@@ -110,7 +110,6 @@ def test_the_server_refusing_the_phone_is_shown_on_the_phone_screen(qtbot, make_
     tap(qtbot, window.screens[Screen.WELCOME].buttons["caja"])
     flow.phone = "+999"  # what a stale or tampered client might send
     flow._after_phone()
-    tap(qtbot, window.screens[Screen.PRIORITY].no)
     qtbot.waitUntil(lambda: flow.screen == Screen.PHONE, timeout=WAIT)
     message = window.screens[Screen.PHONE].message
     assert flow.message and message.isVisible() and message.text() == flow.message
@@ -423,9 +422,10 @@ def test_screenshots(qtbot, make_kiosk, size):
         tap(qtbot, window.screens[Screen.PHONE].go)
         shot(qtbot, window, f"phone-invalid-{lang}", size)
         type_phone(qtbot, window, "5678")
+        tap(qtbot, window.screens[Screen.PHONE].toggles[0][0])
+        shot(qtbot, window, f"phone-priority-{lang}", size)
+        tap(qtbot, window.screens[Screen.PHONE].toggles[0][0])  # and off again
         tap(qtbot, window.screens[Screen.PHONE].go)
-        shot(qtbot, window, f"priority-{lang}", size)
-        tap(qtbot, window.screens[Screen.PRIORITY].no)
         qtbot.waitUntil(lambda: flow.screen == Screen.TICKET, timeout=WAIT)
         qtbot.waitUntil(lambda: flow.print_state == PrintState.PRINTED, timeout=WAIT)
         shot(qtbot, window, f"ticket-{lang}", size)

@@ -422,27 +422,74 @@ def test_a_paused_line_says_why_and_cannot_be_chosen(qtbot, flow):
     window.allow_close()
 
 
-def test_the_kiosk_offers_the_branchs_priority_classes_and_sends_the_chosen_one(qtbot, flow):
+CLASSES = [{"id": 7, "name": "Adulto mayor", "names": {"es": "Adulto mayor", "en": "Older adult"},
+            "boost_min": 15, "at_kiosk": True},
+           {"id": 8, "name": "Embarazo", "names": {"es": "Embarazo", "en": "Pregnancy"},
+            "boost_min": 15, "at_kiosk": True},
+           {"id": 9, "name": "Urgencia", "names": {"es": "Urgencia", "en": "Urgency"},
+            "boost_min": 60, "at_kiosk": False}]
+
+
+def test_the_phone_step_offers_priority_too_so_neither_takes_two_taps(qtbot, flow):
+    """Service, then "No thanks": a regular ticket in two taps. Priority is a toggle on
+    the same screen (one per class the kiosk offers; staff-only classes are not)."""
     f = flow()
     window = KioskWindow(f)
     qtbot.addWidget(window)
     window.resize(1080, 1920)
     window.show()
-    classes = [{"id": 7, "name": "Adulto mayor", "names": {"es": "Adulto mayor", "en": "Older adult"},
-                "boost_min": 15, "at_kiosk": True},
-               {"id": 9, "name": "Urgencia", "names": {"es": "Urgencia", "en": "Urgency"},
-                "boost_min": 60, "at_kiosk": False}]
-    f.link.branch_changed.emit({**BRANCH, "priority_classes": classes})
+    page = window.screens[Screen.PHONE]
+    f.choose_service("caja")                                 # tap 1
+    window.show_screen()
+    assert [t.text() for t, _ in page.toggles] == ["♿  Atención preferente"]
+    assert page.toggles[0][0].accessibleName().startswith("Atención preferente: personas mayores")
+    page.skip.click()                                        # tap 2
+    _, body, reply = f.link.rest.last("ticket")
+    assert f.screen == Screen.TAKING and body["priority"] is False and body.get("priority_class") is None
+    answer(reply, TICKET)
+    f.finish()
+
+    f.link.branch_changed.emit({**BRANCH, "priority_classes": CLASSES})
     f.choose_service("caja")
-    f.skip_phone()
-    assert f.screen == Screen.PRIORITY
-    page = window.screens[Screen.PRIORITY]
-    assert [b.text() for b in page.classes] == ["Adulto mayor"]  # staff-only classes are not offered
-    assert not page.yes.isVisible() and page.no.isVisible()
+    window.show_screen()
+    toggles = [t for t, _ in page.toggles]
+    assert [t.text() for t in toggles] == ["♿  Adulto mayor", "♿  Embarazo"]
+    toggles[0].click()
+    toggles[1].click()                                       # one class at a time
+    assert [t.isChecked() for t in toggles] == [False, True] and toggles[1].text() == "✓  Embarazo"
     qtbot.waitExposed(window)
     from conftest import ARTIFACTS
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(ARTIFACTS / "screenshots" / "kiosk-priority-classes-es-portrait.png"))
+    assert window.grab().save(str(ARTIFACTS / "screenshots" / "kiosk-phone-priority-es-portrait.png"))
+    f.set_priority(True, 9)                                  # not offered at the kiosk: ignored
+    assert f.priority_class == 8
+    for d in "5512345678":
+        f.press_digit(d)
+    page.go.click()
+    _, body, reply = f.link.rest.last("ticket")
+    assert (body["priority"], body["priority_class"], body["phone"]) == (True, 8, "+525512345678")
+    answer(reply, TICKET)
+    f.finish()
+    f.choose_service("caja")                                 # the next customer starts without it
+    assert not f.priority and not any(t.isChecked() for t, _ in page.toggles)
+    window.allow_close()
+
+
+def test_a_kiosk_that_does_not_ask_for_a_phone_asks_priority_on_its_own_step(qtbot, flow):
+    f = flow(ask_phone=False)
+    window = KioskWindow(f)
+    qtbot.addWidget(window)
+    window.resize(1080, 1920)
+    window.show()
+    f.link.branch_changed.emit({**BRANCH, "priority_classes": CLASSES})
+    f.choose_service("caja")
+    assert f.screen == Screen.PRIORITY
+    page = window.screens[Screen.PRIORITY]
+    assert [b.text() for b in page.classes] == ["Adulto mayor", "Embarazo"]
+    assert not page.yes.isVisible() and page.no.isVisible()
+    f.back()
+    assert f.screen == Screen.WELCOME
+    f.choose_service("caja")
     page.classes[0].click()
     _, body, _reply = f.link.rest.last("ticket")
     assert (body["priority"], body["priority_class"]) == (True, 7)

@@ -92,14 +92,15 @@ def type_phone(qtbot, window, digits: str) -> None:
 def take_through_screens(qtbot, flow, window, service="caja", phone="5512345678", priority=False):
     tap(qtbot, window.screens[Screen.WELCOME].buttons[service])
     assert flow.screen == Screen.PHONE
+    screen = window.screens[Screen.PHONE]
+    # The demo branch offers priority turns, with classes: the first one the kiosk offers.
+    assert screen.toggles
+    if priority:
+        tap(qtbot, screen.toggles[0][0])
     if phone:
         type_phone(qtbot, window, phone)
-        tap(qtbot, window.screens[Screen.PHONE].go)
+        tap(qtbot, screen.go)
     else:
-        tap(qtbot, window.screens[Screen.PHONE].skip)
-    assert flow.screen == Screen.PRIORITY  # the demo branch offers priority turns
-    screen = window.screens[Screen.PRIORITY]
-    # The demo branches have priority classes: the first one the kiosk offers.
-    tap(qtbot, (screen.classes[0] if screen.classes else screen.yes) if priority else screen.no)
+        tap(qtbot, screen.skip)
     qtbot.waitUntil(lambda: flow.screen == Screen.TICKET, timeout=WAIT)
     return flow.ticket

@@ -104,6 +104,9 @@ class StepPage(Page):
         self.subtitle = label(role="subtitle")
 
     def top(self) -> QHBoxLayout:
+        # Landscape: the chip beside "Back", over the words, clear of the keys at the right.
+        if self.landscape:
+            return hbox(self.back, 24, self.chip, "stretch")
         return hbox(self.back, "stretch", self.chip)
 
     def refresh(self) -> None:
