@@ -14,6 +14,7 @@ In the ini file (`--config`, env TURNERO_CONFIG, default ~/.config/turnero/kiosk
     ticket_seconds = 20                     ; ticket screen, then welcome
     idle_seconds = 45                       ; an unfinished step with no touch, then welcome
     ask_phone = on                          ; offer SMS/WhatsApp updates
+    scanner = off                           ; on: a QR scanner (USB, keyboard wedge) is fitted
     windowed = off
 
 The command line (`--printer`, `--lang`, `--windowed`) beats the file; the PIN may
@@ -74,6 +75,7 @@ def kiosk_options(cfg: ClientConfig, args: argparse.Namespace | None = None,
         fault_ticket_seconds=_seconds(cfg, "fault_ticket_seconds", 60),
         idle_seconds=_seconds(cfg, "idle_seconds", 45),
         ask_phone=cfg.flag("ask_phone", True),
+        scanner=cfg.flag("scanner", False),
         lang=lang,
     )
     return KioskOptions(

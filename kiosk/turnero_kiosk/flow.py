@@ -17,6 +17,7 @@ PrintService. Nothing here blocks: every call answers with a signal.
 from __future__ import annotations
 
 import logging
+import re
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 CHECK_IN_PATH = "/api/v1/branches/{branch}/check-in"
 MAX_CHECKIN_CHARS = 16
+# What an appointment page's QR code holds: its link, ending in /a/TOKEN.
+APPOINTMENT_LINK = re.compile(r"/a/([A-Za-z0-9_-]{16,64})(?![A-Za-z0-9_-])")
 
 
 
@@ -412,6 +415,28 @@ class KioskFlow(QObject):
         else:
             body["code"] = text
         self._begin_attempt(CHECK_IN, body)
+
+    @Slot(str)
+    def scan(self, text: str) -> None:
+        """What the QR scanner read (it types like a keyboard, then Enter): an
+        appointment page's link checks in at once, from the welcome screen too; a bare
+        code is as if typed. Anything else: say so on the check-in screen."""
+        if self.screen not in (Screen.WELCOME, Screen.CLOSED, Screen.CHECKIN) or not self.online \
+                or not self.check_in_available:
+            return
+        text = text.strip()
+        link = APPOINTMENT_LINK.search(text)
+        if link is not None:
+            self._begin_attempt(CHECK_IN, {"token": link.group(1)})
+            return
+        if self.screen != Screen.CHECKIN:
+            self.start_check_in()
+        if text.isalnum() and len(text) <= MAX_CHECKIN_CHARS:
+            self.check_in_text = text.upper()
+            self.checkInTextChanged.emit(self.check_in_text)
+            self.submit_check_in()
+        else:
+            self._set_message(self.tr("checkin.unreadable"))
 
     # ------------------------------------------------------------ taking the ticket
 

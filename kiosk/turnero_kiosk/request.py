@@ -14,8 +14,8 @@ TICKET, CHECK_IN = "ticket", "check-in"
 
 
 class TurnRequest(QObject):
-    """`kind` is TICKET (body: service, priority, lang, phone) or CHECK_IN (body: code
-    or phone). The client's automatic retries and the customer's "Try again" send it
+    """`kind` is TICKET (body: service, priority, lang, phone) or CHECK_IN (body: code,
+    phone or the appointment page's token). The client's automatic retries and the customer's "Try again" send it
     with the same key, so the server hands back the same ticket however often the
     answer is lost.
 
@@ -40,7 +40,8 @@ class TurnRequest(QObject):
                                      priority_class=body.get("priority_class"), notify_by=body.get("notify_by"),
                                      idempotency_key=self.key)
         else:
-            reply = rest.check_in(branch, code=body.get("code"), phone=body.get("phone"), idempotency_key=self.key)
+            reply = rest.check_in(branch, code=body.get("code"), phone=body.get("phone"), token=body.get("token"),
+                                  idempotency_key=self.key)
         self._reply = reply
         reply.succeeded.connect(lambda data, r=reply: self._on_answer(r, data))
         reply.failed.connect(lambda error, r=reply: self._on_refused(r, error))

@@ -33,6 +33,7 @@ class KioskSettings:
     fault_ticket_seconds: int = 60  # longer when the slip did not print (time to take a photo)
     idle_seconds: int = 45          # a half-finished step with no touch, then welcome
     ask_phone: bool = True          # offer SMS/WhatsApp updates
+    scanner: bool = False           # a QR scanner (keyboard wedge) reads appointments' codes
     lang: str | None = None         # the kiosk's first language; the branch's when None
 
 

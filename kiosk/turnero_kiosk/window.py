@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QLayout, QStackedLayout, QWidget
 
 from . import i18n
 from .flow import KioskFlow
+from .scanner import ScanReader
 from .screens import (CheckInScreen, ClosedScreen, CornerHotspot, ErrorScreen, OfflineScreen, Page, PhoneScreen,
                       PinOverlay, PriorityScreen, TicketScreen, WaitScreen, WelcomeScreen)
 from .states import Screen
@@ -61,6 +62,8 @@ class KioskWindow(QWidget):
         flow.branchChanged.connect(lambda _b: self.refresh())
         flow.checkInAvailableChanged.connect(lambda _a: self.refresh())
         flow.detailChanged.connect(lambda _d: self.screens[Screen.OFFLINE].refresh())
+        self.scanner = ScanReader(parent=self)
+        self.scanner.scanned.connect(flow.scan)
         QApplication.instance().installEventFilter(self)
         self.show_screen()
 
@@ -107,6 +110,8 @@ class KioskWindow(QWidget):
 
     def keyPressEvent(self, event) -> None:
         # No key leaves or hides the kiosk (Escape does nothing; closing needs the PIN).
+        # What keys there are come from the QR scanner.
+        self.scanner.key(event.key(), event.text())
         event.accept()
 
     def _ask_pin(self) -> None:

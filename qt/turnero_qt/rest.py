@@ -281,9 +281,10 @@ class RestClient(QObject):
         return self.post(f"/tickets/{token}/cancel")
 
     def check_in(self, branch: str, *, code: str | None = None, phone: str | None = None,
-                 idempotency_key: str | None = None, retries: int = 2) -> RestReply:
-        """POST /branches/{branch}/check-in (appointments): `code` or `phone` -> the ticket."""
-        body = {k: v for k, v in (("code", code), ("phone", phone)) if v}
+                 token: str | None = None, idempotency_key: str | None = None, retries: int = 2) -> RestReply:
+        """POST /branches/{branch}/check-in (appointments): `code`, `phone` or the
+        appointment page's `token` -> the ticket."""
+        body = {k: v for k, v in (("code", code), ("phone", phone), ("token", token)) if v}
         return self.post(f"/branches/{branch}/check-in", body,
                          idempotency_key=idempotency_key or new_idempotency_key(), retries=retries)
 

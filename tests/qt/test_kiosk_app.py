@@ -267,6 +267,23 @@ def test_check_in_by_appointment_code(qtbot, make_kiosk, live, staff):
     assert mine[0]["channel"] == "appointment" and mine[0]["phone"] == "+525598765432"
 
 
+def test_a_scanned_appointment_page_qr_checks_in_at_the_welcome_screen(qtbot, make_kiosk, live, staff):
+    """The QR the appointment page shows, read by the kiosk's scanner (keys, then Enter)
+    on the welcome screen: checked in, no tap."""
+    from PySide6.QtCore import Qt
+
+    appointment = book_appointment_starting_soon(live)
+    qr = requests.get(f"{live.url}/a/{appointment['token']}/qr.svg", timeout=10)
+    assert qr.status_code == 200 and qr.headers["Content-Type"].startswith("image/svg+xml")
+    flow, window = make_kiosk()
+    qtbot.waitUntil(lambda: flow.check_in_available, timeout=WAIT)
+    qtbot.keyClicks(window.current, f"{live.url}/a/{appointment['token']}")
+    qtbot.keyClick(window.current, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: flow.screen == Screen.TICKET, timeout=WAIT)
+    mine = [t for t in staff.tickets() if t["code"] == flow.ticket["code"]]
+    assert mine[0]["channel"] == "appointment" and mine[0]["phone"] == "+525598765432"
+
+
 def test_idle_customer_goes_back_to_welcome_and_language_resets(qtbot, make_kiosk):
     flow, window = make_kiosk(settings=KioskSettings(idle_seconds=1))
     tap(qtbot, window.screens[Screen.WELCOME].header.lang)

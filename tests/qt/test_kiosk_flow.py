@@ -243,6 +243,62 @@ def test_check_in_sends_a_code_or_a_phone(flow):
     assert f.screen == Screen.TICKET
 
 
+TOKEN = "Zq8-Kd_3xVwP0aTr7LmN2s"
+
+
+def test_a_scanned_appointment_qr_checks_in_from_the_welcome_screen(qtbot, flow):
+    """The scanner types the appointment page's link and Enter: checked in at once, by
+    the page's token; a scanned bare code is as if typed; anything else is said so."""
+    from PySide6.QtCore import Qt
+
+    f = flow(scanner=True)
+    f._on_openapi({"paths": {CHECK_IN_PATH: {}}})
+    window = KioskWindow(f)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.keyClicks(window.current, f"https://turnero.example/a/{TOKEN}")
+    assert not [s for s in f.link.rest.sent if s[0] == "check-in"]  # nothing until Enter
+    qtbot.keyClick(window.current, Qt.Key.Key_Return)
+    _, body, reply = f.link.rest.last("check-in")
+    assert body["token"] == TOKEN and body["code"] is None and f.screen == Screen.TAKING
+    answer(reply, {**TICKET, "code": "B004", "channel": "appointment"})
+    assert f.screen == Screen.TICKET
+    f.finish()
+
+    f.scan("hk7mxr\n")
+    _, body, _reply = f.link.rest.last("check-in")
+    assert body["code"] == "HK7MXR" and f.screen == Screen.TAKING
+    f._drop_attempt()
+    f._go_welcome()
+    f.scan("WIFI:T:WPA;S:lobby;;")
+    assert f.screen == Screen.CHECKIN and "leer" in f.message
+    window.show_screen()
+    assert window.current.subtitle.text().startswith("Acerque al lector")
+    window.allow_close()
+
+
+def test_the_scanner_reads_a_burst_of_keys_ending_in_enter():
+    from PySide6.QtCore import Qt
+
+    from turnero_kiosk.scanner import GAP_SECONDS, ScanReader
+
+    moments = iter([0.0, 0.01, 0.02, 0.03, 5.0, 5.01, 5.02, 9.0, 9.0 + GAP_SECONDS * 2, 9.9])
+    reader = ScanReader(now=lambda: next(moments))
+    got = []
+    reader.scanned.connect(got.append)
+    for key, text in ((Qt.Key.Key_A, "a"), (Qt.Key.Key_B, "b"), (Qt.Key.Key_C, "c"), (Qt.Key.Key_Return, "\r")):
+        reader.key(key, text)
+    assert got == ["abc"]
+    reader.key(Qt.Key.Key_X, "x")            # a stray key, long after
+    reader.key(Qt.Key.Key_Y, "y")
+    reader.key(Qt.Key.Key_Enter, "\r")
+    assert got == ["abc", "xy"]
+    reader.key(Qt.Key.Key_Z, "z")            # a key, then Enter far too late: not one scan
+    reader.key(Qt.Key.Key_Return, "\r")
+    reader.key(Qt.Key.Key_Return, "\r")     # Enter alone: nothing
+    assert got == ["abc", "xy"]
+
+
 def test_at_a_branch_with_remote_check_in_the_kiosk_checks_in_turns_from_phones_too(qtbot, flow):
     """The same button and keyboard: the words say a turn taken from a phone checks in
     here too (the server finds it by its phone), and the ticket is shown and printed."""

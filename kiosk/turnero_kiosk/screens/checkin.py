@@ -24,6 +24,8 @@ class CheckInScreen(EntryPage):
 
     @property
     def words(self) -> str:  # title and subtitle
+        if self.flow.settings.scanner:
+            return "checkin_scan"
         return "checkin_remote" if self.flow.remote_check_in else "checkin"
 
     def typed(self) -> str:

@@ -137,14 +137,18 @@ def calendar(token):
                      "branch (its device token) or staff only; at a branch with `remote_check_in`, a phone "
                      "with no appointment today but a remote turn waiting says \"I'm here\" for that turn "
                      "(200). By `code`: anyone, limited per client address "
-                     "(`TURNERO_CHECKIN_RATE_LIMIT`, 429 past it); a kiosk or staff get a 409 outside the "
+                     "(`TURNERO_CHECKIN_RATE_LIMIT`, 429 past it). By `token`: the appointment page's "
+                     "secret (its QR code, read by a kiosk's scanner). At the branch (its kiosk or staff) "
+                     "an early arrival checks in any time on the appointment's day, placed at its time; "
+                     "a kiosk or staff get a 409 outside the "
                      "check-in window (`reason`: `early` or `late`; when late, `walk_in` says how to join the "
                      "line instead), anyone else the same 404 for every code that does not check in, and "
                      "the ticket without its `token` and `track_url`.")
 def check_in(branch, body):
     with database().unit_of_work(write=True) as uow:
         who = actor(uow)
-        taken = checkin.check_in(uow, branch, code=body.get("code"), phone=body.get("phone"), actor=who)
+        taken = checkin.check_in(uow, branch, code=body.get("code"), phone=body.get("phone"),
+                                 token=body.get("token"), actor=who)
     # The ticket's secret goes to the kiosk and staff (and to the appointment's own page),
     # not to whoever typed a code.
     ticket = taken.ticket if who.kind != "anonymous" else taken.ticket.without_secret()

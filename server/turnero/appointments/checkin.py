@@ -50,7 +50,7 @@ NO_SUCH_CODE = N_("There is no appointment with that code at this branch.")
 
 
 def check_in(uow: UnitOfWork, branch_slug: str, *, code: str | None = None, phone: str | None = None,
-             actor: Actor = ANONYMOUS) -> TicketTaken:
+             token: str | None = None, actor: Actor = ANONYMOUS) -> TicketTaken:
     """Check in at the branch by appointment code or phone: issues a ticket of channel
     `appointment` placed at the appointment time minus the branch's boost; checking in
     again returns the same ticket (`created` False). CheckInClosed (409) outside the
@@ -62,8 +62,16 @@ def check_in(uow: UnitOfWork, branch_slug: str, *, code: str | None = None, phon
     Who may: by phone, a kiosk of the branch or its staff (a phone number proves
     nothing: anyone can type one). By code, anyone; but only a kiosk or staff hear why
     a code does not check in (another day, too early, too late): anyone else gets the
-    same 404 for every miss, so codes cannot be tried out."""
+    same 404 for every miss, so codes cannot be tried out.
+
+    By `token` (the appointment page's QR, read by the kiosk's scanner): the holder's
+    secret, so it proves as much as the page's own "I'm here".
+
+    At the branch (its kiosk or staff), an early arrival checks in any time on the
+    appointment's day, placed at the appointment's time like any other check-in."""
     session = uow.session
+    if (token or "").strip():
+        return _check_in_by_token_at(uow, branch_slug, token.strip(), actor)
     if not (code or "").strip() and not (phone or "").strip():
         raise Invalid(N_("Give the appointment code or the phone number."),
                       errors={"code": [N_("Give the appointment code or the phone number.")]})
@@ -96,6 +104,18 @@ def check_in(uow: UnitOfWork, branch_slug: str, *, code: str | None = None, phon
         return _check_in(uow, branch, appointment, actor, now)
     except (CheckInClosed, Conflict) as exc:
         raise miss from exc
+
+
+def _check_in_by_token_at(uow: UnitOfWork, branch_slug: str, token: str, actor: Actor) -> TicketTaken:
+    branch = find_branch(uow.session, branch_slug, lock=True)
+    miss = NotFound(NO_SUCH_CODE, errors={"token": [N_("Unknown appointment.")]})
+    try:
+        appointment = find_by_token(uow.session, token)
+    except NotFound:
+        raise miss from None
+    if appointment.branch_id != branch.id:
+        raise miss
+    return _check_in(uow, branch, appointment, actor, clock.utcnow())
 
 
 def _at_the_branch(actor: Actor, branch: Branch) -> bool:
@@ -172,6 +192,9 @@ def _check_in(uow: UnitOfWork, branch: Branch, appointment: Appointment, actor: 
     state = rules.checkin_state(now, appointment.start_at, branch.checkin_before_min, branch.checkin_after_min)
     opens, closes = rules.checkin_window(appointment.start_at, branch.checkin_before_min, branch.checkin_after_min)
     local = lambda moment: to_local(moment, branch.timezone).strftime("%H:%M")  # noqa: E731
+    if state is CheckIn.EARLY and _at_the_branch(actor, branch) and \
+            local_day(now, branch.timezone) == local_day(appointment.start_at, branch.timezone):
+        state = CheckIn.OPEN  # here in person, early: in line at the appointment's time
     if state is CheckIn.EARLY:
         raise CheckInClosed(N_("It is too early to check in: check-in opens at %(opens_at)s, "
                                "%(before)s minutes before your appointment at %(time)s."),

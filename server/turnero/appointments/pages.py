@@ -14,6 +14,7 @@ from flask_babel import gettext
 
 from ..access.services import ANONYMOUS
 from ..errors import DomainError, NotFound
+from ..qr import svg_response
 from ..queue import services as queue
 from ..queue.rules import MAX_NAME, MAX_PHONE, notify_choice
 from ..web import current_lang as page_lang
@@ -181,6 +182,15 @@ def _act(token: str, use_case, done_flag: str | None = None):
             raise
         return _manage_page(token, problem=error_text(exc), status=exc.status)
     return redirect(url_for("appointments.manage", token=token, **({done_flag: 1} if done_flag else {})), 303)
+
+
+@bp.get("/a/<token>/qr.svg")
+def manage_qr(token):
+    """The appointment page's link as a QR code: a phone opens the page, and the kiosk's
+    scanner checks in with it."""
+    with database().unit_of_work() as uow:
+        services.find_by_token(uow.session, token)
+    return svg_response(f"{database().public_url}/a/{token}")
 
 
 @bp.post("/a/<token>/cancel")

@@ -52,9 +52,11 @@ class RescheduleIn(Schema):
 
 @across_fields(anyOf=[{"required": ["code"]}, {"required": ["phone"]}])
 class CheckInIn(Schema):
-    """The appointment's code, or the phone it was booked with."""
+    """The appointment's code, or the phone it was booked with, or the secret token of
+    its page (what the page's QR code holds, read by a kiosk's scanner)."""
     code = String(validate=Length(1, 20), metadata={"example": "HK7MXR"})
     phone = String(validate=Length(1, MAX_PHONE), metadata={"example": "55 1234 5678"})
+    token = String(validate=Length(1, 64))
 
 
 class TicketRef(Schema):

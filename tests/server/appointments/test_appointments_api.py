@@ -348,8 +348,9 @@ def test_anonymous_misses_all_look_alike_so_codes_cannot_be_tried(client, app, b
 
 @pytest.mark.parametrize("hour, minute, reason", [(9, 29, "early"), (10, 11, "late")])
 def test_outside_the_window_check_in_is_a_409_with_a_choice(client, book, clock, app, kiosk, hour, minute, reason):
+    """Late, or early on another day (on its day, early at the branch checks in)."""
     a = book()
-    clock.now = local(hour, minute)
+    clock.now = local(hour, minute) - (timedelta(days=1) if reason == "early" else timedelta(0))
     r = client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]},
                     headers={"Accept-Language": "en", **kiosk})
     body = problem(r, 409)
@@ -378,12 +379,47 @@ def test_the_check_in_window_is_set_per_branch(client, book, clock, admin, kiosk
     assert r.status_code == 200 and r.get_json()["checkin_after_min"] == 30
     a = book()
     clock.now = local(9, 50)
-    assert problem(client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}, headers=kiosk),
-                   409)["reason"] == "early"
+    assert problem(client.post(f"{API}/branches/centro/check-in", json={"token": a["token"]}), 409)["reason"] == "early"
     clock.now = local(10, 25)
     assert client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}).status_code == 201
     problem(client.put(f"{API}/branches/centro/check-in-window", headers=admin,
                        json={"checkin_before_min": -1, "checkin_after_min": 30}), 422)
+
+
+def test_early_at_the_branch_checks_in_and_waits_for_the_appointments_time(client, app, book, clock, kiosk, take):
+    """Here in person at 8:00 for 10:00: the kiosk checks in (by code, or by the page's
+    QR token) and the ticket is placed at 9:50, behind a walk-in of 9:00 and ahead of one
+    of 9:55; from home (the page) it is still too early, and anonymous codes learn nothing."""
+    a = book()
+    clock.now = local(8, 0)
+    problem(client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}), 404)
+    assert problem(client.post(f"{API}/branches/centro/check-in", json={"token": a["token"]}), 409)["reason"] == "early"
+    problem(client.post(f"{API}/branches/centro/check-in", json={"token": "x" * 22}, headers=kiosk), 404)
+    problem(client.post(f"{API}/branches/norte/check-in", json={"token": a["token"]}), 404)
+    assert count(app, Ticket) == 0
+    clock.now = local(9, 0)
+    walk_in = take("plataforma")
+    clock.now = local(9, 5)
+    r = client.post(f"{API}/branches/centro/check-in", json={"token": a["token"]}, headers=kiosk)
+    assert r.status_code == 201, r.get_json()
+    ticket = r.get_json()
+    assert ticket["channel"] == "appointment" and ticket["token"] and ticket["position"] == 2
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        assert uow.session.scalar(select(Ticket.sort_at).where(Ticket.id == ticket["id"])) == local(9, 50)
+    clock.now = local(9, 55)
+    assert take("plataforma")["position"] == 3
+    assert walk_in["position"] == 1
+    again = client.post(f"{API}/branches/centro/check-in", json={"code": a["code"]}, headers=kiosk)
+    assert again.status_code == 200 and again.get_json()["id"] == ticket["id"]
+
+
+def test_the_appointment_page_shows_its_qr_for_the_kiosk(client, book):
+    a = book()
+    page = client.get(f"/a/{a['token']}").get_data(as_text=True)
+    assert f"/a/{a['token']}/qr.svg" in page
+    svg = client.get(f"/a/{a['token']}/qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert client.get("/a/not-a-real-token-at-all/qr.svg").status_code == 404
 
 
 @SQLITE_ONLY
