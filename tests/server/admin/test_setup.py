@@ -10,6 +10,7 @@ from web_staff_helpers import post_form, sign_in
 
 from turnero.access.services import SYSTEM
 from turnero.admin import schedule
+from turnero.admin import services as admin_use
 from turnero.appointments import schedule as appointment_settings
 from turnero.errors import Invalid
 from turnero.hours import parse_wall, range_problems
@@ -84,7 +85,7 @@ def _field_errors(response, field: str) -> list[str]:
     return re.findall(r"<li>(.*?)</li>", match.group(1)) if match else []
 
 
-def test_a_new_branch_is_set_up_step_by_step(app, client, login):
+def test_a_new_branch_is_set_up_step_by_step(app, client, login, clock):  # a Friday, 13:00 in Bogotá
     sign_in(client, "admin")
     # The time zone: any letter case is the IANA name; a near miss is named; anything else refused.
     r = post_form(client, "/admin/branches/new?lang=en", {**NEW_BRANCH, "timezone": "America/Bogata"})
@@ -122,6 +123,12 @@ def test_a_new_branch_is_set_up_step_by_step(app, client, login):
     assert post_form(client, "/admin/branches/sur/counters/new", {
         "slug": "v1", "name": "Ventanilla 1", "services": ["caja"]}).status_code == 302
     assert 'name="service"' in client.get("/b/sur/join").get_data(as_text=True)
+    # Walk-ins only in the opening hours, and none set yet: the join page says that is what is missing.
+    with app.extensions["turnero.db"].unit_of_work(write=True) as uow:
+        admin_use.update_branch(uow, SYSTEM, "sur", **{k: v for k, v in NEW_BRANCH.items() if k != "slug"},
+                               join_hours=True)
+    join = client.get("/b/sur/join?lang=en").get_data(as_text=True)
+    assert "Its opening hours are not set yet." in join and "<form" not in join
 
     # The weekly editor, without JavaScript: "add a range" posts the form back with a row more, unsaved.
     week = {f"day-{d}-open": "1" for d in range(5)} | {f"day-{d}-0-opens": "09:00" for d in range(5)} | {
@@ -150,6 +157,7 @@ def test_a_new_branch_is_set_up_step_by_step(app, client, login):
     assert r.status_code == 303
     assert _week(app, "sur") == {0: ["09:00-17:00", "17:30-19:00"], 1: ["09:00-17:00"], 2: ["09:00-17:00"],
                                  3: ["09:00-17:00"], 4: ["09:00-17:00"], 5: [], 6: []}
+    assert "not taking turns yet" not in client.get("/b/sur/join?lang=en").get_data(as_text=True)
     assert _states(client.get("/admin/branches/sur/setup")) == {
         "services": "done", "counters": "done", "hours": "done", "users": "todo", "devices": "todo",
         "test_ticket": "todo"}

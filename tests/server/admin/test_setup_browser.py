@@ -1,7 +1,7 @@
 """Setting a branch up in Chromium: an admin creates a branch and lands on its
 checklist, its join page says it is not taking turns yet, and the weekly hours editor
 (with its JavaScript) adds and removes ranges and shows a mistake next to its field.
-Screenshots in es and en, desktop and phone."""
+Screenshots in es (desktop and phone), then the same pages in en."""
 import re
 
 import pytest
@@ -19,9 +19,8 @@ def sign_in(page, live, username="admin"):
     expect(page.locator("h1")).to_have_text(re.compile("Elija su ventanilla|Choose your counter"))
 
 
-@pytest.mark.parametrize(("lang", "locale"), [("es", "es-MX"), ("en", "en-US")])
-def test_a_new_branch_is_set_up_in_the_browser(live, new_page, lang, locale):
-    slug = f"nueva-{lang}"
+def test_a_new_branch_is_set_up_in_the_browser(live, new_page):
+    slug, lang, locale = "nueva", "es", "es-MX"
     page = new_page(viewport=DESKTOP, locale=locale)
     sign_in(page, live)
     page.goto(f"{live.url}/admin/branches/new")
@@ -69,3 +68,15 @@ def test_a_new_branch_is_set_up_in_the_browser(live, new_page, lang, locale):
     page.goto(f"{live.url}/admin/branches/{slug}/counters/new")
     expect(page.locator("#no-services")).to_be_visible()
     screenshot(page, f"setup-counter-first-a-service-{lang}-desktop")
+
+    # The same pages in English, on a desktop and on a phone.
+    for viewport, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        english = new_page(viewport=size, locale="en-US")
+        english.goto(f"{live.url}/b/{slug}/join")
+        expect(english.locator("#join-not-ready")).to_contain_text("not taking turns yet")
+        screenshot(english, f"setup-join-not-ready-en-{viewport}")
+        sign_in(english, live)
+        for name in ("setup", "hours"):
+            english.goto(f"{live.url}/admin/branches/{slug}/{name}")
+            expect(english.locator("h1")).to_be_visible()
+            screenshot(english, f"setup-{name}-en-{viewport}")
