@@ -8,7 +8,7 @@ here (the tables are `models.OpeningHours` and `models.Closure`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -44,6 +44,30 @@ def local_to_utc(day: date, wall: time, tz_name: str) -> datetime | None:
 
 def to_local(moment: datetime, tz_name: str) -> datetime:
     return moment.astimezone(ZoneInfo(tz_name))
+
+
+def parse_wall(text: str) -> time:
+    """ "9:05" or "09:05" -> 09:05 (24-hour). ValueError otherwise."""
+    hours, sep, minutes = (text or "").strip().partition(":")
+    if not sep or not hours.isdigit() or len(hours) > 2 or not minutes.isdigit() or len(minutes) != 2:
+        raise ValueError(text)
+    return time(int(hours), int(minutes))
+
+
+def range_problems(ranges: Sequence[tuple[time, time]]) -> dict[int, str]:
+    """What is wrong with a day's ranges, by position: "order" (it does not open before
+    it closes) or "overlap" (it overlaps another range of the day; touching ends do
+    not). A day with no problems gives {}."""
+    problems = {i: "order" for i, (opens, closes) in enumerate(ranges) if not opens < closes}
+    sane = sorted((r[0], i) for i, r in enumerate(ranges) if i not in problems)
+    latest_close, latest = None, None
+    for opens, i in sane:
+        if latest_close is not None and opens < latest_close:
+            problems.setdefault(i, "overlap")
+            problems.setdefault(latest, "overlap")
+        if latest_close is None or ranges[i][1] > latest_close:
+            latest_close, latest = ranges[i][1], i
+    return problems
 
 
 def is_closed(day: date, closures: Iterable[tuple[date, date]]) -> bool:
@@ -134,4 +158,4 @@ class Week:
         return None
 
 
-__all__ = ["TimeRange", "Week", "local_to_utc", "to_local", "is_closed", "weekday_ranges", "day_start", "UTC"]
+__all__ = ["TimeRange", "Week", "parse_wall", "range_problems", "local_to_utc", "to_local", "is_closed", "weekday_ranges", "day_start", "UTC"]

@@ -208,6 +208,9 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/admin/branches/<slug>/devices"): MANAGER_PAGE,
     ("POST", "/admin/branches/<slug>/devices/<int:device_id>/revoke"): MANAGER_PAGE,
     ("GET", "/admin/branches/<slug>/priority"): MANAGER_PAGE,
+    ("GET", "/admin/branches/<slug>/setup"): MANAGER_PAGE,
+    ("GET", "/admin/branches/<slug>/hours"): MANAGER_PAGE,
+    ("POST", "/admin/branches/<slug>/hours"): MANAGER_PAGE,
     ("POST", "/admin/branches/<slug>/priority"): MANAGER_PAGE,
     ("POST", "/admin/branches/<slug>/priority/<int:class_id>/delete"): MANAGER_PAGE,
     ("GET", "/admin/users"): MANAGER_PAGE,
@@ -557,6 +560,9 @@ REQUESTS = {
     ("POST", "/admin/branches/<slug>/counters/new"): lambda w: Call(form={
         "slug": f"v{100 + w.number()}", "name": "Ventanilla nueva", "services": ["caja"]}),
     ("POST", "/admin/branches/<slug>/devices"): lambda w: Call(form={"kind": "kiosk", "name": "Entrada"}),
+    ("POST", "/admin/branches/<slug>/hours"): lambda w: Call(form={
+        **{f"day-{d}-open": "1" for d in range(6)}, **{f"day-{d}-0-opens": "09:00" for d in range(6)},
+        **{f"day-{d}-0-closes": "17:00" for d in range(5)}, "day-5-0-closes": "13:00"}),
     ("POST", "/admin/branches/<slug>/priority"): lambda w: Call(form={"name_es": "Lactancia", "name_en": "Nursing",
                                                                       "boost_min": "10", "at_kiosk": "y"}),
     ("POST", "/admin/users/new"): lambda w: Call(form={"username": f"nuevo{w.number()}", "role": "agent",

@@ -7,6 +7,9 @@ devices (/admin, and `turnero device add`, `turnero user create`).
     privacy.py      retention purge; a customer's copy and erasure
     forms.py        the WTForms of the pages          staff_pages.py   /admin
     records_pages.py  /admin/audit, /admin/customers
+    schedule.py     a branch's weekly opening hours (the one use case every door calls)
+    read_models.py  the setup checklist of a branch    checklist.py   its texts and links
+    setup_pages.py  /admin/branches/<slug>/setup and /hours (the weekly editor)
     history.py      one customer for staff: visits, appointments, messages, note
     api.py          /api/v1/customers (staff)
     cli.py          device add, user create, purge    demo.py   the demo staff
@@ -14,7 +17,7 @@ devices (/admin, and `turnero device add`, `turnero user create`).
 from __future__ import annotations
 
 from ..extensions import csrf
-from . import cli, records_pages  # noqa: F401  (records_pages: its routes join the blueprint)
+from . import cli, records_pages, setup_pages  # noqa: F401  (their routes join the blueprint)
 from .api import TAG, api
 from .staff_pages import admin
 

@@ -9,16 +9,19 @@ branches, no admins); an agent nothing here.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from .. import clock
 from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
@@ -137,8 +140,34 @@ def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def time_zones() -> list[str]:
-    return sorted(_zone_names())
+@functools.cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in _zone_names()}
+
+
+def time_zones(now: datetime | None = None) -> list[tuple[str, str]]:
+    """Every IANA time zone name with its offset from UTC now ("UTC−06:00"), for the
+    branch form's searchable list."""
+    now = now or clock.utcnow()
+    found = []
+    for name in sorted(_zone_names()):
+        minutes = int(now.astimezone(ZoneInfo(name)).utcoffset().total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "−"
+        found.append((name, f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"))
+    return found
+
+
+def known_time_zone(given: str | None) -> str | None:
+    """The IANA name meant by `given` (spaces for underscores and any letter case
+    accepted: "america/mexico city"), or None when it names no zone."""
+    folded = " ".join((given or "").split()).replace(" ", "_").casefold()
+    return _zones_by_folded_name().get(folded) if len(folded) <= 64 else None
+
+
+def _close_time_zones(given: str) -> list[str]:
+    folded = _zones_by_folded_name()
+    wanted = " ".join(given.split()).replace(" ", "_").casefold()[:64]
+    return [folded[n] for n in difflib.get_close_matches(wanted, folded, n=1, cutoff=0.75)]
 
 
 # ---------------------------------------------------------------- branches
@@ -146,10 +175,14 @@ def time_zones() -> list[str]:
 def _branch_fields(errors: FieldErrors, branch: Branch, values: dict) -> None:
     branch.name = check.text(errors, "name", values.get("name"), 120)
     branch.address = check.text(errors, "address", values.get("address"), 200, required=False)
-    tz = (values.get("timezone") or "").strip()
-    if tz in _zone_names():
+    given = (values.get("timezone") or "").strip()
+    tz = known_time_zone(given)
+    if tz is not None:
         ZoneInfo(tz)  # loads: the name is known and its data is there
         branch.timezone = tz
+    elif given and (close := _close_time_zones(given)):
+        errors.add("timezone", Message(N_("“%(given)s” is not a time zone. Did you mean %(close)s? Choose one "
+                                          "from the list."), given=given[:64], close=close[0]))
     else:
         errors.add("timezone", N_("Choose a time zone from the list, like America/Mexico_City."))
     lang = values.get("lang")

@@ -17,6 +17,7 @@ from ..web import current_lang, database, error_text, staff_pages
 from . import deletion
 from . import services as use
 from . import users as people
+from .checklist import checklist
 from .forms import (KIND_LABELS, ROLE_LABELS, ActionForm, BranchDeleteForm, BranchForm, CounterForm, DeviceForm,
                     PasswordForm, PriorityClassForm, ServiceForm, UserEditForm, UserForm, choices, role_choices,
                     show_errors, values)
@@ -124,7 +125,8 @@ def branch_new():
     form = BranchForm(data=NEW_BRANCH if request.method == "GET" else None)
     if request.method == "POST":
         done = _saved(form, lambda uow: use.create_branch(uow, actor(), **values(form)), lambda branch: (
-            gettext("Branch “%(name)s” created.", name=branch["name"]), url_for("admin.branch", slug=branch["slug"])))
+            gettext("Branch “%(name)s” created.", name=branch["name"]),
+            url_for("admin.setup", slug=branch["slug"])))
         if done is not None:
             return done
     with database().unit_of_work() as uow:
@@ -139,6 +141,7 @@ def branch(slug):
     with database().unit_of_work() as uow:
         current = use.get_branch(uow, actor(), slug)
         nav = _branch_nav(uow, slug)
+        setup = checklist(uow, actor(), slug)
     form = BranchForm(data=current if request.method == "GET" else None)
     if request.method == "POST":
         done = _saved(form, lambda uow: use.update_branch(uow, actor(), slug, **values(form, "slug")),
@@ -146,7 +149,7 @@ def branch(slug):
         if done is not None:
             return done
     return _render("admin/branch_form.html", 422 if request.method == "POST" else 200, form=form, creating=False,
-                   zones=use.time_zones(), branch_name=current["name"], **nav)
+                   zones=use.time_zones(), branch_name=current["name"], **setup, **nav)
 
 
 @admin.route("/branches/<slug>/delete", methods=["GET", "POST"])
@@ -234,7 +237,8 @@ def users():
 @admin.route("/users/new", methods=["GET", "POST"])
 @manager_required
 def user_new():
-    form = UserForm(data={"role": "agent", "branch": current_user.branch_slug or ""}
+    # ?branch=SLUG: from a branch's setup checklist, its new agent
+    form = UserForm(data={"role": "agent", "branch": request.args.get("branch") or current_user.branch_slug or ""}
                     if request.method == "GET" else None)
     with database().unit_of_work() as uow:
         _user_choices(form, uow)

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from ..hours import TimeRange, is_closed, local_to_utc
+from ..hours import TimeRange, is_closed, local_to_utc, range_problems
 
 UTC = timezone.utc
 
@@ -174,11 +174,9 @@ def parse_ranges(text: str) -> list[TimeRange]:
             ranges.append(TimeRange(time(h1, m1), time(h2, m2)))
         except ValueError as exc:  # hour 25, or closing before opening
             raise ValueError(part) from exc
-    ranges.sort(key=lambda r: r.opens)
-    for before, after in zip(ranges, ranges[1:]):
-        if after.opens < before.closes:
-            raise ValueError(f"{before.opens}-{before.closes} overlaps {after.opens}-{after.closes}")
-    return ranges
+    if range_problems([(r.opens, r.closes) for r in ranges]):
+        raise ValueError(f"ranges overlap: {text}")
+    return sorted(ranges, key=lambda r: r.opens)
 
 
 def format_ranges(ranges: Iterable[TimeRange]) -> str:

@@ -6,14 +6,15 @@ import logging
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 
 from .. import clock
 from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, Invalid, NotFound
-from ..hours import TimeRange, weekday_ranges
+from ..admin import schedule as opening
+from ..hours import weekday_ranges
 from ..models import Service
 from ..queue.lookups import find_branch
 from ..queue.rules import local_day
@@ -55,13 +56,12 @@ def get_settings(uow: UnitOfWork, branch_slug: str, actor: Actor, lang: str = "e
 
 
 def set_hours(uow: UnitOfWork, branch_slug: str, hours: Mapping[int | str, str], actor: Actor) -> dict:
-    """Replace the opening hours: weekday (0 = Monday) -> "09:00-13:00, 14:00-17:00";
-    an empty text closes that weekday. Booked appointments are kept."""
-    session = uow.session
-    branch = find_branch(session, branch_slug, lock=True)
-    actor.require_manager(branch)
-    parsed: dict[int, list[TimeRange]] = {}
-    errors: dict[str, list[str]] = {}
+    """Replace the opening hours from text: weekday (0 = Monday) -> "09:00-13:00,
+    14:00-17:00"; an empty text closes that weekday. The text is only read here; the
+    admin's `set_opening_hours` checks and stores the week (its messages come back
+    under `hours-D`). Booked appointments are kept."""
+    week: dict[int, list[tuple[str, str]]] = {}
+    errors: dict[str, list] = {}
     for key, text in hours.items():
         try:
             weekday = int(key)
@@ -70,29 +70,18 @@ def set_hours(uow: UnitOfWork, branch_slug: str, hours: Mapping[int | str, str],
         if weekday not in WEEKDAYS:
             errors[str(key)] = [N_("Weekdays go from 0 (Monday) to 6 (Sunday).")]
             continue
-        try:
-            parsed[weekday] = rules.parse_ranges(text or "")
-        except ValueError:
-            errors[f"hours-{weekday}"] = [N_("Write times like 09:00-13:00, 14:00-17:00, without overlaps.")]
+        # "09:00-13:00, 14:00-17:00" -> [("09:00", "13:00"), ("14:00", "17:00")]; anything else
+        # goes on as typed, and is refused there as not a time.
+        week[weekday] = [tuple(part.partition("-")[::2]) for part in
+                         filter(None, (p.strip() for p in (text or "").split(",")))]
     if errors:
         raise Invalid(N_("Some opening hours are not valid."), errors=errors)
-    before = weekday_ranges(session.execute(
-        select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
-        .where(OpeningHours.branch_id == branch.id)).all())
-    changes = {str(d): [rules.format_ranges(before[d]), rules.format_ranges(ranges)] for d, ranges in parsed.items()
-               if rules.format_ranges(before[d]) != rules.format_ranges(ranges)}
-    if changes:
-        audit.record(session, actor, "hours.changed", branch=branch.slug, changes=changes)
-    for weekday, ranges in parsed.items():
-        session.execute(delete(OpeningHours).where(OpeningHours.branch_id == branch.id,
-                                                   OpeningHours.weekday == weekday))
-        session.add_all(OpeningHours(branch_id=branch.id, weekday=weekday, opens=r.opens, closes=r.closes)
-                        for r in ranges)
-    session.flush()
-    if changes:
-        branch_changed(uow, branch)  # walk-ins may join in other hours now (`join_hours`)
-    uow.commit()
-    log.info("opening hours of %s changed by %s", branch.slug, actor.username)
+    try:
+        opening.set_opening_hours(uow, actor, branch_slug, week)
+    except Invalid as exc:
+        days = sorted({field.split("-")[1] for field in exc.errors or {}})
+        raise Invalid(N_("Some opening hours are not valid."), errors={
+            f"hours-{d}": [N_("Write times like 09:00-13:00, 14:00-17:00, without overlaps.")] for d in days}) from None
     return get_settings(uow, branch_slug, actor)
 
 

@@ -131,8 +131,11 @@ def _join_page(branch: str, values: dict, errors: dict | None = None, problem: s
     elsewhere = [m for field in set(errors) - {"service", "name", "phone"} for m in errors.pop(field)]
     if elsewhere:  # a field the form does not show: said at the top
         problem = " ".join(elsewhere)
+    missing = texts.setup_missing(detail)
+    if missing:  # a branch being set up: no form that cannot work, nor an error over it
+        errors, problem = {}, None
     return render_template("public/join.html", branch=detail, services=services, values=values,
-                           errors=errors, problem=problem,
+                           errors=errors, problem=problem, missing=missing,
                            whatsapp=current_app.config["TURNERO"].whatsapp_enabled), status
 
 

@@ -70,6 +70,21 @@ def joining_note(joining: dict | None, tz_name: str) -> str:
     return gettext("Closed now: opens %(when)s.", when=When(opens, tz_name))
 
 
+def setup_missing(branch: dict) -> str:
+    """What a branch still lacks to take turns at all, in a line for its customers (a
+    new branch being set up), or "" when it has it: a service, a counter serving one,
+    and, when walk-ins join only in its hours, some opening hours. From a branch detail."""
+    services = branch["services"]
+    if not services:
+        return gettext("It has no services to choose from yet.")
+    served = {slug for counter in branch["counters"] for slug in counter["services"]}
+    if not any(s["id"] in served for s in services):
+        return gettext("No counter serves its services yet.")
+    if branch["join_hours"] and all(s["joining"] == "closed" and not s.get("opens_at") for s in services):
+        return gettext("Its opening hours are not set yet.")
+    return ""
+
+
 def eta_text(eta: Eta | dict | None) -> str:
     """A wait range as people read it: "4–9 min", "up to 5 min"."""
     if not eta:

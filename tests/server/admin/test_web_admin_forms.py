@@ -133,7 +133,7 @@ def test_branch_messages_in_spanish(admin_client):
 def test_admin_creates_a_branch_and_a_duplicate_is_refused(admin_client):
     r = post_form(admin_client, "/admin/branches/new", {**BRANCH, "slug": "sur", "name": "Sucursal Sur",
                                                         "timezone": "America/Monterrey"})
-    assert r.status_code == 302 and r.headers["Location"].endswith("/admin/branches/sur")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/admin/branches/sur/setup")  # its checklist next
     assert admin_client.get(f"{API}/branches/sur").get_json()["timezone"] == "America/Monterrey"
     r = post_form(admin_client, "/admin/branches/new?lang=en", {**BRANCH, "slug": "sur"})
     assert r.status_code == 422 and field_errors(r, "slug") == ["Another branch already uses this short name."]
