@@ -153,6 +153,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("GET", "/b/<branch>/book"): PUBLIC,
     ("POST", "/b/<branch>/book"): PUBLIC,
     ("GET", "/a/<token>"): PUBLIC,
+    ("GET", "/a/<token>/qr.svg"): PUBLIC,
     ("POST", "/a/<token>/cancel"): PUBLIC,
     ("POST", "/a/<token>/check-in"): PUBLIC,
     ("POST", "/a/<token>/walk-in"): PUBLIC,
