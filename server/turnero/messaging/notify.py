@@ -18,6 +18,7 @@ from ..customers import find_customer
 from ..models import Customer, Feedback, Ticket
 from ..queue import read_models as views
 from ..queue.rules import (PHONE_CHANNELS, Called, Event, Expired, Finished, Issued, Moved, PhoneAdded, Recalled, Status,
+                           Undone,
                            alert_channel, local_day)
 from . import texts
 from .models import OutboxMessage, TicketNotice
@@ -82,7 +83,7 @@ def make_listener(app):
     return messaging_listener
 
 
-HEARD = (Issued, PhoneAdded, Moved, Called, Recalled, Finished, Expired)
+HEARD = (Issued, PhoneAdded, Moved, Called, Recalled, Finished, Expired, Undone)
 LANGS = ("es", "en")
 
 
@@ -130,11 +131,29 @@ def on_ticket_event(app, session: Session, ticket: Ticket, event: Event) -> None
                 else:
                     write("expired", lambda: texts.expired(ticket.code, branch.name),
                           "turn_expired", code=ticket.code, branch=branch.name)
+        case Undone(undid="called"):
+            if not _withdraw_calls(session, ticket):
+                write("call_undone", lambda: texts.call_undone(ticket.code), "turn_call_undone", code=ticket.code)
         case Finished():
             rated = session.scalar(select(Feedback.id).where(Feedback.ticket_seq == ticket.seq))
             if rated is None and _first(session, ticket, "feedback_request"):
                 write("feedback_request", lambda: texts.feedback_request(branch.name),
                       "visit_feedback", branch=branch.name)
+
+
+def _withdraw_calls(session: Session, ticket: Ticket) -> bool:
+    """A call taken back at the counter (undo): its texts not yet tried are withdrawn.
+    False when one already went out (or may have): then the customer hears an apology."""
+    rows = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.ticket_seq == ticket.seq, OutboxMessage.kind.in_(("called", "recall")),
+        OutboxMessage.status.notin_(("failed",))).with_for_update()).all()
+    went_out = False
+    for row in rows:
+        if row.status == "queued" and row.attempts == 0 and row.uncertain_since is None:
+            row.status, row.error, row.status_at = "failed", "withdrawn: the call was undone", clock.utcnow()
+        else:
+            went_out = True
+    return not went_out
 
 
 def _confirmations_today(session: Session, phone: str) -> int:

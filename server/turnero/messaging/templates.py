@@ -37,6 +37,8 @@ TEMPLATES: dict[str, Template] = {t.key: t for t in (
              ("code", "counter")),
     Template("turn_recalled", N_("We are calling you again, turn %(code)s: please go to %(counter)s now. "
                                  "Thank you."), ("code", "counter")),
+    Template("turn_call_undone", N_("Sorry: the call of your turn %(code)s was a mistake. You keep your place in "
+                                    "the line, and we will tell you when it is really your turn."), ("code",)),
     Template("turn_expired", N_("Your turn %(code)s at %(branch)s expired when the branch closed its day. You can "
                                 "take a new turn when it opens."), ("code", "branch")),
     Template("turn_not_arrived", N_("Your turn %(code)s came before you arrived, so it expired. You can take a new "

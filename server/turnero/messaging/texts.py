@@ -110,6 +110,11 @@ def called(code: str, counter: str) -> str:
     return gettext("It is your turn! %(code)s, please go to %(counter)s.", code=code, counter=counter)
 
 
+def call_undone(code: str) -> str:
+    return gettext("Sorry: the call of your turn %(code)s was a mistake. You keep your place in the line, and we "
+                   "will tell you when it is really your turn.", code=code)
+
+
 def recalled(code: str, counter: str) -> str:
     return gettext("We are calling you again: %(code)s, please go to %(counter)s now.", code=code,
                    counter=counter)

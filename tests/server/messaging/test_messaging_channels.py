@@ -136,7 +136,7 @@ def test_the_command_lists_the_templates_to_submit_in_both_languages(app, twilio
     assert "turn_called\n  es  HX" + "c" * 32 in result.output
     assert "Es su turno {{1}}: por favor pase a {{2}}. Gracias por esperar." in result.output
     assert "It is your turn {{1}}: please go to {{2}}. Thank you for waiting." in result.output
-    assert "20 of 22 templates not configured" in result.output
+    assert "22 of 24 templates not configured" in result.output
 
 
 def test_no_template_starts_or_ends_with_a_variable(app):
