@@ -8,7 +8,9 @@ tells nothing about which codes exist (rules.py says why guessing is hopeless).
 
 A device is seen when it uses its token (written at most once a minute, after the
 request's own work) and while it holds a Socket.IO connection (`online_sid`: set when
-it connects, cleared when that same connection ends).
+it connects, cleared when that same connection ends). A process that dies with
+connections open leaves their devices "online" until each connects again (which a
+kiosk or display does within seconds of the server coming back).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..db import Database
-from ..errors import N_, Busy, Conflict, DomainError, Invalid
+from ..errors import N_, Conflict, DomainError, Invalid
 from ..models import Branch, Device, PairingCode
 from . import audit
 from .rules import CODE_LIFETIME, MAX_ATTEMPTS, SEEN_EVERY, grouped, lookup, new_code, normalize
@@ -130,8 +132,8 @@ def note_seen(db: Database, device_id: int) -> None:
                 Device.id == device_id,
                 or_(Device.last_seen_at.is_(None), Device.last_seen_at <= now - SEEN_EVERY)).values(last_seen_at=now))
             uow.commit()
-    except Busy:
-        log.info("device %s seen, not written: the database is busy", device_id)
+    except Exception:  # noqa: BLE001 - busy or down: the request it follows has its answer already
+        log.info("device %s seen, not written", device_id, exc_info=True)
 
 
 def socket_connected(db: Database, token: str | None, sid: str) -> int | None:
@@ -143,6 +145,9 @@ def socket_connected(db: Database, token: str | None, sid: str) -> int | None:
         with db.unit_of_work() as uow:
             actor = actor_for_token(uow.session, token)
     except DomainError:
+        return None
+    except Exception:  # noqa: BLE001 - the database is busy or down: the connection stays up
+        log.info("Socket.IO connection %s: its device is not known now", sid, exc_info=True)
         return None
     if actor.kind != "device":
         return None
@@ -163,5 +168,5 @@ def _set_presence(db: Database, device_id: int, sid: str, online: bool) -> None:
         with db.unit_of_work(write=True) as uow:
             uow.session.execute(statement.values(last_seen_at=clock.utcnow(), online_sid=sid if online else None))
             uow.commit()
-    except Busy:
-        log.info("device %s presence not written: the database is busy", device_id)
+    except Exception:  # noqa: BLE001 - busy or down: presence is a hint, never a failed connection
+        log.info("device %s presence not written", device_id, exc_info=True)
