@@ -1,5 +1,5 @@
 """REST endpoints of access under /api/v1: staff log in for a Bearer token; a kiosk
-or display asks which device it is."""
+or display asks which device it is, or exchanges a pairing code for its token."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint
