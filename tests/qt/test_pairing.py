@@ -9,12 +9,15 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import configparser  # noqa: E402
+import re  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 import pytest  # noqa: E402
 import requests  # noqa: E402
+from conftest import DEMO_PASSWORD  # noqa: E402
+from web_staff_helpers import CSRF_RE  # noqa: E402
 
 from turnero_display.main import parser as display_parser  # noqa: E402
 from turnero_qt import ConfigError, PairingError, client_config, pair_if_asked  # noqa: E402
@@ -32,6 +35,15 @@ def device_of(live, token: str) -> dict:
     return r.json()
 
 
+def devices_page(live) -> str:
+    """The devices page as the admin sees it, in English, whitespace folded."""
+    browser = requests.Session()
+    csrf = CSRF_RE.search(browser.get(f"{live.url}/staff/login", timeout=10).text).group(1)
+    browser.post(f"{live.url}/staff/login", data={"csrf_token": csrf, "username": "admin", "password": DEMO_PASSWORD},
+                 timeout=10).raise_for_status()
+    return re.sub(r"\s+", " ", browser.get(f"{live.url}/admin/branches/centro/devices?lang=en", timeout=10).text)
+
+
 def test_the_kiosk_pairs_saves_its_token_and_starts(live, tmp_path):
     code = pairing_code(live, "kiosk", "Entrada")
     ini = tmp_path / "kiosk.ini"
@@ -47,6 +59,7 @@ def test_the_kiosk_pairs_saves_its_token_and_starts(live, tmp_path):
             if "kiosk of branch centro" in line:
                 break
         assert proc.poll() is None, "the kiosk ended by itself:\n" + "".join(seen) + proc.stderr.read()
+        assert re.search(r"Entrada</th>((?!</tr>).)*Online", devices_page(live))  # its row: seen just now
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, "".join(seen) + proc.stderr.read()
     finally:
