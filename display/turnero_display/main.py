@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
 
-from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_arguments, client_config
+from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_arguments, client_config, pair_if_asked
 from turnero_qt.app import DeviceApp
 
 from .announcer import Announcer, Chime, QtSpeech, SpeechEngine
@@ -98,9 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
     try:
+        paired = pair_if_asked(args, app="display")
         config = client_config(args, app="display")
     except ConfigError as exc:
         p.error(str(exc))
+    if paired:
+        log.info("paired: display “%s” of branch %s; its token is saved in the config file", paired.name,
+                 paired.branch)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("turnero-display")
     display = build(config, options_from(args, config))

@@ -1,4 +1,5 @@
-"""`turnero-kiosk --server URL --token DEVICE_TOKEN [--printer SPEC] [--windowed]`:
+"""`turnero-kiosk --server URL --token DEVICE_TOKEN [--printer SPEC] [--windowed]` (or, the first
+time, `--pair CODE` instead of the token):
 reads the options, builds the kiosk (`build`: the server link, the printer, the flow
 and the window) and runs it. Nothing else."""
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_arguments, client_config
+from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_arguments, client_config, pair_if_asked
 from turnero_qt.app import DeviceApp
 
 from .config import KioskOptions, add_kiosk_arguments, kiosk_options
@@ -59,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        paired = pair_if_asked(args, app="kiosk")
+        if paired:
+            log.info("paired: kiosk “%s” of branch %s; its token is saved in the config file", paired.name,
+                     paired.branch)
         cfg = client_config(args, app="kiosk")
         options = kiosk_options(cfg, args)
         printer = make_printer(options.printer)

@@ -92,10 +92,11 @@ Shared by the apps' screens
 from .backoff import Backoff
 from .config import ClientConfig, ConfigError, add_client_arguments, client_config
 from .link import DeviceLink
+from .pairing import PairingError, pair_if_asked
 from .realtime import BranchFeed, RealtimeClient, SocketIOTransport
 from .rest import ApiError, RestClient, RestReply, new_idempotency_key
 from .times import parse_server_time
 
-__all__ = ["Backoff", "ClientConfig", "ConfigError", "add_client_arguments", "client_config", "DeviceLink",
+__all__ = ["PairingError", "pair_if_asked", "Backoff", "ClientConfig", "ConfigError", "add_client_arguments", "client_config", "DeviceLink",
            "BranchFeed", "RealtimeClient", "SocketIOTransport", "ApiError", "RestClient", "RestReply",
            "new_idempotency_key", "parse_server_time"]

@@ -50,27 +50,38 @@ def default_config_path(app: str) -> Path:
 
 
 def add_client_arguments(parser: argparse.ArgumentParser) -> None:
-    """--server, --token, --branch and --config, shared by the kiosk and the display."""
+    """--server, --token, --branch, --config and --pair, shared by the kiosk and the display."""
     parser.add_argument("--server", help="server base URL (env TURNERO_SERVER)")
     parser.add_argument("--token", help="device token from `turnero device add` (env TURNERO_TOKEN)")
     parser.add_argument("--branch", help="branch slug (normally learnt from the token)")
     parser.add_argument("--config", help="ini file (env TURNERO_CONFIG; default ~/.config/turnero/APP.ini)")
+    parser.add_argument("--pair", metavar="CODE",
+                        help="pairing code from the devices page: exchanged for this device's token, which is saved "
+                             "with --server in the ini file, then the app starts")
+
+
+def config_path(args: argparse.Namespace | None, *, app: str, environ: Mapping[str, str],
+                must_exist: bool = True) -> Path:
+    """The ini file: --config, else TURNERO_CONFIG, else ~/.config/turnero/APP.ini. One
+    named explicitly must exist, unless it is about to be written (`--pair`)."""
+    explicit = getattr(args, "config", None) or environ.get("TURNERO_CONFIG")
+    path = Path(explicit) if explicit else default_config_path(app)
+    if explicit and must_exist and not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    return path
 
 
 def client_config(args: argparse.Namespace | None, *, app: str,
                   environ: Mapping[str, str] | None = None) -> ClientConfig:
     """Merge command line, environment and ini file into a ClientConfig."""
     environ = os.environ if environ is None else environ
-    explicit = getattr(args, "config", None) or environ.get("TURNERO_CONFIG")
-    path = Path(explicit) if explicit else default_config_path(app)
+    path = config_path(args, app=app, environ=environ)
     parser = configparser.ConfigParser(interpolation=None)
     if path.exists():
         try:
             parser.read(path, encoding="utf-8")
         except (configparser.Error, OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from exc
-    elif explicit:
-        raise ConfigError(f"config file not found: {path}")
     common = dict(parser["turnero"]) if parser.has_section("turnero") else {}
     own = dict(parser[app]) if parser.has_section(app) else {}
 
@@ -84,6 +95,6 @@ def client_config(args: argparse.Namespace | None, *, app: str,
     if not server.startswith(("http://", "https://")):
         raise ConfigError(f"the server URL must start with http:// or https://: {server}")
     if not token:
-        raise ConfigError("no device token: give --token, TURNERO_TOKEN or `token =` in the ini file "
-                          "(`turnero device add --branch SLUG --kind KIND` prints one)")
+        raise ConfigError("no device token: give --pair CODE (from the devices page), --token, TURNERO_TOKEN "
+                          "or `token =` in the ini file (`turnero device add --branch SLUG --kind KIND` prints one)")
     return ClientConfig(server=server.rstrip("/"), token=token.strip(), branch=pick("branch"), app=own)

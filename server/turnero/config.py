@@ -54,6 +54,8 @@ class Config:
         self.TICKET_ACTION_RATE_LIMIT = env.get("TURNERO_TICKET_ACTION_RATE_LIMIT") or "20 per hour"
         self.PHONE_CHANGES_PER_TICKET = int(env.get("TURNERO_PHONE_CHANGES_PER_TICKET") or 3)
         self.CHECKIN_RATE_LIMIT = env.get("TURNERO_CHECKIN_RATE_LIMIT") or "10 per minute; 40 per hour"
+        # Tries to exchange a pairing code for a device token (POST /api/v1/devices/pair).
+        self.PAIR_RATE_LIMIT = env.get("TURNERO_PAIR_RATE_LIMIT") or "10 per minute; 30 per hour"
         # Confirmations a number gets in a day for turns it did not take itself (typed on
         # a page or at a kiosk): what a stranger can make the branch send to it.
         self.CONFIRMATIONS_PER_DAY = int(env.get("TURNERO_CONFIRMATIONS_PER_DAY") or 3)

@@ -246,8 +246,31 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its token was last used (written at most once a minute) and the Socket.IO
+    # connection it holds now, if any (0019): the devices page's "online" / "seen 5 min ago".
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    online_sid: Mapped[str | None] = mapped_column(String(64))
 
     branch: Mapped[Branch] = relationship()
+
+
+class PairingCode(Base):
+    """A short code a manager shows to a new kiosk or display, exchanged once for a
+    device token (0019). Only its hash is kept; `lookup` (its first characters) finds the
+    rows a mistyped code was meant for, so wrong tries burn the code (access.pairing)."""
+
+    __tablename__ = "pairing_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # kiosk | display
+    name: Mapped[str] = mapped_column(String(120), default="")
+    lookup: Mapped[str] = mapped_column(String(8), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
 
 
 class Customer(Base):

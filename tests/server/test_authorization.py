@@ -35,11 +35,12 @@ from sqlalchemy import select
 from twilio_helpers import post_signed, webhook_token
 from web_staff_helpers import csrf_of, make_user, sign_in
 
+from turnero.access.devices import new_pairing_code
 from turnero.access.services import SYSTEM
 from turnero.admin import services as admin
 from turnero.admin.users import add_device
 from turnero.messaging.settings import settings
-from turnero.models import User
+from turnero.models import Branch, User
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -82,6 +83,8 @@ TABLE: dict[tuple[str, str], tuple] = {
     # By phone: a kiosk of the branch or its staff only (CONTRACT.md).
     ("POST", "/api/v1/branches/<branch>/check-in"): (401, OK, 403, OK, 403, OK, OK),
     ("GET", "/api/v1/device"): (401, OK, OK, 403, 403, 403, 403),
+    # A pairing code is the key: whoever holds one gets its device token.
+    ("POST", "/api/v1/devices/pair"): PUBLIC,
     # ---- REST: staff of the branch
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/open"): STAFF,
     ("POST", "/api/v1/branches/<branch>/counters/<counter>/pause"): STAFF,
@@ -207,6 +210,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/admin/branches/<slug>/counters/<counter>"): MANAGER_PAGE,
     ("GET", "/admin/branches/<slug>/devices"): MANAGER_PAGE,
     ("POST", "/admin/branches/<slug>/devices"): MANAGER_PAGE,
+    ("POST", "/admin/branches/<slug>/devices/pair"): MANAGER_PAGE,
     ("POST", "/admin/branches/<slug>/devices/<int:device_id>/revoke"): MANAGER_PAGE,
     ("GET", "/admin/branches/<slug>/priority"): MANAGER_PAGE,
     ("GET", "/admin/branches/<slug>/setup"): MANAGER_PAGE,
@@ -429,6 +433,13 @@ class World:
             uow.commit()
             return device.id
 
+    def pairing_code(self) -> str:
+        with self.app.extensions["turnero.db"].unit_of_work(write=True) as uow:
+            made = new_pairing_code(uow.session, uow.session.scalar(select(Branch.id).where(Branch.slug == "centro")),
+                                    "display", "Sala", created_by="admin")
+            uow.commit()
+            return made.code
+
     def shown(self, read, *args) -> dict:
         """What an administration page shows: `read(uow, actor, *args)` of admin.services."""
         with self.app.extensions["turnero.db"].unit_of_work() as uow:
@@ -564,6 +575,8 @@ REQUESTS = {
     ("POST", "/admin/branches/<slug>/hours"): lambda w: Call(form={
         **{f"day-{d}-open": "1" for d in range(6)}, **{f"day-{d}-0-opens": "09:00" for d in range(6)},
         **{f"day-{d}-0-closes": "17:00" for d in range(5)}, "day-5-0-closes": "13:00"}),
+    ("POST", "/admin/branches/<slug>/devices/pair"): lambda w: Call(form={"kind": "display", "name": "Sala"}),
+    ("POST", "/api/v1/devices/pair"): lambda w: Call(json={"code": w.pairing_code()}),
     ("POST", "/admin/branches/<slug>/priority"): lambda w: Call(form={"name_es": "Lactancia", "name_en": "Nursing",
                                                                       "boost_min": "10", "at_kiosk": "y"}),
     ("POST", "/admin/users/new"): lambda w: Call(form={"username": f"nuevo{w.number()}", "role": "agent",

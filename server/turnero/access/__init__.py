@@ -1,9 +1,12 @@
 """Access: who acts (staff users, kiosks and displays, anyone), what each may do,
 passwords and tokens; the staff sign-in pages and the token endpoints.
 
+    rules.py         pairing codes' shape, when a device counts as online (plain Python)
     services.py      Actor and its permission checks, passwords, tokens, login
+    devices.py       pairing a kiosk or display with a code; when each was last seen
     requests.py      the actor behind a JSON request (Bearer token or staff session)
-    api.py           POST /api/v1/auth/token, GET /api/v1/device    schemas.py
+    api.py           POST /api/v1/auth/token, GET /api/v1/device,
+                     POST /api/v1/devices/pair                       schemas.py
     staff_pages.py   /staff/login, /staff/logout (Flask-Login)
 """
 from __future__ import annotations

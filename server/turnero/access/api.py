@@ -1,9 +1,9 @@
 """REST endpoints of access under /api/v1: staff log in for a Bearer token; a kiosk
-or display asks which device it is."""
+or display asks which device it is, or exchanges a pairing code for its token."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import current_app, request
 from flask_limiter.errors import RateLimitExceeded
 
 from ..errors import N_, Forbidden, Unauthorized
@@ -11,9 +11,10 @@ from ..web import json_rate_limited
 from ..models import Device
 from ..web import database
 from . import services
-from .limits import login_limits
+from .devices import pair_device
+from .limits import limited, login_limits
 from .requests import BEARER, request_actor
-from .schemas import DeviceOut, LoginIn, TokenOut
+from .schemas import DeviceOut, LoginIn, PairedOut, PairIn, TokenOut
 
 api = APIBlueprint("access_api", __name__, url_prefix="/api/v1")
 api.register_error_handler(RateLimitExceeded, json_rate_limited)
@@ -45,3 +46,17 @@ def whoami_device():
             raise Forbidden(N_("Only a kiosk or display device token can do this."))
         device = uow.session.get(Device, who.device_id)
         return {"id": device.id, "kind": device.kind, "branch": device.branch.slug, "name": device.name}
+
+
+@api.post("/devices/pair")
+@limited("PAIR_RATE_LIMIT", "device-pairing", exempt=None)
+@api.input(PairIn, arg_name="body")
+@api.output(PairedOut, status_code=201)
+@api.doc(summary="A new kiosk or display: exchange a pairing code for its device token", tags=["Devices"],
+         responses=[409, 422, 429],
+         description="A manager makes the code on the devices page (`/admin/branches/{branch}/devices`); it "
+                     "works once, for 10 minutes. A code that is unknown, mistyped, used or expired gets the same "
+                     "422. Wrong codes close to a live one count against it: 5 of them burn it. Tries are limited "
+                     "per client address (`TURNERO_PAIR_RATE_LIMIT`): 429 with `Retry-After` past them.")
+def pair(body):
+    return pair_device(database(), body["code"], request.remote_addr, kind=body.get("kind")).to_json(), 201

@@ -44,6 +44,8 @@ ACTIONS = {
     "user.deactivated": N_("User deactivated"),
     "device.issued": N_("Device registered"),
     "device.revoked": N_("Device revoked"),
+    "device.pairing_code": N_("Pairing code made for a new device"),
+    "device.paired": N_("Device paired with a code"),
     "hours.changed": N_("Opening hours changed"),
     "checkin_window.changed": N_("Check-in window changed"),
     "closure.added": N_("Closure added"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import current_app, request
+from flask import after_this_request, current_app, request
 
 from ..errors import N_, Unauthorized
+from ..web import database
+from .devices import note_seen
 from .services import Actor, actor_for_token
 from .staff_pages import session_actor
 
@@ -33,4 +35,13 @@ def request_actor(uow) -> Actor:
         who = session_actor()
         if who is not None:
             return who
-    return replace(actor_for_token(uow.session, token), address=request.remote_addr)
+    return replace(actor_for_token(uow.session, token, seen=_note_seen_after), address=request.remote_addr)
+
+
+def _note_seen_after(device_id: int) -> None:
+    """A device used its token: write it down once this request's own work is done (its
+    unit of work closed), so a sighting never holds up or joins the request's transaction."""
+    @after_this_request
+    def _seen(response):
+        note_seen(database(), device_id)
+        return response

@@ -22,3 +22,20 @@ class DeviceOut(Schema):
     kind = String(validate=OneOf(DEVICE_KINDS))
     branch = String(metadata={"description": "slug of the device's branch", "example": "centro"})
     name = String()
+
+
+class PairIn(Schema):
+    code = String(required=True, validate=Length(1, 40),
+                  metadata={"description": "the pairing code shown on the devices page (dashes and spaces, any case)",
+                            "example": "ABCD-EFGH"})
+    kind = String(validate=OneOf(DEVICE_KINDS),
+                  metadata={"description": "what the device is, when it knows: a code made for the other kind is "
+                                           "refused with 409 and stays usable"})
+
+
+class PairedOut(Schema):
+    id = Integer(metadata={"description": "the new device's id"})
+    token = String(metadata={"description": "the device's Bearer token: keep it, it is not shown again"})
+    branch = String(metadata={"description": "slug of the device's branch", "example": "centro"})
+    kind = String(validate=OneOf(DEVICE_KINDS))
+    name = String()

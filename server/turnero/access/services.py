@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -12,8 +13,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, literal, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
+from .. import clock
 from ..errors import N_, Forbidden, Unauthorized
 from ..models import AuthToken, Branch, Device, User, UTCDateTime
+from .rules import seen_long_ago
 
 ROLES = ("admin", "manager", "agent")
 
@@ -155,8 +158,19 @@ def login(db, username: str, password: str, hours: int) -> str:
     return token
 
 
-def actor_for_token(session: Session, token: str | None) -> Actor:
-    """The staff user or device a Bearer token belongs to; Unauthorized if none."""
+def register_device(session: Session, branch_id: int, kind: str, name: str = "") -> tuple[Device, str]:
+    """A new kiosk or display of the branch, with its token (returned once, kept hashed)."""
+    token = new_secret()
+    device = Device(branch_id=branch_id, kind=kind, name=name or kind, token_hash=token_digest(token))
+    session.add(device)
+    session.flush()
+    return device, token
+
+
+def actor_for_token(session: Session, token: str | None, seen: Callable[[int], None] | None = None) -> Actor:
+    """The staff user or device a Bearer token belongs to; Unauthorized if none.
+    `seen(device_id)` is called when a device's last sighting is old enough to be
+    written again (see rules.SEEN_EVERY): the caller writes it once its own work is done."""
     if not token:
         return ANONYMOUS
     # One statement for both kinds, plain columns (no ORM objects): a kiosk's or a
@@ -164,22 +178,24 @@ def actor_for_token(session: Session, token: str | None) -> Actor:
     row = session.execute(_TOKEN_OWNER, {"digest": token_digest(token)}).first()
     if row is None:
         raise Unauthorized(N_("The access token is not valid."))
-    kind, owner_id, name, role, branch_id, expires_at, usable = row
+    kind, owner_id, name, role, branch_id, expires_at, usable, last_seen = row
     if kind == "user":
         if usable and expires_at is not None and _utc(expires_at) > wall_clock():
             return Actor(kind="user", user_id=owner_id, username=name, role=role, branch_id=branch_id)
         raise Unauthorized(N_("Your session has expired; log in again."))
     if usable:
+        if seen is not None and seen_long_ago(clock.utcnow(), last_seen):
+            seen(owner_id)
         return Actor(kind="device", device_id=owner_id, device_kind=role, branch_id=branch_id)
     raise Unauthorized(N_("The access token is not valid."))
 
 
 _TOKEN_OWNER = union_all(
     select(literal("user").label("kind"), User.id, User.username, User.role, User.branch_id,
-           AuthToken.expires_at, User.active)
+           AuthToken.expires_at, User.active, literal(None, UTCDateTime))
     .join(AuthToken, AuthToken.user_id == User.id).where(AuthToken.token_hash == bindparam("digest")),
     select(literal("device"), Device.id, Device.name, Device.kind, Device.branch_id,
-           literal(None, UTCDateTime), Device.revoked_at.is_(None))
+           literal(None, UTCDateTime), Device.revoked_at.is_(None), Device.last_seen_at)
     .where(Device.token_hash == bindparam("digest")),
 )
 

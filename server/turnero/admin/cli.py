@@ -1,4 +1,4 @@
-"""`turnero device add`, `turnero user create` and `turnero purge`: the command line
+"""`turnero device add`, `turnero device pair`, `turnero user create` and `turnero purge`: the command line
 acts with full rights, entered in the audit log as "cli"."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ..access.services import SYSTEM
 from ..errors import DomainError
 from ..web import database
 from . import privacy
-from .users import add_device, add_user
+from .users import add_device, add_user, issue_pairing_code
 
 device_group = AppGroup("device", help="Kiosks and lobby displays.")
 user_group = AppGroup("user", help="Staff users.")
@@ -31,6 +31,23 @@ def device_add(branch, kind, name):
         uow.commit()
     click.echo(f"{kind} device {device.id} registered at {branch}")
     click.echo(token)
+
+
+@device_group.command("pair")
+@click.option("--branch", required=True)
+@click.option("--kind", type=click.Choice(["kiosk", "display"]), required=True)
+@click.option("--name", default="")
+def device_pair(branch, kind, name):
+    """Make a pairing code (10 minutes, once) for `turnero-kiosk|turnero-display --pair CODE`;
+    prints it alone on the last line."""
+    with database().unit_of_work(write=True) as uow:
+        try:
+            made = issue_pairing_code(uow, SYSTEM, branch, kind, name)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"pairing code for a {kind} ({made.name}) at {branch}, valid until "
+               f"{made.expires_at:%H:%M} UTC, once:")
+    click.echo(made.code)
 
 
 @user_group.command("create")

@@ -17,7 +17,7 @@ from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, Message
-from ..models import (Branch, Counter, DailyNumber, Device, Feedback, Service, Ticket, TicketEvent, User,
+from ..models import (Branch, Counter, DailyNumber, Device, Feedback, PairingCode, Service, Ticket, TicketEvent, User,
                       counter_services)
 from ..queue.rules import ACTIVE, local_day
 from ..signals import BranchContents
@@ -113,6 +113,7 @@ def delete_branch(uow: UnitOfWork, actor: Actor, slug: str, *, confirm: str | No
     session.execute(delete(counter_services).where(counter_services.c.counter_id.in_(counters)))
     session.execute(delete(Counter).where(Counter.branch_id == bid))
     session.execute(delete(Service).where(Service.branch_id == bid))
+    session.execute(delete(PairingCode).where(PairingCode.branch_id == bid))
     session.execute(delete(Device).where(Device.branch_id == bid))
     session.execute(update(User).where(User.branch_id == bid).values(branch_id=None))
     session.expunge(branch)

@@ -4,12 +4,14 @@ use case checks the branch), parses its form, calls one use case (services.py,
 users.py, deletion.py), and shows the result or the field messages."""
 from __future__ import annotations
 
+import base64
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
+from .. import qr
 from ..access.staff_pages import manager_required
 from ..errors import DomainError, Invalid
 from ..queue.staff_texts import console_texts
@@ -315,7 +317,8 @@ def user_active(user_id):
 
 # ---------------------------------------------------------------- devices
 
-def _devices_page(slug: str, form: DeviceForm, status: int = 200, issued: dict | None = None):
+def _devices_page(slug: str, form: DeviceForm, status: int = 200, issued: dict | None = None,
+                  pairing: dict | None = None):
     with database().unit_of_work() as uow:
         nav = _branch_nav(uow, slug)
         branch = use.get_branch(uow, actor(), slug)
@@ -323,11 +326,29 @@ def _devices_page(slug: str, form: DeviceForm, status: int = 200, issued: dict |
     branch_name, zone = branch["name"], ZoneInfo(branch["timezone"])
     for row in rows:
         row["created_at"] = row["created_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        row["presence"] = _presence(row, zone)
+    if pairing:
+        pairing["until"] = pairing["expires_at"].astimezone(zone).strftime("%H:%M")
     response = make_response(render_template("admin/devices.html", rows=rows, form=form, issued=issued,
-                                             action_form=ActionForm(), branch_name=branch_name, **nav), status)
-    if issued:
-        response.headers["Cache-Control"] = "no-store"  # the token is shown once
+                                             pairing=pairing, action_form=ActionForm(), branch_name=branch_name,
+                                             **nav), status)
+    if issued or pairing:
+        response.headers["Cache-Control"] = "no-store"  # the token or the code is shown once
     return response
+
+
+def _presence(row: dict, zone: ZoneInfo) -> str:
+    """"Online", "Seen 5 min ago", "Seen 3 h ago", "Last seen 2026-12-01 17:02", "Never seen"."""
+    if row["online"]:
+        return gettext("Online")
+    minutes = row["seen_min"]
+    if minutes is None:
+        return gettext("Never seen")
+    if minutes < 60:
+        return gettext("Seen %(num)s min ago", num=minutes)
+    if minutes < 24 * 60:
+        return gettext("Seen %(num)s h ago", num=minutes // 60)
+    return gettext("Last seen %(when)s", when=row["last_seen_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"))
 
 
 def _priority_page(slug: str, form, status: int = 200):
@@ -384,6 +405,27 @@ def device_issue(slug):
                 device, token = people.issue_device(uow, actor(), slug, kind=form.kind.data, name=form.name.data)
             issued = {**device, "token": token}
             return _devices_page(slug, DeviceForm(formdata=None), 201, issued=issued)
+        except Invalid as exc:
+            show_errors(form, exc)
+    return _devices_page(slug, form, 422)
+
+
+@admin.post("/branches/<slug>/devices/pair")
+@manager_required
+def device_pair(slug):
+    """A pairing code for a new kiosk or display, shown large with its QR code and the
+    command that uses it."""
+    form = DeviceForm()
+    if form.validate():
+        try:
+            with database().unit_of_work(write=True) as uow:
+                made = people.issue_pairing_code(uow, actor(), slug, kind=form.kind.data, name=form.name.data)
+            server = request.host_url.rstrip("/")
+            pairing = {"code": made.code, "kind": made.kind, "name": made.name, "server": server,
+                       "qr": "data:image/svg+xml;base64," + base64.b64encode(qr.svg(made.code)).decode(),
+                       "expires_at": made.expires_at,
+                       "command": f"turnero-{made.kind} --pair {made.code} --server {server}"}
+            return _devices_page(slug, DeviceForm(formdata=None), 201, pairing=pairing)
         except Invalid as exc:
             show_errors(form, exc)
     return _devices_page(slug, form, 422)

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
 from ..access import audit
-from ..access.services import DEVICE_KINDS, ROLES, Actor, hash_password, new_secret, token_digest
+from ..access.devices import NewCode, new_pairing_code
+from ..access.rules import is_online, minutes_since
+from ..access.services import DEVICE_KINDS, ROLES, Actor, hash_password, register_device
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
 from ..models import AuthToken, Branch, Device, User
@@ -46,10 +48,18 @@ def _user(session: Session, actor: Actor, user_id: int) -> User:
 
 
 def list_devices(uow: UnitOfWork, actor: Actor, branch_slug: str) -> list[dict]:
+    """The branch's devices, newest first and revoked last, each with `online` and, when
+    it was ever seen, `seen_min` (minutes since)."""
     branch = managed_branch(uow.session, actor, branch_slug)
-    return [device_view(d) for d in uow.session.scalars(
-        select(Device).where(Device.branch_id == branch.id)
-        .order_by(Device.revoked_at.is_not(None), Device.created_at.desc()))]
+    now = clock.utcnow()
+    rows = []
+    for device in uow.session.scalars(select(Device).where(Device.branch_id == branch.id)
+                                      .order_by(Device.revoked_at.is_not(None), Device.created_at.desc())):
+        seen = device.last_seen_at
+        rows.append({**device_view(device), "last_seen_at": seen,
+                     "online": device.revoked_at is None and is_online(now, seen, device.online_sid is not None),
+                     "seen_min": minutes_since(now, seen) if seen else None})
+    return rows
 
 
 def _role_and_branch(errors: FieldErrors, session: Session, actor: Actor, role: str | None,
@@ -160,6 +170,23 @@ def issue_device(uow: UnitOfWork, actor: Actor, branch_slug: str, *, kind: str, 
     return device_view(device), token
 
 
+def issue_pairing_code(uow: UnitOfWork, actor: Actor, branch_slug: str, kind: str, name: str) -> NewCode:
+    """A short code a new kiosk or display exchanges for its own token (access.devices),
+    once, within 10 minutes: nobody copies a long token by hand."""
+    session = uow.session
+    branch = managed_branch(session, actor, branch_slug)
+    errors = FieldErrors()
+    if kind not in DEVICE_KINDS:
+        errors.add("kind", N_("Unknown device kind."))
+    name = check.text(errors, "name", name, 120, required=False) or ""
+    errors.raise_any()
+    made = new_pairing_code(session, branch.id, kind, name, created_by=audit.who(actor))
+    audit.record(session, actor, "device.pairing_code", branch=branch.slug, target=f"{kind}: {made.name}")
+    uow.commit()
+    log.info("pairing code for a %s made at %s by %s", kind, branch.slug, actor.username)
+    return made
+
+
 def revoke_device(uow: UnitOfWork, actor: Actor, branch_slug: str, device_id: int) -> dict:
     session = uow.session
     branch = managed_branch(session, actor, branch_slug)
@@ -205,8 +232,4 @@ def add_device(session: Session, branch_slug: str, kind: str, name: str = "") ->
     branch = session.scalar(select(Branch).where(Branch.slug == branch_slug))
     if branch is None:
         raise NotFound(N_("There is no branch “%(branch)s”."), branch=branch_slug)
-    token = new_secret()
-    device = Device(branch_id=branch.id, kind=kind, name=name or kind, token_hash=token_digest(token))
-    session.add(device)
-    session.flush()
-    return device, token
+    return register_device(session, branch.id, kind, name)

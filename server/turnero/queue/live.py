@@ -13,6 +13,7 @@ from flask_socketio import join_room, leave_room, rooms
 from ..errors import N_, DomainError
 from ..extensions import LANGUAGES, socketio
 from ..metrics import SOCKET_CLIENTS
+from ..access.devices import socket_connected, socket_gone
 from ..access.staff_pages import current_actor
 from ..realtime import branch_room, staff_room, ticket_room
 from ..web import database, error_text, require_uuid
@@ -29,14 +30,30 @@ MAX_ROOMS = 20
 TOO_MANY_ROOMS = N_("This connection follows too many branches and tickets; unsubscribe from some first.")
 
 
+# The kiosks and displays connected to this process, by connection: a device is online
+# while its connection lasts (access.devices keeps it in the database for every process).
+_device_of: dict[str, int] = {}
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
     SOCKET_CLIENTS.inc()
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if token is None:
+        scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else None
+    if token:
+        device_id = socket_connected(database(), token, request.sid)
+        if device_id is not None:
+            _device_of[request.sid] = device_id
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_args):
     SOCKET_CLIENTS.dec()
+    device_id = _device_of.pop(request.sid, None)
+    if device_id is not None:
+        socket_gone(database(), device_id, request.sid)
 
 
 @socketio.on("subscribe")

@@ -148,8 +148,20 @@ def test_admin_page_screenshots(live, new_page, lang, locale):
                       headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert r.status_code == 201 and r.json()["channel"] == "kiosk"
     screenshot(page, f"admin-devices-{lang}-desktop")
+    # Pairing instead: a short code, large, with its QR, that a display exchanges for its token.
+    page.get_by_label(re.compile("Tipo|Kind")).select_option("display")
+    page.get_by_role("button", name=re.compile("Vincular un dispositivo|Pair a device")).click()
+    code = page.locator("#pairing-code").inner_text()
+    expect(page.locator("img.pair-qr")).to_be_visible()
+    screenshot(page, f"admin-devices-pairing-{lang}-desktop")
+    r = requests.post(f"{live.url}{API}/devices/pair", json={"code": code}, timeout=10)
+    assert r.status_code == 201 and r.json()["kind"] == "display"
     phone = new_page(viewport=PHONE, locale=locale)
     sign_in(phone, live)
+    phone.goto(live.url + "/admin/branches/centro/devices")
+    phone.get_by_role("button", name=re.compile("Vincular un dispositivo|Pair a device")).click()
+    expect(phone.locator("#pairing-code")).to_be_visible()
+    screenshot(phone, f"admin-devices-pairing-{lang}-phone")
     phone.goto(live.url + "/admin/branches/centro")
     screenshot(phone, f"admin-branch-{lang}-phone")
 
