@@ -1,7 +1,7 @@
 """Flask extensions, created unbound and attached in `create_app`."""
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -13,9 +13,10 @@ LANGUAGES = ("es", "en")
 
 
 def select_locale() -> str:
-    """`?lang=` first, then the `lang` cookie (the page switch), then the browser's
-    languages; Spanish by default."""
-    for asked in (request.args.get("lang"), request.cookies.get("lang")):
+    """`?lang=` first, then the `lang` cookie (the page switch), then the language the
+    holder of this page's ticket or appointment chose (web.speak_holders_language), then
+    the browser's languages; Spanish by default."""
+    for asked in (request.args.get("lang"), request.cookies.get("lang"), g.get("holder_lang")):
         if asked in LANGUAGES:
             return asked
     return request.accept_languages.best_match(LANGUAGES) or "es"

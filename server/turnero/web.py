@@ -15,8 +15,9 @@ import time
 from apiflask import Schema
 from apiflask.exceptions import HTTPError
 from apiflask.fields import Dict, Integer, List, String
-from flask import Blueprint, Flask, Response, current_app, json, render_template, request
+from flask import Blueprint, Flask, Response, current_app, g, json, render_template, request
 from flask_babel import get_locale, gettext
+from flask_babel import refresh as refresh_locale
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from marshmallow import INCLUDE
@@ -54,6 +55,15 @@ def current_lang() -> str:
     (see extensions.select_locale)."""
     locale = get_locale()
     return str(locale.language) if locale is not None else "es"
+
+
+def speak_holders_language(lang: str | None) -> None:
+    """A ticket's or an appointment's own page opens in the language its holder chose
+    when taking it (the link came in a text in that language), unless this browser
+    chose one itself (`?lang=`, the switch's cookie)."""
+    if lang in LANGUAGES and lang != g.get("holder_lang"):
+        g.holder_lang = lang
+        refresh_locale()
 
 
 def languages() -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from ..qr import svg_response
 from ..queue import services as queue
 from ..queue.rules import MAX_NAME, MAX_PHONE, notify_choice
 from ..web import current_lang as page_lang
-from ..web import database, error_text, field_errors, public_pages
+from ..web import database, error_text, field_errors, public_pages, speak_holders_language
 from . import checkin, services
 from .limits import booking_limit, too_many_bookings
 from .rules import BOOKING_HORIZON_DAYS
@@ -167,6 +167,9 @@ def manage(token):
 def _manage_page(token: str, notice: str | None = None, problem: str | None = None, status: int = 200):
     with database().unit_of_work() as uow:
         appointment = services.get_appointment(uow, token)
+        speak_holders_language(appointment["lang"])
+        if page_lang() != appointment["lang"]:  # the switch chose the other language
+            appointment = services.get_appointment(uow, token, lang=page_lang())
         ticket = queue.get_ticket(uow, appointment["ticket"]["token"]) if appointment["ticket"] else None
     return render_template("appointments/manage.html", a=appointment, ticket=ticket, notice=notice,
                            problem=problem), status

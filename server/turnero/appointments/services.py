@@ -84,9 +84,11 @@ def locked_branch(session: Session, appointment: Appointment) -> Branch:
 # ---------------------------------------------------------------- views
 
 def appointment_view(appointment: Appointment, public_url: str, *, staff: bool = False,
-                     now: datetime | None = None) -> dict:
-    """An appointment in JSON: UTC instants, plus the branch's wall times to show."""
+                     now: datetime | None = None, lang: str | None = None) -> dict:
+    """An appointment in JSON: UTC instants, plus the branch's wall times to show; the
+    service's words in `lang` (default: the appointment's own language)."""
     branch, service = appointment.branch, appointment.service
+    words = lang or appointment.lang
     tz = branch.timezone
     opens, closes = rules.checkin_window(appointment.start_at, branch.checkin_before_min, branch.checkin_after_min)
     view = {
@@ -96,9 +98,9 @@ def appointment_view(appointment: Appointment, public_url: str, *, staff: bool =
         "branch": branch.slug,
         "branch_name": branch.name,
         "service": service.slug,
-        "service_name": service.name(appointment.lang),
+        "service_name": service.name(words),
         "address": branch.address,
-        "bring": service.bring(appointment.lang),
+        "bring": service.bring(words),
         "name": appointment.name,
         "lang": appointment.lang,
         "start": iso(appointment.start_at),
@@ -369,8 +371,8 @@ def book(uow: UnitOfWork, branch_slug: str, *, service: str, start: str | dateti
     return view
 
 
-def get_appointment(uow: UnitOfWork, token: str) -> dict:
-    return appointment_view(find_by_token(uow.session, token), uow.db.public_url)
+def get_appointment(uow: UnitOfWork, token: str, lang: str | None = None) -> dict:
+    return appointment_view(find_by_token(uow.session, token), uow.db.public_url, lang=lang)
 
 
 def still_booked(session: Session, token: str, actor: Actor) -> tuple[Appointment, Branch]:

@@ -19,7 +19,7 @@ from ..access.services import ANONYMOUS
 from ..errors import N_, DomainError, Invalid, NotFound
 from ..qr import svg_response
 from ..web import current_lang as page_lang
-from ..web import database, error_text, field_errors, public_pages, service_palette
+from ..web import database, error_text, field_errors, public_pages, service_palette, speak_holders_language
 from . import services as queue
 from . import texts
 from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE, notify_choice
@@ -169,6 +169,7 @@ def _remember_turn(response, token: str) -> None:
 def _track_page(token: str, errors: dict | None = None, values: dict | None = None, status: int = 200):
     with database().unit_of_work() as uow:
         ticket = queue.get_ticket(uow, token)
+        speak_holders_language(ticket.lang)
         branch = queue.get_branch(uow, ticket.branch, page_lang())
         feedback = queue.get_feedback(uow, token) if ticket.status == "done" else None
         alerts = queue.alert_phone(uow, token)

@@ -100,6 +100,24 @@ def test_book_then_see_the_confirmation_with_calendar_move_and_cancel(client, ap
     assert "Esta cita fue cancelada." in client.get(f"/a/{token}").get_data(as_text=True)
 
 
+def test_the_appointment_page_opens_in_the_language_it_was_booked_in(client, app, clock):
+    """Booked in English: its link (texted in English) opens in English on a Spanish
+    phone, service and all; the page's switch still wins, and then the service's name
+    follows the page too."""
+    page = client.get(f"/b/centro/book?date={DAY}&lang=en")
+    data = {"csrf_token": csrf(page.get_data(as_text=True)), "service": "plataforma", "date": DAY,
+            "start": "2031-03-03T16:00:00Z", "name": "Ann Lee", "phone": "55 1000 0004"}
+    r = client.post("/b/centro/book?lang=en", data=data)
+    assert r.status_code == 303
+    token = re.search(r"/a/([^?]+)", r.headers["Location"]).group(1)
+    fresh = app.test_client()  # another browser: Spanish, no cookie
+    html = fresh.get(f"/a/{token}", headers={"Accept-Language": "es-MX,es"}).get_data(as_text=True)
+    assert 'lang="en"' in html and "Appointment code" in html and "Customer service" in html
+    fresh.set_cookie("lang", "es")
+    html = fresh.get(f"/a/{token}").get_data(as_text=True)
+    assert 'lang="es"' in html and "Código de la cita" in html and "Atención a clientes" in html
+
+
 def test_check_in_from_the_page_within_the_window_and_walk_in_when_late(client, clock):
     first = book_form(client).headers["Location"].split("?")[0]
     second = book_form(client, phone="55 1000 0002", start="2031-03-03T15:00:00Z").headers["Location"].split("?")[0]

@@ -292,3 +292,14 @@ def test_pages_and_their_files_are_compressed_for_browsers_that_accept_it(client
 def test_text_on_a_service_colour_is_the_more_readable_of_black_and_white(colour, ink):
     from turnero.web import ink_on
     assert ink_on(colour) == ink
+
+
+def test_a_tickets_page_opens_in_the_language_it_was_taken_in(app, take):
+    """Taken in English (its texts are in English): its page opens in English on a
+    Spanish phone, until the page's switch says otherwise."""
+    ticket = take(lang="en")
+    browser = app.test_client()
+    html = browser.get(f"/t/{ticket['token']}", headers={"Accept-Language": "es-MX,es"}).get_data(as_text=True)
+    assert '<html lang="en">' in html
+    browser.set_cookie("lang", "es")
+    assert '<html lang="es">' in browser.get(f"/t/{ticket['token']}").get_data(as_text=True)
