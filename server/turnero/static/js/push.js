@@ -20,19 +20,22 @@
   var error = box.querySelector("[data-push-error]");
   var storeKey = "turnero:push:" + D.token.slice(0, 16);
 
-  function mine(value) {
+  // The endpoint this page handed the server for this turn ("" when off).
+  function mine(endpoint) {
     try {
-      if (value === undefined) return localStorage.getItem(storeKey) === "1";
-      if (value) localStorage.setItem(storeKey, "1"); else localStorage.removeItem(storeKey);
+      if (endpoint === undefined) return localStorage.getItem(storeKey) || "";
+      if (endpoint) localStorage.setItem(storeKey, endpoint); else localStorage.removeItem(storeKey);
     } catch (e) { /* private mode: the state lasts as long as the page */ }
-    return !!value;
+    return endpoint || "";
   }
+  var foot = document.querySelector("[data-push-foot]");
   function show(on, problem) {
     box.hidden = false;
     onButton.hidden = on || problem === P.blocked;
     state.hidden = !on;
     error.hidden = !problem;
     error.textContent = problem || "";
+    if (foot) foot.hidden = !!on;  // "give your number for an alert" no longer applies
   }
   function b64(bytes) {
     var s = ""; bytes = new Uint8Array(bytes);
@@ -63,18 +66,26 @@
     });
   }
 
+  // A subscription for this turn, handed to the server when it is not the one it has.
+  function enable() {
+    return Promise.all([ready, fetch(P.key).then(function (r) { return r.json(); })]).then(function (both) {
+      return subscription(both[0], both[1].key);
+    }).then(function (sub) {
+      if (sub.endpoint === mine()) return sub;
+      return send("POST", sub.toJSON()).then(function (response) {
+        if (!response.ok) throw new Error("refused");
+        return sub;
+      });
+    }).then(function (sub) { return mine(sub.endpoint); });
+  }
+
   function turnOn() {
     onButton.disabled = true;
     Notification.requestPermission().then(function (permission) {
       if (permission !== "granted") throw new Error(permission === "denied" ? "blocked" : "dismissed");
-      return Promise.all([ready, fetch(P.key).then(function (r) { return r.json(); })]);
-    }).then(function (both) {
-      return subscription(both[0], both[1].key);
-    }).then(function (sub) {
-      return send("POST", sub.toJSON());
-    }).then(function (response) {
-      if (!response.ok) throw new Error("refused");
-      show(mine(true));
+      return enable();
+    }).then(function () {
+      show(true);
     }).catch(function (e) {
       show(false, e && e.message === "blocked" ? P.blocked : e && e.message === "dismissed" ? "" : P.failed);
     }).then(function () { onButton.disabled = false; });
@@ -82,11 +93,11 @@
 
   function turnOff() {
     offButton.disabled = true;
-    ready.then(function (registration) { return registration.pushManager.getSubscription(); })
-      .then(function (sub) { return send("DELETE", sub ? { endpoint: sub.endpoint } : {}); })
+    // This browser only: the turn's other devices keep theirs.
+    send("DELETE", { endpoint: mine() || null })
       .then(function (response) {
         if (!response.ok) throw new Error("refused");
-        show(mine(false));
+        show(!!mine(""));
         onButton.focus();
       })
       .catch(function () { show(true, P.failed_off); })
@@ -96,7 +107,10 @@
   onButton.addEventListener("click", turnOn);
   offButton.addEventListener("click", turnOff);
   if (Notification.permission === "denied") { show(false, P.blocked); return; }
-  ready.then(function (registration) { return registration.pushManager.getSubscription(); })
-    .then(function (sub) { show(!!sub && Notification.permission === "granted" && mine()); },
-          function () { show(false); });
+  if (mine() && Notification.permission === "granted") {
+    // On before: the same subscription, or a new one after the server's key changed.
+    enable().then(function () { show(true); }, function () { show(false, P.failed); });
+  } else {
+    show(false);
+  }
 })();
