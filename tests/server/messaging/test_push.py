@@ -37,14 +37,15 @@ def pushes(app) -> list[OutboxMessage]:
         return list(rows)
 
 
-def test_the_key_and_a_tickets_subscriptions(app, client, take, agent):
+def test_the_key_and_a_tickets_subscriptions(app, client, take, runner):
+    path = os.path.join(app.instance_path, KEY_FILE)
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0  # makes the key pair
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     key = client.get(f"{API}/push/key").get_json()["key"]
     point = unb64(key)
     assert len(point) == 65 and point[0] == 4
     ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
     assert client.get(f"{API}/push/key").get_json()["key"] == key  # kept, not made again
-    path = os.path.join(app.instance_path, KEY_FILE)
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
     app.config["TURNERO"].PUSH_RATE_LIMIT = "100 per minute"  # proven below
     t = take(lang="en")
@@ -136,6 +137,10 @@ def test_alerts_reach_the_push_service_encrypted_and_signed(app, client, take, a
         assert service.requests[-1]["headers"]["urgency"] == "high"
         assert "+52" not in json.dumps(shown)
         assert {p.kind: p.status for p in pushes(app)} == {"near": "sent", "called": "sent"}
+        # Staff see what the phone showed, as for texts (not the link with the turn's secret).
+        log = client.get(f"{API}/tickets/{mine['id']}/messages", headers=agent).get_json()
+        assert [(m["channel"], m["kind"]) for m in log] == [("push", "near"), ("push", "called")]
+        assert log[1]["body"].startswith("It is your turn!: ") and mine["token"] not in json.dumps(log)
 
         # Recalled: the push service says the subscription is gone (410): it is deleted.
         service.answers = [410]
