@@ -86,6 +86,7 @@
       return enable();
     }).then(function () {
       show(true);
+      offButton.focus();  // the button pressed is gone: keep the place on the page
     }).catch(function (e) {
       show(false, e && e.message === "blocked" ? P.blocked : e && e.message === "dismissed" ? "" : P.failed);
     }).then(function () { onButton.disabled = false; });
