@@ -91,7 +91,8 @@ def recent_numbers(session: Session, limit: int = 8) -> list[str]:
     seen: list[str] = []
     rows = session.execute(select(InboundMessage.sender).where(InboundMessage.sender.like("+%"))
                            .order_by(InboundMessage.id.desc()).limit(50)).scalars().all()
-    rows += session.execute(select(OutboxMessage.phone).order_by(OutboxMessage.id.desc()).limit(50)).scalars().all()
+    rows += session.execute(select(OutboxMessage.phone).where(OutboxMessage.phone != "")  # push rows: no number
+                            .order_by(OutboxMessage.id.desc()).limit(50)).scalars().all()
     for phone in rows:
         if phone not in seen:
             seen.append(phone)
