@@ -14,7 +14,7 @@ from marshmallow import ValidationError, validates
 class MessageOut(Schema):
     """A text or call received about a ticket, the reply given, or a notification sent."""
     direction = String(validate=OneOf(["in", "out"]))
-    channel = String(metadata={"example": "sms"})
+    channel = String(metadata={"example": "sms", "description": "sms, whatsapp, voice, or push (a browser notification)"})
     kind = String(allow_none=True, metadata={"description": "the command received, `reply`, or the "
                                                               "notification: confirm, near, called, recall, "
                                                               "feedback_request, expired"})
