@@ -86,6 +86,7 @@ def serve(host, port):
         raise click.ClickException("the pages' front-end files are missing (" + ", ".join(missing) + "): run "
                                    "scripts/vendor, or install a package built with them")
     app = current_app._get_current_object()
+    ensure_push_keys(app.instance_path)  # on first start, before any process needs them
     # Several processes on one database: the jobs run in the one that leads.
     leads = Leadership(database().engine).leads
     start_day(app, leads=leads)
