@@ -297,7 +297,8 @@ class LiveServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "TURNERO_DATABASE_URL": db_url, "TURNERO_INSTANCE_PATH": str(instance),
-                    "TURNERO_SECRET_KEY": "live-secret", "TURNERO_PUBLIC_URL": self.url, "TURNERO_DEV_PHONE": "1"}
+                    "TURNERO_SECRET_KEY": "live-secret", "TURNERO_PUBLIC_URL": self.url, "TURNERO_DEV_PHONE": "1",
+                    "TURNERO_PUSH_ALLOW_LOCAL": "1"}  # Web Push to a receiver on 127.0.0.1 (test_push*.py)
         self.env.pop("TURNERO_ASYNC_MODE", None)
         if redis_url:
             self.env["TURNERO_REDIS_URL"] = redis_url

@@ -15,6 +15,7 @@ from .admin.privacy import start_in_serve as start_purge
 from .appointments.demo import load_demo_hours
 from .appointments.reminders import start_in_serve as start_reminders
 from .integrations.worker import start_in_serve as start_webhooks
+from .messaging.vapid import ensure_keys as ensure_push_keys
 from .messaging.worker import start_in_serve as start_outbox_worker
 from . import maintenance
 from .leader import Leadership
@@ -33,6 +34,7 @@ db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 def db_upgrade(target):
     """Create or migrate the schema."""
     upgrade(database().engine, target)
+    ensure_push_keys(current_app.instance_path)  # the Web Push key pair, made once (instance folder, 0600)
     click.echo(f"database at {target}: {database().engine.url.render_as_string(hide_password=True)}")
 
 
@@ -84,6 +86,7 @@ def serve(host, port):
         raise click.ClickException("the pages' front-end files are missing (" + ", ".join(missing) + "): run "
                                    "scripts/vendor, or install a package built with them")
     app = current_app._get_current_object()
+    ensure_push_keys(app.instance_path)  # on first start, before any process needs them
     # Several processes on one database: the jobs run in the one that leads.
     leads = Leadership(database().engine).leads
     start_day(app, leads=leads)

@@ -93,6 +93,16 @@ class Config:
         # /dev/phone: only when set (1), with the console backend, for browsers on this
         # machine: the page shows and sends any number's messages.
         self.DEV_PHONE = env.get("TURNERO_DEV_PHONE") or None
+        # Web Push (messaging/push.py): the push services' hosts a browser's subscription
+        # may name (comma-separated; "*": any https host), subscriptions per ticket, the
+        # VAPID contact (mailto: or https:), and http://127.0.0.1 endpoints (tests only;
+        # also allowed when the app runs in testing or debug mode).
+        self.PUSH_SERVICES = tuple(h.strip().lower() for h in (env.get("TURNERO_PUSH_SERVICES") or "").split(",")
+                                   if h.strip()) or None
+        self.PUSH_PER_TICKET = int(env.get("TURNERO_PUSH_PER_TICKET") or 3)
+        self.PUSH_CONTACT = env.get("TURNERO_PUSH_CONTACT") or None
+        self.PUSH_ALLOW_LOCAL = parse_bool(env.get("TURNERO_PUSH_ALLOW_LOCAL"))
+        self.PUSH_RATE_LIMIT = env.get("TURNERO_PUSH_RATE_LIMIT") or "10 per minute; 30 per hour"
 
     @property
     def whatsapp_enabled(self) -> bool:

@@ -153,3 +153,13 @@ def ticket_action_limits(view=None, *, on_breach: Callable[[RequestLimit], objec
         return limiter.shared_limit(setting("TICKET_ACTION_RATE_LIMIT"), scope="ticket-actions", key_func=ticket_key,
                                     methods=["POST"], exempt_when=staff_only_exempt, on_breach=on_breach)(view)
     return wrap(view) if view is not None else wrap
+
+
+def push_limits(view=None, *, on_breach: Callable[[RequestLimit], object] | None = None):
+    """A browser turning a ticket's notifications on or off, per ticket (as the holder's
+    other changes: customers on a branch's Wi-Fi never limit each other)."""
+    def wrap(view):
+        return limiter.shared_limit(setting("PUSH_RATE_LIMIT"), scope="push-subscriptions", key_func=ticket_key,
+                                    methods=["POST", "DELETE"], exempt_when=staff_only_exempt,
+                                    on_breach=on_breach)(view)
+    return wrap(view) if view is not None else wrap

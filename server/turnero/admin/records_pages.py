@@ -29,6 +29,7 @@ OTHER_LABELS = {
     "tickets": _("Tickets"), "appointments": _("Appointments"), "messages": _("Messages"),
     "comments": _("Comments"), "customers": _("Customers"), "customer": _("Customer"),
     "messages_sent": _("Messages sent"), "messages_received": _("Messages received"),
+    "push_subscriptions": _("Browser notifications"),
 }
 
 

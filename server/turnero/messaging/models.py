@@ -80,3 +80,22 @@ class TicketNotice(Base):
     ticket_seq: Mapped[int] = mapped_column(ForeignKey("tickets.seq", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PushSubscription(Base):
+    """A browser's Web Push subscription for one ticket (the tracking page's "Allow
+    notifications"): where the worker sends that ticket's alerts (messaging/push.py).
+    It goes with the ticket's personal data (privacy.py) and when the push service
+    says it is gone (404/410)."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (Index("ix_push_subscriptions_ticket", "ticket_seq", "endpoint_hash", unique=True),)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    ticket_seq: Mapped[int] = mapped_column(ForeignKey("tickets.seq", ondelete="CASCADE"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id", ondelete="SET NULL"), index=True)
+    # The endpoint is long (up to 2,048 characters): its SHA-256 keeps it unique per ticket.
+    endpoint: Mapped[str] = mapped_column(Text)
+    endpoint_hash: Mapped[str] = mapped_column(String(64))
+    p256dh: Mapped[str] = mapped_column(String(100))  # base64url, the browser's P-256 public key
+    auth: Mapped[str] = mapped_column(String(32))  # base64url, 16 random bytes
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

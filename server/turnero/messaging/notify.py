@@ -20,7 +20,7 @@ from ..queue import read_models as views
 from ..queue.rules import (PHONE_CHANNELS, Called, Event, Expired, Finished, Issued, Moved, PhoneAdded, Recalled, Status,
                            Undone,
                            alert_channel, local_day)
-from . import texts
+from . import push, texts
 from .models import OutboxMessage, TicketNotice
 from .outbox import address, enqueue
 from .settings import settings
@@ -87,13 +87,19 @@ HEARD = (Issued, PhoneAdded, Moved, Called, Recalled, Finished, Expired, Undone)
 LANGS = ("es", "en")
 
 
+# The alerts a browser subscribed to the ticket gets too (push.py), decided once with the texts.
+PUSHED = (Moved, Called, Recalled)
+
+
 def on_ticket_event(app, session: Session, ticket: Ticket, event: Event) -> None:
     customer = ticket.customer
-    if customer is None or customer.opted_out:
+    texting = customer is not None and not customer.opted_out
+    browsers = push.subscription_ids(session, ticket) if isinstance(event, PUSHED) else []
+    if not texting and not browsers:
         return
     branch = ticket.branch
-    lang = next((c for c in (ticket.lang, customer.lang, branch.lang) if c in LANGS), "es")
-    write = _Writer(app, session, ticket, customer.phone, lang)
+    lang = next((c for c in (ticket.lang, customer.lang if customer else None, branch.lang) if c in LANGS), "es")
+    write = _Writer(app, session, ticket, customer.phone if texting else None, lang, browsers)
     match event:
         case Issued() | PhoneAdded():
             view = _waiting_view(session, ticket, app)
@@ -168,13 +174,25 @@ def _counter_name(ticket: Ticket) -> str:
 
 
 class _Writer:
-    def __init__(self, app, session, ticket, phone, lang):
+    """Queues one notice for the ticket: a text to its phone (None: no text) and a push
+    to each browser subscribed to it (the notices in push.KINDS only)."""
+
+    def __init__(self, app, session, ticket, phone, lang, browsers=()):
         self.app, self.session, self.ticket, self.phone, self.lang = app, session, ticket, phone, lang
+        self.browsers = list(browsers)
 
     def __call__(self, kind: str, body, template: str, wait: timedelta | None = None, **values) -> None:
         with texts.speaking(self.lang, self.app):
             text = body()
             limit = settings(self.app).max_chars
+            title = texts.push_title(kind)
+        if self.browsers and kind in push.KINDS:
+            url = f"{self.session.info['turnero.db'].public_url}/t/{self.ticket.token}"
+            push.enqueue(self.session, self.ticket, self.browsers, kind=kind, lang=self.lang, title=title,
+                         body=text, url=url)
+            log.info("%s push queued for ticket %s at %s", kind, self.ticket.code, self.ticket.branch.slug)
+        if self.phone is None:
+            return
         channel = message_channel(self.ticket.customer, self.ticket.channel, settings(self.app))
         enqueue(self.session, phone=self.phone, body=text, kind=kind, lang=self.lang, channel=channel,
                 branch_id=self.ticket.branch_id, ticket_seq=self.ticket.seq, max_chars=limit,

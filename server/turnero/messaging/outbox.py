@@ -3,7 +3,8 @@ transaction of the change that causes them; the worker sends them afterwards.
 
 `enqueue` is the one way to add a message (notifications here, appointment
 reminders elsewhere): it honours opt-out, so a number that said STOP never gets
-another message, and it cuts texts over the limit politely.
+another message, and it cuts texts over the limit politely. (Web Push messages go to
+a browser, not a number: push.enqueue adds those, channel `push`.)
 """
 from __future__ import annotations
 

@@ -2,14 +2,17 @@
 customer's copy or erasure (`signals.personal_data_expiring`, `customer_records`,
 `customer_erasing`): the texts sent and received, with their numbers. The rows stay
 (counts, delivery figures, the replay guard of `provider_sid`); the number, the text
-and the reply go. A text still waiting to go out to an erased number is dropped."""
+and the reply go. A text still waiting to go out to an erased number is dropped.
+A ticket's Web Push subscriptions (push.py) go with its personal data, and the
+notifications sent to them lose their text."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from .. import clock
 from ..signals import CustomerRecords
-from .models import InboundMessage, OutboxMessage
+from ..models import Ticket
+from .models import InboundMessage, OutboxMessage, PushSubscription
 
 _GONE_OUT = {"to": "", "phone": "", "body": "", "error": None}
 _GONE_IN = {"sender": "", "body": "", "reply": None, "data": None}
@@ -32,7 +35,15 @@ def expiring(session, *, branch_id, before) -> dict[str, int]:
         update(InboundMessage).where(of_branch(InboundMessage), InboundMessage.created_at < before,
                                      InboundMessage.sender != "")
         .values(**_GONE_IN)).rowcount
-    return {"messages": sent + received}
+    pushed = session.execute(
+        update(OutboxMessage).where(of_branch(OutboxMessage), OutboxMessage.created_at < before,
+                                    OutboxMessage.channel == "push", OutboxMessage.body != "")
+        .values(body="", error=None)).rowcount
+    old_tickets = select(Ticket.seq).where(Ticket.created_at < before, Ticket.branch_id == branch_id) \
+        if branch_id is not None else None
+    browsers = session.execute(delete(PushSubscription).where(PushSubscription.ticket_seq.in_(
+        old_tickets.scalar_subquery()))).rowcount if old_tickets is not None else 0
+    return {"messages": sent + received + pushed, "push_subscriptions": browsers}
 
 
 def _received_from(phone: str):

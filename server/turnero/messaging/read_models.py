@@ -3,6 +3,8 @@ conversation (the dev phone). Received texts and calls come with the reply the
 server gave; outgoing notifications with their delivery status."""
 from __future__ import annotations
 
+import json
+
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +13,7 @@ from ..access.services import Actor
 from ..db import UnitOfWork
 from ..queue.lookups import find_ticket_by_id
 from ..queue.read_models import iso
+from . import push
 from .models import InboundMessage, OutboxMessage
 from .worker import NO_TEMPLATE
 
@@ -26,9 +29,19 @@ def _inbound_items(row: InboundMessage) -> list[dict]:
 
 
 def _outbox_item(row: OutboxMessage) -> dict:
-    return {"direction": "out", "channel": row.channel, "kind": row.kind, "body": row.body, "status": row.status,
+    body = _shown(row.body) if row.channel == push.CHANNEL else row.body
+    return {"direction": "out", "channel": row.channel, "kind": row.kind, "body": body, "status": row.status,
             "phone": row.phone, "at": iso(row.created_at), "error": _error(row.error), "attempts": row.attempts,
             "_sort": (row.created_at, 2, row.id)}
+
+
+def _shown(data: str) -> str:
+    """What a push notification showed: its title and text (not its link)."""
+    try:
+        shown = json.loads(data) if data else {}
+    except ValueError:
+        return data
+    return ": ".join(part for part in (shown.get("title"), shown.get("body")) if part)
 
 
 def _error(error: str | None) -> str | None:
@@ -78,7 +91,8 @@ def recent_numbers(session: Session, limit: int = 8) -> list[str]:
     seen: list[str] = []
     rows = session.execute(select(InboundMessage.sender).where(InboundMessage.sender.like("+%"))
                            .order_by(InboundMessage.id.desc()).limit(50)).scalars().all()
-    rows += session.execute(select(OutboxMessage.phone).order_by(OutboxMessage.id.desc()).limit(50)).scalars().all()
+    rows += session.execute(select(OutboxMessage.phone).where(OutboxMessage.phone != "")  # push rows: no number
+                            .order_by(OutboxMessage.id.desc()).limit(50)).scalars().all()
     for phone in rows:
         if phone not in seen:
             seen.append(phone)

@@ -5,9 +5,11 @@ Plain functions, no database: `parse("  Turnó caja ")` ->
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 # Keyword -> (command, language it is written in; None when it is the same in both).
 KEYWORDS: dict[str, tuple[str, str | None]] = {
@@ -74,3 +76,40 @@ def match_service(asked: str, services) -> object | None:
         if len(starts) == 1:
             return starts[0]
     return None
+
+
+# ---------------------------------------------------------------- Web Push
+
+# The hosts of the browsers' push services (Chrome/Android, Firefox, Safari, Edge): a
+# subscription's endpoint must be on one of them, so the server posts to nowhere else.
+PUSH_SERVICES = ("fcm.googleapis.com", "push.services.mozilla.com", "push.apple.com", "notify.windows.com")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def push_endpoint_allowed(endpoint: str, services: tuple[str, ...], allow_local: bool) -> bool:
+    """Whether the server may post to this push endpoint: https on a push service's host
+    (the host or a subdomain of it; "*" in `services`: any host named, no address), or,
+    only when `allow_local` (tests, development), http(s) on this machine."""
+    try:
+        parts = urlsplit(endpoint)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        return False
+    if parts.username or parts.password or not host:
+        return False
+    if host in LOCAL_HOSTS:
+        return allow_local and parts.scheme in ("http", "https")
+    if parts.scheme != "https":
+        return False
+    if "*" in services:
+        return not _is_ip(host) and "." in host
+    return any(host == s or host.endswith("." + s) for s in services)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

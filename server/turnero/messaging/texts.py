@@ -120,6 +120,11 @@ def recalled(code: str, counter: str) -> str:
                    counter=counter)
 
 
+def push_title(kind: str) -> str:
+    """The title of a notification on the phone (push.py); its text is the message's."""
+    return gettext("Your turn is near") if kind == "near" else gettext("It is your turn!")
+
+
 def expired(code: str, branch_name: str) -> str:
     return gettext("%(branch)s closed its day before calling your turn %(code)s, so it has expired. "
                    "We are sorry: you can take a new turn when the branch opens.", code=code, branch=branch_name)

@@ -11,6 +11,9 @@ so a callback for a message whose answer was lost records it as sent.
 A WhatsApp message to a number that has not written in 24 hours goes as its
 approved template (templates.py); without one configured it fails at once, saying
 so to staff (`NO_TEMPLATE`).
+A Web Push message (channel `push`, push.py) goes to its subscription's push service
+(webpush.py); one whose subscription is gone (the service said 404 or 410, or the
+holder turned it off) fails and the subscription is deleted.
 Definite errors (Twilio answered 5xx or 429) are retried with exponential
 backoff; refusals (4xx) fail at once. Nothing is lost while the provider is down:
 the row stays queued until it goes through or MAX_ATTEMPTS is reached.
@@ -29,10 +32,11 @@ from sqlalchemy import and_, func, or_, select
 from .. import clock
 from ..leader import always
 from ..models import Customer
-from . import templates, texts
+from . import push, templates, texts, vapid
 from .backends import TWILIO_UNSUBSCRIBED, Content, Rejected, Unavailable, make_backend
 from .models import InboundMessage, OutboxMessage
 from .settings import settings
+from .webpush import Gone, PushSender
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +72,13 @@ class Claimed:
 
 
 class OutboxWorker:
-    def __init__(self, app, backend=None, clock=clock.utcnow, batch: int = BATCH, claim_s: int = CLAIM_S):
+    def __init__(self, app, backend=None, clock=clock.utcnow, batch: int = BATCH, claim_s: int = CLAIM_S,
+                 pusher: PushSender | None = None):
         self.app = app
         self.db = app.extensions["turnero.db"]
         self.cfg = settings(app)
         self.backend = backend or make_backend(self.cfg)
+        self._pusher = pusher
         self.clock = clock
         self.batch = batch
         self.claim_s = claim_s
@@ -168,7 +174,16 @@ class OutboxWorker:
             row.body = templates.render(row.template, values)
         return Content(sid, templates.content_variables(row.template, values))
 
+    @property
+    def pusher(self) -> PushSender:
+        if self._pusher is None:
+            self._pusher = PushSender(vapid.keys(self.app), push.policy(self.app).contact)
+        return self._pusher
+
     def deliver(self, item: Claimed) -> None:
+        if item.to.startswith(push.ADDRESS):
+            self._deliver_push(item)
+            return
         if item.uncertain_since is not None:
             try:
                 sid = self.backend.find_sent(item.to, item.body, item.uncertain_since)
@@ -190,6 +205,31 @@ class OutboxWorker:
         else:
             self._sent(item, sid)
 
+    def _deliver_push(self, item: Claimed) -> None:
+        with self.db.unit_of_work() as uow:
+            sub = push.subscription_of(uow.session, item.to)
+            target = (sub.endpoint, sub.p256dh, sub.auth) if sub is not None else None
+            kind = uow.session.scalar(select(OutboxMessage.kind).where(OutboxMessage.id == item.id))
+        if target is None:
+            self._failed(item, "subscription gone", None)
+            return
+        ttl, urgency = push.KINDS.get(kind, push.KINDS["near"])
+        endpoint, p256dh, auth = target
+        try:
+            sid = self.pusher.send(endpoint=endpoint, p256dh=p256dh, auth=auth, data=item.body, ttl=ttl,
+                                   urgency=urgency)
+        except Gone as exc:
+            self._failed(item, str(exc), exc.code)
+            with self.db.unit_of_work(write=True) as uow:
+                push.forget(uow.session, item.to)
+                uow.commit()
+        except Rejected as exc:
+            self._failed(item, str(exc), exc.code)
+        except Exception as exc:  # 5xx, 429, a timeout: a repeat only shows the same notification again
+            self._retry(item, f"{type(exc).__name__}: {exc}", uncertain=False)
+        else:
+            self._sent(item, sid, delivered=False)
+
     def _callback(self, outbox_id: int) -> str | None:
         if self.backend.delivers_immediately:
             return None
@@ -210,8 +250,9 @@ class OutboxWorker:
             uow.commit()
         return True
 
-    def _sent(self, item: Claimed, sid: str) -> None:
+    def _sent(self, item: Claimed, sid: str, delivered: bool | None = None) -> None:
         now = self.clock()
+        delivered = self.backend.delivers_immediately if delivered is None else delivered
 
         def apply(row: OutboxMessage) -> None:
             row.provider_sid = sid
@@ -219,7 +260,7 @@ class OutboxWorker:
             row.error = None
             row.uncertain_since = None
             # A status callback may have come first and said more (delivered, failed).
-            new = "delivered" if self.backend.delivers_immediately else "sent"
+            new = "delivered" if delivered else "sent"
             if STATUS_RANK.get(row.status, 0) < STATUS_RANK[new]:
                 row.status, row.status_at = new, now
         self._record(item, apply)

@@ -14,6 +14,7 @@ STATUS = {
 CHANNELS = {
     "kiosk": N_("Kiosk"), "web": N_("Web"), "sms": N_("SMS"), "whatsapp": N_("WhatsApp"),
     "voice": N_("Phone call"), "staff": N_("Staff"), "appointment": N_("Appointment"),
+    "push": N_("Browser notification"),  # where a message went (messaging/push.py), not a ticket's channel
 }
 EVENTS = {
     "issued": N_("Took a turn"), "called": N_("Called"), "recalled": N_("Called again"),
