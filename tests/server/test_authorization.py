@@ -37,6 +37,7 @@ from web_staff_helpers import csrf_of, make_user, sign_in
 
 from turnero.access.devices import new_pairing_code
 from turnero.access.services import SYSTEM
+from push_helpers import Browser
 from turnero.admin import services as admin
 from turnero.admin.users import add_device
 from turnero.messaging.settings import settings
@@ -71,6 +72,11 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/tickets/<token>/let-pass"): (OK, OK, OK, OK, 403, OK, OK),
     ("POST", "/api/v1/tickets/<token>/arrived"): (OK, OK, OK, OK, 403, OK, OK),
     ("POST", "/api/v1/tickets/<token>/feedback"): PUBLIC,
+    ("GET", "/api/v1/push/key"): PUBLIC,
+    ("POST", "/api/v1/tickets/<token>/push"): PUBLIC,
+    ("DELETE", "/api/v1/tickets/<token>/push"): PUBLIC,
+    ("GET", "/t/<token>/manifest.webmanifest"): PUBLIC,
+    ("GET", "/t/sw.js"): PUBLIC,
     ("POST", "/api/v1/tickets/<token>/phone"): (OK, OK, OK, OK, 403, OK, OK),
     ("POST", "/api/v1/tickets/<token>/notify-by"): (OK, OK, OK, OK, 403, OK, OK),
     ("GET", "/api/v1/branches/<branch>/slots"): PUBLIC,
@@ -528,6 +534,8 @@ REQUESTS = {
     ("POST", "/api/v1/tickets/<token>/feedback"): lambda w: Call(values={"token": w.done_ticket()["token"]},
                                                                  json={"score": 5}),
     ("POST", "/api/v1/tickets/<token>/phone"): lambda w: Call(json={"phone": "55 1234 5678"}),
+    ("POST", "/api/v1/tickets/<token>/push"): lambda w: Call(
+        json=Browser("https://fcm.googleapis.com/fcm/send/authz-test").subscription()),
     # customers' pages
     ("POST", "/b/<branch>/join"): lambda w: Call(form={"service": "plataforma"}),
     ("POST", "/b/<branch>/book"): lambda w: Call(form=_booking(w)),

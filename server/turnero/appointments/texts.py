@@ -25,6 +25,10 @@ KINDS = {
     "appointment_hour": N_("%(branch)s: your appointment for %(service)s is at %(when)s. When you arrive, "
                            "check in at the kiosk with code %(code)s or reply HERE."),
 }
+# Where to go and what to bring, after the words of these (not in their WhatsApp
+# templates, whose words are fixed when approved).
+WITH_DIRECTIONS = ("appointment_confirm", "appointment_day", "appointment_hour")
+BRING_CHARS = 160  # of a service's list in a text; the page and the .ics have all of it
 # The reminder an hour before shows only the time; the others the day too.
 FORMATS = {"appointment_hour": "HH:mm"}
 DAY_AND_TIME = "EEEE d MMMM, HH:mm"
@@ -46,7 +50,18 @@ def message_values(appointment, kind: str, public_url: str) -> dict:
 def message_text(appointment, kind: str, public_url: str) -> str:
     lang = appointment.lang if appointment.lang in ("es", "en") else "es"
     with force_locale(lang):
-        return gettext(KINDS[kind], **message_values(appointment, kind, public_url))
+        text = gettext(KINDS[kind], **message_values(appointment, kind, public_url))
+        if kind not in WITH_DIRECTIONS:
+            return text
+        address = (appointment.branch.address or "").strip().rstrip(".")
+        bring = (appointment.service.bring(lang) or "").strip().rstrip(".")
+        if address:
+            text += " " + gettext("Address: %(address)s.", address=address)
+        if bring:
+            if len(bring) > BRING_CHARS:
+                bring = bring[:BRING_CHARS - 1].rsplit(" ", 1)[0] + "…"
+            text += " " + gettext("Please bring: %(what)s", what=bring) + "."
+        return text
 
 
 def queue_message(session, appointment, kind: str, public_url: str) -> bool:

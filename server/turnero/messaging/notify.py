@@ -88,7 +88,7 @@ LANGS = ("es", "en")
 
 
 # The alerts a browser subscribed to the ticket gets too (push.py), decided once with the texts.
-PUSHED = (Moved, Called, Recalled)
+PUSHED = (Moved, Called, Recalled, Undone)
 
 
 def on_ticket_event(app, session: Session, ticket: Ticket, event: Event) -> None:

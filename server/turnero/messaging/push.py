@@ -31,7 +31,8 @@ CHANNEL = "push"
 ADDRESS = "push:"  # an outbox row's `to`: "push:<subscription id>"
 # The alerts that go by push, and how the worker sends each: seconds a push service
 # keeps one for a phone that is offline, and its urgency (RFC 8030).
-KINDS = {"near": (15 * 60, "normal"), "called": (10 * 60, "high"), "recall": (10 * 60, "high")}
+KINDS = {"near": (15 * 60, "normal"), "called": (10 * 60, "high"), "recall": (10 * 60, "high"),
+         "call_undone": (10 * 60, "high")}
 NOT_HERE = N_("This address is not a push service this server sends to.")
 
 

@@ -122,6 +122,8 @@ def recalled(code: str, counter: str) -> str:
 
 def push_title(kind: str) -> str:
     """The title of a notification on the phone (push.py); its text is the message's."""
+    if kind == "call_undone":
+        return gettext("Sorry: not your turn yet")
     return gettext("Your turn is near") if kind == "near" else gettext("It is your turn!")
 
 

@@ -504,6 +504,10 @@ def test_reminders_go_to_the_outbox_a_day_and_an_hour_before_once(app, book, clo
     # The cancelled one got its confirmation and nothing else.
     assert kinds == ["appointment_confirm", "appointment_confirm", "appointment_day", "appointment_hour"]
     assert "HERE" in outbox(app)[-1][2] or "LLEGUE" in outbox(app)[-1][2]
+    # Where to go and what to bring (the demo branch's address, the service's list).
+    for _kind, _phone, body in outbox(app)[2:]:
+        assert "Dirección: Av. Juárez 100, Centro, Ciudad de México." in body, body
+        assert "Por favor traiga: Una identificación oficial" in body, body
 
 
 # ---------------------------------------------------------------- staff

@@ -1,14 +1,14 @@
 """Web Push subscriptions of tickets (the tracking page's "Allow notifications")
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-03 08:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
