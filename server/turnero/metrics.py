@@ -28,11 +28,19 @@ def count_committed(recorded) -> None:
 def monitor_may_look() -> bool:
     """Whether the request comes from the monitoring: this machine itself, or anyone
     with `Authorization: Bearer TURNERO_METRICS_TOKEN` (/metrics, /healthz?full=1).
-    Behind a proxy, TURNERO_PROXY_HOPS makes the address the customer's, not nginx's."""
+    Behind a proxy, TURNERO_PROXY_HOPS makes the address the customer's, not nginx's;
+    a request forwarded by a proxy the server was not told about (X-Forwarded-For, no
+    hops) is nobody's from this machine: nginx's own address proves nothing."""
     token = current_app.config["TURNERO"].METRICS_TOKEN
     sent = request.headers.get("Authorization", "")
-    local = request.remote_addr in ("127.0.0.1", "::1")
-    return local or bool(token and hmac.compare_digest(sent, f"Bearer {token}"))
+    return from_this_machine() or bool(token and hmac.compare_digest(sent, f"Bearer {token}"))
+
+
+def from_this_machine() -> bool:
+    """The request comes from this machine itself (a loopback address that a proxy we
+    were not told about did not put there: see monitor_may_look)."""
+    forwarded_blind = "X-Forwarded-For" in request.headers and current_app.config["TURNERO"].PROXY_HOPS == 0
+    return request.remote_addr in ("127.0.0.1", "::1") and not forwarded_blind
 
 
 def init_app(app: Flask) -> None:

@@ -125,6 +125,11 @@ def test_the_full_health_check_tells_the_monitor_every_part_and_a_stranger_nothi
 
     stranger = {"REMOTE_ADDR": "203.0.113.9"}
     assert client.get("/healthz?full=1", environ_base=stranger).get_json() == {"status": "ok"}
+    # Through an nginx the server was not told about (no TURNERO_PROXY_HOPS): nginx's
+    # address is this machine's, but the request is a stranger's.
+    via_proxy = {"X-Forwarded-For": "203.0.113.9"}
+    assert client.get("/healthz?full=1", headers=via_proxy).get_json() == {"status": "ok"}
+    assert client.get("/metrics", headers=via_proxy).status_code in (401, 403, 404)
     with_token = client.get("/healthz?full=1", environ_base=stranger, headers={"Authorization": "Bearer monitor-token"})
     assert with_token.get_json()["status"] == "degraded"
 

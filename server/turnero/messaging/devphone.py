@@ -17,6 +17,7 @@ from flask_babel import gettext
 
 from ..customers import normalize_phone
 from ..errors import N_, DomainError
+from ..metrics import from_this_machine
 from ..queue import services as queue
 from ..queue.lookups import find_branch
 from ..web import current_lang
@@ -30,14 +31,13 @@ QUICK = {"es": ["TURNO", "ESTADO", "CANCELAR", "AYUDA", "LLEGUE", "STOP", "START
          "en": ["JOIN", "STATUS", "CANCEL", "HELP", "HERE", "STOP", "START"]}
 
 
-LOOPBACK = ("127.0.0.1", "::1")
 
 
 @devphone.before_request
 def only_in_development():
     """Only when asked for (TURNERO_DEV_PHONE=1, console backend), and only for a browser
     on this machine: it shows and sends any number's messages."""
-    if not settings().dev_phone or request.remote_addr not in LOOPBACK:
+    if not settings().dev_phone or not from_this_machine():
         abort(404)
 
 

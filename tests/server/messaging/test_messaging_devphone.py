@@ -64,6 +64,8 @@ def test_the_dev_phone_is_off_unless_asked_for_and_only_for_this_machine(client,
     cfg.DEV_PHONE = "1"
     assert client.get("/dev/phone").status_code == 200
     assert client.get("/dev/phone", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 404
+    # Through an nginx the server was not told about: nginx's loopback address is not the visitor's.
+    assert client.get("/dev/phone", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 404
     html = client.get("/dev/phone").get_data(as_text=True)  # a form token from the machine itself
     r = client.post("/dev/phone", data={"csrf_token": csrf(html), "number": "+525511112222", "body": "turno"},
                     environ_base={"REMOTE_ADDR": "203.0.113.7"})
