@@ -155,6 +155,16 @@ def _book_page(branch: str, values: dict, errors: dict | None = None, problem: s
 
 # ---------------------------------------------------------------- manage
 
+@bp.before_request
+def _holders_language():
+    """Every page and answer of an appointment's own address (/a/TOKEN...) speaks the
+    language it was booked in, unless this browser chose one."""
+    token = (request.view_args or {}).get("token")
+    if token and request.path.startswith("/a/"):
+        with database().unit_of_work() as uow:
+            speak_holders_language(services.appointment_lang(uow, token))
+
+
 @bp.get("/a/<token>")
 def manage(token):
     notice = {"booked": gettext("Your appointment is booked."),
@@ -167,7 +177,6 @@ def manage(token):
 def _manage_page(token: str, notice: str | None = None, problem: str | None = None, status: int = 200):
     with database().unit_of_work() as uow:
         appointment = services.get_appointment(uow, token)
-        speak_holders_language(appointment["lang"])
         if page_lang() != appointment["lang"]:  # the switch chose the other language
             appointment = services.get_appointment(uow, token, lang=page_lang())
         ticket = queue.get_ticket(uow, appointment["ticket"]["token"]) if appointment["ticket"] else None

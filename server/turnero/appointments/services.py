@@ -371,6 +371,11 @@ def book(uow: UnitOfWork, branch_slug: str, *, service: str, start: str | dateti
     return view
 
 
+def appointment_lang(uow: UnitOfWork, token: str) -> str | None:
+    """The language an appointment was booked in (its texts'), or None for no such one."""
+    return uow.session.scalar(select(Appointment.lang).where(Appointment.token == token))
+
+
 def get_appointment(uow: UnitOfWork, token: str, lang: str | None = None) -> dict:
     return appointment_view(find_by_token(uow.session, token), uow.db.public_url, lang=lang)
 

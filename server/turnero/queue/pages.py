@@ -141,6 +141,16 @@ def _join_page(branch: str, values: dict, errors: dict | None = None, problem: s
 
 # ---------------------------------------------------------------- follow a turn
 
+@web.before_request
+def _holders_language():
+    """Every page and answer of a ticket's own address (/t/TOKEN...) speaks the
+    language the ticket was taken in, unless this browser chose one."""
+    token = (request.view_args or {}).get("token")
+    if token and request.path.startswith("/t/"):
+        with database().unit_of_work() as uow:
+            speak_holders_language(queue.ticket_lang(uow, token))
+
+
 @web.get("/t/<token>")
 def track(token):
     response = make_response(_track_page(token))
@@ -169,7 +179,6 @@ def _remember_turn(response, token: str) -> None:
 def _track_page(token: str, errors: dict | None = None, values: dict | None = None, status: int = 200):
     with database().unit_of_work() as uow:
         ticket = queue.get_ticket(uow, token)
-        speak_holders_language(ticket.lang)
         branch = queue.get_branch(uow, ticket.branch, page_lang())
         feedback = queue.get_feedback(uow, token) if ticket.status == "done" else None
         alerts = queue.alert_phone(uow, token)

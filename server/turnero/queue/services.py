@@ -37,6 +37,11 @@ def get_ticket(uow: UnitOfWork, token: str) -> views.TicketView:
     return ticket_result(uow, find_ticket_by_token(uow.session, token))
 
 
+def ticket_lang(uow: UnitOfWork, token: str) -> str | None:
+    """The language a ticket was taken in (its texts'), or None for no such ticket."""
+    return uow.session.scalar(select(Ticket.lang).where(Ticket.token == token))
+
+
 @dataclass(frozen=True)
 class Alerts:
     """For the ticket's own page: where its alerts go. `phone` is the number's end

@@ -349,8 +349,10 @@ def test_language_switch_on_every_page_is_remembered(live, staff, browse):
 def test_screenshots_of_every_page_in_both_languages(live, staff, browse):
     """Phone, 320 px, desktop and TV; each page checked for sideways scrolling."""
     staff.take("caja")
-    token = staff.take("caja")["token"]
+    # A ticket's page speaks the language it was taken in: one ticket per language.
+    tokens = {lang: staff.take("caja", lang=lang)["token"] for lang in ("es", "en")}
     for lang, locale in (("es", "es-MX"), ("en", "en-US")):
+        token = tokens[lang]
         for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
             page = browse(viewport, locale)
             page.goto(f"{live.url}/b/centro/join")
