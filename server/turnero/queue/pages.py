@@ -20,8 +20,8 @@ from ..errors import N_, DomainError, Invalid, NotFound
 from ..qr import svg_response
 from ..web import current_lang as page_lang
 from ..web import database, error_text, field_errors, public_pages, service_palette
+from . import lobby, texts
 from . import services as queue
-from . import texts
 from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE, notify_choice
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,6 @@ for _function in (texts.status_label, texts.eta_text, texts.ahead_text, texts.wa
 
 TOO_LONG = N_("This is too long.")
 LIMITS = {"name": MAX_NAME, "phone": MAX_PHONE, "comment": MAX_COMMENT}
-RECENT_SHOWN = 6
 
 
 # ---------------------------------------------------------------- the start page
@@ -284,18 +283,6 @@ def _change(token: str, use_case, done: str, values: dict | None = None, errors:
 
 # ---------------------------------------------------------------- the lobby screen
 
-def distinct_calls(calls: list[dict]) -> list[dict]:
-    """The calls as the screen lists them: newest first, each code once (a recall
-    moves the code back to the top instead of listing it twice)."""
-    seen: set[str] = set()
-    out = []
-    for call in calls:
-        if call["code"] not in seen:
-            seen.add(call["code"])
-            out.append(call)
-    return out
-
-
 def join_url(branch: str) -> str:
     """The link the join QR code opens (the public URL, as phones reach the server)."""
     return database().public_url + url_for("web.join", branch=branch)
@@ -306,10 +293,14 @@ def display(branch):
     """Codes only: the branch's room never carries names or phone numbers."""
     with database().unit_of_work() as uow:
         detail = queue.get_branch(uow, branch, page_lang())
-    now = clock.utcnow().astimezone(ZoneInfo(detail["timezone"]))
+    utc = clock.utcnow()
+    now = utc.astimezone(ZoneInfo(detail["timezone"]))
+    calling, recent = lobby.split_calls(detail["recent_calls"], utc)
     return render_template("public/display.html", branch=detail, join_url=join_url(branch),
-                           palette=service_palette(detail["services"]),
-                           calls=distinct_calls(detail["recent_calls"])[:RECENT_SHOWN + 1],
+                           palette=service_palette(detail["services"]), calling=calling, recent=recent,
+                           tv=request.args.get("tv") == "1" or request.args.get("kiosk") == "1",
+                           server_now=utc.isoformat().replace("+00:00", "Z"),
+                           highlight_seconds=lobby.HIGHLIGHT_SECONDS, max_now=lobby.MAX_NOW,
                            clock=format_time(now, "HH:mm", rebase=False),
                            today=format_date(now.date(), "full"))
 
