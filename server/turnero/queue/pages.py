@@ -11,7 +11,7 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date, format_time, gettext, ngettext
+from flask_babel import force_locale, format_date, format_time, gettext, ngettext
 
 from .. import clock
 from ..access.limits import join_limits, phone_change_limits, retry_minutes, ticket_action_limits
@@ -290,19 +290,26 @@ def join_url(branch: str) -> str:
 
 @web.get("/b/<branch>/display")
 def display(branch):
-    """Codes only: the branch's room never carries names or phone numbers."""
+    """Codes only: the branch's room never carries names or phone numbers. A TV in kiosk
+    mode (`?tv=1` or `?kiosk=1`) shows and says the branch's language, as the display
+    app does, unless its address asks for another (`&lang=en`)."""
+    tv = request.args.get("tv") == "1" or request.args.get("kiosk") == "1"
+    lang = page_lang()
     with database().unit_of_work() as uow:
-        detail = queue.get_branch(uow, branch, page_lang())
+        detail = queue.get_branch(uow, branch, lang)
+        if tv and not request.args.get("lang") and detail["lang"] != lang:
+            lang = detail["lang"]
+            detail = queue.get_branch(uow, branch, lang)
     utc = clock.utcnow()
     now = utc.astimezone(ZoneInfo(detail["timezone"]))
     calling, recent = lobby.split_calls(detail["recent_calls"], utc)
-    return render_template("public/display.html", branch=detail, join_url=join_url(branch),
-                           palette=service_palette(detail["services"]), calling=calling, recent=recent,
-                           tv=request.args.get("tv") == "1" or request.args.get("kiosk") == "1",
-                           server_now=utc.isoformat().replace("+00:00", "Z"),
-                           highlight_seconds=lobby.HIGHLIGHT_SECONDS, max_now=lobby.MAX_NOW,
-                           clock=format_time(now, "HH:mm", rebase=False),
-                           today=format_date(now.date(), "full"))
+    with force_locale(lang):
+        return render_template("public/display.html", branch=detail, join_url=join_url(branch),
+                               palette=service_palette(detail["services"]), calling=calling, recent=recent,
+                               tv=tv, server_now=utc.isoformat().replace("+00:00", "Z"),
+                               highlight_seconds=lobby.HIGHLIGHT_SECONDS, max_now=lobby.MAX_NOW,
+                               clock=format_time(now, "HH:mm", rebase=False),
+                               today=format_date(now.date(), "full"))
 
 
 # ---------------------------------------------------------------- at the door
