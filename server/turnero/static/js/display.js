@@ -61,8 +61,8 @@
       where.appendChild(el("span", "tv-go", S.go_to));
       where.appendChild(document.createTextNode(" "));
       where.appendChild(el("strong", "", c.counter.name));
+      if (c.recall) where.appendChild(el("span", "n-again", S.called_again));
       li.appendChild(where);
-      if (c.recall) li.appendChild(el("span", "n-again", S.called_again));
       return li;
     }));
     var items = parts[1].map(function (c) {
