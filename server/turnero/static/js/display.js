@@ -181,11 +181,41 @@
     T.chime(CHIME);
     setTimeout(function () { say(text, function () { setTimeout(next, PAUSE_MS); }); }, CHIME_MS);
   }
-  function announce(call) {
+  function say_call(code, counterName) {
     // A TV in kiosk mode may play sound unasked; elsewhere only once someone turned it on.
     if (!D.tv && !T.soundReady()) { T.chime(CHIME); return; }
-    pending.push(W.announcement(call.code, (call.counter && call.counter.name) || "", D.lang));
+    pending.push(W.announcement(code, counterName || "", D.lang));
     if (!speaking) next();
+  }
+
+  // As the display app (model.py): a call whose ticket.called was lost (the connection
+  // dropped, a gap) is said from the branch's list when it is at most LATE_MS old by the
+  // server's clock; the calls listed when the page opens are not read out.
+  var LATE_MS = 2 * 60 * 1000, handled = null, heard = [];
+  function callKey(c) { return [c.code, c.counter.id, c.called_at, !!c.recall].join("|"); }
+  function heardCall(call) {
+    heard.push({ seq: call.seq, code: call.code, counter: call.counter && call.counter.id, recall: !!call.recall });
+    say_call(call.code, call.counter && call.counter.name);
+  }
+  function catchUp(state) {
+    var calls = state.calling || [], listed = {};
+    // The calls heard as events are in this list now: mark the newest entry of each.
+    heard = heard.filter(function (h) {
+      if (h.seq > state.seq) return true;  // its state is still to come
+      var entry = calls.filter(function (c) { return c.code === h.code && c.counter.id === h.counter; })[0];
+      if (entry && handled) handled[callKey(entry)] = true;
+      return false;
+    });
+    calls.forEach(function (c) { listed[callKey(c)] = true; });
+    if (handled === null) { handled = listed; return; }
+    var t = Date.now() + skew;
+    calls.slice().reverse().forEach(function (c) {  // oldest first, as they were called
+      var key = callKey(c);
+      if (handled[key]) return;
+      handled[key] = true;
+      if (t - Date.parse(c.called_at) <= LATE_MS) say_call(c.code, c.counter.name);
+    });
+    Object.keys(handled).forEach(function (key) { if (!listed[key]) delete handled[key]; });
   }
 
   // The clock and date, in the branch's time zone and the page's language.
@@ -207,7 +237,8 @@
       if (snapshot) shown = {};
       showCalls(state.calling || []);
       showWaits(state.services || []);
+      catchUp(state);
     },
-    called: announce
+    called: heardCall
   });
 })();
