@@ -44,6 +44,13 @@ def _age(call: dict, now: datetime) -> float | None:
     return (now - called).total_seconds()
 
 
+def lit(call: dict | None, now: datetime) -> bool:
+    """A single "now calling" row is lit in its line's colour for HIGHLIGHT_SECONDS after
+    the call, then calmer (as the display app does)."""
+    age = _age(call, now) if call else None
+    return age is not None and age <= HIGHLIGHT_SECONDS
+
+
 def split_calls(calls: list[dict], now: datetime) -> tuple[list[dict], list[dict]]:
     """(now calling, last calls) from the branch's calls (newest first), at `now` (UTC)."""
     distinct = distinct_calls(calls)

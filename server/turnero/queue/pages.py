@@ -306,6 +306,7 @@ def display(branch):
     with force_locale(lang):
         return render_template("public/display.html", branch=detail, join_url=join_url(branch),
                                palette=service_palette(detail["services"]), calling=calling, recent=recent,
+                               lit=lobby.lit(calling[0] if calling else None, utc),
                                tv=tv, server_now=utc.isoformat().replace("+00:00", "Z"),
                                highlight_seconds=lobby.HIGHLIGHT_SECONDS, max_now=lobby.MAX_NOW,
                                clock=format_time(now, "HH:mm", rebase=False),

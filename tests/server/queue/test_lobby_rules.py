@@ -3,7 +3,7 @@ that called in the last HIGHLIGHT_SECONDS, the newest call always, never a pause
 counter's call; the rest is history."""
 from datetime import datetime, timedelta, timezone
 
-from turnero.queue.lobby import HIGHLIGHT_SECONDS, MAX_NOW, split_calls
+from turnero.queue.lobby import HIGHLIGHT_SECONDS, MAX_NOW, lit, split_calls
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=timezone.utc)
 
@@ -25,6 +25,8 @@ def test_counters_calling_within_seconds_each_keep_a_large_row_until_their_time_
     assert codes(now) == ["A003", "A002", "A001"] and codes(recent) == ["A000"]
     later, recent = split_calls(calls, NOW + timedelta(seconds=HIGHLIGHT_SECONDS))
     assert codes(later) == ["A003"] and codes(recent) == ["A002", "A001", "A000"]  # one big row, as always
+    # A lone call is lit in its line's colour for the same time, then calmer.
+    assert lit(calls[0], NOW) and not lit(calls[0], NOW + timedelta(seconds=HIGHLIGHT_SECONDS)) and not lit(None, NOW)
 
 
 def test_one_row_per_counter_a_recall_once_no_paused_counter_and_a_cap():

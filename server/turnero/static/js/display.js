@@ -50,6 +50,8 @@
     list.hidden = calling.length < 2;
     document.querySelector('[data-f="idle"]').hidden = !!first;
     now.classList.toggle("many", calling.length > 1);
+    // One call: lit in its line's colour for the highlight time, then calmer (as the app).
+    now.classList.toggle("lit", calling.length === 1 && Date.now() + skew - Date.parse(first.called_at) <= HIGHLIGHT_MS);
     T.set("code", first ? first.code : "");
     T.set("counter", first ? first.counter.name : "");
     document.querySelector('[data-f="again"]').hidden = !(first && first.recall);
@@ -92,7 +94,7 @@
   function schedule(calling) {
     clearTimeout(expiry);
     var t = Date.now() + skew, wait = null;
-    calling.slice(1).forEach(function (c) {
+    calling.forEach(function (c) {
       var left = HIGHLIGHT_MS - (t - Date.parse(c.called_at));
       if (left > 0 && (wait === null || left < wait)) wait = left;
     });
