@@ -49,6 +49,7 @@ def test_three_counters_at_once_and_last_calls_that_fit_whole(qtbot, lang):
     model.on_branch_changed(DETAIL)
     model.on_branch_state({"branch": "centro", "seq": 5, "services": SERVICES, "calling": CALLING}, "subscribe")
     window.show()
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     for width, height in ((1920, 1080), (1080, 1920)):
         window.resize(width, height)
         qtbot.waitUntil(lambda: window.width() == width and layout_settled(window))
