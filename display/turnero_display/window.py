@@ -146,12 +146,12 @@ class DisplayWindow(QWidget):
         for widget in (self.code, self.counter):
             widget.setVisible(len(calling) < 2)
         self.now.setVisible(first is not None)
-        if single:
+        if first is not None:  # (with several calls, the rows below show them)
             self.code.setText(first.code)
             self.counter.setText(f"{model.tr('calls.counter')} {first.counter_name}")
-            self.recall.setText(model.tr("calls.recall") if first.recall else "")
+            self.recall.setText(model.tr("calls.recall") if single and first.recall else "")
         else:
-            self.code.setText(first.code if first else "")
+            self.code.setText("")
             self.counter.setText(model.tr("status.connecting") if model.connection == "connecting"
                                  else model.tr("calls.none"))
             self.recall.setText("")
