@@ -20,8 +20,9 @@ from ..errors import N_, DomainError, Invalid, NotFound
 from ..qr import svg_response
 from ..web import current_lang as page_lang
 from ..web import database, error_text, field_errors, public_pages, service_palette
-from . import lobby, texts
 from . import services as queue
+from . import texts
+from . import lobby
 from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE, notify_choice
 
 log = logging.getLogger(__name__)
