@@ -25,7 +25,7 @@ from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_argumen
 from turnero_qt.app import DeviceApp
 
 from .announcer import Announcer, Chime, QtSpeech, SpeechEngine
-from .model import DisplayModel
+from .model import HIGHLIGHT_SECONDS, DisplayModel
 from .window import DisplayWindow
 
 log = logging.getLogger("turnero_display")
@@ -38,7 +38,7 @@ class Options:
     tts_engine: str | None = None
     public_url: str | None = None
     volume: float = 0.8
-    highlight_seconds: float = 8.0
+    highlight_seconds: float = HIGHLIGHT_SECONDS
 
 
 @dataclass

@@ -23,7 +23,13 @@ from .words import announcement
 log = logging.getLogger(__name__)
 
 DEFAULT_COLOR = "#1f6feb"
-LAST_CALLS = 5
+# The branch's list carries at most 10 calls; the window shows as many as fit whole.
+LAST_CALLS = 10
+# How long a call stays lit and large beside newer ones (seconds); the web lobby keeps
+# the same figure (server: turnero.queue.lobby.HIGHLIGHT_SECONDS; a test compares them).
+HIGHLIGHT_SECONDS = 15.0
+# At most this many "now calling" rows; older ones go on to the last calls.
+MAX_NOW = 4
 # A call learnt from the branch's list (its `ticket.called` was lost: a dropped
 # connection, a gap) is still said if it is this recent by the server's clock.
 LATE_ANNOUNCE = timedelta(minutes=2)
@@ -104,7 +110,7 @@ class DisplayModel(QObject):
       changed()               something shown changed (branch, calls, lines, language)
       connection_changed(str) "connecting" (never reached yet) | "online" | "reconnecting"
       highlight_changed(bool) the current call is new (for `highlight_seconds`)
-      clock_changed(str)      "HH:MM" in the branch's time zone
+      clock_changed(str)      "HH:MM" in the branch's time zone (and `date`, the day in words)
       announce(str, str)      a sentence to say and its language, once for every call and
                               recall: from its `ticket.called`, or, when that event was lost
                               (outage, gap), from the branch's `calling` list if the call is
@@ -121,7 +127,7 @@ class DisplayModel(QObject):
     clock_changed = Signal(str)
     announce = Signal(str, str)
 
-    def __init__(self, lang: str | None = None, join_url: str | None = None, highlight_seconds: float = 8.0,
+    def __init__(self, lang: str | None = None, join_url: str | None = None, highlight_seconds: float = HIGHLIGHT_SECONDS,
                  server_now: Callable[[], datetime] | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.server_now = server_now or (lambda: datetime.now(timezone.utc))
@@ -138,6 +144,8 @@ class DisplayModel(QObject):
         self.connection = "connecting"
         self.highlighted = False
         self.clock = ""
+        self.date = ""
+        self.highlight_seconds = highlight_seconds
         self._state: dict | None = None
         self._message_seq = -1           # the seq of the state or detail the message came from
         self._said: dict[CallKey, bool] = {}  # calls handled: True = announced, False = let pass
@@ -146,6 +154,10 @@ class DisplayModel(QObject):
         self._highlight.setSingleShot(True)
         self._highlight.setInterval(int(highlight_seconds * 1000))
         self._highlight.timeout.connect(lambda: self._set_highlight(False))
+        # A call that had its time beside newer ones goes on to the last calls.
+        self._expiry = QTimer(self)
+        self._expiry.setSingleShot(True)
+        self._expiry.timeout.connect(self._calls_aged)
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
@@ -163,14 +175,30 @@ class DisplayModel(QObject):
         return self.line_list.lines
 
     @property
+    def now_calls(self) -> list[Call]:
+        """"Now calling", as the web lobby (turnero.queue.lobby.split_calls) shows it: the
+        newest call, and every other call of the last `highlight_seconds` (by the
+        server's clock), one per counter, while that counter is open."""
+        now, current, counters = self.server_now(), [], set()
+        for i, call in enumerate(self.calls):
+            age = _age(call, now)
+            fresh = i == 0 or (age is not None and age <= self.highlight_seconds)
+            if len(current) < MAX_NOW and call.counter_open and fresh and call.counter_id not in counters:
+                current.append(call)
+                counters.add(call.counter_id)
+        return current
+
+    @property
     def current(self) -> Call | None:
         """The newest call, while its counter is open (a paused counter is not serving)."""
-        return self.calls[0] if self.calls and self.calls[0].counter_open else None
+        calls = self.now_calls
+        return calls[0] if calls and calls[0] is self.calls[0] else None
 
     @property
     def last_calls(self) -> list[Call]:
-        start = 1 if self.current is not None else 0
-        return self.calls[start:start + LAST_CALLS]
+        """Every call not shown large, newest first (the window shows those that fit)."""
+        now = self.now_calls
+        return [call for call in self.calls if call not in now][:LAST_CALLS]
 
     @property
     def join_url(self) -> str | None:
@@ -333,6 +361,23 @@ class DisplayModel(QObject):
                               counter_open=counter.get("state", "open") == "open"))
         self.calls = calls
         self.line_list.set_lines(lines, self.tr("wait.label"))
+        self._schedule_expiry()
+
+    def _schedule_expiry(self) -> None:
+        now, left = self.server_now(), []
+        for call in self.now_calls[1:]:
+            age = _age(call, now)
+            if age is not None and age <= self.highlight_seconds:
+                left.append(self.highlight_seconds - age)
+        if left:
+            self._expiry.start(int(min(left) * 1000) + 100)
+        else:
+            self._expiry.stop()
+
+    @Slot()
+    def _calls_aged(self) -> None:
+        self._schedule_expiry()
+        self.changed.emit()
 
     def _set_highlight(self, on: bool) -> None:
         if on != self.highlighted:
@@ -342,9 +387,9 @@ class DisplayModel(QObject):
     def _tick(self) -> None:
         now = datetime.now(timezone.utc)
         local = now.astimezone(self.zone) if self.zone else now.astimezone()
-        text = local.strftime("%H:%M")
-        if text != self.clock:
-            self.clock = text
+        text, date = local.strftime("%H:%M"), i18n.long_date(local.date(), self.lang)
+        if (text, date) != (self.clock, self.date):
+            self.clock, self.date = text, date
             self.clock_changed.emit(text)
 
 
@@ -362,6 +407,12 @@ def _newest(state: dict, code: str, counter_id: str) -> CallKey | None:
             if key[0] == code and key[1] == counter_id:
                 return key
     return None
+
+
+def _age(call: Call, now: datetime) -> float | None:
+    """Seconds since the call, by the server's clock (None when it has no time)."""
+    called = parse_server_time(call.called_at)
+    return None if called is None else (now - called).total_seconds()
 
 
 def _int(value, default: int) -> int:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from turnero_qt.widgets import FitLabel
+from turnero_qt.widgets import FitLabel, readable_on
 
 from . import model as m
 from .style import ACCENT, BOLD, DEMI, NORMAL, ROW, TEXT
@@ -73,3 +73,47 @@ class CallRow(QFrame):
         self.counter.set_cap(height * 0.46)
         self.setStyleSheet(f"#callRow {{ background: {ROW}; border-radius: {int(u)}px; }}"
                            f" #recentCode {{ color: {TEXT}; }} #recentCounter {{ color: {ACCENT}; }}")
+
+
+class NowRow(QFrame):
+    """One of several calls made within seconds, shown large in the call panel: the
+    code and "Go to" the counter on the line's colour (and "Called again" under it)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("nowRow")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        row = QHBoxLayout(self)
+        self.code = FitLabel(weight=BOLD, fill=True, name="nowCode", parent=self)
+        self.counter = FitLabel(weight=BOLD, fill=True, name="nowCounter", parent=self)
+        self.recall = FitLabel(weight=DEMI, name="nowRecall", parent=self)
+        for label in (self.counter, self.recall):
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        where = QVBoxLayout()
+        where.addWidget(self.counter, 1)
+        where.addWidget(self.recall)
+        row.addWidget(self.code, 9)
+        row.addLayout(where, 11)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self._u = 10.0
+
+    def show_call(self, call: m.Call | None, go_to: str, recall: str) -> None:
+        self.setVisible(call is not None)
+        if call is None:
+            return
+        self.code.setText(call.code)
+        self.counter.setText(f"{go_to} {call.counter_name}")
+        self.recall.setText(recall if call.recall else "")
+        self.recall.setVisible(call.recall)
+        ink = readable_on(call.color).name()
+        self.setStyleSheet(f"#nowRow {{ background: {call.color}; border-radius: {int(self._u * 1.6)}px; }}"
+                           f" #nowCode, #nowCounter, #nowRecall {{ color: {ink}; }}")
+        self.setAccessibleName(f"{call.code} {go_to} {call.counter_name}")
+
+    def scale(self, u: float) -> None:
+        self._u = u
+        self.layout().setContentsMargins(int(u * 2.4), int(u * 0.6), int(u * 2.4), int(u * 0.6))
+        self.layout().setSpacing(int(u * 2))
+        self.code.set_cap(u * 16)
+        self.counter.set_cap(u * 6)
+        self.recall.set_cap(u * 3)

@@ -2,15 +2,15 @@
 1280x720 to 3840x2160, landscape or portrait), to be read from across a room."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from turnero_qt.widgets import FitLabel, readable_on, set_px
 
 from . import model as m
 from .lines_view import LinesView
-from .parts import CallRow, Panel, text_label
+from .parts import CallRow, NowRow, Panel, text_label
 from .qr import qr_image
 from .style import ACCENT, BACKGROUND, BLACK, BOLD, DEMI, PANEL, PANEL_EDGE, SOFT, TEXT, WARN
 
@@ -31,7 +31,7 @@ class DisplayWindow(QWidget):
 
         # header: branch, connection mark, clock
         self.header = QFrame(self)
-        head = QHBoxLayout(self.header)
+        self.head = QGridLayout(self.header)
         self.branch = FitLabel(weight=BOLD, name="branch", parent=self.header)
         self.status = QLabel(self.header)
         self.status.setObjectName("status")
@@ -39,9 +39,9 @@ class DisplayWindow(QWidget):
         self.clock = QLabel(self.header)
         self.clock.setObjectName("clock")
         self.clock.setAccessibleName("clock")
-        head.addWidget(self.branch, 1)
-        head.addWidget(self.status)
-        head.addWidget(self.clock)
+        self.date = QLabel(self.header)
+        self.date.setObjectName("date")
+        self.head.setColumnStretch(0, 1)  # where the widgets go: _arrange
 
         # the current call, very large
         self.call = Panel("callPanel", self)
@@ -56,6 +56,10 @@ class DisplayWindow(QWidget):
         self.call.box.addWidget(self.code, 11)
         self.call.box.addWidget(self.counter, 5)
         self.call.box.addWidget(self.recall)
+        # several counters called within seconds: one large row each
+        self.now_rows = [NowRow(self.call) for _ in range(m.MAX_NOW)]
+        for row in self.now_rows:
+            self.call.box.addWidget(row, 1)
 
         # the last calls
         self.recent = Panel("recentPanel", self)
@@ -65,6 +69,11 @@ class DisplayWindow(QWidget):
         for row in self.rows:
             self.recent.box.addWidget(row)
         self.recent.box.addStretch(1)
+        # The panel takes the room the grid gives it and shows the rows that fit whole:
+        # its rows never make it taller (nor push the call panel).
+        self.recent.box.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.recent.setSizePolicy(self.recent.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Ignored)
+        self.recent.installEventFilter(self)
 
         # the lines and their waits
         self.lines = Panel("linesPanel", self)
@@ -102,8 +111,8 @@ class DisplayWindow(QWidget):
         model.changed.connect(self.refresh)
         model.connection_changed.connect(self._connection_changed)
         model.highlight_changed.connect(self._highlight_changed)
-        model.clock_changed.connect(self.clock.setText)
-        self.clock.setText(model.clock)
+        model.clock_changed.connect(self._clock_changed)
+        self._clock_changed(model.clock)
         self.rescale()
         self.refresh()
 
@@ -112,6 +121,11 @@ class DisplayWindow(QWidget):
     @Slot(str)
     def _connection_changed(self, _state: str) -> None:
         self.refresh()
+
+    @Slot(str)
+    def _clock_changed(self, clock: str) -> None:
+        self.clock.setText(clock)
+        self.date.setText(self.model.date)
 
     @Slot(bool)
     def _highlight_changed(self, _on: bool) -> None:
@@ -126,24 +140,27 @@ class DisplayWindow(QWidget):
         self.lines_title.setText(model.tr("services.title").upper())
         self.join_title.setText(model.tr("join.title"))
         self.join_hint.setText(model.tr("join.hint"))
-        current = model.current
-        if current is not None:
-            self.code.setText(current.code)
-            self.counter.setText(f"→ {current.counter_name}")
-            self.recall.setText(model.tr("calls.recall") if current.recall else "")
-            self.code.show()
-            self.now.show()
+        calling = model.now_calls
+        first = calling[0] if calling else None
+        single = len(calling) == 1
+        for widget in (self.code, self.counter):
+            widget.setVisible(len(calling) < 2)
+        self.now.setVisible(first is not None)
+        if first is not None:  # (with several calls, the rows below show them)
+            self.code.setText(first.code)
+            self.counter.setText(f"{model.tr('calls.counter')} {first.counter_name}")
+            self.recall.setText(model.tr("calls.recall") if single and first.recall else "")
         else:
             self.code.setText("")
-            self.code.hide()
-            self.now.hide()
             self.counter.setText(model.tr("status.connecting") if model.connection == "connecting"
                                  else model.tr("calls.none"))
             self.recall.setText("")
+        self.code.setVisible(single)
         self.recall.setVisible(bool(self.recall.text()))
-        last = model.last_calls
-        for i, row in enumerate(self.rows):
-            row.show_call(last[i] if i < len(last) else None)
+        for i, row in enumerate(self.now_rows):
+            row.show_call(calling[i] if len(calling) > 1 and i < len(calling) else None,
+                          model.tr("calls.counter"), model.tr("calls.recall"))
+        self._fit_recent()
         problem = model.tr("status.problem", message=model.problem) if model.problem else ""
         self.message.setText(problem or model.message)
         self.message.setVisible(bool(self.message.text()))
@@ -167,8 +184,24 @@ class DisplayWindow(QWidget):
             self.qr.setAccessibleDescription(url)
             self._scale_qr()
 
+    def _fit_recent(self) -> None:
+        """The last calls that fit whole in their panel, newest first; none is cut."""
+        last = self.model.last_calls
+        box = self.recent.box
+        top, bottom = box.contentsMargins().top(), box.contentsMargins().bottom()
+        room = self.recent.height() - top - bottom - self.recent_title.sizeHint().height() - box.spacing()
+        step = self.rows[0].height() + box.spacing()
+        fits = max(0, (room + box.spacing()) // step) if step > 0 else 0
+        for i, row in enumerate(self.rows):
+            row.show_call(last[i] if i < min(fits, len(last)) else None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.recent and event.type() == QEvent.Type.Resize:
+            self._fit_recent()
+        return super().eventFilter(watched, event)
+
     def restyle_call(self) -> None:
-        current = self.model.current
+        current = self.model.now_calls[0] if len(self.model.now_calls) == 1 else None
         lit = self.model.highlighted and current is not None
         u = self._unit()
         if lit:
@@ -203,9 +236,12 @@ class DisplayWindow(QWidget):
         self.grid.setContentsMargins(margin, int(u * 1.0), margin, margin)
         self.grid.setSpacing(int(u * 2))
         self.header.layout().setContentsMargins(int(u * 0.6), 0, int(u * 0.6), 0)
-        self.header.layout().setSpacing(int(u * 3))
+        self.head.setHorizontalSpacing(int(u * 3))
+        self.head.setVerticalSpacing(0)
         self.branch.set_cap(u * 4.6)
         set_px(self.clock, u * 5.6, BOLD)
+        set_px(self.date, u * 2.6)
+        self.date.setStyleSheet(f"#date {{ color: {SOFT}; }}")
         set_px(self.status, u * 2.8, DEMI)
         # Discreet: an outlined mark in the header, the last known calls stay readable.
         self.status.setStyleSheet(f"#status {{ color: {WARN}; border: {max(1, int(u * 0.25))}px solid {WARN};"
@@ -230,6 +266,8 @@ class DisplayWindow(QWidget):
         self.message.setStyleSheet(f"#message {{ color: {BACKGROUND}; background: {ACCENT};"
                                    f" border-radius: {int(u * 1.4)}px; padding: {int(u * 0.9)}px; }}")
         self.call.scale(u)
+        for row in self.now_rows:
+            row.scale(u)
         self.now.set_cap(u * 3.4)
         self.recall.set_cap(u * 3.4)
         self.code.set_cap(u * (40 if portrait else 34))
@@ -240,6 +278,17 @@ class DisplayWindow(QWidget):
     def _arrange(self, portrait: bool) -> None:
         """Landscape: the call and the lines on the left, the last calls and the QR on
         the right. Portrait: everything in one column, the call on top."""
+        # The day beside the clock; on a portrait screen, under it (the header is narrow).
+        for widget in (self.branch, self.status, self.clock, self.date):
+            self.head.removeWidget(widget)
+        self.head.addWidget(self.branch, 0, 0)
+        self.head.addWidget(self.status, 0, 1)
+        self.head.addWidget(self.clock, 0, 2)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if portrait:
+            self.head.addWidget(self.date, 1, 0, 1, 3, right)
+        else:
+            self.head.addWidget(self.date, 0, 3, right)
         grid = self.grid
         for widget in (self.header, self.call, self.recent, self.lines, self.join, self.message):
             grid.removeWidget(widget)
@@ -253,7 +302,8 @@ class DisplayWindow(QWidget):
             grid.addWidget(self.lines, 3, 0, 1, 2)
             grid.addWidget(self.join, 4, 0, 1, 2)
             grid.addWidget(self.message, 5, 0, 1, 2)
-            grid.setRowStretch(1, 1)
+            grid.setRowStretch(1, 5)
+            grid.setRowStretch(2, 3)
             grid.setColumnStretch(0, 1)
         else:
             grid.addWidget(self.call, 1, 0)

@@ -11,7 +11,7 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date, format_time, gettext, ngettext
+from flask_babel import force_locale, format_date, format_time, gettext, ngettext
 
 from .. import clock
 from ..access.limits import join_limits, phone_change_limits, retry_minutes, ticket_action_limits
@@ -22,6 +22,7 @@ from ..web import current_lang as page_lang
 from ..web import database, error_text, field_errors, public_pages, service_palette, speak_holders_language
 from . import services as queue
 from . import texts
+from . import lobby
 from .rules import MAX_COMMENT, MAX_NAME, MAX_PHONE, notify_choice
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,6 @@ for _function in (texts.status_label, texts.eta_text, texts.ahead_text, texts.wa
 
 TOO_LONG = N_("This is too long.")
 LIMITS = {"name": MAX_NAME, "phone": MAX_PHONE, "comment": MAX_COMMENT}
-RECENT_SHOWN = 6
 
 
 # ---------------------------------------------------------------- the start page
@@ -297,18 +297,6 @@ def _change(token: str, use_case, done: str, values: dict | None = None, errors:
 
 # ---------------------------------------------------------------- the lobby screen
 
-def distinct_calls(calls: list[dict]) -> list[dict]:
-    """The calls as the screen lists them: newest first, each code once (a recall
-    moves the code back to the top instead of listing it twice)."""
-    seen: set[str] = set()
-    out = []
-    for call in calls:
-        if call["code"] not in seen:
-            seen.add(call["code"])
-            out.append(call)
-    return out
-
-
 def join_url(branch: str) -> str:
     """The link the join QR code opens (the public URL, as phones reach the server)."""
     return database().public_url + url_for("web.join", branch=branch)
@@ -316,15 +304,27 @@ def join_url(branch: str) -> str:
 
 @web.get("/b/<branch>/display")
 def display(branch):
-    """Codes only: the branch's room never carries names or phone numbers."""
+    """Codes only: the branch's room never carries names or phone numbers. A TV in kiosk
+    mode (`?tv=1` or `?kiosk=1`) shows and says the branch's language, as the display
+    app does, unless its address asks for another (`&lang=en`)."""
+    tv = request.args.get("tv") == "1" or request.args.get("kiosk") == "1"
+    lang = page_lang()
     with database().unit_of_work() as uow:
-        detail = queue.get_branch(uow, branch, page_lang())
-    now = clock.utcnow().astimezone(ZoneInfo(detail["timezone"]))
-    return render_template("public/display.html", branch=detail, join_url=join_url(branch),
-                           palette=service_palette(detail["services"]),
-                           calls=distinct_calls(detail["recent_calls"])[:RECENT_SHOWN + 1],
-                           clock=format_time(now, "HH:mm", rebase=False),
-                           today=format_date(now.date(), "full"))
+        detail = queue.get_branch(uow, branch, lang)
+        if tv and not request.args.get("lang") and detail["lang"] != lang:
+            lang = detail["lang"]
+            detail = queue.get_branch(uow, branch, lang)
+    utc = clock.utcnow()
+    now = utc.astimezone(ZoneInfo(detail["timezone"]))
+    calling, recent = lobby.split_calls(detail["recent_calls"], utc)
+    with force_locale(lang):
+        return render_template("public/display.html", branch=detail, join_url=join_url(branch),
+                               palette=service_palette(detail["services"]), calling=calling, recent=recent,
+                               lit=lobby.lit(calling[0] if calling else None, utc),
+                               tv=tv, server_now=utc.isoformat().replace("+00:00", "Z"),
+                               highlight_seconds=lobby.HIGHLIGHT_SECONDS, max_now=lobby.MAX_NOW,
+                               clock=format_time(now, "HH:mm", rebase=False),
+                               today=format_date(now.date(), "full"))
 
 
 # ---------------------------------------------------------------- at the door
