@@ -56,6 +56,10 @@ class Config:
         self.CHECKIN_RATE_LIMIT = env.get("TURNERO_CHECKIN_RATE_LIMIT") or "10 per minute; 40 per hour"
         # Tries to exchange a pairing code for a device token (POST /api/v1/devices/pair).
         self.PAIR_RATE_LIMIT = env.get("TURNERO_PAIR_RATE_LIMIT") or "10 per minute; 30 per hour"
+        # Open Socket.IO connections without a device token from one client address, per
+        # process (phones behind one carrier NAT share an address: keep it generous);
+        # this machine itself is not counted (benchmarks, nginx without TURNERO_PROXY_HOPS).
+        self.SOCKETS_PER_ADDRESS = int(env.get("TURNERO_SOCKETS_PER_ADDRESS") or 100)
         # Confirmations a number gets in a day for turns it did not take itself (typed on
         # a page or at a kiosk): what a stranger can make the branch send to it.
         self.CONFIRMATIONS_PER_DAY = int(env.get("TURNERO_CONFIRMATIONS_PER_DAY") or 3)

@@ -4,11 +4,12 @@ snapshot), `unsubscribe`; the events themselves are broadcast after each commit
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from contextlib import nullcontext
 
-from flask import request
+from flask import current_app, request
 from flask_babel import force_locale, gettext
-from flask_socketio import join_room, leave_room, rooms
+from flask_socketio import ConnectionRefusedError, join_room, leave_room, rooms
 
 from ..errors import N_, DomainError
 from ..extensions import LANGUAGES, socketio
@@ -33,24 +34,43 @@ TOO_MANY_ROOMS = N_("This connection follows too many branches and tickets; unsu
 # The kiosks and displays connected to this process, by connection: a device is online
 # while its connection lasts (access.devices keeps it in the database for every process).
 _device_of: dict[str, int] = {}
+# The other connections, by client address: a script cannot hold thousands open from
+# one address (TURNERO_SOCKETS_PER_ADDRESS). Loopback is this machine: not counted.
+_address_of: dict[str, str] = {}
+_open_from: Counter[str] = Counter()
+LOOPBACK = ("127.0.0.1", "::1")
+TOO_MANY_SOCKETS = N_("Too many connections from this address; close some and try again.")
 
 
 @socketio.on("connect")
 def on_connect(auth=None):
-    SOCKET_CLIENTS.inc()
     token = auth.get("token") if isinstance(auth, dict) else None
     if token is None:
         scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
         token = value.strip() if scheme.lower() == "bearer" else None
-    if token:
-        device_id = socket_connected(database(), token, request.sid)
-        if device_id is not None:
-            _device_of[request.sid] = device_id
+    device_id = socket_connected(database(), token, request.sid) if token else None
+    if device_id is not None:
+        _device_of[request.sid] = device_id
+    else:
+        address = request.remote_addr or ""
+        limit = current_app.config["TURNERO"].SOCKETS_PER_ADDRESS
+        if address not in LOOPBACK and limit > 0:
+            if _open_from[address] >= limit:
+                log.warning("Socket.IO connection from %s refused: %d open already", address, limit)
+                raise ConnectionRefusedError(gettext(TOO_MANY_SOCKETS))
+            _open_from[address] += 1
+            _address_of[request.sid] = address
+    SOCKET_CLIENTS.inc()
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_args):
     SOCKET_CLIENTS.dec()
+    address = _address_of.pop(request.sid, None)
+    if address is not None:
+        _open_from[address] -= 1
+        if _open_from[address] <= 0:
+            del _open_from[address]
     device_id = _device_of.pop(request.sid, None)
     if device_id is not None:
         socket_gone(database(), device_id, request.sid)

@@ -108,3 +108,28 @@ def test_devices_and_other_branches_staff_book_within_their_own(app, client, dev
     problem(client.post(f"{API}/branches/norte/appointments", json=body, headers=device("kiosk")), 403)
     problem(client.post(f"{API}/branches/norte/appointments", json=body, headers=login("agente")), 403)
     assert rows(app, Appointment) == 0 and isinstance(slot, list)
+
+
+def test_one_address_cannot_hold_socket_after_socket_open(app, client, kiosk, monkeypatch):
+    """A script opening connection after connection from one address is refused past
+    TURNERO_SOCKETS_PER_ADDRESS (with why); a device's connections do not count, and a
+    closed one makes room again. (The test client's address is loopback, which the
+    server does not count: here it is made to count.)"""
+    from turnero.extensions import socketio
+    from turnero.queue import live
+
+    monkeypatch.setattr(live, "LOOPBACK", ())
+    app.config["TURNERO"].SOCKETS_PER_ADDRESS = 3
+    opened = [socketio.test_client(app, flask_test_client=client) for _ in range(3)]
+    assert all(c.is_connected() for c in opened)
+    refused = socketio.test_client(app, flask_test_client=client)
+    assert not refused.is_connected()
+    token = kiosk["Authorization"].split()[-1]
+    kiosk_socket = socketio.test_client(app, flask_test_client=client, auth={"token": token})
+    assert kiosk_socket.is_connected()
+    opened[0].disconnect()
+    again = socketio.test_client(app, flask_test_client=client)
+    assert again.is_connected()
+    for c in (*opened[1:], again, kiosk_socket):
+        c.disconnect()
+    assert live._open_from == {}
