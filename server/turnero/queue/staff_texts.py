@@ -32,6 +32,7 @@ MESSAGE_STATUS = {
 }
 MESSAGES = {
     "nobody": N_("No one is waiting for this counter."),
+    "walk_in_given": N_("%(code)s is in line."),
     "no_current": N_("No ticket at this counter. Press “Call next” when you are ready."),
     "called": N_("%(code)s called to your counter."),
     "nobody_called": N_("No one is waiting; nobody was called."),

@@ -287,3 +287,48 @@ def test_a_manager_stops_and_restarts_new_turns_to_a_line_from_the_console(live,
     finally:
         requests.post(f"{live.url}{API}/branches/centro/services/caja/joining", headers=live.staff("admin"),
                       json={"open": True}, timeout=10)
+
+
+def test_an_agent_finds_a_waiting_turn_and_adds_a_walk_in_at_the_desk(live, new_page):
+    page = new_page(viewport=DESKTOP, locale="en-US")
+    sign_in(page, live)
+    open_console(page, live, "Ventanilla 1")
+    plain, with_phone = take(live, "caja"), take(live, "caja", phone="55 8765 4321")
+    items = page.locator("#waiting-list .waiting-item")
+    expect(items.filter(has_text=with_phone["code"])).to_have_count(1)
+    search = page.get_by_label("Find a waiting turn by code or phone")
+    search.fill(plain["code"].lower())
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text(plain["code"])
+    search.fill("876 54")  # a phone's digits, as staff hear them
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text(with_phone["code"])
+    search.fill("zz9")
+    expect(items).to_have_count(0)
+    expect(page.locator("#waiting-none-found")).to_be_visible()
+    search.fill("")
+    expect(items.filter(has_text=plain["code"])).to_have_count(1)
+
+    page.get_by_role("button", name="Add a walk-in").click()
+    dialog = page.get_by_role("dialog", name="Add a walk-in")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Phone for text alerts (optional)").fill("12")
+    dialog.get_by_role("button", name="Give the turn").click()
+    expect(page.locator("#walk-in-error")).not_to_be_empty()  # the server's reason, nothing made
+    dialog.get_by_label("Phone for text alerts (optional)").fill("55 1234 0099")
+    dialog.get_by_label("Name (optional)").fill("Rosa")
+    dialog.get_by_label("Priority").select_option(index=1)
+    screenshot(page, "staff-console-walk-in-en-desktop")
+    dialog.get_by_role("button", name="Give the turn").click()
+    expect(dialog).to_be_hidden()
+    toast = page.locator("#toast")
+    expect(toast).to_contain_text("is in line.")
+    code = toast.inner_text().split()[0]
+    expect(items.filter(has_text=code)).to_have_count(1)
+    staff = requests.post(f"{live.url}{API}/auth/token", timeout=10,
+                          json={"username": "agente", "password": live.password}).json()
+    listed = requests.get(f"{live.url}{API}/branches/centro/tickets?status=waiting", timeout=10,
+                          headers={"Authorization": f"Bearer {staff['token']}"}).json()
+    given = next(t for t in listed if t["code"] == code)
+    assert (given["channel"], given["name"], given["phone"], given["priority"]) == (
+        "staff", "Rosa", "+525512340099", True)

@@ -176,18 +176,32 @@
     return counter.services.indexOf(ticket.service) !== -1;
   }
 
+  // The search box: a code ("a12", "A012") or a phone's digits (at least three).
+  function matchesSearch(ticket) {
+    var query = ($("waiting-search").value || "").trim().toLowerCase();
+    if (!query) return true;
+    var digits = query.replace(/\D/g, "");
+    if ((ticket.code || "").toLowerCase().indexOf(query.replace(/\s/g, "")) !== -1) return true;
+    var code = (ticket.code || "").toLowerCase().match(/^([a-z]+)0*(\d+)$/);
+    var asked = query.match(/^([a-z]+)\s*0*(\d+)$/);
+    if (code && asked && code[1] === asked[1] && code[2] === asked[2]) return true;
+    return digits.length >= 3 && (ticket.phone || "").replace(/\D/g, "").indexOf(digits) !== -1;
+  }
+
   function renderWaiting() {
     var list = $("waiting-list");
     list.textContent = "";
-    var mine = waiting.filter(mineToCall);
+    var all = waiting.filter(mineToCall);
+    var mine = all.filter(matchesSearch);
+    $("waiting-none-found").hidden = !(all.length > 0 && mine.length === 0);
     if (historyOf && historyOf.status === "waiting") {
       // The chosen ticket as the server now has it (its priority), or no longer waiting.
       var fresh = waiting.filter(function (t) { return t.id === historyOf.id; })[0];
       historyOf = fresh || Object.assign({}, historyOf, { status: "left" });
     }
     renderPriorityToggle();
-    $("waiting-count").textContent = mine.length;
-    $("waiting-empty").hidden = mine.length > 0;
+    $("waiting-count").textContent = all.length;
+    $("waiting-empty").hidden = all.length > 0;
     mine.forEach(function (t) {
       var li = el("li", "waiting-item");
       var button = el("button", "waiting-row");
@@ -619,6 +633,47 @@
         renderWaiting();
         loadHistory();
       });
+  });
+
+  // ------------------------------------------------------------ a walk-in at the desk
+
+  $("waiting-search").addEventListener("input", function () { renderWaiting(); });
+  var walkInDialog = $("walk-in-dialog");
+  $("walk-in-open").addEventListener("click", function () {
+    $("walk-in-error").textContent = "";
+    $("walk-in-phone").value = "";
+    $("walk-in-name").value = "";
+    if ($("walk-in-priority")) $("walk-in-priority").value = "";
+    walkInDialog.showModal();
+    var first = walkInDialog.querySelector('input[name="walk-in-service"]:checked');
+    if (first) first.focus();
+  });
+  $("walk-in-cancel").addEventListener("click", function () { walkInDialog.close(); });
+  ["walk-in-phone", "walk-in-name"].forEach(function (id) {
+    $(id).addEventListener("input", function () { $("walk-in-error").textContent = ""; });
+  });
+  $("walk-in-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var service = walkInDialog.querySelector('input[name="walk-in-service"]:checked');
+    if (!service) return;
+    var body = { service: service.value, channel: "staff", lang: cfg.lang };
+    var phone = $("walk-in-phone").value.trim();
+    var name = $("walk-in-name").value.trim();
+    var priority = $("walk-in-priority") ? $("walk-in-priority").value : "";
+    if (phone) body.phone = phone;
+    if (name) body.name = name;
+    if (priority) {
+      body.priority = true;
+      if (priority !== "yes") body.priority_class = parseInt(priority, 10);
+    }
+    $("walk-in-submit").disabled = true;
+    api("POST", "/branches/" + branch + "/tickets", body).then(function (ticket) {
+      walkInDialog.close();
+      say(fmt(T.walk_in_given, { code: ticket.code }), "ok");
+      return loadWaiting();
+    }, function (error) {
+      $("walk-in-error").textContent = fmt(T.error, { detail: error.message });
+    }).then(function () { $("walk-in-submit").disabled = false; });
   });
 
   // ------------------------------------------------------------ pause, saying why
