@@ -764,17 +764,20 @@ def counter_view(counter: Counter) -> dict:
 
 
 def counters_to_choose(uow: UnitOfWork, actor: Actor, lang: str) -> list[dict]:
-    """Every branch the actor works at, with its counters and what each serves."""
+    """Every branch the actor works at, with its counters, what each serves and who
+    is at it (the agent of an open or paused counter)."""
     actor.require_staff()
     query = select(Branch).order_by(Branch.name)
     if actor.role != "admin":
         query = query.where(Branch.id == actor.branch_id)
     result = []
     for branch in uow.session.scalars(query):
-        counters = uow.session.scalars(select(Counter).options(joinedload(Counter.services))
+        counters = uow.session.scalars(select(Counter).options(joinedload(Counter.services), joinedload(Counter.agent))
                                        .where(Counter.branch_id == branch.id).order_by(Counter.slug)).unique()
         result.append({"slug": branch.slug, "name": branch.name, "counters": [
             {"id": c.slug, "name": c.name, "state": c.state,
+             "agent": c.agent.username if c.agent is not None and c.state != "closed" else None,
+             "mine": c.agent_id is not None and c.agent_id == actor.user_id and c.state != "closed",
              "services": [s.name(lang) for s in c.services if s.active]} for c in counters]})
     return result
 

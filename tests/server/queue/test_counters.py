@@ -72,3 +72,18 @@ def test_the_recent_calls_say_whether_their_counter_still_serves(client, agent, 
     assert client.get(f"{API}/branches/centro").get_json()["recent_calls"][0]["counter"]["state"] == "open"
     client.post(f"{API}/branches/centro/counters/v1/pause", headers=agent, json={"reason": "break"})
     assert client.get(f"{API}/branches/centro").get_json()["recent_calls"][0]["counter"]["state"] == "paused"
+
+
+def test_the_counter_picker_says_who_is_at_each_counter(app, client, open_counter):
+    """An agent choosing a counter sees which ones a colleague already works at (and
+    the one they are at themselves); a closed counter names no one."""
+    from web_staff_helpers import make_user, sign_in
+
+    open_counter("v1")  # by agente, through the API
+    make_user(app, "beto", "agent", "centro")
+    browser = app.test_client()
+    sign_in(browser, "beto")
+    html = browser.get("/staff/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "agente is at it" in html and html.count("is at it") == 1
+    sign_in(client, "agente")
+    assert "You are at it" in client.get("/staff/", headers={"Accept-Language": "en"}).get_data(as_text=True)
