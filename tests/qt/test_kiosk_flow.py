@@ -238,7 +238,7 @@ def test_check_in_sends_a_code_or_a_phone(flow):
         f.press_key(ch)
     f.submit_check_in()
     _, body, reply = f.link.rest.last("check-in")
-    assert body == {"phone": "+525598765432", "code": None, "idempotency_key": body["idempotency_key"]}
+    assert body == {"phone": "+525598765432", "code": None, "token": None, "idempotency_key": body["idempotency_key"]}
     answer(reply, {**TICKET, "code": "B001", "service": "plataforma"})
     assert f.screen == Screen.TICKET
 

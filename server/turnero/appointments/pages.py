@@ -155,12 +155,12 @@ def _book_page(branch: str, values: dict, errors: dict | None = None, problem: s
 
 # ---------------------------------------------------------------- manage
 
-@bp.before_request
+@bp.before_app_request  # on the app: see queue.pages._holders_language
 def _holders_language():
     """Every page and answer of an appointment's own address (/a/TOKEN...) speaks the
     language it was booked in, unless this browser chose one."""
     token = (request.view_args or {}).get("token")
-    if token and request.path.startswith("/a/"):
+    if token and request.blueprint == bp.name and request.path.startswith("/a/"):
         with database().unit_of_work() as uow:
             speak_holders_language(services.appointment_lang(uow, token))
 

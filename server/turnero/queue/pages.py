@@ -141,12 +141,14 @@ def _join_page(branch: str, values: dict, errors: dict | None = None, problem: s
 
 # ---------------------------------------------------------------- follow a turn
 
-@web.before_request
+# (On the app, not the blueprint: APIFlask's OpenAPI reads every blueprint's
+# before-request hooks as an API blueprint's.)
+@web.before_app_request
 def _holders_language():
     """Every page and answer of a ticket's own address (/t/TOKEN...) speaks the
     language the ticket was taken in, unless this browser chose one."""
     token = (request.view_args or {}).get("token")
-    if token and request.path.startswith("/t/"):
+    if token and request.blueprint == web.name and request.path.startswith("/t/"):
         with database().unit_of_work() as uow:
             speak_holders_language(queue.ticket_lang(uow, token))
 
