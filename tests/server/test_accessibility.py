@@ -1,5 +1,5 @@
-"""Every public and staff page, in Spanish and in English, audited by axe-core in
-Chromium against a live server (WCAG 2.0/2.1 A and AA): no serious or critical
+"""Every public and staff page, in Spanish (desktop) and in English (phone), audited
+by axe-core in Chromium against a live server (WCAG 2.0/2.1 A and AA): no serious or critical
 violation. Moderate and minor ones are printed, not failed on.
 axe-core comes from npm (package.json's devDependencies; `scripts/setup --test`);
 it is injected by the test and never served by Turnero."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import DESKTOP, ROOT
+from conftest import DESKTOP, PHONE, ROOT, TV
 
 pytestmark = pytest.mark.live
 
@@ -104,28 +104,59 @@ def staff_pages(s: dict) -> list[str]:
     ]
 
 
+SHOWN_ERRORS = ".error-text, .alert-error, .alert.error, [aria-invalid=true]"
+
+
+def errors_shown(page, where: str) -> None:
+    assert page.locator(SHOWN_ERRORS).count() > 0, f"{where}: no error shown"
+
+
+def sign_in(page, live, password: str) -> None:
+    page.goto(f"{live.url}/staff/login")
+    page.fill("#username", "admin")
+    page.fill("#password", password)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
 def test_every_page_in_both_languages_has_no_serious_violation(live, scene, browser):
+    """Spanish on a desktop, English on a phone; the lobby display on a TV; forms also
+    with their error messages shown."""
     assert AXE.exists(), f"{AXE} is missing: run ./scripts/setup --test (npm ci)"
     failures: list[str] = []
-    for lang, locale in (("es", "es-MX"), ("en", "en-US")):
+    for lang, locale, viewport in (("es", "es-MX", DESKTOP), ("en", "en-US", PHONE)):
         # bypass_csp: the pages allow no inline script, and axe is injected as one.
-        ctx = browser.new_context(viewport=DESKTOP, locale=locale, bypass_csp=True)
+        ctx = browser.new_context(viewport=viewport, locale=locale, bypass_csp=True)
         try:
             page = ctx.new_page()
             for path in public_pages(scene):
                 page.goto(f"{live.url}{path}")
-                page.wait_for_load_state("load")
                 failures += audit(page, f"{lang} {path}", lang)
-            page.goto(f"{live.url}/staff/login")
-            page.fill("#username", "admin")
-            page.fill("#password", live.password)
-            page.locator("form button[type=submit]").click()
+            page.set_viewport_size(TV)
+            page.goto(f"{live.url}/b/centro/display")
+            failures += audit(page, f"{lang} /b/centro/display (TV)", lang)
+            page.set_viewport_size(viewport)
+            for path, submit in (("/b/centro/join", "form.stack button[type=submit]"),
+                                 ("/b/centro/book", "form.appt-step button[type=submit]")):
+                page.goto(f"{live.url}{path}")
+                page.locator(submit).click()
+                page.wait_for_load_state()
+                errors_shown(page, path)
+                failures += audit(page, f"{lang} {path} (errors)", lang)
+            sign_in(page, live, "not-the-password")
+            errors_shown(page, "/staff/login")
+            failures += audit(page, f"{lang} /staff/login (errors)", lang)
+            sign_in(page, live, live.password)
             page.wait_for_url(re.compile(r"/staff/?$"))
             for path in staff_pages(scene):
                 response = page.goto(f"{live.url}{path}")
                 assert response.status < 500, f"{path}: {response.status}"
-                page.wait_for_load_state("load")
                 failures += audit(page, f"{lang} {path}", lang)
+            page.goto(f"{live.url}/admin/branches/centro/services/new")
+            page.locator("main form button[type=submit]").last.click()
+            page.wait_for_load_state()
+            errors_shown(page, "/admin/branches/centro/services/new")
+            failures += audit(page, f"{lang} /admin/branches/centro/services/new (errors)", lang)
         finally:
             ctx.close()
     assert not failures, "\n".join(failures)
