@@ -12,7 +12,8 @@ import requests
 from conftest import DESKTOP, PHONE, screenshot
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.live
+# The markup and the focus are the same on any database: the PostgreSQL pass skips them.
+pytestmark = [pytest.mark.live, pytest.mark.one_pass]
 
 # What has the focus, and whether it shows it: an outline of at least 2px (on the
 # element, or on the label or card that wraps a radio), or a box-shadow ring.
