@@ -124,6 +124,7 @@ def test_every_page_in_both_languages_has_no_serious_violation(live, scene, brow
     """Spanish on a desktop, English on a phone; the lobby display on a TV; forms also
     with their error messages shown."""
     assert AXE.exists(), f"{AXE} is missing: run ./scripts/setup --test (npm ci)"
+    assert not list((Path(ROOT) / "server" / "turnero").rglob("axe*")), "axe-core is for the tests: never served"
     failures: list[str] = []
     for lang, locale, viewport in (("es", "es-MX", DESKTOP), ("en", "en-US", PHONE)):
         # bypass_csp: the pages allow no inline script, and axe is injected as one.

@@ -15,15 +15,17 @@ from playwright.sync_api import expect
 # The markup and the focus are the same on any database: the PostgreSQL pass skips them.
 pytestmark = [pytest.mark.live, pytest.mark.one_pass]
 
-# What has the focus, and whether it shows it: an outline of at least 2px (on the
-# element, or on the label or card that wraps a radio), or a box-shadow ring.
+# What has the focus, and whether it shows it: Turnero's focus ring is an outline of
+# at least 2px in a visible colour, on the element or on the label or card that wraps
+# a radio (a box-shadow is not counted: cards carry one whether focused or not).
 FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
   const ring = (e) => {
     if (!e) return false;
     const s = getComputedStyle(e);
-    return (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2) || (s.boxShadow || "none") !== "none";
+    return s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2 && !/rgba\\(.*, 0\\)$/.test(s.outlineColor)
+      && s.outlineColor !== "transparent";
   };
   const label = (el.labels && el.labels[0]) || el.closest("label");
   const name = (el.getAttribute("aria-label") || (label && label.innerText) || el.innerText || el.value || "")
