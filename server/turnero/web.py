@@ -302,7 +302,8 @@ def init_app(app: Flask) -> None:
 def _unknown_address(_exc):
     """An address no door answers: problem+json for the machine doors, and for people
     the 404 page (in their language, with a title), not a bare JSON body."""
-    if request.path.startswith(("/api/", "/twilio/", "/socket.io")) or not request.accept_mimetypes.accept_html:
+    wants = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if request.path.startswith(("/api/", "/twilio/", "/socket.io")) or wants != "text/html":
         return http_problem(404)
     response = current_app.make_response(not_found_page())
     response.headers.setdefault("Content-Security-Policy", CSP)
