@@ -22,6 +22,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from marshmallow import INCLUDE
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 from .db import Database
 from .errors import N_, Busy, DomainError, NotFound, Unavailable
@@ -302,9 +303,22 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"page_lang": current_lang, "languages": languages})
     app.add_template_filter(ink_on, "ink")
     app.before_request(_refuse_nul_characters)
+    app.register_error_handler(WerkzeugNotFound, _unknown_address)
     app.after_request(_remember_language)
     app.after_request(_compress)
     app.after_request(_retry_after)
+
+
+def _unknown_address(_exc):
+    """An address no door answers: problem+json for the machine doors, and for people
+    the 404 page (in their language, with a title), not a bare JSON body."""
+    wants = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if request.path.startswith(("/api/", "/twilio/", "/socket.io")) or wants != "text/html":
+        return http_problem(404)
+    response = current_app.make_response(not_found_page())
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
 
 
 def _retry_after(response):

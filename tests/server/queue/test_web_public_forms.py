@@ -158,6 +158,18 @@ def test_wrong_links_are_friendly_html_404s(client, join_form):
     assert r.status_code == 404 and "could not find this page" in r.get_data(as_text=True)
 
 
+
+def test_an_address_no_door_answers_is_a_page_for_browsers_and_json_for_programs(client):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    r = client.get("/no/such/page", headers={"Accept": browser, "Accept-Language": "en"})
+    assert r.status_code == 404 and r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    assert '<html lang="en">' in html and "<title>" in html and "could not find this page" in html
+    assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+    for url, accept in (("/no/such/page", "*/*"), ("/api/v1/no/such", browser), ("/static/no-such.js", "*/*")):
+        assert client.get(url, headers={"Accept": accept}).mimetype == "application/problem+json", url
+
+
 # ---------------------------------------------------------------- following a turn
 
 def test_tracking_page_shows_code_position_and_wait(client, take, joined, open_counter):
