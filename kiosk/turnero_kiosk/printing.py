@@ -21,7 +21,7 @@ from typing import Callable, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from turnero_qt import parse_server_time
@@ -33,6 +33,8 @@ from .style import font
 log = logging.getLogger(__name__)
 
 PAPER_MM = 80.0
+# The branch's logo at the top of the slip, at most this big (dots / layout units).
+LOGO_MAX_WIDTH, LOGO_MAX_HEIGHT = 384, 144
 MARGIN_MM = 4.0
 # Logical width of the printable area: 72 mm at 203 dpi, a thermal printer's 576 dots.
 SLIP_WIDTH = 576
@@ -58,11 +60,13 @@ class Slip:
     track_url: str
     lang: str
     priority: bool = False
+    logo: bytes | None = None  # the branch's logo (PNG or JPEG), printed above its name
 
     @classmethod
     def from_ticket(cls, ticket: dict, branch: dict, lang: str | None = None,
-                    service_name: str | None = None) -> "Slip":
-        """From the server's ticket JSON and branch (`name`, `timezone`)."""
+                    service_name: str | None = None, logo: bytes | None = None) -> "Slip":
+        """From the server's ticket JSON and branch (`name`, `timezone`), with the
+        branch's logo when the kiosk has it."""
         lang = i18n.norm_lang(lang or ticket.get("lang") or branch.get("lang"))
         return cls(
             branch_name=branch.get("name") or branch.get("slug") or "",
@@ -74,6 +78,7 @@ class Slip:
             track_url=ticket.get("track_url") or "",
             lang=lang,
             priority=bool(ticket.get("priority")),
+            logo=logo,
         )
 
     @property
@@ -129,10 +134,35 @@ def _ascii_safe(text: str) -> str:
     return text.replace("–", "-").replace("…", "...").replace("“", '"').replace("”", '"')
 
 
+def logo_bitmap(data: bytes | None):
+    """The logo as a black-and-white Pillow image a thermal printer can print (white
+    behind transparent parts, dithered, at most LOGO_MAX_WIDTH x LOGO_MAX_HEIGHT dots);
+    None without a logo or when it cannot be read (the slip then has the name alone)."""
+    if not data:
+        return None
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(BytesIO(data)) as source:
+            source.load()
+            picture = source.convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        log.warning("the branch's logo cannot be printed: %s", exc)
+        return None
+    flat = Image.new("RGBA", picture.size, "white")
+    flat.alpha_composite(picture)
+    flat.thumbnail((LOGO_MAX_WIDTH, LOGO_MAX_HEIGHT))
+    return flat.convert("L").convert("1")
+
+
 def render_escpos(printer, slip: Slip, native_qr: bool = True) -> None:
     """Send the slip to an python-escpos printer object (Network, Usb, Serial, Dummy)."""
     p = printer
     p.set_with_default(align="center")
+    bitmap = logo_bitmap(slip.logo)
+    if bitmap is not None:
+        p.image(bitmap, center=True)
     p.set(bold=True, double_height=True, double_width=False)
     p.textln(_ascii_safe(slip.branch_name))
     p.set(normal_textsize=True, bold=False)
@@ -249,6 +279,12 @@ def paint_slip(painter: QPainter | None, slip: Slip) -> float:
             painter.fillRect(QRectF(24, y, width - 48, 2), QColor("#000000"))
         y += gap / 2 + 2
 
+    logo = QImage.fromData(slip.logo) if slip.logo else QImage()
+    if not logo.isNull():
+        size = logo.size().scaled(LOGO_MAX_WIDTH, LOGO_MAX_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio)
+        if painter is not None:
+            painter.drawImage(QRectF((width - size.width()) / 2, y, size.width(), size.height()), logo)
+        y += size.height() + 12
     block(slip.branch_name, font(30, QFont.Weight.Bold), 4)
     block(slip.date_line, font(22), 4)
     rule(28)
