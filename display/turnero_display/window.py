@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
 
+from turnero_qt.brand import BrandLogo, brand_colors
 from turnero_qt.widgets import FitLabel, readable_on, set_px
 
 from . import model as m
@@ -18,9 +19,10 @@ from .style import ACCENT, BACKGROUND, BLACK, BOLD, DEMI, PANEL, PANEL_EDGE, SOF
 class DisplayWindow(QWidget):
     """The whole screen. `model` is a DisplayModel; nothing here decides anything."""
 
-    def __init__(self, model: m.DisplayModel, parent: QWidget | None = None):
+    def __init__(self, model: m.DisplayModel, brand: BrandLogo | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
+        self.brand = brand  # the branch's logo and colour in the header, when given
         self.setObjectName("display")
         self.setWindowTitle("Turnero")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -29,9 +31,14 @@ class DisplayWindow(QWidget):
         self._qr_for: str | None = None
         self._qr_image = None
 
-        # header: branch, connection mark, clock
+        # header: the branch's logo and name, connection mark, clock
         self.header = QFrame(self)
+        self.header.setObjectName("header")
         head = QHBoxLayout(self.header)
+        self.logo = QLabel(self.header)
+        self.logo.setObjectName("logo")
+        self.logo.setVisible(False)
+        head.addWidget(self.logo)
         self.branch = FitLabel(weight=BOLD, name="branch", parent=self.header)
         self.status = QLabel(self.header)
         self.status.setObjectName("status")
@@ -100,6 +107,8 @@ class DisplayWindow(QWidget):
 
         # Bound methods, not lambdas: Qt drops them when the window goes away first.
         model.changed.connect(self.refresh)
+        if brand is not None:
+            brand.changed.connect(self._show_brand)
         model.connection_changed.connect(self._connection_changed)
         model.highlight_changed.connect(self._highlight_changed)
         model.clock_changed.connect(self.clock.setText)
@@ -205,6 +214,7 @@ class DisplayWindow(QWidget):
         self.header.layout().setContentsMargins(int(u * 0.6), 0, int(u * 0.6), 0)
         self.header.layout().setSpacing(int(u * 3))
         self.branch.set_cap(u * 4.6)
+        self._show_brand()
         set_px(self.clock, u * 5.6, BOLD)
         set_px(self.status, u * 2.8, DEMI)
         # Discreet: an outlined mark in the header, the last known calls stay readable.
@@ -236,6 +246,23 @@ class DisplayWindow(QWidget):
         self.counter.set_cap(u * (11 if portrait else 10))
         self._scale_qr()
         self.restyle_call()
+
+    @Slot()
+    def _show_brand(self) -> None:
+        """The branch's colour behind the header with its ink, and its logo left of its name."""
+        u = self._unit()
+        band, ink = brand_colors(self.brand.brand if self.brand else None, "transparent", TEXT)
+        pad = int(u * 0.8) if band != "transparent" else 0
+        self.header.setStyleSheet(f"#header {{ background: {band}; border-radius: {int(u * 1.6)}px; }}"
+                                  f" #branch, #clock {{ color: {ink}; }}")
+        self.header.layout().setContentsMargins(int(u * 0.6) + pad * 2, pad, int(u * 0.6) + pad * 2, pad)
+        image = self.brand.image if self.brand else None
+        self.logo.setVisible(image is not None)
+        if image is not None:
+            height = int(u * 6.4)
+            self.logo.setPixmap(QPixmap.fromImage(image).scaled(
+                height * 4, height, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+            self.logo.setAccessibleName(self.model.branch_name)
 
     def _arrange(self, portrait: bool) -> None:
         """Landscape: the call and the lines on the left, the last calls and the QR on

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
 from .rest import RestClient, RestReply
@@ -27,9 +27,10 @@ def brand_colors(brand: dict | None, background: str, ink: str) -> tuple[str, st
 
 
 class BrandLogo(QObject):
-    """The branch's logo: `show(brand)` with the branch detail's `brand`; `changed()`
-    once the picture (`image`, `data`) is there or gone. A logo that fails to load
-    leaves none (the apps show the name alone) and is asked for again next time."""
+    """The branch's logo: `show(brand)` with the branch detail's `brand` (or attach it
+    to a DeviceLink: `on_branch_changed`); `changed()` once the picture (`image`,
+    `data`) is there or gone, and when the colours (`brand`) change. A logo that fails
+    to load leaves none (the apps show the name alone) and is asked for again next time."""
 
     changed = Signal()
 
@@ -39,7 +40,18 @@ class BrandLogo(QObject):
         self.url: str | None = None
         self.data: bytes | None = None
         self.image: QImage | None = None
+        self.brand: dict = {}
         self._pending: RestReply | None = None
+
+    @Slot(object)
+    def on_branch_changed(self, detail) -> None:
+        brand = detail.get("brand") if isinstance(detail, dict) else None
+        brand = brand if isinstance(brand, dict) else {}
+        colors_changed, self.brand = brand != self.brand, brand
+        before = self.url, self.data
+        self.show(brand)
+        if colors_changed and (self.url, self.data) == before:
+            self.changed.emit()
 
     def show(self, brand: dict | None) -> None:
         url = (brand or {}).get("logo_url") if isinstance(brand, dict) else None
