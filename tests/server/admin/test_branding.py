@@ -108,6 +108,10 @@ def test_a_manager_brands_the_branch_and_every_page_shows_it(app, manager):
     page = manager.get("/b/centro/join?lang=en").get_data(as_text=True)
     assert f'<img class="logo" src="{brand["logo_url"]}" alt="Sucursal Centro">' in page
     assert "--brand: #ffcc00; --brand-ink: #0b1b33" in page
+    booking = manager.get("/b/centro/book?lang=en").get_data(as_text=True)
+    assert f'src="{brand["logo_url"]}"' in booking and "--brand: #ffcc00" in booking
+    lobby = manager.get("/b/centro/display").get_data(as_text=True)
+    assert f'<img class="tv-logo" src="{brand["logo_url"]}"' in lobby and 'data-brand style="--brand: #ffcc00' in lobby
     settings = manager.get("/admin/branches/centro").get_data(as_text=True)
     assert brand["logo_url"] in settings and 'name="remove_logo"' in settings
 
