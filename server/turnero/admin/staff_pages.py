@@ -33,12 +33,16 @@ def actor():
     return current_user.actor
 
 
+# Room for a logo that is too big, so that the form can say so (the use case refuses it).
+LOGO_REQUEST_BYTES = 4 * 1024 * 1024
+
+
 @admin.url_value_preprocessor
 def _room_for_a_logo(endpoint, _values):
-    """The branch forms may carry a logo: more than the usual 16 KB a request may
-    hold (this runs before the CSRF check reads the form)."""
-    if endpoint in ("admin.branch", "admin.branch_new"):
-        request.max_content_length = 2 * branding.MAX_LOGO_BYTES
+    """The branch forms of signed-in staff may carry a logo: more than the usual 16 KB
+    a request may hold (this runs before the CSRF check reads the form)."""
+    if endpoint in ("admin.branch", "admin.branch_new") and current_user.is_authenticated:
+        request.max_content_length = LOGO_REQUEST_BYTES
 
 
 def _branch_values(form, *skip: str) -> dict:
@@ -46,7 +50,10 @@ def _branch_values(form, *skip: str) -> dict:
     (read up to just past the cap: the use case says when it is too big)."""
     given = values(form, *skip)
     upload = given.pop("logo", None)
-    given["logo"] = upload.stream.read(branding.MAX_LOGO_BYTES + 1) if getattr(upload, "filename", None) else None
+    given["logo"] = None
+    if getattr(upload, "filename", None):
+        with upload.stream:  # a big one was spooled to a temporary file: closed once read
+            given["logo"] = upload.stream.read(branding.MAX_LOGO_BYTES + 1)
     return given
 
 

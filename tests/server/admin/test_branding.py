@@ -9,7 +9,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 from test_web_admin_forms import BRANCH, field_errors
-from web_staff_helpers import make_user, post_form, sign_in
+from web_staff_helpers import csrf_of, make_user, post_form, sign_in
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from turnero import branding
 from turnero.models import AuditEntry, Branch
@@ -85,8 +87,12 @@ def manager(app, client):
 
 
 def upload(client, data: bytes, name="logo.png", lang="en", **fields):
-    return post_form(client, f"/admin/branches/centro?lang={lang}",
-                     {**BRANCH, **fields, "logo": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    """The settings form with a file, encoded in memory (the test client would spool a
+    big body to a temporary file it never closes)."""
+    url = f"/admin/branches/centro?lang={lang}"
+    boundary, body = encode_multipart({"csrf_token": csrf_of(client, url), **BRANCH, **fields,
+                                       "logo": FileStorage(io.BytesIO(data), filename=name)})
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def test_a_manager_brands_the_branch_and_every_page_shows_it(app, manager):
@@ -140,6 +146,7 @@ def test_a_bad_upload_or_colour_says_why_and_changes_nothing(app, manager):
         (b"\x89PNG\r\n\x1a\n<html>", "fake.png", "This file is not a whole PNG or JPEG image."),
         (png() + b"PK\x03\x04", "both.png", "This file is not a whole PNG or JPEG image."),
         (png() + b"\x00" * branding.MAX_LOGO_BYTES, "big.png", "The logo may be up to 256 KB."),
+        (png() + b"\x00" * (3 * 1024 * 1024), "photo.png", "The logo may be up to 256 KB."),  # a camera's
     ]:
         r = upload(manager, data, name, name_field="x", brand_color="#123456")
         assert r.status_code == 422 and field_errors(r, "logo") == [message], name
@@ -150,7 +157,11 @@ def test_a_bad_upload_or_colour_says_why_and_changes_nothing(app, manager):
         assert uow.session.scalar(select(Branch.brand_color).where(Branch.slug == "centro")) == "#0e7c66"
 
 
-def test_a_manager_of_another_branch_may_not_brand_this_one(app, client):
+def test_a_manager_of_another_branch_may_not_brand_this_one_nor_may_strangers_send_much(app, client):
     make_user(app, "otro", "manager", "norte")
     sign_in(client, "otro")
     assert client.get("/admin/branches/centro").status_code == 403
+    stranger = app.test_client()
+    r = stranger.post("/admin/branches/centro", data={"logo": (io.BytesIO(png() + b"\x00" * 100_000), "x.png")},
+                      content_type="multipart/form-data")
+    assert r.status_code == 413  # the usual 16 KB for anyone not signed in
