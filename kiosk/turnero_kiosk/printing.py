@@ -28,13 +28,12 @@ from turnero_qt import parse_server_time
 
 from . import i18n
 from .qr import paint_qr, qr_matrix
+from .slip_logo import LOGO_MAX_HEIGHT, LOGO_MAX_WIDTH, logo_bitmap
 from .style import font
 
 log = logging.getLogger(__name__)
 
 PAPER_MM = 80.0
-# The branch's logo at the top of the slip, at most this big (dots / layout units).
-LOGO_MAX_WIDTH, LOGO_MAX_HEIGHT = 384, 144
 MARGIN_MM = 4.0
 # Logical width of the printable area: 72 mm at 203 dpi, a thermal printer's 576 dots.
 SLIP_WIDTH = 576
@@ -132,28 +131,6 @@ def _ascii_safe(text: str) -> str:
     # Thermal code pages lack a few typographic characters; the rest goes through
     # python-escpos's code page selection.
     return text.replace("–", "-").replace("…", "...").replace("“", '"').replace("”", '"')
-
-
-def logo_bitmap(data: bytes | None):
-    """The logo as a black-and-white Pillow image a thermal printer can print (white
-    behind transparent parts, dithered, at most LOGO_MAX_WIDTH x LOGO_MAX_HEIGHT dots);
-    None without a logo or when it cannot be read (the slip then has the name alone)."""
-    if not data:
-        return None
-    from io import BytesIO
-
-    from PIL import Image, UnidentifiedImageError
-    try:
-        with Image.open(BytesIO(data)) as source:
-            source.load()
-            picture = source.convert("RGBA")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        log.warning("the branch's logo cannot be printed: %s", exc)
-        return None
-    flat = Image.new("RGBA", picture.size, "white")
-    flat.alpha_composite(picture)
-    flat.thumbnail((LOGO_MAX_WIDTH, LOGO_MAX_HEIGHT))
-    return flat.convert("L").convert("1")
 
 
 def render_escpos(printer, slip: Slip, native_qr: bool = True) -> None:
