@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_arguments, client_config, pair_if_asked
 from turnero_qt.app import DeviceApp
+from turnero_qt.brand import BrandLogo
 
 from .announcer import Announcer, Chime, QtSpeech, SpeechEngine
 from .model import HIGHLIGHT_SECONDS, DisplayModel
@@ -63,9 +64,11 @@ def build(config: ClientConfig, options: Options, *, speech: SpeechEngine | None
     else:
         speech = chime = None
     announcer = Announcer(speech, chime, enabled=options.sound)
-    window = DisplayWindow(model)
+    brand = BrandLogo(link.rest, parent=link)  # the branch's logo and colour, for the header
+    window = DisplayWindow(model, brand)
 
     link.attach(model)
+    link.attach(brand)
     model.announce.connect(announcer.announce)
     return Display(link=link, window=window, model=model, announcer=announcer)
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from turnero_qt.brand import BrandLogo, brand_colors
 from turnero_qt.widgets import FitLabel, readable_on, set_px
 
 from . import model as m
@@ -18,9 +19,10 @@ from .style import ACCENT, BACKGROUND, BLACK, BOLD, DEMI, PANEL, PANEL_EDGE, SOF
 class DisplayWindow(QWidget):
     """The whole screen. `model` is a DisplayModel; nothing here decides anything."""
 
-    def __init__(self, model: m.DisplayModel, parent: QWidget | None = None):
+    def __init__(self, model: m.DisplayModel, brand: BrandLogo | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
+        self.brand = brand  # the branch's logo and colour in the header, when given
         self.setObjectName("display")
         self.setWindowTitle("Turnero")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -29,10 +31,20 @@ class DisplayWindow(QWidget):
         self._qr_for: str | None = None
         self._qr_image = None
 
-        # header: branch, connection mark, clock
+        # header: the branch's logo and name, connection mark, clock
         self.header = QFrame(self)
+        self.header.setObjectName("header")
         self.head = QGridLayout(self.header)
+        self.logo = QLabel(self.header)
+        self.logo.setObjectName("logo")
+        self.logo.setVisible(False)
         self.branch = FitLabel(weight=BOLD, name="branch", parent=self.header)
+        # The logo just left of the name, the two as one cell of the header.
+        self.named = QWidget(self.header)
+        named = QHBoxLayout(self.named)
+        named.setContentsMargins(0, 0, 0, 0)
+        named.addWidget(self.logo)
+        named.addWidget(self.branch, 1)
         self.status = QLabel(self.header)
         self.status.setObjectName("status")
         self.status.setAccessibleName("connection")
@@ -109,6 +121,8 @@ class DisplayWindow(QWidget):
 
         # Bound methods, not lambdas: Qt drops them when the window goes away first.
         model.changed.connect(self.refresh)
+        if brand is not None:
+            brand.changed.connect(self._show_brand)
         model.connection_changed.connect(self._connection_changed)
         model.highlight_changed.connect(self._highlight_changed)
         model.clock_changed.connect(self._clock_changed)
@@ -239,6 +253,7 @@ class DisplayWindow(QWidget):
         self.head.setHorizontalSpacing(int(u * 3))
         self.head.setVerticalSpacing(0)
         self.branch.set_cap(u * 4.6)
+        self._show_brand()
         set_px(self.clock, u * 5.6, BOLD)
         set_px(self.date, u * 2.6)
         self.date.setStyleSheet(f"#date {{ color: {SOFT}; }}")
@@ -275,13 +290,30 @@ class DisplayWindow(QWidget):
         self._scale_qr()
         self.restyle_call()
 
+    @Slot()
+    def _show_brand(self) -> None:
+        """The branch's colour behind the header with its ink, and its logo left of its name."""
+        u = self._unit()
+        band, ink = brand_colors(self.brand.brand if self.brand else None, "transparent", TEXT)
+        pad = int(u * 0.8) if band != "transparent" else 0
+        self.header.setStyleSheet(f"#header {{ background: {band}; border-radius: {int(u * 1.6)}px; }}"
+                                  f" #branch, #clock {{ color: {ink}; }}")
+        self.header.layout().setContentsMargins(int(u * 0.6) + pad * 2, pad, int(u * 0.6) + pad * 2, pad)
+        image = self.brand.image if self.brand else None
+        self.logo.setVisible(image is not None)
+        if image is not None:
+            height = int(u * 6.4)
+            self.logo.setPixmap(QPixmap.fromImage(image).scaled(
+                height * 4, height, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+            self.logo.setAccessibleName(self.model.branch_name)
+
     def _arrange(self, portrait: bool) -> None:
         """Landscape: the call and the lines on the left, the last calls and the QR on
         the right. Portrait: everything in one column, the call on top."""
         # The day beside the clock; on a portrait screen, under it (the header is narrow).
-        for widget in (self.branch, self.status, self.clock, self.date):
+        for widget in (self.named, self.status, self.clock, self.date):
             self.head.removeWidget(widget)
-        self.head.addWidget(self.branch, 0, 0)
+        self.head.addWidget(self.named, 0, 0)
         self.head.addWidget(self.status, 0, 1)
         self.head.addWidget(self.clock, 0, 2)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

@@ -21,6 +21,7 @@ import re
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from turnero_qt.brand import BrandLogo
 from turnero_qt.rest import ApiError
 
 from . import i18n
@@ -81,6 +82,7 @@ class KioskFlow(QObject):
         self.closed = False                # every line closed for the branch's hours
         self.closed_until: str | None = None  # when it opens next (UTC ISO), if known
         self._attempt: TurnRequest | None = None
+        self.brand_logo = BrandLogo(self.rest, self)  # the branch's logo, for the header and the slip
         self.shown = ShownTicket(link, printing, self.settings, self)  # the ticket on the ticket screen
         self.shown.changed.connect(self.ticketChanged)
         self.shown.printStateChanged.connect(self.printStateChanged)
@@ -171,6 +173,7 @@ class KioskFlow(QObject):
     def on_branch_changed(self, detail) -> None:
         first = self.branch is None
         self.branch = detail
+        self.brand_logo.show(detail.get("brand"))
         if first and not self.settings.lang:
             self._set_lang(self.default_lang)
         self._set_services(detail.get("services") or [])
@@ -517,7 +520,7 @@ class KioskFlow(QObject):
     def _slip(self, ticket: dict) -> Slip:
         service = self.service_info(ticket.get("service"))
         name = i18n.service_name(service, self.lang) if service.get("names") else None
-        return Slip.from_ticket(ticket, self.branch or {}, self.lang, service_name=name)
+        return Slip.from_ticket(ticket, self.branch or {}, self.lang, service_name=name, logo=self.brand_logo.data)
 
     def _end_ticket(self) -> None:
         if self.online and self.branch is not None:

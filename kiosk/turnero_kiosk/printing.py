@@ -21,13 +21,14 @@ from typing import Callable, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from turnero_qt import parse_server_time
 
 from . import i18n
 from .qr import paint_qr, qr_matrix
+from .slip_logo import LOGO_MAX_HEIGHT, LOGO_MAX_WIDTH, logo_bitmap
 from .style import font
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,13 @@ class Slip:
     track_url: str
     lang: str
     priority: bool = False
+    logo: bytes | None = None  # the branch's logo (PNG or JPEG), printed above its name
 
     @classmethod
     def from_ticket(cls, ticket: dict, branch: dict, lang: str | None = None,
-                    service_name: str | None = None) -> "Slip":
-        """From the server's ticket JSON and branch (`name`, `timezone`)."""
+                    service_name: str | None = None, logo: bytes | None = None) -> "Slip":
+        """From the server's ticket JSON and branch (`name`, `timezone`), with the
+        branch's logo when the kiosk has it."""
         lang = i18n.norm_lang(lang or ticket.get("lang") or branch.get("lang"))
         return cls(
             branch_name=branch.get("name") or branch.get("slug") or "",
@@ -74,6 +77,7 @@ class Slip:
             track_url=ticket.get("track_url") or "",
             lang=lang,
             priority=bool(ticket.get("priority")),
+            logo=logo,
         )
 
     @property
@@ -133,6 +137,9 @@ def render_escpos(printer, slip: Slip, native_qr: bool = True) -> None:
     """Send the slip to an python-escpos printer object (Network, Usb, Serial, Dummy)."""
     p = printer
     p.set_with_default(align="center")
+    bitmap = logo_bitmap(slip.logo)
+    if bitmap is not None:
+        p.image(bitmap, center=True)
     p.set(bold=True, double_height=True, double_width=False)
     p.textln(_ascii_safe(slip.branch_name))
     p.set(normal_textsize=True, bold=False)
@@ -249,6 +256,12 @@ def paint_slip(painter: QPainter | None, slip: Slip) -> float:
             painter.fillRect(QRectF(24, y, width - 48, 2), QColor("#000000"))
         y += gap / 2 + 2
 
+    logo = QImage.fromData(slip.logo) if slip.logo else QImage()
+    if not logo.isNull():
+        size = logo.size().scaled(LOGO_MAX_WIDTH, LOGO_MAX_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio)
+        if painter is not None:
+            painter.drawImage(QRectF((width - size.width()) / 2, y, size.width(), size.height()), logo)
+        y += size.height() + 12
     block(slip.branch_name, font(30, QFont.Weight.Bold), 4)
     block(slip.date_line, font(22), 4)
     rule(28)

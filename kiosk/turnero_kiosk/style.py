@@ -42,6 +42,7 @@ CARD_EDGE = 4
 TICKET_RADIUS = 32
 TICKET_EDGE = 3
 HEADER_HEIGHT = 124
+LOGO_HEIGHT = 84  # the branch's logo in the header band
 
 # ---------------------------------------------------------------- type
 
@@ -206,3 +207,9 @@ def paint_card(p: QPainter, shape: QPainterPath, *, pressed: bool = False, focus
         p.restore()
     p.setPen(QPen(QColor(FOCUS if focused else NAVY if pressed else LINE), edge))
     p.drawPath(shape)
+
+
+def header_look(background: str, ink: str) -> str:
+    """The header band in the branch's colour (`background`) with the ink that reads on it."""
+    return (f"#header {{ background: {background}; }} #header QLabel {{ color: {ink}; }} "
+            f"#header QPushButton[role=\"lang\"] {{ color: {ink}; border-color: {ink}; }}")

@@ -79,6 +79,8 @@ class RestReply(QObject):
         self.attempts = 0
         self._reply: QNetworkReply | None = None
         self._aborted = False
+        self.binary = False  # `data` is the body's bytes (RestClient.fetch), not JSON
+        self.accept = "application/json"
 
     @property
     def replayed(self) -> bool:
@@ -141,13 +143,24 @@ class RestClient(QObject):
         self._send(reply, params, body, retries)
         return reply
 
+    def fetch(self, path: str, *, accept: str = "image/png, image/jpeg") -> RestReply:
+        """GET a file the server names by its own path (a branch's `logo_url`, like
+        /b/centro/logo?v=...): `data` is its bytes. Only the server's own paths."""
+        if not path.startswith("/") or path.startswith("//"):
+            raise ValueError(f"not a path of the server: {path!r}")
+        reply = RestReply("GET", path, None)
+        reply.binary, reply.accept = True, accept
+        self._live.add(reply)
+        self._send(reply, None, None, 0)
+        return reply
+
     def url(self, path: str) -> str:
         return f"{self.server}/api/v1{path}"
 
     def _send(self, reply: RestReply, params, body, retries_left: int) -> None:
         if reply._aborted:
             return
-        url = QUrl(self.url(reply.path))
+        url = QUrl(self.server + reply.path if reply.binary else self.url(reply.path))
         if params:
             query = QUrlQuery()
             for key, value in params.items():
@@ -156,7 +169,7 @@ class RestClient(QObject):
             url.setQuery(query)
         request = QNetworkRequest(url)
         request.setTransferTimeout(int(self.timeout * 1000))
-        request.setRawHeader(b"Accept", b"application/json")
+        request.setRawHeader(b"Accept", reply.accept.encode())
         if self.token:
             request.setRawHeader(b"Authorization", f"Bearer {self.token}".encode())
         if self.lang:
@@ -194,7 +207,7 @@ class RestClient(QObject):
             reply.headers = {bytes(k.data()).decode("latin-1").lower(): bytes(v.data()).decode("latin-1")
                              for k, v in net.rawHeaderPairs()}
             self._note_server_date(reply.headers.get("date"))
-            data = _parse_json(raw)
+            data = raw if reply.binary and 200 <= status < 300 else _parse_json(raw)
             if 200 <= status < 300:
                 reply.status, reply.data = status, data
                 self._end(reply)

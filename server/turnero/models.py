@@ -5,8 +5,8 @@ import uuid
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        MetaData, SmallInteger, String, Table, Text, Time, TypeDecorator, UniqueConstraint, false)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+                        LargeBinary, MetaData, SmallInteger, String, Table, Text, Time, TypeDecorator, UniqueConstraint, false)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -95,6 +95,12 @@ class Branch(Base):
     # The manager's figures: the share of turns called within this wait (0010).
     target_wait_min: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     message: Mapped[str | None] = mapped_column(String(280))
+    # Its brand (migration 0021): a colour (#rrggbb) and a logo, a checked PNG or JPEG
+    # (branding.checked_logo), loaded only when served; the version is its `?v=`.
+    brand_color: Mapped[str | None] = mapped_column(String(7))
+    brand_logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    brand_logo_type: Mapped[str | None] = mapped_column(String(20))
+    brand_logo_version: Mapped[str | None] = mapped_column(String(16))
     # Grows by one with every committed change of the branch (clients resync on gaps).
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     # A new random value with every change to what a branch.state shows besides who

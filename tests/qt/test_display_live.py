@@ -242,3 +242,24 @@ def test_the_layout_scales_from_720p_to_4k(qtbot, staff, display):
         sizes[width] = window.code.font().pixelSize()
         save(window, f"display-es-{width}x{height}")
     assert sizes[3840] > 2.5 * sizes[1280]
+
+
+def test_the_header_shows_the_branchs_logo_and_colour(qtbot, display, branch_rows):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from turnero.branding import checked_logo
+    picture = BytesIO()
+    Image.new("RGB", (300, 100), (200, 30, 30)).save(picture, "PNG")
+    logo = checked_logo(picture.getvalue())
+    branch_rows("centro", brand_color="#ffcc00", brand_logo=logo.data, brand_logo_type=logo.media_type,
+                brand_logo_version=logo.version)
+    shown, _speech = display()
+    window = shown.window
+    qtbot.waitUntil(lambda: window.logo.isVisible(), timeout=WAIT)  # fetched through the REST client
+    assert window.logo.pixmap().width() == 3 * window.logo.pixmap().height()
+    assert "background: #ffcc00" in window.header.styleSheet() and "color: #0b1b33" in window.header.styleSheet()
+    qtbot.waitUntil(lambda: layout_settled(window), timeout=WAIT)
+    save(window, "display-branded-1920x1080")
+    assert_every_text_fits(window)

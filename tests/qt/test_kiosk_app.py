@@ -453,3 +453,47 @@ def test_screenshots(qtbot, make_kiosk, size):
         qtbot.waitUntil(lambda: faulty.print_state == PrintState.FAILED, timeout=WAIT)
         shot(qtbot, faulty_window, f"printer-fault-{lang}", size)
         tap(qtbot, faulty_window.screens[Screen.TICKET].done)
+
+
+# ---------------------------------------------------------------- the branch's brand
+
+@pytest.fixture
+def branded_centro(live):
+    """centro with a yellow brand colour and a red logo (written as the admin form
+    would, through the server's own check); plain again afterwards."""
+    from io import BytesIO
+
+    from PIL import Image
+    from sqlalchemy import create_engine, update
+
+    from turnero.branding import checked_logo
+    from turnero.models import Branch
+    picture = BytesIO()
+    Image.new("RGB", (300, 100), (200, 30, 30)).save(picture, "PNG")
+    logo = checked_logo(picture.getvalue())
+    engine = create_engine(live.env["TURNERO_DATABASE_URL"])
+
+    def brand(**values):
+        with engine.begin() as conn:
+            conn.execute(update(Branch).where(Branch.slug == "centro").values(**values))
+    brand(brand_color="#ffcc00", brand_logo=logo.data, brand_logo_type=logo.media_type,
+          brand_logo_version=logo.version)
+    yield logo
+    brand(brand_color=None, brand_logo=None, brand_logo_type=None, brand_logo_version=None)
+    engine.dispose()
+
+
+def test_the_header_and_the_slip_carry_the_branchs_logo_and_colour(qtbot, make_kiosk, branded_centro, tmp_path):
+    flow, window = make_kiosk(printer=make_printer(f"pdf:{tmp_path / 'tickets'}"))
+    header = window.screens[Screen.WELCOME].header
+    qtbot.waitUntil(lambda: header.logo.isVisible(), timeout=WAIT)  # fetched without blocking
+    assert flow.brand_logo.data == branded_centro.data
+    assert header.logo.pixmap().height() <= 84 and header.logo.accessibleName() == "Sucursal Centro"
+    assert "background: #ffcc00" in header.styleSheet() and "color: #0b1b33" in header.styleSheet()
+    for lang in ("es", "en"):
+        flow.set_lang(lang)
+        shot(qtbot, window, f"welcome-branded-{lang}", PORTRAIT)
+    ticket = take_through_screens(qtbot, flow, window, phone=None)
+    qtbot.waitUntil(lambda: flow.print_state == PrintState.PRINTED, timeout=WAIT)
+    pdf = next((tmp_path / "tickets").glob(f"*-{ticket['code']}.pdf"))
+    assert b"/Subtype /Image" in pdf.read_bytes()  # the logo drawn on the slip (a slip without one has none)

@@ -188,3 +188,48 @@ def test_network_printer_out_of_paper_is_a_fault():
         make_printer(f"escpos-network:127.0.0.1:{printer.port}").print_slip(slip())
     assert printer.done.wait(10)
     assert b"B007" not in printer.received
+
+
+# ---------------------------------------------------------------- the branch's logo on the slip
+
+def logo_png(width=300, height=100) -> bytes:
+    """A red logo on a transparent ground (the slip prints it on white)."""
+    from io import BytesIO
+
+    from PIL import Image
+    picture = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    picture.paste((200, 30, 30, 255), (10, 10, width - 10, height - 10))
+    out = BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_logo_is_printed_above_the_name_or_left_out_when_unreadable():
+    printer = Dummy()
+    render_escpos(printer, Slip.from_ticket(TICKET, BRANCH, "es", logo=logo_png()))
+    out = printer.output
+    raster = out.find(b"\x1dv0")  # GS v 0: a raster bit image
+    assert 0 <= raster < out.find(b"Sucursal Centro")
+    width_bytes, height = int.from_bytes(out[raster + 4:raster + 6], "little"), \
+        int.from_bytes(out[raster + 6:raster + 8], "little")
+    assert width_bytes * 8 <= 384 and 0 < height <= 144
+    broken = Dummy()
+    render_escpos(broken, Slip.from_ticket(TICKET, BRANCH, "es", logo=b"\x89PNG\r\n\x1a\nnot really"))
+    assert b"\x1dv0" not in broken.output and b"Sucursal Centro" in broken.output
+
+
+def test_pdf_slip_has_the_logo_at_the_top(qtbot, tmp_path):
+    pdf = tmp_path / "ticket.pdf"
+    make_printer(f"pdf:{pdf}").print_slip(Slip.from_ticket(TICKET, BRANCH, "es", logo=logo_png()))
+    out = ARTIFACTS / "screenshots" / "kiosk-slip-logo-es"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([shutil.which("pdftoppm"), "-png", "-r", "150", "-singlefile", str(pdf), str(out)], check=True)
+    from PySide6.QtGui import QColor, QImage
+    image = QImage(str(out.with_suffix(".png")))
+    top = image.height() // 12  # the logo's band, above the branch's name
+
+    def reddish(x, y):
+        c = QColor(image.pixel(x, y))
+        return c.red() > 150 and c.green() < 100 and c.blue() < 100
+    assert any(reddish(image.width() // 2, y) for y in range(top))
+    assert not any(reddish(x, y) for x in range(0, image.width(), 7) for y in range(top * 3, image.height(), 7))

@@ -149,6 +149,7 @@ TABLE: dict[tuple[str, str], tuple] = {
     ("GET", "/b/<branch>/join-qr.svg"): PUBLIC,
     ("GET", "/b/<branch>/here"): PUBLIC,
     ("GET", "/b/<branch>/here-qr.svg"): PUBLIC,
+    ("GET", "/b/<branch>/logo"): PUBLIC,  # World gives centro a logo
     ("GET", "/b/<branch>/poster"): PUBLIC,
     ("GET", "/b/<branch>/display"): PUBLIC,
     ("GET", "/t/<token>"): PUBLIC,
@@ -329,6 +330,22 @@ class World:
         self.client.environ_base["HTTP_AUTHORIZATION"] = bearer(self.client, "admin")["Authorization"]
         self._slots = self._free_slots()
         self._numbers = itertools.count(1)
+        self._give_centro_a_logo()
+
+    def _give_centro_a_logo(self) -> None:
+        from io import BytesIO
+
+        from PIL import Image
+
+        from turnero.branding import checked_logo
+        picture = BytesIO()
+        Image.new("RGB", (40, 20), (10, 90, 200)).save(picture, "PNG")
+        logo = checked_logo(picture.getvalue())
+        with self.app.extensions["turnero.db"].unit_of_work(write=True) as uow:
+            branch = uow.session.scalar(select(Branch).where(Branch.slug == "centro"))
+            branch.brand_logo, branch.brand_logo_type, branch.brand_logo_version = (
+                logo.data, logo.media_type, logo.version)
+            uow.commit()
 
     def caja_paused(self) -> bool:
         services = self.client.get("/api/v1/branches/centro").get_json()["services"]

@@ -6,33 +6,41 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
-from turnero_qt.widgets import readable_on
+from turnero_qt.brand import brand_colors
+from turnero_qt.widgets import FitLabel, readable_on
 
 from .. import i18n
 from ..flow import KioskFlow
 from ..states import Screen
-from ..style import HEADER_HEIGHT, LOOKS, chip_look, service_color
+from ..style import HEADER_HEIGHT, LOGO_HEIGHT, LOOKS, NAVY, chip_look, header_look, service_color
 from .parts import button, hbox, label, set_text, vbox, widget_of
 
 
 class Header(QFrame):
-    """Navy band: branch name, the time at the branch, and the language switch."""
+    """The band at the top, navy or the branch's colour: its logo (when it has one) and
+    name, the time at the branch, and the language switch."""
 
     def __init__(self, flow: KioskFlow, parent: QWidget | None = None):
         super().__init__(parent)
         self.flow = flow
         self.setObjectName("header")
         self.setFixedHeight(HEADER_HEIGHT)
-        self.branch = label(wrap=False, look="header.branch",
-                            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        # The name shrinks (down to 26 px) rather than being cut when a logo shares the band.
+        self.branch = FitLabel(40, QFont.Weight.ExtraBold, floor=26)
+        self.branch.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.logo = label(wrap=False, align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.logo.setVisible(False)
         self.branch.setMinimumWidth(200)
         self.branch.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.clock = label(wrap=False, look="header.clock",
                            align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.lang = button("lang", flow.toggle_lang)
-        self.setLayout(hbox((self.branch, 1), self.clock, 28, self.lang, spacing=16, margins=(48, 0, 40, 0)))
+        self.setLayout(hbox(self.logo, (self.branch, 1), self.clock, 28, self.lang, spacing=16,
+                            margins=(48, 0, 40, 0)))
+        flow.brand_logo.changed.connect(self.show_brand)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.tick)
         self._timer.start(15_000)
@@ -41,9 +49,26 @@ class Header(QFrame):
         name = (self.flow.branch or {}).get("name") or ""
         self.branch.setText(name)
         self.branch.setAccessibleName(name)
+        self.show_brand()
         lang = self.flow.lang
         set_text(self.lang, i18n.text("welcome.language", lang), i18n.text("welcome.language.name", lang))
         self.tick()
+
+    def show_brand(self) -> None:
+        """The branch's colour behind the band, and its logo left of its name."""
+        brand = (self.flow.branch or {}).get("brand")
+        self.setStyleSheet(header_look(*brand_colors(brand, NAVY, "#ffffff")))
+        image = self.flow.brand_logo.image
+        if image is None:
+            self.logo.clear()
+            self.logo.setVisible(False)
+            return
+        pixmap = QPixmap.fromImage(image).scaled(LOGO_HEIGHT * 3, LOGO_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+                                                 Qt.TransformationMode.SmoothTransformation)
+        self.logo.setPixmap(pixmap)
+        self.logo.setFixedWidth(pixmap.width())
+        self.logo.setAccessibleName((self.flow.branch or {}).get("name") or "")
+        self.logo.setVisible(True)
 
     def tick(self) -> None:
         tz_name = (self.flow.branch or {}).get("timezone")

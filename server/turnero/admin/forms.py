@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _  # labels are translated when shown
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, FloatField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
 from wtforms.fields import SelectChoice
@@ -73,6 +74,16 @@ class BranchForm(FlaskForm):
                                       description=_("A customer who turns up late keeps their place in time when "
                                                     "staff put them back in this time (0: never)."),
                                       render_kw={"inputmode": "numeric"})
+    brand_color = StringField(_("Brand colour"),
+                              description=_("Optional, like #1f6feb: the band of the phone pages, the kiosk and the "
+                                            "lobby screen. Its text turns white or dark, whichever reads better."),
+                              render_kw={"maxlength": 7, "autocomplete": "off", "spellcheck": "false",
+                                         "placeholder": "#1f6feb"})
+    logo = FileField(_("Logo"), description=_("Optional; a PNG or JPEG image up to 256 KB and 2000 pixels wide and "
+                                              "tall. Shown on the phone pages, the kiosk, the lobby screen and the "
+                                              "printed ticket."),
+                     render_kw={"accept": "image/png,image/jpeg"})
+    remove_logo = BooleanField(_("Remove the logo"))
 
 
 class ServiceForm(FlaskForm):

@@ -21,7 +21,7 @@ import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from .. import clock
+from .. import branding, clock
 from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
@@ -51,7 +51,7 @@ def managed_branch(session: Session, actor: Actor, slug: str, lock: bool = False
 BRANCH_FIELDS = ("slug", "name", "address", "timezone", "lang", "country", "priority_boost_min",
                  "appointment_boost_min", "notify_ahead", "offers_priority", "message", "retention_days", "join_hours",
                  "last_entry_min", "remote_check_in", "remote_grace_min", "no_show_after_recalls", "target_wait_min",
-                 "no_show_return_min")
+                 "no_show_return_min", "brand_color", "brand_logo_version")
 SERVICE_FIELDS = ("slug", "prefix", "name_es", "name_en", "bring_es", "bring_en", "color", "avg_service_min",
                   "takes_appointments", "slot_minutes", "slot_capacity", "active")
 
@@ -214,6 +214,27 @@ def _branch_fields(errors: FieldErrors, branch: Branch, values: dict) -> None:
         if given is None or given == "":
             given = getattr(branch, name) if getattr(branch, name) is not None else default
         setattr(branch, name, check.number(errors, name, given, low, high))
+    _branch_brand(errors, branch, values)
+
+
+def _branch_brand(errors: FieldErrors, branch: Branch, values: dict) -> None:
+    """The brand colour (not sent: as it was; empty: none) and the logo: `logo` the
+    bytes of a new one (checked and cleaned: branding.checked_logo), `remove_logo`."""
+    if "brand_color" in values:
+        color = (values.get("brand_color") or "").strip().lower() or None
+        if color is not None and not COLOR_RE.match(color):
+            errors.add("brand_color", N_("Enter a colour like #1f6feb."))
+        branch.brand_color = color
+    upload = values.get("logo")
+    if upload:
+        try:
+            logo = branding.checked_logo(upload)
+        except branding.LogoRefused as refused:
+            errors.add("logo", Message(refused.message, **refused.params))
+            return
+        branch.brand_logo, branch.brand_logo_type, branch.brand_logo_version = logo.data, logo.media_type, logo.version
+    elif values.get("remove_logo"):
+        branch.brand_logo = branch.brand_logo_type = branch.brand_logo_version = None
 
 
 def create_branch(uow: UnitOfWork, actor: Actor, *, slug: str, **values) -> Branch:

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext
 from flask_login import current_user
 
-from .. import qr
+from .. import branding, qr
 from ..access.staff_pages import manager_required
 from ..errors import DomainError, Invalid
 from ..queue.staff_texts import console_texts
@@ -31,6 +31,30 @@ admin.context_processor(lambda: {"texts": console_texts(), "role_labels": ROLE_L
 
 def actor():
     return current_user.actor
+
+
+# Room for a logo that is too big, so that the form can say so (the use case refuses it).
+LOGO_REQUEST_BYTES = 4 * 1024 * 1024
+
+
+@admin.url_value_preprocessor
+def _room_for_a_logo(endpoint, _values):
+    """The branch forms of signed-in staff may carry a logo: more than the usual 16 KB
+    a request may hold (this runs before the CSRF check reads the form)."""
+    if endpoint in ("admin.branch", "admin.branch_new") and current_user.is_authenticated:
+        request.max_content_length = LOGO_REQUEST_BYTES
+
+
+def _branch_values(form, *skip: str) -> dict:
+    """The branch form's data for the use case, with the logo's bytes when one was chosen
+    (read up to just past the cap: the use case says when it is too big)."""
+    given = values(form, *skip)
+    upload = given.pop("logo", None)
+    given["logo"] = None
+    if getattr(upload, "filename", None):
+        with upload.stream:  # a big one was spooled to a temporary file: closed once read
+            given["logo"] = upload.stream.read(branding.MAX_LOGO_BYTES + 1)
+    return given
 
 
 def _render(template: str, status: int = 200, **context):
@@ -126,7 +150,7 @@ def branch_new():
     actor().require_admin()
     form = BranchForm(data=NEW_BRANCH if request.method == "GET" else None)
     if request.method == "POST":
-        done = _saved(form, lambda uow: use.create_branch(uow, actor(), **values(form)), lambda branch: (
+        done = _saved(form, lambda uow: use.create_branch(uow, actor(), **_branch_values(form)), lambda branch: (
             gettext("Branch “%(name)s” created.", name=branch["name"]),
             url_for("admin.setup", slug=branch["slug"])))
         if done is not None:
@@ -146,12 +170,14 @@ def branch(slug):
         setup = checklist(uow, actor(), slug)
     form = BranchForm(data=current if request.method == "GET" else None)
     if request.method == "POST":
-        done = _saved(form, lambda uow: use.update_branch(uow, actor(), slug, **values(form, "slug")),
+        done = _saved(form, lambda uow: use.update_branch(uow, actor(), slug, **_branch_values(form, "slug")),
                       lambda _saved_branch: (gettext("Settings saved."), url_for("admin.branch", slug=slug)))
         if done is not None:
             return done
+    version = current["brand_logo_version"]
     return _render("admin/branch_form.html", 422 if request.method == "POST" else 200, form=form, creating=False,
-                   zones=use.time_zones(), branch_name=current["name"], **setup, **nav)
+                   zones=use.time_zones(), branch_name=current["name"],
+                   logo_url=url_for("web.logo", branch=slug, v=version) if version else None, **setup, **nav)
 
 
 @admin.route("/branches/<slug>/delete", methods=["GET", "POST"])

@@ -27,7 +27,7 @@ from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
 from ..hours import TimeRange, to_local, weekday_ranges
 from ..models import Branch, Customer, Service, Ticket
 from ..queue.lookups import find_branch, find_service
-from ..queue.read_models import iso
+from ..queue.read_models import branch_brand, iso
 from ..queue.rules import MAX_NAME, NOTIFY_CHANNELS, day_bounds_utc, local_day
 from . import rules
 from . import texts as notify
@@ -97,6 +97,7 @@ def appointment_view(appointment: Appointment, public_url: str, *, staff: bool =
         "code": appointment.code,
         "branch": branch.slug,
         "branch_name": branch.name,
+        "brand": branch_brand(branch),
         "service": service.slug,
         "service_name": service.name(words),
         "address": branch.address,
@@ -243,7 +244,7 @@ def appointment_services(uow: UnitOfWork, branch_slug: str, lang: str | None = N
     services = session.scalars(select(Service).where(
         Service.branch_id == branch.id, Service.active, Service.takes_appointments).order_by(Service.prefix)).all()
     return {"branch": branch.slug, "name": branch.name, "timezone": branch.timezone, "lang": branch.lang,
-            "today": local_day(clock.utcnow(), branch.timezone).isoformat(),
+            "brand": branch_brand(branch), "today": local_day(clock.utcnow(), branch.timezone).isoformat(),
             "services": [{"id": s.slug, "name": s.name(lang), "color": s.color, "slot_minutes": s.slot_minutes}
                          for s in services]}
 

@@ -361,6 +361,26 @@ def here_qr(branch):
     return svg_response(here_url(branch))
 
 
+@web.get("/b/<branch>/logo")
+def logo(branch):
+    """The branch's logo (a checked PNG or JPEG, admin/services), cached for good at its
+    version's address; served so that no browser would take it for anything else."""
+    with database().unit_of_work() as uow:
+        found = queue.get_logo(uow, branch)
+    if found is None:
+        raise NotFound(N_("This branch has no logo."))
+    data, media_type, version = found
+    response = make_response(data)
+    response.headers.update({
+        "Content-Type": media_type, "X-Content-Type-Options": "nosniff", "Content-Disposition": "inline",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        "Cache-Control": ("public, max-age=31536000, immutable" if request.args.get("v") == version
+                          else "public, max-age=300"),
+    })
+    response.set_etag(version)
+    return response.make_conditional(request)
+
+
 @web.get("/b/<branch>/join-qr.svg")
 def join_qr(branch):
     with database().unit_of_work() as uow:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, DateTime, Select, bindparam, func, or_, se
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from .. import clock
+from .. import branding, clock
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..hours import Week, weekday_ranges
@@ -468,7 +468,26 @@ def branch_detail(session: Session, branch: Branch, today, lang: str | None = No
         "counters": [{"id": c.slug, "name": c.name, "state": c.state,
                       "services": [s.slug for s in c.services]} for c in counters],
         "recent_calls": state["calling"],
+        "brand": branch_brand(branch),
     }
+
+
+def logo_path(branch: Branch) -> str | None:
+    """Where the branch's logo is served, its version in the query (cacheable for good)."""
+    return f"/b/{branch.slug}/logo?v={branch.brand_logo_version}" if branch.brand_logo_version else None
+
+
+def branch_brand(branch: Branch) -> dict:
+    return branding.brand(branch.brand_color, logo_path(branch))
+
+
+def branch_logo(session: Session, slug: str) -> tuple[bytes, str, str] | None:
+    """The logo's bytes, media type and version; None when the branch has none."""
+    row = session.execute(select(Branch.brand_logo, Branch.brand_logo_type, Branch.brand_logo_version)
+                          .where(Branch.slug == slug)).first()
+    if row is None:
+        find_branch(session, slug)  # raises the branch's own NotFound
+    return tuple(row) if row.brand_logo else None
 
 
 def branch_summary(branch: Branch) -> dict:

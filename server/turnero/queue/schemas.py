@@ -168,6 +168,13 @@ class BranchSummary(Schema):
     lang = Language()
 
 
+class BrandOut(Schema):
+    color = String(allow_none=True, metadata={"description": "the branch's colour, #rrggbb; null: the default look"})
+    ink = String(metadata={"description": "the text colour that reads on `color`: #ffffff or #0b1b33"})
+    logo_url = String(allow_none=True, metadata={"description": "path of the branch's logo (PNG or JPEG), "
+                                                             "versioned; null when it has none"})
+
+
 class BranchOut(BranchSummary):
     country = String()
     offers_priority = Boolean()
@@ -184,6 +191,7 @@ class BranchOut(BranchSummary):
     counters = List(Nested(BranchCounter))
     recent_calls = List(Nested(CallOut))
     priority_classes = List(Nested(PriorityClassOut), metadata={"description": "who the branch serves first"})
+    brand = Nested(BrandOut, metadata={"description": "its colour, the ink on it and its logo"})
 
 
 @across_fields(oneOf=[{"required": ["service"]}, {"required": ["counter"]}],

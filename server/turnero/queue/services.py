@@ -98,6 +98,11 @@ def get_branch(uow: UnitOfWork, slug: str, lang: str | None = None) -> dict:
     return views.branch_detail(uow.session, branch, today(branch), lang)
 
 
+def get_logo(uow: UnitOfWork, slug: str) -> tuple[bytes, str, str] | None:
+    """A branch's logo: (bytes, media type, version), or None."""
+    return views.branch_logo(uow.session, slug)
+
+
 def get_branch_state(uow: UnitOfWork, slug: str, lang: str | None = None) -> dict:
     branch = find_branch(uow.session, slug)
     return views.branch_state(uow.session, branch, today(branch), lang)
