@@ -51,9 +51,15 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     # requests work again as soon as it is back, without restarting Turnero), and a
     # connection attempt to a host that does not answer gives up after CONNECT_WAIT_S
     # (libpq waits forever by default): either way a 503 with Retry-After, fast.
+    # A host that stops answering (a network gone silent, not a refused connection):
+    # the kernel gives up on unacknowledged data after HUNG_HOST_MS and on a silent idle
+    # connection after its keepalives, so a request fails (503) instead of waiting for
+    # TCP's own quarter of an hour.
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=WRITE_WAIT_S,
                          connect_args={"options": f"-c lock_timeout={int(WRITE_WAIT_S * 1000)}",
-                                       "connect_timeout": CONNECT_WAIT_S})
+                                       "connect_timeout": CONNECT_WAIT_S, "tcp_user_timeout": HUNG_HOST_MS,
+                                       "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 5,
+                                       "keepalives_count": 3})
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -83,6 +89,8 @@ def _sqlite_setup(engine: Engine) -> None:
 WRITE_WAIT_S = 5.0
 SQLITE_LOCK_WAIT_S = WRITE_WAIT_S
 CONNECT_WAIT_S = 3
+# Unacknowledged data to PostgreSQL for this long: the host is taken for gone (make_engine).
+HUNG_HOST_MS = 10_000
 
 
 def _begin_immediate(dbapi_conn) -> None:
