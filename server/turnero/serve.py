@@ -11,6 +11,9 @@ import socket
 
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
+from . import wsframes
+from .extensions import socketio
+
 log = logging.getLogger("turnero.serve")
 
 
@@ -64,6 +67,8 @@ class QuietHandler(WSGIHandler):
 
 def run(app, host: str, port: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config["TURNERO"].ASYNC_MODE == "gevent":
+        wsframes.install(socketio.server.eio)  # a room's event framed once, written straight
     server = NoDelayServer((host, port), app, handler_class=QuietHandler, log=None, error_log=log)
     base = f"http://{host}:{port}"
     log.info("Turnero listening on %s (async mode %s)", base, app.config["TURNERO"].ASYNC_MODE)
