@@ -80,6 +80,33 @@ def make_listener(app):
             on_ticket_event(app, session, ticket, event)
         except Exception:  # a notification must never stop the queue itself
             log.exception("no %s notification for ticket %s", event.kind, ticket.code)
+
+    def many(session: Session, told: list[tuple[Ticket, Event]]) -> None:
+        """A line's head after it moved (queue.changes.near_the_front): of the tickets
+        near the front, only those not yet told and with someone to tell (a phone, a
+        browser) are looked at one by one; the rest cost one query for all."""
+        near = []
+        for ticket, event in told:
+            if isinstance(event, Moved):
+                if event.ahead <= ticket.branch.notify_ahead:
+                    near.append(ticket)
+            else:
+                messaging_listener(session, ticket, event)
+        if not near:
+            return
+        told_before = set(session.scalars(select(TicketNotice.ticket_seq).where(
+            TicketNotice.kind == "near", TicketNotice.ticket_seq.in_([t.seq for t in near]))))
+        near = [t for t in near if t.seq not in told_before]
+        reachable = {t.seq for t in near if t.customer is not None and not t.customer.opted_out}
+        unknown = [t.seq for t in near if t.seq not in reachable]
+        if unknown:
+            reachable |= push.subscribed(session, unknown)
+        events = {id(ticket): event for ticket, event in told}
+        for ticket in near:
+            if ticket.seq in reachable:
+                messaging_listener(session, ticket, events[id(ticket)])
+
+    messaging_listener.many = many
     return messaging_listener
 
 

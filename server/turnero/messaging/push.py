@@ -112,6 +112,11 @@ def subscription_ids(session: Session, ticket: Ticket) -> list[int]:
                                 .order_by(PushSubscription.id)))
 
 
+def subscribed(session: Session, ticket_seqs: list[int]) -> set[int]:
+    """Which of these tickets have a browser subscribed (one query)."""
+    return set(session.scalars(select(PushSubscription.ticket_seq).where(PushSubscription.ticket_seq.in_(ticket_seqs))))
+
+
 def payload(ticket: Ticket, *, kind: str, title: str, body: str, url: str) -> str:
     """What the service worker shows: no phone, no name. A recall's tag is the call's,
     so it replaces that notification instead of piling up."""

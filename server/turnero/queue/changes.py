@@ -77,6 +77,21 @@ def tell_listeners(session: Session, ticket, event: Event) -> None:
         listener(session, ticket, event)
 
 
+def tell_listeners_many(session: Session, told: list[tuple[Ticket, Event]]) -> None:
+    """`tell_listeners` for several tickets at once: a listener with a `many` of its own
+    hears them together (messaging looks at all of them in one query), the others one
+    by one."""
+    if not told:
+        return
+    for listener in session.info["turnero.db"].ticket_listeners:
+        many = getattr(listener, "many", None)
+        if many is not None:
+            many(session, told)
+            continue
+        for ticket, event in told:
+            listener(session, ticket, event)
+
+
 def today(branch: Branch):
     return local_day(clock.utcnow(), branch.timezone)
 
@@ -146,10 +161,12 @@ def near_the_front(uow: UnitOfWork, branch, service_ids: Iterable[int], after: P
     of these lines, behind `after` (all when None), that now stand within the
     branch's `notify_ahead`: only the head of each line is read, however long it is."""
     session = uow.session
+    told = []
     for service_id in sorted(service_ids):
         for ahead, ticket in enumerate(views.line_head(session, branch.id, service_id, branch.notify_ahead + 1)):
             if after is None or place_of(ticket) > after:
-                tell_listeners(session, ticket, Moved(at=ticket.created_at, ahead=ahead))
+                told.append((ticket, Moved(at=ticket.created_at, ahead=ahead)))
+    tell_listeners_many(session, told)
 
 
-__all__ = ["apply", "record", "tell_listeners", "ticket_result", "changed", "near_the_front", "refused", "today"]
+__all__ = ["apply", "record", "tell_listeners", "tell_listeners_many", "ticket_result", "changed", "near_the_front", "refused", "today"]
