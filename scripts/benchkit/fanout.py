@@ -351,6 +351,7 @@ class FanoutClients(ClientProcesses):
 def fanout_rounds(label: str, port: int, pid: int, token: str, clients: FanoutClients, rounds: int,
                   expected: int, pause: float) -> None:
     ka = KeepAlive(port)
+    bursts0 = burst_metrics(port)
     cpu0 = cpu_s(pid)
     lat, receivers, http_lat, problems = [], [], [], Counter()
     path = f"{API}/branches/{BRANCH}/counters/v1/call-next"
@@ -372,13 +373,37 @@ def fanout_rounds(label: str, port: int, pid: int, token: str, clients: FanoutCl
     finally:
         ka.close()
     cpu = cpu_s(pid) - cpu0
+    bursts = {k: v - bursts0.get(k, 0.0) for k, v in burst_metrics(port).items()}
     full = sum(1 for r in receivers if r == expected)
     out(f"{label}: {len(receivers)} rounds, event at every client in {full}/{len(receivers)} rounds "
         f"(receivers per event min {min(receivers, default=0)}, max {max(receivers, default=0)}, of {expected}); "
         f"call-next -> ticket.called latency p50 {ms(pct(lat, 50))} ms, p99 {ms(pct(lat, 99))} ms, "
         f"max {ms(max(lat, default=float('nan')))} ms; call-next HTTP p50 {ms(pct(http_lat, 50))} ms; "
         f"server CPU {cpu / max(rounds, 1) * 1000:.0f} ms per round"
+        + (f"; the server's writes of a burst (its events to every client) took {bursts['sum'] / bursts['count'] * 1000:.1f}"
+           f" ms on average, {bursts['le_0.1'] / bursts['count'] * 100:.0f}% of {bursts['count']:.0f} bursts within 100 ms"
+           if bursts.get("count") else "")
         + (f"; problems: {dict(problems)}" if problems else ""))
+
+
+def burst_metrics(port: int) -> dict[str, float]:
+    """turnero_ws_burst_seconds (turnero.wsframes) as the server counts it now: sum,
+    count and the 100 ms bucket; empty when the server has no such figure."""
+    try:
+        ka = KeepAlive(port, 10)
+        status, raw = ka.request("GET", "/metrics")
+        ka.close()
+    except (OSError, http.client.HTTPException):
+        return {}
+    found = {}
+    for line in raw.decode(errors="replace").splitlines():
+        if line.startswith("turnero_ws_burst_seconds_sum "):
+            found["sum"] = float(line.split()[1])
+        elif line.startswith("turnero_ws_burst_seconds_count "):
+            found["count"] = float(line.split()[1])
+        elif line.startswith('turnero_ws_burst_seconds_bucket{le="0.1"}'):
+            found["le_0.1"] = float(line.split()[1])
+    return found
 
 
 def socket_gauge(port: int) -> str:
