@@ -8,7 +8,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -31,6 +30,7 @@ from test_kiosk_support import (  # noqa: E402, F401
     tap,
     type_phone,
 )
+from kiosk_process import kiosk_command  # noqa: E402
 from test_qt_client_support import FAST, Staff, agent_at_centro, device_token, staff  # noqa: E402, F401 - fixtures
 
 from turnero_kiosk import i18n  # noqa: E402
@@ -338,24 +338,9 @@ def test_the_command_starts_and_stops_cleanly(live, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "turnero_kiosk.main", "--server", live.url], env=env,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "token" in bad.stderr
-    proc = subprocess.Popen([sys.executable, "-m", "turnero_kiosk.main", "--server", live.url, "--token",
-                             device_token(live, "kiosk"), "--printer", f"pdf:{tmp_path}", "--windowed"],
-                            env=env, stderr=subprocess.PIPE, text=True)
-    seen = []
-    try:
-        for line in proc.stderr:
-            seen.append(line)
-            if "kiosk of branch centro" in line:
-                break
-        assert proc.poll() is None, "the kiosk ended by itself:\n" + "".join(seen) + proc.stderr.read()
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
-        assert code == 0, f"exit code {code}:\n" + "".join(seen) + proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
+    with kiosk_command(["--server", live.url, "--token", device_token(live, "kiosk"), "--printer", f"pdf:{tmp_path}",
+                        "--windowed"], env):
+        pass  # it came up serving its branch; leaving stops it, and it must end cleanly
 
 
 # ---------------------------------------------------------------- the ticket screen follows the line

@@ -10,13 +10,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import configparser  # noqa: E402
 import re  # noqa: E402
-import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 import pytest  # noqa: E402
 import requests  # noqa: E402
 from conftest import DEMO_PASSWORD  # noqa: E402
+from kiosk_process import kiosk_command  # noqa: E402
 from web_staff_helpers import CSRF_RE  # noqa: E402
 
 from turnero_display.main import parser as display_parser  # noqa: E402
@@ -49,24 +49,9 @@ def test_the_kiosk_pairs_saves_its_token_and_starts(live, tmp_path):
     ini = tmp_path / "kiosk.ini"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
     env.pop("TURNERO_CONFIG", None)
-    command = [sys.executable, "-m", "turnero_kiosk.main", "--config", str(ini), "--server", live.url,
-               "--printer", "none", "--windowed"]
-    proc = subprocess.Popen([*command, "--pair", code.lower()], env=env, stderr=subprocess.PIPE, text=True)
-    seen = []
-    try:
-        for line in proc.stderr:
-            seen.append(line)
-            if "kiosk of branch centro" in line:
-                break
-        assert proc.poll() is None, "the kiosk ended by itself:\n" + "".join(seen) + proc.stderr.read()
+    command = ["--config", str(ini), "--server", live.url, "--printer", "none", "--windowed"]
+    with kiosk_command([*command, "--pair", code.lower()], env) as seen:
         assert re.search(r"Entrada</th>((?!</tr>).)*Online", devices_page(live))  # its row: seen just now
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0, "".join(seen) + proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
     assert any("paired: kiosk “Entrada” of branch centro" in line for line in seen), "".join(seen)
     saved = configparser.ConfigParser(interpolation=None)
     saved.read(ini)
@@ -74,7 +59,8 @@ def test_the_kiosk_pairs_saves_its_token_and_starts(live, tmp_path):
     assert device_of(live, saved["turnero"]["token"])["name"] == "Entrada"
     assert oct(ini.stat().st_mode & 0o777) == "0o600"
 
-    again = subprocess.run([*command, "--pair", code], env=env, capture_output=True, text=True, timeout=60)
+    again = subprocess.run([sys.executable, "-m", "turnero_kiosk.main", *command, "--pair", code], env=env,
+                           capture_output=True, text=True, timeout=60)
     assert again.returncode == 2
     assert "the server refused the pairing code: This pairing code is not valid" in again.stderr
     assert saved["turnero"]["token"] in ini.read_text()  # a refused code leaves the file as it was

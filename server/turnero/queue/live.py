@@ -35,7 +35,11 @@ TOO_MANY_ROOMS = N_("This connection follows too many branches and tickets; unsu
 # while its connection lasts (access.devices keeps it in the database for every process).
 _device_of: dict[str, int] = {}
 # The other connections, by client address: a script cannot hold thousands open from
-# one address (TURNERO_SOCKETS_PER_ADDRESS). Loopback is this machine: not counted.
+# one address (TURNERO_SOCKETS_PER_ADDRESS). Loopback is not counted: this machine, or
+# a proxy in front that the server was not told of (TURNERO_PROXY_HOPS 0; the server
+# warns of it), whose clients would all share one count. Unlike metrics.from_this_machine,
+# which refuses what it cannot place, this lets it through: a wrong setting must not
+# shut the lobby screens out.
 _address_of: dict[str, str] = {}
 _open_from: Counter[str] = Counter()
 LOOPBACK = ("127.0.0.1", "::1")

@@ -6,17 +6,14 @@ import re
 
 import pytest
 from conftest import DESKTOP, PHONE, screenshot
+import browser_helpers
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.live
 
 
 def sign_in(page, live, username="admin"):
-    page.goto(f"{live.url}/staff/login")
-    page.get_by_label(re.compile("Usuario|Username")).fill(username)
-    page.get_by_label(re.compile("Contraseña|Password")).fill(live.password)
-    page.get_by_role("button", name=re.compile("^(Iniciar sesión|Log in)$")).click()
-    expect(page.locator("h1")).to_have_text(re.compile("Elija su ventanilla|Choose your counter"))
+    browser_helpers.sign_in(page, live, username)
 
 
 def test_a_new_branch_is_set_up_in_the_browser(live, new_page):

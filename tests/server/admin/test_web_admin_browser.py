@@ -7,6 +7,7 @@ import re
 import pytest
 import requests
 from conftest import DESKTOP, PHONE, screenshot
+import browser_helpers
 from playwright.sync_api import expect
 
 API = "/api/v1"
@@ -14,11 +15,7 @@ pytestmark = pytest.mark.live
 
 
 def sign_in(page, live, username="admin"):
-    page.goto(f"{live.url}/staff/login")
-    page.get_by_label(re.compile("Usuario|Username")).fill(username)
-    page.get_by_label(re.compile("Contraseña|Password")).fill(live.password)
-    page.get_by_role("button", name=re.compile("^(Iniciar sesión|Log in)$")).click()
-    expect(page.locator("h1")).to_have_text(re.compile("Elija su ventanilla|Choose your counter"))
+    browser_helpers.sign_in(page, live, username)
 
 
 def test_admin_creates_a_service_that_customers_can_take(live, new_page):

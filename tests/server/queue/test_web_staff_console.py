@@ -6,6 +6,7 @@ import re
 import pytest
 import requests
 from conftest import DESKTOP, PHONE, screenshot
+from browser_helpers import sign_in
 from playwright.sync_api import expect
 
 API = "/api/v1"
@@ -25,16 +26,6 @@ def ticket(live, token) -> dict:
 def counter_state(live, counter) -> str:
     body = requests.get(f"{live.url}{API}/branches/centro", timeout=10).json()
     return {c["id"]: c["state"] for c in body["counters"]}[counter]
-
-
-def sign_in(page, live, username="agente", password=None, shot=None):
-    page.goto(f"{live.url}/staff/login")
-    page.get_by_label(re.compile("Usuario|Username")).fill(username)
-    page.get_by_label(re.compile("Contraseña|Password")).fill(password or live.password)
-    if shot:
-        screenshot(page, shot)
-    page.get_by_role("button", name=re.compile("^(Iniciar sesión|Log in)$")).click()
-    expect(page.locator("h1")).to_have_text(re.compile("Elija su ventanilla|Choose your counter"))
 
 
 def open_console(page, live, counter_name):
