@@ -22,7 +22,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
 
 from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_arguments, client_config, pair_if_asked
-from turnero_qt.app import DeviceApp
+from turnero_qt.app import DeviceApp, quit_on_signals
+from turnero_qt.soundness import unsound_message
 from turnero_qt.brand import BrandLogo
 
 from .announcer import Announcer, Chime, QtSpeech, SpeechEngine
@@ -110,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
                  paired.branch)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("turnero-display")
+    unsound = unsound_message()
+    if unsound:
+        log.error("turnero-display: %s", unsound)
+        return 2
     display = build(config, options_from(args, config))
     window = display.window
     QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), window, app.quit)
@@ -132,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         window.hide_cursor()
         window.showFullScreen()
     app.aboutToQuit.connect(display.stop)
+    heartbeat = quit_on_signals(app)  # noqa: F841 - kept while the app runs
     display.start()
     return app.exec()
 

@@ -266,6 +266,7 @@ class DisplayModel(QObject):
             return
         counter_id = str(counter.get("id") or "")
         seq = _int(call.get("seq"), 0)
+        log.info("call %s to %s (seq %d)", code, counter.get("name") or counter_id, seq)
         state = self._state or {}
         if state and seq and seq <= _int(state.get("seq"), 0):
             # Its branch.state came first (events can overtake each other): the call is in it.

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from turnero_qt import ClientConfig, ConfigError, DeviceLink, add_client_arguments, client_config, pair_if_asked
-from turnero_qt.app import DeviceApp
+from turnero_qt.app import DeviceApp, quit_on_signals
+from turnero_qt.soundness import unsound_message
 
 from .config import KioskOptions, add_kiosk_arguments, kiosk_options
 from .flow import KioskFlow
@@ -75,16 +75,15 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("turnero-kiosk")
+    unsound = unsound_message()
+    if unsound:
+        log.error("turnero-kiosk: %s", unsound)
+        return 2
     kiosk = build(cfg, options, printer)
     window = kiosk.window
     window.exit_requested.connect(app.quit)
 
-    # systemd's stop and Ctrl+C end the app cleanly; the timer lets Python see the signal.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: (window.allow_close(), app.quit()))
-    heartbeat = QTimer()
-    heartbeat.start(500)
-    heartbeat.timeout.connect(lambda: None)
+    heartbeat = quit_on_signals(app, before=window.allow_close)  # noqa: F841 - kept while the app runs
 
     if options.windowed:
         window.resize(720, 1280)

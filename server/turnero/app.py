@@ -82,7 +82,8 @@ def create_app(overrides: dict | None = None, environ: dict | None = None) -> AP
                                       on_notice=partial(queue.followers.refresh, database),
                                       on_resume=partial(queue.followers.resync, database))
     socketio.init_app(app, async_mode=cfg.ASYNC_MODE, client_manager=manager,
-                      cors_allowed_origins=origins, json=json, max_http_buffer_size=16 * 1024)
+                      cors_allowed_origins=origins, json=json, max_http_buffer_size=16 * 1024,
+                      ping_interval=cfg.PING_INTERVAL_S, ping_timeout=cfg.PING_TIMEOUT_S)
     database.publisher = realtime.publish
     if cfg.PROXY_HOPS > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.PROXY_HOPS, x_proto=cfg.PROXY_HOPS,

@@ -60,6 +60,11 @@ class Config:
         # process (phones behind one carrier NAT share an address: keep it generous);
         # this machine itself is not counted (benchmarks, nginx without TURNERO_PROXY_HOPS).
         self.SOCKETS_PER_ADDRESS = int(env.get("TURNERO_SOCKETS_PER_ADDRESS") or 100)
+        # Engine.IO's heartbeat: the server pings every client this often and drops one
+        # that has not answered within the timeout (a screen gone to sleep, a cut cable).
+        # Shorter than every proxy's idle timeout on the way (nginx: 60 s).
+        self.PING_INTERVAL_S = float(env.get("TURNERO_PING_INTERVAL") or 25)
+        self.PING_TIMEOUT_S = float(env.get("TURNERO_PING_TIMEOUT") or 20)
         # Confirmations a number gets in a day for turns it did not take itself (typed on
         # a page or at a kiosk): what a stranger can make the branch send to it.
         self.CONFIRMATIONS_PER_DAY = int(env.get("TURNERO_CONFIRMATIONS_PER_DAY") or 3)
