@@ -290,6 +290,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen, wait_s: float) -> int:
+    """SIGTERM, then SIGKILL if it has not ended within `wait_s`; its exit status."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(wait_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 class LiveServer:
     """`turnero serve` in its own process (gevent, as in production)."""
 
@@ -353,13 +365,8 @@ class LiveServer:
                               timeout=10).raise_for_status()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc, 10)
         if getattr(self, "_logfile", None):
             self._logfile.close()
 

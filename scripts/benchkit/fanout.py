@@ -386,37 +386,38 @@ def fanout_rounds(label: str, port: int, pid: int, token: str, clients: FanoutCl
         + (f"; problems: {dict(problems)}" if problems else ""))
 
 
-def burst_metrics(port: int) -> dict[str, float]:
-    """turnero_ws_burst_seconds (turnero.wsframes) as the server counts it now: sum,
-    count and the 100 ms bucket; empty when the server has no such figure."""
+def server_metrics(port: int) -> dict[str, float]:
+    """The server's /metrics now, sample (name with its labels) -> value; empty when
+    it does not answer."""
     try:
         ka = KeepAlive(port, 10)
         status, raw = ka.request("GET", "/metrics")
         ka.close()
     except (OSError, http.client.HTTPException):
         return {}
-    found = {}
+    samples = {}
     for line in raw.decode(errors="replace").splitlines():
-        if line.startswith("turnero_ws_burst_seconds_sum "):
-            found["sum"] = float(line.split()[1])
-        elif line.startswith("turnero_ws_burst_seconds_count "):
-            found["count"] = float(line.split()[1])
-        elif line.startswith('turnero_ws_burst_seconds_bucket{le="0.1"}'):
-            found["le_0.1"] = float(line.split()[1])
-    return found
+        name, _, value = line.rpartition(" ")
+        if name and not line.startswith("#"):
+            try:
+                samples[name] = float(value)
+            except ValueError:
+                continue
+    return samples
+
+
+def burst_metrics(port: int) -> dict[str, float]:
+    """turnero_ws_burst_seconds (turnero.wsframes) as the server counts it now: sum,
+    count and the 100 ms bucket; empty when the server has no such figure."""
+    samples = server_metrics(port)
+    names = {"sum": "turnero_ws_burst_seconds_sum", "count": "turnero_ws_burst_seconds_count",
+             "le_0.1": 'turnero_ws_burst_seconds_bucket{le="0.1"}'}
+    return {key: samples[name] for key, name in names.items() if name in samples}
 
 
 def socket_gauge(port: int) -> str:
-    try:
-        ka = KeepAlive(port, 10)
-        status, raw = ka.request("GET", "/metrics")
-        ka.close()
-    except (OSError, http.client.HTTPException):
-        return "?"
-    for line in raw.decode(errors="replace").splitlines():
-        if line.startswith("turnero_socketio_clients "):
-            return str(int(float(line.split()[1])))
-    return "?"
+    value = server_metrics(port).get("turnero_socketio_clients")
+    return "?" if value is None else str(int(value))
 
 
 def part_fanout(args, tmp: Path, servers: Servers) -> None:

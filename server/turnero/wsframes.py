@@ -86,7 +86,7 @@ class FrameSocket(SimpleWebSocketWSGI):
         if not self.ws.connected:
             raise OSError("the WebSocket is closed")
         with self.lock:
-            data = self._take() if self.pending else b""
+            data = self._take()
             if isinstance(message, str):
                 self.ws.sock.sendall(data + text_frame(message))
                 return

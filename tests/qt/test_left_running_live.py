@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 import requests  # noqa: E402
-from conftest import DEMO_PASSWORD, wait_until  # noqa: E402
+from conftest import DEMO_PASSWORD, stop_process, wait_until  # noqa: E402
 
 pytestmark = [pytest.mark.live, pytest.mark.one_pass]
 
@@ -64,15 +64,10 @@ class App:
 
     def stop(self) -> int:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            self.proc.send_signal(signal.SIGCONT)  # a stopped process would not hear SIGTERM
+        code = stop_process(self.proc, 30)
         self._out.close()
-        return self.proc.returncode
+        return code
 
 
 def test_a_display_and_a_kiosk_keep_up_for_days_without_growing(live_server_factory, tmp_path):

@@ -87,24 +87,22 @@ def make_listener(app):
         browser) are looked at one by one; the rest cost one query for all."""
         near = []
         for ticket, event in told:
-            if isinstance(event, Moved):
-                if event.ahead <= ticket.branch.notify_ahead:
-                    near.append(ticket)
-            else:
+            if not isinstance(event, Moved):
                 messaging_listener(session, ticket, event)
+            elif event.ahead <= ticket.branch.notify_ahead:
+                near.append((ticket, event))
         if not near:
             return
         told_before = set(session.scalars(select(TicketNotice.ticket_seq).where(
-            TicketNotice.kind == "near", TicketNotice.ticket_seq.in_([t.seq for t in near]))))
-        near = [t for t in near if t.seq not in told_before]
-        reachable = {t.seq for t in near if t.customer is not None and not t.customer.opted_out}
-        unknown = [t.seq for t in near if t.seq not in reachable]
+            TicketNotice.kind == "near", TicketNotice.ticket_seq.in_([t.seq for t, _ in near]))))
+        near = [(t, e) for t, e in near if t.seq not in told_before]
+        reachable = {t.seq for t, _ in near if t.customer is not None and not t.customer.opted_out}
+        unknown = [t.seq for t, _ in near if t.seq not in reachable]
         if unknown:
             reachable |= push.subscribed(session, unknown)
-        events = {id(ticket): event for ticket, event in told}
-        for ticket in near:
+        for ticket, event in near:
             if ticket.seq in reachable:
-                messaging_listener(session, ticket, events[id(ticket)])
+                messaging_listener(session, ticket, event)
 
     messaging_listener.many = many
     return messaging_listener
