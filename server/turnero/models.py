@@ -5,7 +5,8 @@ import uuid
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, SmallInteger, String, Table, Text, Time, TypeDecorator, UniqueConstraint, false)
+                        LargeBinary, MetaData, SmallInteger, String, Table, Text, Time, TypeDecorator, UniqueConstraint, false,
+                        text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 NAMING = {
@@ -309,6 +310,10 @@ class Ticket(Base):
         UniqueConstraint("branch_id", "idempotency_key"),
         Index("ix_tickets_line", "branch_id", "status", "service_id", "sort_at", "seq"),
         Index("ix_tickets_branch_day", "branch_id", "day"),
+        # The day's called tickets, which a branch's setup reads after every call (the
+        # pace of each line): as many as were called, however long the line still waiting.
+        Index("ix_tickets_called_day", "branch_id", "day", "service_id",
+              sqlite_where=text("called_at IS NOT NULL"), postgresql_where=text("called_at IS NOT NULL")),
         Index("ix_tickets_target_counter", "target_counter_id", "status", "sort_at", "seq"),
     )
     # `seq` is the issue order (ties in the line); `id` is the public UUID for staff.

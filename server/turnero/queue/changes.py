@@ -137,8 +137,13 @@ def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_b
             "branch": branch.slug, "seq": branch.seq, "code": called.code,
             "service": called.service.slug, "counter": {"id": counter.slug, "name": counter.name},
             "recall": called.recalls > 0}, room)
-    setup = (views.read_setup(session, branch.id, day) if setup_changed
-             else views.setup_for(session, branch.id, branch.setup_version, day))
+    if setup_changed:
+        # Read once for the change, its followers and the next ticket: a change is the
+        # last thing its transaction does, with the branch locked.
+        setup = views.read_setup(session, branch.id, day)
+        views.remember_setup(uow, branch.id, branch.setup_version, day, setup)
+    else:
+        setup = views.setup_for(session, branch.id, branch.setup_version, day)
     stats = setup.stats(views.waiting_counts(session, branch.id))
     uow.emit("branch.state", views.state_payload(branch, setup, stats), room)
     service_ids = set(services)

@@ -113,6 +113,31 @@ def test_the_cost_of_a_call_does_not_grow_with_the_line(app, client, fill, agent
     assert len(long[1]) == len(short[1]) == 1  # the called ticket's answer
 
 
+def test_a_call_reads_the_setup_once_for_itself_its_followers_and_the_next_ticket(app, client, sio, fill, take,
+                                                                                  agent, open_counter, monkeypatch):
+    """The branch's setup (a dozen queries, some over the day's calls) is read by the
+    change that made it new; the followers' refresh and the next ticket reuse it."""
+    line = fill(30)
+    clients = follow(sio, [t["token"] for t in line[5:25]])
+    open_counter()
+    reads = []
+    real = views.read_setup
+
+    def counting(*args, **kwargs):
+        reads.append(args[1])
+        return real(*args, **kwargs)
+    monkeypatch.setattr(views, "read_setup", counting)
+    for c in clients:
+        c.get_received()
+    called = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).get_json()
+    assert called["code"] == line[0]["code"]
+    got = last_updates(clients, {})
+    assert len(got) == 20 and got[line[5]["id"]]["ahead"] == 4  # the followers did hear the call
+    assert len(reads) == 1
+    assert take("caja")["ahead"] == 29
+    assert len(reads) == 1, "the next ticket read the setup again"
+
+
 def test_near_the_front_is_told_for_the_head_of_the_line_only(app, client, fill, agent, open_counter):
     db = app.extensions["turnero.db"]
     heard = []
@@ -242,6 +267,10 @@ def test_a_notice_for_a_deleted_branch_or_unfollowed_tickets_sends_nothing(app, 
     ("_AHEAD", {"branch_id": 1, "service_id": 1, "sort_at": "2026-01-01 00:00:00", "seq": 1}, "ix_tickets_line"),
     ("_HEAD_OF_LINE", {"branch_id": 1, "service_id": 1, "counter_id": 1}, "ix_tickets_line"),
     ("_FIRST_SENT_TO", {"counter_id": 1}, "ix_tickets_target_counter"),
+    # What the setup reads of the day's calls after each call: the called tickets only,
+    # not the thousands still waiting that day.
+    ("_TODAYS_CALLED", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
+    ("_TODAYS_PLACED_AHEAD", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
 ])
 def test_positions_and_calls_are_read_through_an_index(app, statement, params, index):
     """A ticket's `ahead` is counted inside ix_tickets_line (the waiting tickets of one
