@@ -12,7 +12,9 @@ whose writer has nothing queued and is not writing gets the frame appended to it
 pending bytes, and one greenlet per burst writes each client's pending bytes with one
 non-blocking send (a call's `ticket.called` and `branch.state` leave together). A
 client that cannot take it all at once gets the rest from a greenlet of its own, so
-a slow screen never holds up the others.
+a slow screen never holds up the others, and one that takes nothing of a write for
+STALLED_S is let go (its connection shut; a real screen reconnects and resyncs), so a
+client that stops reading cannot make the server keep its events without end.
 
 Order is kept: a packet goes this way only when the client's queue is empty and no
 write to it is under way; anything Engine.IO queues afterwards is written by its
@@ -23,6 +25,7 @@ them; our events are small, and compressing each for each screen cost CPU per cl
 from __future__ import annotations
 
 import logging
+import socket
 import struct
 import time
 
@@ -36,11 +39,15 @@ from prometheus_client import Counter, Histogram
 log = logging.getLogger(__name__)
 
 TEXT_FIN = 0x81
+# A client that has not taken a write (a few kilobytes) in this long is not reading.
+STALLED_S = 30.0
 CLIENT_WRITES = Counter("turnero_ws_client_writes_total",
                         "Writes of frames built once to a WebSocket client (a burst's events to one client: one write)")
 BURSTS = Histogram("turnero_ws_burst_seconds",
                    "From the first frame of a burst (a change's events to their rooms) to the last one handed "
                    "to the kernel", buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0))
+STALLED = Counter("turnero_ws_stalled_clients_total",
+                  "WebSocket clients let go because a write to them did not finish within STALLED_S")
 SLOW_WRITES = Counter("turnero_ws_slow_writes_total",
                       "Writes a WebSocket client could not take at once (finished by a greenlet of its own)")
 
@@ -88,7 +95,8 @@ class FrameSocket(SimpleWebSocketWSGI):
         with self.lock:
             data = self._take()
             if isinstance(message, str):
-                self.ws.sock.sendall(data + text_frame(message))
+                if not self._send_all(data + text_frame(message)):
+                    raise OSError("the WebSocket client is gone or stalled")
                 return
             if data:
                 self.ws.sock.sendall(data)
@@ -127,11 +135,33 @@ class FrameSocket(SimpleWebSocketWSGI):
         self.pending.clear()
         return data
 
-    def _send_all(self, data) -> None:
+    def _send_all(self, data) -> bool:
+        """Write all of `data`: False when the client is gone (its reader ends the
+        connection) or stalled (then it is let go here)."""
+        timer = gevent.Timeout(STALLED_S)
+        timer.start()
         try:
             self.ws.sock.sendall(data)
+            return True
+        except gevent.Timeout as stopped:
+            if stopped is not timer:
+                raise
+            self._let_go()
+            return False
         except OSError:
-            pass  # gone: its reader ends the connection
+            return False
+        finally:
+            timer.close()
+
+    def _let_go(self) -> None:
+        """End a stalled client's connection: its reader sees the end and Engine.IO
+        closes the session, dropping what was queued for it."""
+        STALLED.inc()
+        log.warning("a WebSocket client took nothing for %s s: letting it go", STALLED_S)
+        try:
+            self.ws.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _finish(self, rest) -> None:
         try:

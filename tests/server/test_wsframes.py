@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import gevent
 import gevent.queue
 import gevent.socket
+import pytest
 from engineio import packet as eio_packet
 
 from turnero import wsframes
@@ -123,3 +124,35 @@ def play_a_slow_client(server_side, client_side):
     assert got == sent
     assert wsframes.SLOW_WRITES._value.get() > slow_before, "no write was left half done: the test tested nothing slow"
     assert queued, "no packet had to wait in the queue behind a write under way"
+
+
+def test_a_client_that_stops_reading_is_let_go(monkeypatch):
+    """A client that takes nothing (a script holding a connection open, or a screen
+    hung) must not make the server keep its events without end: after STALLED_S with
+    a write unfinished its connection is shut, and the next write fails at once."""
+    monkeypatch.setattr(wsframes, "STALLED_S", 0.3)
+    server_side, client_side = gevent.socket.socketpair(stdlib_socket.AF_UNIX, stdlib_socket.SOCK_STREAM)
+    server_side.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_SNDBUF, 4096)
+    client_side.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_RCVBUF, 4096)
+    try:
+        owner = Owner()
+        frames = wsframes.FrameSocket(owner.handler, server=None)
+        frames.ws = SimpleNamespace(sock=server_side, connected=True)
+        stalled_before = wsframes.STALLED._value.get()
+        frames.pending.append(wsframes.text_frame("4" + "x" * 200_000))  # far more than the buffers hold
+        frames.flush()
+        assert frames.lock.locked(), "the write finished at once: nothing was stalled"
+        gevent.sleep(1.0)
+        assert not frames.lock.locked(), "a write to a client that reads nothing still holds the connection"
+        assert wsframes.STALLED._value.get() == stalled_before + 1
+        with pytest.raises(OSError):
+            frames.send("4" + "y" * 100)  # Engine.IO's writer learns it at once and ends the session
+        # The client sees the end of the connection after what had reached it.
+        client_side.settimeout(5)
+        received = b""
+        while chunk := client_side.recv(65536):
+            received += chunk
+        assert 0 < len(received) < 200_000
+    finally:
+        server_side.close()
+        client_side.close()
