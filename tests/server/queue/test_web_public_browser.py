@@ -103,6 +103,15 @@ def shot(page, name: str) -> None:
     screenshot(page, name)
 
 
+def names_whole(page) -> None:
+    """Every line's name on the lobby screen is shown whole: what waits beside it
+    wraps instead ("Atención a clientes" was cut to "Ate…" beside "Nadie está
+    atendiendo ahora")."""
+    cut = page.evaluate("""() => [...document.querySelectorAll('.tv-waits .w-name')]
+        .filter(n => n.scrollWidth > n.clientWidth).map(n => n.textContent)""")
+    assert cut == [], f"service names cut short: {cut}"
+
+
 def no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"the page is {width}px wide"
@@ -231,6 +240,8 @@ def test_lobby_screen_shows_each_call_and_the_waits(live, staff, browse):
     english = browse(TV, "en-US")
     english.goto(f"{live.url}/b/centro/display")
     expect(conn(english)).to_have_text("Live")
+    names_whole(page)
+    names_whole(english)
     page.mouse.click(960, 540)  # someone set the TV up: that click allows the chime
     staff.take("plataforma", name="Secreto Pérez", phone="55 1357 2468")
     waits = page.locator(".tv-waits li", has_text="Atención a clientes")
@@ -253,6 +264,8 @@ def test_lobby_screen_shows_each_call_and_the_waits(live, staff, browse):
     expect(english.locator('.tv-now [data-f="code"]')).to_have_text(called["code"])
     expect(english.locator(".tv-waits")).to_contain_text("Customer service")
     expect(english.locator(".tv-waits")).not_to_contain_text("Atención a clientes")
+    names_whole(page)
+    names_whole(english)
     shot(page, "display-es-tv-recall")
     assert browse.foreign == []
 
