@@ -170,3 +170,37 @@ def cheap_password_hashing(monkeypatch):
 
     from turnero.access import services as access
     monkeypatch.setattr(access, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+# ---------------------------------------------------------------- a server that sends by WhatsApp
+
+TWILIO_ACCOUNT = "AC" + "b" * 32
+
+
+@pytest.fixture
+def twilio(app):
+    """The server configured for Twilio with WhatsApp and two approved templates."""
+    cfg = app.config["TURNERO"]
+    cfg.SMS_BACKEND, cfg.TWILIO_ACCOUNT_SID, cfg.TWILIO_AUTH_TOKEN = "twilio", TWILIO_ACCOUNT, "secret-token"
+    cfg.TWILIO_FROM, cfg.TWILIO_WHATSAPP_FROM = "+15005550006", "+14155238886"
+    cfg.TWILIO_TEMPLATES = "turn_called.es=HX" + "c" * 32 + ",turn_confirmed.es=HX" + "d" * 32
+    return cfg
+
+
+def outbox(app) -> list[dict]:
+    """Every outbox row, oldest first, as a dict of its columns."""
+    from sqlalchemy import select
+
+    from turnero.messaging.models import OutboxMessage
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        return [{c.name: getattr(row, c.name) for c in OutboxMessage.__table__.columns}
+                for row in uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def preferred(app, phone: str = "+525512345678") -> str | None:
+    """The customer's own choice of channel (`Customer.channel`)."""
+    from sqlalchemy import select
+
+    from turnero.models import Customer
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        return uow.session.scalar(select(Customer.channel).where(Customer.phone == phone))

@@ -351,6 +351,9 @@ class Ticket(Base):
     late_moves: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     # The priority class the ticket was given, if any (0009).
     priority_class_id: Mapped[int | None] = mapped_column(ForeignKey("priority_classes.id", ondelete="SET NULL"))
+    # Where this turn's messages go when chosen for it alone ("sms", "whatsapp"): a number
+    # typed on a page or at a kiosk may be anyone's, so its choice is not the customer's (0022).
+    notify_by: Mapped[str | None] = mapped_column(String(16))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 

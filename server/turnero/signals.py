@@ -58,11 +58,19 @@ changed."""
 
 customer_text = _signals.signal("customer-text")
 """`send(session, phone=E.164, body=str, kind=str, lang=str, branch_id=int|None,
-template=str|None, values=dict|None)` inside the transaction of the change that causes
-a text to a customer (an appointment's confirmation, a reminder); `template` names the
-WhatsApp template that says the same with `values`. Messaging queues it in its outbox
-by the customer's channel and returns True; no receiver, or an opted-out number,
-leaves it unsent."""
+template=str|None, values=dict|None, notify_by=str|None)` inside the transaction of the
+change that causes a text to a customer (an appointment's confirmation, a reminder);
+`template` names the WhatsApp template that says the same with `values`. Messaging
+queues it in its outbox by `notify_by` (the appointment's own choice) or else the
+customer's channel and returns True; no receiver, or an opted-out number, leaves it
+unsent."""
+
+customer_channel_chosen = _signals.signal("customer-channel-chosen")
+"""`send(session, customer_id=int, channel=str|None)` inside the transaction where the
+number's holder (a text or call from it) or staff chose where the customer's messages
+go: each receiver drops the choices made for single turns of that customer (its rows'
+`notify_by`) that still have messages to come, so that the customer's own choice
+holds for them too."""
 
 
 def send_customer_text(session, **message) -> bool:

@@ -15,6 +15,7 @@ from ..customers import normalize_phone
 from ..db import UnitOfWork
 from ..errors import N_, Invalid, NotFound
 from ..models import Branch, Customer, Feedback, Service, Ticket
+from ..queue.alerts import choose_for_customer
 from ..queue.read_models import iso
 from ..queue.rules import NOTIFY_CHANNELS
 
@@ -104,12 +105,13 @@ def history(uow: UnitOfWork, customer_id: int, actor: Actor, lang: str = "es") -
 
 def set_channel(uow: UnitOfWork, customer_id: int, channel: str | None, actor: Actor) -> dict:
     """Staff change where the customer's messages go (they asked at the counter):
-    `sms`, `whatsapp`, or None for each ticket's own channel. Entered in the audit log."""
+    `sms`, `whatsapp`, or None for each ticket's own channel; their turns and
+    appointments still to come follow it too. Entered in the audit log."""
     session = uow.session
     customer = _customer(session, customer_id, actor)
     if channel not in (None, *NOTIFY_CHANNELS):
         raise Invalid(N_("Choose SMS or WhatsApp."), errors={"channel": [N_("Choose SMS or WhatsApp.")]})
-    customer.channel = channel
+    choose_for_customer(session, customer, channel)
     audit.record(session, actor, "customer.channel", target=audit.masked_phone(customer.phone),
                  changes={"channel": channel})
     uow.commit()

@@ -7,7 +7,7 @@ reminders a day and an hour before; check in at the branch for a ticket of chann
     services.py   slots, booking, cancelling, moving, the staff day list
     checkin.py    checking in (and walking in when late)
     schedule.py   opening hours, closures, the check-in window, reminders
-    texts.py      the texts to customers      calendar.py   the .ics file
+    texts.py      the texts to customers, and where they go      calendar.py   the .ics file
     api.py        REST under /api/v1          schemas.py
     pages.py      the customer's pages        staff_pages.py   /staff/appointments
     cli.py        `turnero appointments ...`  reminders.py   the reminders loop of `turnero serve`
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .. import signals
 from ..extensions import csrf
-from . import branches, checkin, cli, models, privacy  # noqa: F401  (models: the tables join Base.metadata)
+from . import branches, checkin, cli, models, privacy, texts  # noqa: F401  (models: the tables join Base.metadata)
 from .api import TAG, api
 from .pages import bp as pages
 from .staff_pages import bp as staff_pages
@@ -38,4 +38,5 @@ def init_app(app) -> None:
     signals.personal_data_expiring.connect(privacy.expiring)
     signals.customer_records.connect(privacy.records)
     signals.customer_erasing.connect(privacy.erasing)
+    signals.customer_channel_chosen.connect(texts.customer_chose_channel)
     cli.register(app)

@@ -210,7 +210,7 @@ def _check_in(uow: UnitOfWork, branch: Branch, appointment: Appointment, actor: 
     appointment.checked_in_at = now
     taken = queue.issue_ticket(
         uow, branch.slug, service=appointment.service.slug, actor=actor, phone=_phone_of(appointment),
-        name=appointment.name, lang=appointment.lang, via="appointment",
+        name=appointment.name, lang=appointment.lang, via="appointment", turn_notify_by=appointment.notify_by,
         place_at=rules.place_in_line(appointment.start_at, branch.appointment_boost_min))
     appointment.ticket_seq = taken.ticket.seq
     uow.commit()
@@ -228,7 +228,8 @@ def walk_in(uow: UnitOfWork, token: str, actor: Actor = ANONYMOUS) -> TicketView
         raise Conflict(N_("Your appointment is still on: check in instead."))
     appointment.status = St.NO_SHOW
     taken = queue.issue_ticket(uow, branch.slug, service=appointment.service.slug, actor=actor,
-                               phone=_phone_of(appointment), name=appointment.name, lang=appointment.lang)
+                               phone=_phone_of(appointment), name=appointment.name, lang=appointment.lang,
+                               turn_notify_by=appointment.notify_by)
     appointment.ticket_seq = taken.ticket.seq
     uow.commit()
     log.info("appointment %s missed at %s: walk-in ticket %s", appointment.code, branch.slug, taken.ticket.code)

@@ -50,6 +50,8 @@ class Appointment(Base):
     reminded_day_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_hour_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmation_queued: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where this appointment's messages go when chosen for it alone (a typed number; 0022).
+    notify_by: Mapped[str | None] = mapped_column(String(16))
 
     branch: Mapped[Branch] = relationship()
     service: Mapped[Service] = relationship()

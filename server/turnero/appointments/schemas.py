@@ -41,8 +41,9 @@ class AppointmentIn(Schema):
     phone = String(required=True, validate=Length(1, MAX_PHONE), metadata={"example": "55 1234 5678"})
     lang = Language()
     notify_by = String(allow_none=True, validate=OneOf(NOTIFY_CHANNELS),
-                       metadata={"description": "where the customer's confirmation and reminders go: `sms` or "
-                                                "`whatsapp` (WhatsApp when the server has it, else SMS)"})
+                       metadata={"description": "where this appointment's confirmation and reminders go: `sms` "
+                                                "or `whatsapp` (WhatsApp when the server has it, else SMS); the "
+                                                "customer's choice for their next ones too only from staff"})
 
 
 class RescheduleIn(Schema):

@@ -26,9 +26,10 @@ from ..db import UnitOfWork, one_or_raise
 from ..errors import N_, Conflict, Forbidden, Invalid, NotFound
 from ..hours import TimeRange, to_local, weekday_ranges
 from ..models import Branch, Customer, Service, Ticket
+from ..queue.alerts import choice_for_turn
 from ..queue.lookups import find_branch, find_service
 from ..queue.read_models import branch_brand, iso
-from ..queue.rules import MAX_NAME, NOTIFY_CHANNELS, day_bounds_utc, local_day
+from ..queue.rules import MAX_NAME, PHONE_CHANNELS, day_bounds_utc, local_day
 from . import rules
 from . import texts as notify
 from .models import Appointment, Closure, OpeningHours
@@ -336,8 +337,9 @@ def _all_or_nothing(*checks):
 def book(uow: UnitOfWork, branch_slug: str, *, service: str, start: str | datetime, name: str, phone: str,
          actor: Actor = ANONYMOUS, lang: str | None = None, channel: str | None = None,
          notify_by: str | None = None, confirm: bool = True) -> dict:
-    """Book the slot that begins at `start` (`notify_by`: where the customer's messages
-    go from now on, `sms` or `whatsapp`; without `confirm` no confirmation is texted:
+    """Book the slot that begins at `start` (`notify_by`: where its messages go, `sms` or
+    `whatsapp`: the customer's choice from now on when staff or the number's holder, by
+    text, booked; else this appointment's alone; without `confirm` no confirmation is texted:
     a booking made by text is confirmed in its reply). Invalid (422) for a time that is not a
     slot, Conflict (409) when it is full or the phone already has one then. Staff book
     at their own branch, a kiosk at its own; a lobby display books nothing."""
@@ -354,14 +356,13 @@ def book(uow: UnitOfWork, branch_slug: str, *, service: str, start: str | dateti
     slot = _free_slot(session, branch, svc, when, now)
     lang = lang if lang in ("es", "en") else branch.lang
     customer = customer_for(session, phone, branch.country, name, lang)
-    if notify_by in NOTIFY_CHANNELS:
-        customer.channel = notify_by
     session.flush()
     _no_overlap(session, customer, svc, slot)
+    turn_choice = choice_for_turn(session, customer, notify_by, owner=actor.is_staff or channel in PHONE_CHANNELS)
     appointment = Appointment(
         token=new_secret(LINK_SECRET_BYTES), code=_new_code(session), branch=branch, service=svc, customer=customer, name=name,
         lang=lang, start_at=slot.start, end_at=slot.end, status=St.BOOKED,
-        channel=channel or actor.default_channel, created_at=now, created_by_id=actor.user_id)
+        channel=channel or actor.default_channel, created_at=now, created_by_id=actor.user_id, notify_by=turn_choice)
     session.add(appointment)
     session.flush()
     appointment.confirmation_queued = confirm and notify.queue_message(session, appointment, "appointment_confirm",

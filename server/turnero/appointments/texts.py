@@ -9,9 +9,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import has_app_context
 from flask_babel import force_locale, gettext
+from sqlalchemy import update
 
 from .. import signals
 from ..errors import N_
+from .models import Appointment
+from .rules import AppointmentStatus as St
 
 log = logging.getLogger(__name__)
 
@@ -76,4 +79,14 @@ def queue_message(session, appointment, kind: str, public_url: str) -> bool:
     return signals.send_customer_text(session, phone=appointment.customer.phone,
                                       body=message_text(appointment, kind, public_url), kind=kind,
                                       lang=appointment.lang, branch_id=appointment.branch_id, template=kind,
-                                      values=message_values(appointment, kind, public_url))
+                                      values=message_values(appointment, kind, public_url),
+                                      notify_by=appointment.notify_by)
+
+
+def customer_chose_channel(session, customer_id: int, channel: str | None) -> None:
+    """`signals.customer_channel_chosen`: the number's holder or staff chose where the
+    customer's messages go; the choices made for their appointments still to come (with
+    a typed number) give way to it."""
+    session.execute(update(Appointment).where(
+        Appointment.customer_id == customer_id, Appointment.status.in_((St.BOOKED, St.CHECKED_IN)),
+        Appointment.notify_by.is_not(None)).values(notify_by=None))

@@ -16,6 +16,7 @@ from ..customers import normalize_phone
 from ..errors import DomainError, NotFound
 from ..models import Service
 from ..queue import services as queue
+from ..queue.alerts import choose_for_customer
 from ..queue.lookups import find_branch
 from ..queue.read_models import TicketView
 from . import notify, texts
@@ -234,7 +235,7 @@ def _link(convo: Conversation, reply: CallReply, digits: str) -> int | None:
         return None
     if digits in ("1", "2"):
         channel = "sms" if digits == "1" else "whatsapp"
-        convo.known_customer().channel = channel
+        choose_for_customer(convo.session, convo.known_customer(), channel)  # the number's holder called
         if notify.send_confirmation_by(convo.session, current.seq, channel, convo.cfg):
             reply.say(texts.voice_link_sent(channel))
         reply.end(texts.voice_goodbye())

@@ -35,10 +35,12 @@ VOICE_CHOICE = timedelta(seconds=90)
 
 
 def customer_text(session: Session, *, phone: str, body: str, kind: str, lang: str,
-                  branch_id: int | None = None, template: str | None = None, values: dict | None = None) -> bool:
-    """A text another part of Turnero asks for (appointments), queued by the
-    customer's preferred channel; False when the number opted out."""
-    channel = message_channel(find_customer(session, phone), None, settings())
+                  branch_id: int | None = None, template: str | None = None, values: dict | None = None,
+                  notify_by: str | None = None) -> bool:
+    """A text another part of Turnero asks for (appointments), queued by the channel
+    chosen for that appointment (`notify_by`), else the customer's preferred one; False
+    when the number opted out."""
+    channel = message_channel(find_customer(session, phone), None, settings(), turn=notify_by)
     return enqueue(session, phone=phone, body=body, kind=kind, lang=lang or "es", branch_id=branch_id, channel=channel,
                    template=template, values=values) is not None
 
@@ -62,10 +64,10 @@ def send_confirmation_by(session: Session, ticket_seq: int, channel: str, cfg) -
                    values=row.template_values) is not None
 
 
-def message_channel(customer: Customer | None, ticket_channel: str | None, cfg) -> str:
-    """Where a customer's message goes (queue.rules.alert_channel), WhatsApp only when
-    the server sends by it."""
-    channel = alert_channel(customer.channel if customer is not None else None, ticket_channel)
+def message_channel(customer: Customer | None, ticket_channel: str | None, cfg, turn: str | None = None) -> str:
+    """Where a message about a turn goes (queue.rules.alert_channel): the turn's own
+    choice (`turn`), else the customer's; WhatsApp only when the server sends by it."""
+    channel = alert_channel(turn, customer.channel if customer is not None else None, ticket_channel)
     return channel if channel == "sms" or cfg.whatsapp else "sms"
 
 
@@ -218,7 +220,8 @@ class _Writer:
             log.info("%s push queued for ticket %s at %s", kind, self.ticket.code, self.ticket.branch.slug)
         if self.phone is None:
             return
-        channel = message_channel(self.ticket.customer, self.ticket.channel, settings(self.app))
+        channel = message_channel(self.ticket.customer, self.ticket.channel, settings(self.app),
+                                  turn=self.ticket.notify_by)
         enqueue(self.session, phone=self.phone, body=text, kind=kind, lang=self.lang, channel=channel,
                 branch_id=self.ticket.branch_id, ticket_seq=self.ticket.seq, max_chars=limit,
                 template=template, values=values, not_before=clock.utcnow() + wait if wait else None)

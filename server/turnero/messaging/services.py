@@ -18,6 +18,7 @@ from ..customers import find_customer, normalize_phone
 from ..errors import DomainError, NotFound
 from ..models import Service, Ticket
 from ..queue import services as queue
+from ..queue.alerts import choose_for_customer
 from ..queue.lookups import find_branch
 from . import booking, texts
 from .backends import TWILIO_UNSUBSCRIBED
@@ -189,7 +190,7 @@ def _by_channel(channel: str):
     def handler(convo: Conversation, command: Command) -> Outcome:
         if channel == "whatsapp" and not convo.cfg.whatsapp:
             return Outcome(texts.no_whatsapp())
-        convo.known_customer().channel = channel
+        choose_for_customer(convo.session, convo.known_customer(), channel)  # the number's holder wrote
         log.info("a number chose %s for its messages at %s", channel, convo.branch.slug)
         return Outcome(texts.channel_chosen(channel))
     return handler

@@ -4,6 +4,7 @@
     lookups.py      finding branches, services, counters and tickets
     read_models.py  what every channel shows (positions, waits, branch state, the desk)
     services.py     the use cases, one function each, in a unit of work
+    alerts.py       where a turn's messages go (SMS or WhatsApp) and who may choose it for the customer
     changes.py      what every change goes through (event, seq, broadcast after commit)
     followers.py    each process updates the tickets its clients follow, after a line moved
     day.py          a branch's day: joining in its hours, the end of the day     cli.py (`turnero day`)

@@ -355,8 +355,9 @@ def ticket_phone(token, body):
 @api.output(TicketOut)
 @api.doc(summary="Choose where the customer's messages go: SMS or WhatsApp", tags=["Tickets"],
          responses=[404, 409, 422, 429],
-         description="The holder of an active ticket with a phone (or staff for them). The choice is the "
-                     "customer's: it stays for their next turns and appointments.")
+         description="The holder of an active ticket with a phone (or staff for them). The holder's choice "
+                     "holds for this turn only (a number typed on a page may be anyone's); staff of the "
+                     "branch choose for the customer: it stays for their next turns and appointments.")
 def ticket_notify_by(token, body):
     with database().unit_of_work(write=True) as uow:
         return queue.set_alert_channel(uow, token, body["notify_by"], request_actor(uow))

@@ -29,10 +29,11 @@ from ..models import Branch, Customer, DailyNumber, Ticket, TicketEvent, new_uui
 from ..realtime import branch_room, notice_lines_moved
 from . import read_models as views
 from . import followers
+from .alerts import choice_for_turn
 from .changes import near_the_front, tell_listeners, ticket_result
 from .day import refused_join
 from .lookups import TICKET_LOAD, no_branch, no_service
-from .rules import (CHANNELS, NOTIFY_CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of,
+from .rules import (CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of,
                     sort_time)
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
                 priority_class: int | None = None,
                 lang: str | None = None, channel: str | None = None, notify_by: str | None = None,
                 idempotency_key: str | None = None, via: str | None = None,
-                place_at: datetime | None = None) -> TicketTaken:
+                place_at: datetime | None = None, turn_notify_by: str | None = None) -> TicketTaken:
     """Issue a ticket in the caller's transaction, which commits it (`take_ticket`, or
     a use case that does more in the same change: appointment check-in). A repeated
     Idempotency-Key returns the ticket the first request made, with `created` False.
@@ -83,6 +84,11 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     actor, unlike `channel`, which a request asks for. `place_at` fixes the
     ticket's place in time (a checked-in appointment: its time minus the boost)
     instead of issue time minus the priority boost.
+
+    `notify_by` (SMS or WhatsApp) becomes the customer's choice when the number's
+    holder (a text or call from it) or staff made it; a number typed on a page or at a
+    kiosk may be anyone's, so there it holds for this ticket alone, as does
+    `turn_notify_by` (a choice made for the turn before: a checked-in appointment's).
 
     What a `branch.state` needs besides the new ticket is remembered: the branch's
     setup (services, open counters, service times, recent calls) per
@@ -138,10 +144,12 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     lang = lang or branch.lang
     # A number that texted or called is its holder's; one typed on a page or at a kiosk
     # may be anyone's: it never changes the name or language the customer chose.
-    customer = customer_for(session, phone, branch.country, name, lang, proven=channel in PHONE_CHANNELS) \
-        if phone else None
-    if customer is not None and notify_by in NOTIFY_CHANNELS:
-        customer.channel = notify_by  # the customer's choice, for this turn and the next ones
+    proven = channel in PHONE_CHANNELS
+    customer = customer_for(session, phone, branch.country, name, lang, proven=proven) if phone else None
+    # SMS or WhatsApp: the customer's choice when the number's holder or staff made it,
+    # else this ticket's alone.
+    turn_choice = (choice_for_turn(session, customer, notify_by, owner=proven or actor.is_staff) if notify_by
+                   else choice_for_turn(session, customer, turn_notify_by, owner=False))
 
     lines = _waiting_lines(uow, conn, branch)
     number = _next_number(conn, svc.id, day)
@@ -153,7 +161,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
         "sort_at": place_at if place_at is not None else sort_time(now, boost if priority else 0),
         "created_at": now, "called_at": None, "started_at": None, "finished_at": None, "counter_id": None,
         "target_counter_id": None, "recalls": 0, "arrived_at": None, "passed_at": None, "late_moves": 0,
-        "priority_class_id": chosen.id if chosen is not None else None,
+        "priority_class_id": chosen.id if chosen is not None else None, "notify_by": turn_choice,
         "idempotency_key": idempotency_key,
         "request_fingerprint": fingerprint(request) if idempotency_key else None,
     }

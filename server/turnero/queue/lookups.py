@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..access.services import Actor
 from ..db import one_or_raise
 from ..errors import N_, NotFound
 from ..models import Branch, Counter, Service, Ticket
@@ -63,3 +64,13 @@ def locked_ticket(session: Session, ticket: Ticket) -> Branch:
     branch = find_branch(session, ticket.branch.slug, lock=True)
     session.refresh(ticket)
     return branch
+
+
+def holders_ticket(session: Session, token: str, actor: Actor) -> tuple[Ticket, Branch]:
+    """The ticket of a holder's token, its branch locked; staff acting for the holder
+    must be staff of that branch."""
+    ticket = find_ticket_by_token(session, token)
+    branch = locked_ticket(session, ticket)
+    if actor.kind == "user":
+        actor.require_staff(branch)
+    return ticket, branch

@@ -584,6 +584,7 @@ class TicketView:
     name: str | None = None
     target_counter: str | None = None
     customer: int | None = None  # staff: the customer's id (their history, /customers/{id})
+    notify_by: str | None = None  # staff: SMS or WhatsApp chosen for this turn alone (a typed number)
     # "I'm here" (arrived_at) and how many times its holder let people pass.
     arrived_at: str | None = None
     late_moves: int = 0
@@ -610,7 +611,7 @@ class TicketView:
             view["track_url"] = self.track_url
         if self.staff:
             view.update(phone=self.phone, name=self.name, target_counter=self.target_counter,
-                        customer=self.customer)
+                        customer=self.customer, notify_by=self.notify_by)
         return view
 
 
@@ -621,7 +622,7 @@ def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None
     extra = {}
     if staff:
         extra = {"staff": True, "phone": ticket.customer.phone if ticket.customer is not None else None,
-                 "name": ticket.name, "customer": ticket.customer_id,
+                 "name": ticket.name, "customer": ticket.customer_id, "notify_by": ticket.notify_by,
                  "target_counter": ticket.target_counter.slug if ticket.target_counter else None}
     return view_of(ticket, branch_slug=ticket.branch.slug, service=ticket.service,
                    counter=ticket.counter if active else None, ahead=ahead, stats=stats, public_url=public_url,

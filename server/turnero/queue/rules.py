@@ -59,11 +59,13 @@ PHONE_CHANNELS = ("sms", "whatsapp", "voice")
 NOTIFY_CHANNELS = ("sms", "whatsapp")
 
 
-def alert_channel(chosen: str | None, ticket_channel: str | None) -> str:
-    """Where a customer's messages go: the channel they chose, else the one they wrote
+def alert_channel(turn: str | None, saved: str | None, ticket_channel: str | None) -> str:
+    """Where a turn's messages go: the channel chosen for this turn alone (a number typed
+    on a page or at a kiosk), else the customer's own choice, else the one they wrote
     from (a turn taken on WhatsApp), else SMS."""
-    if chosen in NOTIFY_CHANNELS:
-        return chosen
+    for chosen in (turn, saved):
+        if chosen in NOTIFY_CHANNELS:
+            return chosen
     return "whatsapp" if ticket_channel == "whatsapp" else "sms"
 
 

@@ -20,8 +20,10 @@ class TicketIn(Schema):
     lang = Language()
     channel = String(validate=OneOf(CHANNELS))
     notify_by = String(allow_none=True, validate=OneOf(NOTIFY_CHANNELS),
-                       metadata={"description": "where the customer's messages go from now on: `sms` or `whatsapp` "
-                                                "(with a phone; WhatsApp when the server has it, else SMS)"})
+                       metadata={"description": "where this turn's messages go: `sms` or `whatsapp` (with a phone; "
+                                                "WhatsApp when the server has it, else SMS). The customer's choice "
+                                                "for their next turns too only from staff: a number typed on a "
+                                                "page or at a kiosk may be anyone's"})
 
 
 class Eta(Schema):
@@ -68,6 +70,9 @@ class StaffTicketOut(TicketOut):
     target_counter = String(allow_none=True)
     customer = Integer(allow_none=True, metadata={"description": "the customer's id when a phone is on record: "
                                                                  "GET /customers/{id}"})
+    notify_by = String(allow_none=True, validate=OneOf(NOTIFY_CHANNELS),
+                       metadata={"description": "`sms` or `whatsapp` chosen for this turn alone (with a number typed "
+                                                "on a page or at a kiosk); null: the customer's `channel`"})
 
 
 class TicketQuery(Schema):
@@ -248,7 +253,8 @@ class PhoneIn(Schema):
     phone = String(required=True, validate=Length(1, MAX_PHONE, error="Not a valid phone number."),
                    metadata={"example": "55 1234 5678"})
     notify_by = String(allow_none=True, validate=OneOf(NOTIFY_CHANNELS),
-                       metadata={"description": "`sms` or `whatsapp`: where the customer's messages go"})
+                       metadata={"description": "`sms` or `whatsapp`: where this turn's messages go (the "
+                                                "customer's choice for their next turns too only from staff)"})
 
 
 class UndoIn(Schema):

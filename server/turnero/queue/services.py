@@ -14,17 +14,17 @@ from sqlalchemy.orm import joinedload
 from .. import clock
 from ..access import audit
 from ..access.services import Actor
-from ..customers import customer_for
 from ..db import UnitOfWork
-from ..errors import N_, Conflict, Invalid, NotFound, TooMany
+from ..errors import N_, Conflict, Invalid, NotFound
 from ..models import Branch, Counter, Customer, Feedback, PriorityClass, Service, Ticket, TicketEvent
 from ..realtime import staff_room
 from . import day, rules
 from . import read_models as views
 from .changes import apply, changed, record, refused, ticket_result, today
+from .alerts import Alerts, alert_phone, set_alert_channel, set_ticket_phone
 from .issuing import TicketTaken, fingerprint, issue_ticket, take_ticket
 from .lookups import (NO_TICKET, TICKET_LOAD, find_branch, find_counter, find_service, find_ticket_by_id,
-                      find_ticket_by_token, locked_ticket)
+                      find_ticket_by_token, holders_ticket, locked_ticket)
 from .rules import COUNTER_STATES, Action, Status, place_of
 from .undo import check_may_return
 
@@ -40,57 +40,6 @@ def get_ticket(uow: UnitOfWork, token: str) -> views.TicketView:
 def ticket_lang(uow: UnitOfWork, token: str) -> str | None:
     """The language a ticket was taken in (its texts'), or None for no such ticket."""
     return uow.session.scalar(select(Ticket.lang).where(Ticket.token == token))
-
-
-@dataclass(frozen=True)
-class Alerts:
-    """For the ticket's own page: where its alerts go. `phone` is the number's end
-    ("•••5678"); `channel` where they go (`sms`, `whatsapp`: rules.alert_channel)."""
-    phone: str
-    channel: str | None
-
-
-def alert_phone(uow: UnitOfWork, token: str) -> Alerts | None:
-    """Where the ticket's alerts go; None when no number is on file (or the customer
-    asked for no more texts)."""
-    ticket = find_ticket_by_token(uow.session, token)
-    customer = ticket.customer
-    if customer is None or customer.opted_out:
-        return None
-    return Alerts("•••" + customer.phone[-4:], rules.alert_channel(customer.channel, ticket.channel))
-
-
-def _holders_ticket(session, token: str, actor: Actor) -> tuple[Ticket, Branch]:
-    """The ticket of a holder's token, its branch locked; staff acting for the holder
-    must be staff of that branch."""
-    ticket = find_ticket_by_token(session, token)
-    branch = locked_ticket(session, ticket)
-    if actor.kind == "user":
-        actor.require_staff(branch)
-    return ticket, branch
-
-
-def _not_over(ticket: Ticket) -> None:
-    """Messages about a turn are chosen only while it still has some to send."""
-    if ticket.status not in (Status.WAITING, Status.CALLED):
-        raise Conflict(N_("This turn is over: there is nothing left to send you."))
-
-
-def set_alert_channel(uow: UnitOfWork, token: str, channel: str, actor: Actor) -> views.TicketView:
-    """The holder of an active ticket (or staff) chooses where the customer's messages
-    go: SMS or WhatsApp; the choice stays for their next turns."""
-    if channel not in rules.NOTIFY_CHANNELS:
-        raise Invalid(N_("Choose SMS or WhatsApp."), errors={"notify_by": [N_("Choose SMS or WhatsApp.")]})
-    session = uow.session
-    ticket, branch = _holders_ticket(session, token, actor)
-    _not_over(ticket)
-    if ticket.customer is None:
-        raise Conflict(N_("This turn has no phone number yet."))
-    ticket.customer.channel = channel
-    result = ticket_result(uow, ticket)
-    uow.commit()
-    log.info("ticket %s at %s: messages now by %s", ticket.code, branch.slug, channel)
-    return result
 
 
 def get_branch(uow: UnitOfWork, slug: str, lang: str | None = None) -> dict:
@@ -380,7 +329,7 @@ def let_pass(uow: UnitOfWork, token: str, places: int, actor: Actor, channel: st
     if not 1 <= places <= MAX_LET_PASS:
         raise Invalid(N_("Let between 1 and 10 people pass."), errors={"places": [N_("Let between 1 and 10 people pass.")]})
     session = uow.session
-    ticket, branch = _holders_ticket(session, token, actor)
+    ticket, branch = holders_ticket(session, token, actor)
     if ticket.status != Status.WAITING:
         raise refused(rules.TransitionNotAllowed(Action.LET_PASS, Status(ticket.status)))
     if ticket.late_moves >= rules.MAX_LATE_MOVES:
@@ -405,7 +354,7 @@ def arrive(uow: UnitOfWork, token: str, actor: Actor, channel: str | None = None
     `remote_check_in`, a remote turn may be called from now on (at once if its place
     already came). Saying it twice changes nothing."""
     session = uow.session
-    ticket, branch = _holders_ticket(session, token, actor)
+    ticket, branch = holders_ticket(session, token, actor)
     if ticket.status == Status.WAITING and ticket.arrived_at is not None:
         return ticket_result(uow, ticket)
     if ticket.status != Status.WAITING:
@@ -496,7 +445,7 @@ def _ref(row) -> tuple[int, str]:
 def cancel(uow: UnitOfWork, token: str, actor: Actor) -> views.TicketView:
     """The holder of the token (or staff for them) cancels the ticket."""
     session = uow.session
-    ticket, branch = _holders_ticket(session, token, actor)
+    ticket, branch = holders_ticket(session, token, actor)
     place = place_of(ticket)
     was_waiting = ticket.status == Status.WAITING
     apply(uow, ticket, rules.cancel, clock.utcnow(), actor=actor,
@@ -571,35 +520,6 @@ def get_feedback(uow: UnitOfWork, token: str) -> Rating | None:
     return Rating(ticket.id, feedback.score, feedback.comment)
 
 
-def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor,
-                     max_changes: int | None = None, notify_by: str | None = None) -> views.TicketView:
-    """The holder of a ticket (or staff for them) leaves a phone number for SMS updates.
-
-    The number goes through the one normaliser and becomes the ticket's customer; the
-    change is recorded as a `PhoneAdded` event (so messaging's listener sees it) and
-    broadcast like any other change of the branch. Each change texts a confirmation,
-    so the holder may change it `max_changes` times (staff without limit).
-    """
-    session = uow.session
-    ticket, branch = _holders_ticket(session, token, actor)
-    _not_over(ticket)
-    if max_changes is not None and not actor.is_staff:
-        changes = session.scalar(select(func.count()).select_from(TicketEvent).where(
-            TicketEvent.ticket_seq == ticket.seq, TicketEvent.kind == rules.PhoneAdded.kind))
-        if changes >= max_changes:
-            raise TooMany(N_("This turn's phone number was changed too many times; ask at the branch."))
-    ticket.customer = customer_for(session, phone, branch.country, ticket.name, ticket.lang)
-    if notify_by in rules.NOTIFY_CHANNELS:
-        ticket.customer.channel = notify_by
-    record(uow, ticket, rules.PhoneAdded(at=clock.utcnow()), actor, branch_slug=branch.slug,
-           channel=None if actor.kind == "user" else actor.default_channel)
-    stats = changed(uow, branch, services=[], also=[ticket], setup_changed=False)
-    result = ticket_result(uow, ticket, stats)
-    uow.commit()
-    log.info("ticket %s at %s now has a phone for updates", ticket.code, branch.slug)
-    return result
-
-
 def branch_changed(uow: UnitOfWork, branch: Branch) -> None:
     """An administrative change the displays show (names, colours, counters, settings):
     queue a fresh `branch.state` and new waits for after the commit. Call it with the
@@ -610,4 +530,5 @@ def branch_changed(uow: UnitOfWork, branch: Branch) -> None:
 
 __all__ = ["take_ticket", "issue_ticket", "TicketTaken", "fingerprint", "call_next", "call_ticket", "act", "transfer", "cancel", "give_feedback",
            "get_feedback", "Rating", "set_counter_state", "list_counters", "let_pass", "arrive", "get_ticket", "get_branch", "get_branch_state",
-           "list_branches", "list_tickets", "ticket_history", "set_ticket_phone", "branch_changed"]
+           "list_branches", "list_tickets", "ticket_history", "set_ticket_phone", "branch_changed",
+           "Alerts", "alert_phone", "set_alert_channel"]

@@ -1,43 +1,22 @@
-"""Every channel both ways: the customer's preferred channel (SMS or WhatsApp) chosen on
-the pages, by replying and by staff, and WhatsApp's templates outside the 24-hour
-window, sent through the real Twilio SDK with its transport replaced."""
+"""Every channel both ways: where a customer's messages go (SMS or WhatsApp), chosen on
+the pages (for that turn), by replying and by staff (for the customer), and WhatsApp's
+templates outside the 24-hour window, sent through the real Twilio SDK with its
+transport replaced. Typed numbers and the customer's own choice: test_messaging_typed_numbers.py."""
 import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from twilio_helpers import RecordingHttpClient, cheap_password_hashing, created, text  # noqa: F401
+from twilio_helpers import (TWILIO_ACCOUNT, RecordingHttpClient, cheap_password_hashing, created, outbox,  # noqa: F401
+                            preferred, text, twilio)
 
 from turnero.messaging.backends import TwilioBackend
-from turnero.messaging.models import OutboxMessage
 from turnero.messaging.settings import parse_templates
 from turnero.messaging.worker import NO_TEMPLATE, OutboxWorker
-from turnero.models import Customer, utcnow
+from turnero.models import utcnow
 
 PHONE = "+525512345678"
 WA = f"whatsapp:{PHONE}"
-ACCOUNT = "AC" + "b" * 32
-
-
-def outbox(app):
-    with app.extensions["turnero.db"].unit_of_work() as uow:
-        return [{c.name: getattr(row, c.name) for c in OutboxMessage.__table__.columns}
-                for row in uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
-
-
-def preferred(app, phone=PHONE):
-    with app.extensions["turnero.db"].unit_of_work() as uow:
-        return uow.session.scalar(select(Customer.channel).where(Customer.phone == phone))
-
-
-@pytest.fixture
-def twilio(app):
-    """The server configured for Twilio with WhatsApp and two approved templates."""
-    cfg = app.config["TURNERO"]
-    cfg.SMS_BACKEND, cfg.TWILIO_ACCOUNT_SID, cfg.TWILIO_AUTH_TOKEN = "twilio", ACCOUNT, "secret-token"
-    cfg.TWILIO_FROM, cfg.TWILIO_WHATSAPP_FROM = "+15005550006", "+14155238886"
-    cfg.TWILIO_TEMPLATES = "turn_called.es=HX" + "c" * 32 + ",turn_confirmed.es=HX" + "d" * 32
-    return cfg
 
 
 class Clock:
@@ -55,7 +34,7 @@ def send(app, twilio):
         http = RecordingHttpClient(default=created())
         clock = Clock()
         clock.now += after
-        backend = TwilioBackend(ACCOUNT, "secret-token", "+15005550006", "+14155238886", http_client=http)
+        backend = TwilioBackend(TWILIO_ACCOUNT, "secret-token", "+15005550006", "+14155238886", http_client=http)
         OutboxWorker(app, backend=backend, clock=clock).run_once()
         return http.sent()
     return _send
@@ -151,13 +130,17 @@ def test_no_template_starts_or_ends_with_a_variable(app):
 
 # ---------------------------------------------------------------- the customer's channel
 
-def test_chosen_on_the_join_api_it_carries_every_message(app, take, twilio):
+def test_chosen_on_the_join_api_it_carries_that_turns_messages(app, take, twilio, agent, open_counter, client):
     take("caja", phone="55 1234 5678", notify_by="whatsapp")
     [row] = outbox(app)
     assert (row["channel"], row["to"], row["template"]) == ("whatsapp", WA, "turn_confirmed")
-    assert preferred(app) == "whatsapp"
-    take("plataforma", phone="55 1234 5678")  # the next turn, from another page, keeps it
-    assert outbox(app)[-1]["channel"] == "whatsapp"
+    open_counter("v1")
+    assert client.post("/api/v1/branches/centro/counters/v1/call-next", headers=agent).status_code == 200
+    assert (outbox(app)[-1]["kind"], outbox(app)[-1]["channel"]) == ("called", "whatsapp")
+    # A typed number may be anyone's: the choice was this turn's, not the customer's.
+    assert preferred(app) is None
+    take("plataforma", phone="55 1234 5678")  # the next turn, from another page
+    assert outbox(app)[-1]["channel"] == "sms"
 
 
 def test_without_whatsapp_on_the_server_the_choice_falls_back_to_sms(app, take, twilio, client):
@@ -197,7 +180,7 @@ def test_the_tracking_page_switches_in_one_tap(app, client, take):
     page = client.get(f"/t/{ticket['token']}?lang=es").get_data(as_text=True)
     assert "Listo: sus avisos ahora llegan por WhatsApp." in page
     assert "Avisos por WhatsApp a •••5678" in page and "Prefiero recibirlos por mensaje de texto (SMS)" in page
-    assert preferred(app) == "whatsapp"
+    assert preferred(app) is None  # for this turn: the page's holder may not hold the number
 
 
 def test_a_turn_without_a_phone_has_no_channel_to_choose(client, take):
@@ -209,16 +192,23 @@ def test_a_turn_without_a_phone_has_no_channel_to_choose(client, take):
     assert bad.status_code == 422
 
 
-def test_staff_see_and_change_the_channel_with_one_call(app, client, take, agent):
-    take("caja", phone="55 1234 5678")
+def test_staff_see_and_change_the_channel_with_one_call(app, client, take, agent, open_counter):
+    typed = take("caja", phone="55 1234 5678", notify_by="sms")  # a choice for that turn alone
     [found] = client.get("/api/v1/customers?phone=5512345678", headers=agent).get_json()
     assert found["channel"] is None
+    listed = client.get("/api/v1/branches/centro/tickets", headers=agent).get_json()
+    assert [(t["code"], t["notify_by"]) for t in listed] == [(typed["code"], "sms")]
     r = client.put(f"/api/v1/customers/{found['id']}/channel", json={"channel": "whatsapp"}, headers=agent)
     assert r.status_code == 200 and r.get_json()["channel"] == "whatsapp"
     assert preferred(app) == "whatsapp"
     assert client.put(f"/api/v1/customers/{found['id']}/channel", json={"channel": "pigeon"},
                       headers=agent).status_code == 422
     assert preferred(app) == "whatsapp"
+    # The customer asked staff: their turn still to come follows it too.
+    assert client.get("/api/v1/branches/centro/tickets", headers=agent).get_json()[0]["notify_by"] is None
+    open_counter("v1")
+    assert client.post("/api/v1/branches/centro/counters/v1/call-next", headers=agent).get_json()["id"] == typed["id"]
+    assert (outbox(app)[-1]["kind"], outbox(app)[-1]["channel"]) == ("called", "whatsapp")
 
 
 def test_an_appointment_booked_for_whatsapp_confirms_by_whatsapp_with_its_template(app, client, clock, twilio):

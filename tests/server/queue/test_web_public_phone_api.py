@@ -48,6 +48,26 @@ def test_bad_phone_is_a_422_unknown_ticket_a_404_finished_turn_a_409(client, app
     assert "over" in err["detail"]
 
 
+def test_the_holders_choice_of_channel_is_the_turns_and_goes_with_its_number(client, agent, take):
+    """A typed number may be anyone's: SMS or WhatsApp chosen with it is this turn's
+    choice, not the customer's; a new number starts again from its customer's own."""
+    ticket = take("caja")
+    r = client.post(f"{API}/tickets/{ticket['token']}/phone", json={"phone": "55 1234 5678", "notify_by": "whatsapp"})
+    assert r.status_code == 200 and "notify_by" not in r.get_json()  # the holder's view is unchanged
+    [listed] = client.get(f"{API}/branches/centro/tickets", headers=agent).get_json()
+    assert listed["notify_by"] == "whatsapp"
+    [customer] = client.get(f"{API}/customers?phone=5512345678", headers=agent).get_json()
+    assert customer["channel"] is None
+    client.post(f"{API}/tickets/{ticket['token']}/phone", json={"phone": "55 8765 4321"})
+    [listed] = client.get(f"{API}/branches/centro/tickets", headers=agent).get_json()
+    assert (listed["phone"], listed["notify_by"]) == ("+525587654321", None)
+    # Staff for the customer: the customer's choice.
+    client.post(f"{API}/tickets/{ticket['token']}/phone", json={"phone": "55 8765 4321", "notify_by": "whatsapp"},
+                headers=agent)
+    [customer] = client.get(f"{API}/customers?phone=5587654321", headers=agent).get_json()
+    assert customer["channel"] == "whatsapp"
+
+
 def test_staff_add_a_phone_only_at_their_branch(client, agent, take, clock):  # clock: norte open
     here = take("caja")
     r = client.post(f"{API}/tickets/{here['token']}/phone", json={"phone": "55 1234 5678"}, headers=agent)

@@ -378,11 +378,13 @@
       showChannel(c);
     }).catch(function (error) { box.hidden = true; if (error.status !== 404) failed(error); });
   }
-  // Where the customer's messages go, and one tap to send them the other way.
+  // Where this turn's messages go (its own choice, made with a typed number, else the
+  // customer's), and one tap to send the customer's the other way.
   function showChannel(c) {
     var row = $("customer-channel-row");
     if (!row) return;
-    var byWhatsapp = c.channel === "whatsapp" || (!c.channel && historyOf && historyOf.channel === "whatsapp");
+    var chosen = (historyOf && historyOf.notify_by) || c.channel;
+    var byWhatsapp = chosen === "whatsapp" || (!chosen && historyOf && historyOf.channel === "whatsapp");
     row.hidden = !cfg.whatsapp || c.opted_out;
     $("customer-channel").textContent = byWhatsapp ? T.alerts_by_whatsapp : T.alerts_by_sms;
     var button = $("customer-channel-switch");
@@ -396,6 +398,8 @@
     api("PUT", "/customers/" + customerShown.id + "/channel", { channel: chosen })
       .then(function (c) {
         customerShown.channel = c.channel;
+        // The customer's choice replaced the one made for their turns still to come.
+        if (historyOf && historyOf.customer === c.id) historyOf = Object.assign({}, historyOf, { notify_by: null });
         showChannel(c);
         say(fmt(T.channel_saved, { channel: chosen === "whatsapp" ? "WhatsApp" : "SMS" }), "ok");
       }).catch(failed);
