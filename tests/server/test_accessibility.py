@@ -176,3 +176,27 @@ def test_every_page_in_both_languages_has_no_serious_violation(live, scene, brow
         finally:
             ctx.close()
     assert not failures, "\n".join(failures)
+
+
+def test_the_pages_a_script_or_an_outage_meets_have_no_serious_violation(app, live, browser):
+    """Too many requests (429) and the database down (503): rendered as the server
+    renders them, shown in Chromium at the live server's address (its styles), audited."""
+    from flask import render_template
+    failures: list[str] = []
+    for lang, locale, viewport in (("es", "es-MX", DESKTOP), ("en", "en-US", PHONE)):
+        with app.test_request_context(f"/?lang={lang}", headers={"Accept-Language": lang}):
+            pages = {"429": render_template("errors/429.html"), "503": render_template("errors/503.html")}
+        ctx = browser.new_context(viewport=viewport, locale=locale, bypass_csp=True)
+        try:
+            page = ctx.new_page()
+            for status, html in pages.items():
+                page.route(f"{live.url}/error-{status}",
+                           lambda route, _request, html=html, status=status: route.fulfill(
+                               status=int(status), body=html, content_type="text/html; charset=utf-8"))
+                response = page.goto(f"{live.url}/error-{status}")
+                assert response.status == int(status)
+                assert page.locator("h1").count() == 1
+                failures += audit(page, f"{lang} the {status} page", lang)
+        finally:
+            ctx.close()
+    assert not failures, "\n".join(failures)
