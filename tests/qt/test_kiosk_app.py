@@ -34,8 +34,8 @@ from kiosk_process import kiosk_command  # noqa: E402
 from test_qt_client_support import FAST, Staff, agent_at_centro, device_token, staff  # noqa: E402, F401 - fixtures
 
 from turnero_kiosk import i18n  # noqa: E402
+from turnero_kiosk.check_in import CHECK_IN_PATH  # noqa: E402
 from turnero_kiosk.config import KioskOptions  # noqa: E402
-from turnero_kiosk.flow import CHECK_IN_PATH  # noqa: E402
 from turnero_kiosk.main import build  # noqa: E402
 from turnero_kiosk.printing import make_printer  # noqa: E402
 from turnero_kiosk.states import KioskSettings, PrintState, Screen  # noqa: E402

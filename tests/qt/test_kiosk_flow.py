@@ -9,7 +9,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from turnero_kiosk import i18n
-from turnero_kiosk.flow import CHECK_IN_PATH, KioskFlow
+from turnero_kiosk.check_in import CHECK_IN_PATH
+from turnero_kiosk.flow import KioskFlow
 from turnero_kiosk.printing import PrinterFault, PrintService, make_printer
 from turnero_kiosk.shown_ticket import CALLED_SECONDS
 from turnero_kiosk.states import KioskSettings, PrintState, Screen
