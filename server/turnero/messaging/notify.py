@@ -19,7 +19,7 @@ from ..models import Customer, Feedback, Ticket
 from ..queue import read_models as views
 from ..queue.rules import (PHONE_CHANNELS, Called, Event, Expired, Finished, Issued, Moved, PhoneAdded, Recalled, Status,
                            Undone,
-                           alert_channel, local_day)
+                           alert_channel)
 from . import push, texts
 from .models import OutboxMessage, TicketNotice
 from .outbox import address, enqueue
@@ -238,10 +238,4 @@ def _first(session: Session, ticket: Ticket, kind: str) -> bool:
 
 def _waiting_view(session: Session, ticket: Ticket, app, ahead: int | None = None) -> views.TicketView:
     """The ticket as every channel shows it (place and wait from the read models)."""
-    if ticket.status == Status.WAITING and ahead is None:
-        ahead = views.ahead_of(session, ticket)
-    stats = None
-    if ticket.status == Status.WAITING:
-        today = local_day(clock.utcnow(), ticket.branch.timezone)
-        stats = views.service_stats(session, ticket.branch, today).get(ticket.service_id)
-    return views.ticket_view(ticket, ahead=ahead, stats=stats, public_url=session.info["turnero.db"].public_url)
+    return views.view_now(session, ticket, public_url=session.info["turnero.db"].public_url, ahead=ahead)

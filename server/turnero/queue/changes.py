@@ -18,7 +18,7 @@ from ..models import Branch, Counter, Ticket, TicketEvent, new_version
 from ..realtime import branch_room, notice_lines_moved
 from . import followers
 from . import read_models as views
-from .rules import Action, Event, Moved, Place, Status, TransitionNotAllowed, local_day, place_of
+from .rules import Action, Event, Moved, Place, TransitionNotAllowed, local_day, place_of
 
 TRANSITION_REFUSED = {
     Action.CALL: N_("Only a waiting ticket can be called."),
@@ -100,15 +100,7 @@ def ticket_result(uow: UnitOfWork, ticket: Ticket, stats: dict[int, views.Servic
                   ahead: int | None = None, staff: bool = False) -> views.TicketView:
     """The ticket as its holder sees it (`staff`: as staff see it); `ahead`/`stats`
     when the caller has them."""
-    public_url = uow.db.public_url
-    if ticket.status != Status.WAITING:
-        return views.ticket_view(ticket, ahead=None, stats=None, public_url=public_url, staff=staff)
-    if ahead is None:
-        ahead = views.ahead_of(uow.session, ticket)
-    if stats is None:
-        stats = views.service_stats(uow.session, ticket.branch, today(ticket.branch))
-    return views.ticket_view(ticket, ahead=ahead, stats=stats.get(ticket.service_id), public_url=public_url,
-                             staff=staff)
+    return views.view_now(uow.session, ticket, public_url=uow.db.public_url, stats=stats, ahead=ahead, staff=staff)
 
 
 def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_behind: Place | None = None,

@@ -23,7 +23,7 @@ from ..models import Branch, Ticket
 from ..realtime import branch_room, ticket_room
 from . import read_models as views
 from .lookups import TICKET_LOAD
-from .rules import Place, Status, local_day
+from .rules import Place, local_day
 
 Emit = Callable[[str, dict, str], None]
 
@@ -89,10 +89,15 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
         setup = views.setup_for(session, branch.id, branch.setup_version, day)
         stats = setup.stats(views.waiting_counts(session, branch.id))
         services = {s.id: s for s in setup.services}
+        # Where counters serve several lines, the tickets of the others placed before each.
+        sharing = {row.seq for row in lines if stats[row.service_id].others}
+        older = views.older_in_lines(session, branch.id, set().union(*(stats[s].others for s in notice["services"]
+                                                                       if s in stats)), sharing)
         done: set[str] = set()
         for row in lines:
             view = views.view_of(row, branch_slug=branch.slug, service=services[row.service_id], counter=None,
-                                 ahead=row.ahead, stats=stats.get(row.service_id), public_url=db.public_url)
+                                 ahead=row.ahead, stats=stats.get(row.service_id), public_url=db.public_url,
+                                 older=older.get(row.seq))
             emit("ticket.update", view.to_json(token=False), ticket_room(row.id))
             done.add(row.id)
             sent += 1
@@ -101,9 +106,7 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
         for ticket in changed_here:
             if ticket.id in done:
                 continue
-            ahead = views.ahead_of(session, ticket) if ticket.status == Status.WAITING else None
-            view = views.ticket_view(ticket, ahead=ahead, stats=stats.get(ticket.service_id),
-                                     public_url=db.public_url)
+            view = views.view_now(session, ticket, public_url=db.public_url, stats=stats)
             emit("ticket.update", view.to_json(token=False), ticket_room(ticket.id))
             sent += 1
     return sent

@@ -191,10 +191,15 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
         notice_lines_moved(uow, followers.moved(branch.id, [svc.id], place_of(ticket)))
     else:
         ahead = waiting
+    # Where its counters serve other lines too, their tickets placed before it count:
+    # all that wait there, unless some were placed after it (priority, appointments).
+    others = stats[svc.id].others
+    older = views.older_of(conn, ticket, others) \
+        if any(lines.get(o, (0, None))[1] is not None and lines[o][1] > ticket.sort_at for o in others) else None
     # No `ticket.update` of its own: no one can follow a ticket before its holder has
     # its token, which this answer gives.
     view = views.view_of(ticket, branch_slug=branch.slug, service=svc, counter=None, ahead=ahead,
-                         stats=stats[svc.id], public_url=uow.db.public_url)
+                         stats=stats[svc.id], public_url=uow.db.public_url, older=older)
     # The log keeps the wait this ticket is shown now, to be measured against its real one.
     issued = Issued(at=now, channel=channel, shown=view.eta, ahead=ahead, configured_min=svc.avg_service_min)
     conn.execute(_INSERT_EVENT, {

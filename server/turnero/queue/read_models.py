@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from operator import attrgetter
 
-from sqlalchemy import ColumnElement, DateTime, Select, bindparam, func, or_, select, tuple_, type_coerce, update
+from sqlalchemy import (ColumnElement, DateTime, Select, bindparam, case, func, or_, select, tuple_, type_coerce,
+                        update)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -35,18 +36,33 @@ def iso(moment) -> str | None:
 @dataclass
 class ServiceStats:
     """A line as its wait is estimated: how many wait, the mean turn, the open
-    counters serving it, each counter as the line's wait sees it (`desks`: its share
-    of its time, when it is free) and the turns' spread."""
+    counters serving it, the branch's counters as the waits see them (`desks`: the
+    lines each serves, when it is free; None when none serves this line) and the
+    turns' spread. `others`: the other lines that share a counter with this one
+    (directly or through another line), and how many wait in each; `means`: every
+    line's mean turn; `working`: the counters' worth at this line at its steady pace."""
     waiting: int
     mean_min: float
     open_counters: int
     desks: tuple[Desk, ...] | None = None
     spread: float = DEFAULT_SPREAD
     placed_ahead: tuple[float, float] = (0.0, 0.0)
+    service_id: int = 0
+    others: dict[int, int] = field(default_factory=dict)
+    here: dict[int, float] = field(default_factory=dict)
+    means: dict[int, float] = field(default_factory=dict)
+    working: float | None = None
 
-    def eta(self, ahead: int) -> Eta:
+    def eta(self, ahead: int, older: dict[int, int] | None = None) -> Eta:
+        """The wait of a ticket with `ahead` before it in this line and `older` (per line
+        of `others`) placed before it in the others; None: every one waiting there (a
+        ticket at the end of the line)."""
+        if older is not None:
+            older = {line: older.get(line, 0) for line in self.others}
         return estimate_wait(ahead, self.mean_min, self.open_counters, spread=self.spread, desks=self.desks,
-                             placed_ahead=self.placed_ahead)
+                             placed_ahead=self.placed_ahead, line=self.service_id,
+                             older=self.others if older is None else older, here=self.here, means=self.means,
+                             working=self.working)
 
 
 @dataclass(frozen=True)
@@ -169,23 +185,27 @@ class BranchSetup:
         return hours if hours is not None else self.hours_joining(branch, now)
 
     def stats(self, waiting: dict[int, int]) -> dict[int, ServiceStats]:
-        desks = self.desks()
+        desks, working, here = self.desks()
         return {s.id: ServiceStats(waiting=waiting.get(s.id, 0), mean_min=self.mean_min[s.id],
-                                   open_counters=self.open_counters.get(s.id, 0), desks=desks.get(s.id),
+                                   open_counters=self.open_counters.get(s.id, 0),
+                                   desks=desks if s.id in working else None,
                                    spread=self.spread.get(s.id, DEFAULT_SPREAD),
-                                   placed_ahead=self.placed_ahead.get(s.id, (0.0, 0.0)))
+                                   placed_ahead=self.placed_ahead.get(s.id, (0.0, 0.0)), service_id=s.id,
+                                   others={o: waiting.get(o, 0) for o in here.get(s.id, ())},
+                                   here=here.get(s.id, {}), means=self.mean_min, working=working.get(s.id))
                 for s in self.services}
 
-    def desks(self) -> dict[int, tuple[Desk, ...]]:
-        """Per service, the counters serving it (open, or paused and expected back), each
-        with its share of the line and when it is free, as of the last change (`as_of`:
-        it is set whenever a counter is busy or paused)."""
+    def desks(self) -> tuple[tuple[Desk, ...], dict[int, float], dict[int, dict[int, float]]]:
+        """The counters that serve now or are back soon, each with the lines it serves
+        and when it is free, as of the last change (`as_of`: it is set whenever a
+        counter is busy or paused); per line, the counters' worth at it at its steady
+        pace and, per other line sharing a counter with it, the share of that line's
+        calls its counters make (both from `line_shares`)."""
         now = self.as_of
         # A shared counter's time goes where the work waits; as it waited at the last change
         # (a new ticket in one line leaves the other lines' waits as they were).
         work = {s.id: max(1, self.waiting_then.get(s.id, 0)) * self.mean_min[s.id] for s in self.services}
-        # (services, minutes until free) of each counter that serves now or is back soon.
-        counters: list[tuple[frozenset[int], float]] = []
+        desks: list[Desk] = []
         for services, current in self.counters:
             free_in = 0.0
             if current is not None:
@@ -193,18 +213,23 @@ class BranchSetup:
                 free_in = remaining_turn(self.mean_min.get(service_id, 5.0),
                                          self.spread.get(service_id, DEFAULT_SPREAD),
                                          (now - called_at).total_seconds() / 60)
-            counters.append((services, free_in))
+            desks.append(Desk(free_in, services))
         for services, reason, since in self.paused:
             back = back_in(reason, (now - since).total_seconds() / 60 if since else 0.0)
             if back is not None:
-                counters.append((services, back))
-        counters = [(services & work.keys(), free_in) for services, free_in in counters if services & work.keys()]
-        found: dict[int, list[Desk]] = defaultdict(list)
-        for (_, free_in), split in zip(counters, line_shares([services for services, _ in counters], work)):
+                desks.append(Desk(back, services))
+        desks = [Desk(d.free_in, d.lines & work.keys()) for d in desks if d.lines & work.keys()]
+        splits = line_shares([d.lines for d in desks], work)
+        working: dict[int, float] = defaultdict(float)
+        for split in splits:
             for service_id, share in split.items():
-                others_wait = any(self.waiting_then.get(other, 0) for other in split if other != service_id)
-                found[service_id].append(Desk(share, free_in, None if others_wait else 1.0))
-        return {service_id: tuple(desks) for service_id, desks in found.items()}
+                working[service_id] += share
+        here: dict[int, dict[int, float]] = defaultdict(dict)
+        for d, split in zip(desks, splits):
+            for service_id in d.lines:
+                for other in d.lines - {service_id}:
+                    here[service_id][other] = here[service_id].get(other, 0.0) + split[other] / working[other]
+        return tuple(desks), dict(working), dict(here)
 
 
 # Statements of the hot path are built once: building SQLAlchemy expressions costs
@@ -541,6 +566,46 @@ def ahead_of(db: Session | Connection, ticket) -> int:
                                       "sort_at": ticket.sort_at, "seq": ticket.seq}).scalar_one()
 
 
+# The waiting tickets of some lines placed before a ticket, per line (a range of the
+# lines' index each).
+_OLDER = (select(Ticket.service_id, func.count()).where(
+    Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value,
+    Ticket.service_id.in_(bindparam("service_ids", expanding=True)),
+    tuple_(*LINE_ORDER) < tuple_(bindparam("sort_at", type_=Ticket.sort_at.type), bindparam("seq")))
+    .group_by(Ticket.service_id))
+
+
+def older_of(db: Session | Connection, ticket, lines) -> dict[int, int]:
+    """Per line of `lines` (others than the ticket's), its waiting tickets placed before
+    this one: a counter serving both calls them first (rules.estimate_wait's `older`)."""
+    lines = sorted(lines)
+    if not lines:
+        return {}
+    found = dict(_conn(db).execute(_OLDER, {"branch_id": ticket.branch_id, "service_ids": lines,
+                                            "sort_at": ticket.sort_at, "seq": ticket.seq}).all())
+    return {line: found.get(line, 0) for line in lines}
+
+
+def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dict[int, dict[int, int]]:
+    """`older_of` for many waiting tickets (by `seq`) at once: the branch's waiting
+    tickets are numbered per line of `lines` inside the database (a window in line
+    order) and only these tickets' numbers come back."""
+    lines, seqs = sorted(lines), list(seqs)
+    if not lines or not seqs:
+        return {}
+    numbered = (select(Ticket.seq.label("seq"),
+                       *(func.count(case((Ticket.service_id == line, 1))).over(order_by=LINE_ORDER)
+                         for line in lines))
+                .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING.value)
+                .subquery())
+    query = select(numbered).where(numbered.c.seq.in_(bindparam("seqs", expanding=True)))
+    conn, found = _conn(db), {}
+    for start in range(0, len(seqs), _IDS_PER_QUERY):
+        for seq, *counts in conn.execute(query, {"seqs": seqs[start:start + _IDS_PER_QUERY]}):
+            found[seq] = dict(zip(lines, counts))
+    return found
+
+
 @dataclass(frozen=True)
 class CounterRef:
     id: str
@@ -616,7 +681,7 @@ class TicketView:
 
 
 def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None, public_url: str,
-                staff: bool = False) -> TicketView:
+                staff: bool = False, older: dict[int, int] | None = None) -> TicketView:
     """The view of an ORM ticket (its branch, service, counter loaded with it)."""
     active = ticket.status in (Status.CALLED, Status.SERVING)
     extra = {}
@@ -626,13 +691,16 @@ def ticket_view(ticket: Ticket, *, ahead: int | None, stats: ServiceStats | None
                  "target_counter": ticket.target_counter.slug if ticket.target_counter else None}
     return view_of(ticket, branch_slug=ticket.branch.slug, service=ticket.service,
                    counter=ticket.counter if active else None, ahead=ahead, stats=stats, public_url=public_url,
-                   **extra)
+                   older=older, **extra)
 
 
 def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter: Counter | None,
-            ahead: int | None, stats: ServiceStats | None, public_url: str, **staff) -> TicketView:
+            ahead: int | None, stats: ServiceStats | None, public_url: str, older: dict[int, int] | None = None,
+            **staff) -> TicketView:
     """The view of a ticket from its own columns (an ORM object or a row), with its
-    branch, service and counter given apart (the issuing hot path has no ORM row)."""
+    branch, service and counter given apart (the issuing hot path has no ORM row).
+    `older`: the tickets of the lines sharing its counters placed before it (`older_of`);
+    None for a ticket placed after every one waiting there."""
     waiting = ticket.status == Status.WAITING
     return TicketView(
         id=ticket.id, code=ticket.code, branch=branch_slug, service=service.slug,
@@ -640,13 +708,30 @@ def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter
         status=ticket.status,
         position=(ahead + 1) if waiting and ahead is not None else None,
         ahead=ahead if waiting else None,
-        eta=stats.eta(ahead) if waiting and stats is not None and ahead is not None else None,
+        eta=stats.eta(ahead, older) if waiting and stats is not None and ahead is not None else None,
         counter=CounterRef(counter.slug, counter.name) if counter is not None else None,
         lang=ticket.lang, recalls=ticket.recalls, created_at=iso(ticket.created_at),
         called_at=iso(ticket.called_at), started_at=iso(ticket.started_at), finished_at=iso(ticket.finished_at),
         token=ticket.token, track_url=f"{public_url}/t/{ticket.token}", seq=ticket.seq,
         arrived_at=iso(ticket.arrived_at), late_moves=ticket.late_moves or 0,
         priority_class=ticket.priority_class_id, **staff)
+
+
+def view_now(db: Session, ticket: Ticket, *, public_url: str, stats: dict[int, ServiceStats] | None = None,
+             ahead: int | None = None, staff: bool = False) -> TicketView:
+    """A ticket's view as every door showing one ticket shows it: while it waits, its
+    place (`ahead`, unless the caller has it) and the tickets placed before it in the
+    lines sharing its counters are read here, its wait from the branch's `stats` (read
+    here too when not given)."""
+    if ticket.status != Status.WAITING:
+        return ticket_view(ticket, ahead=None, stats=None, public_url=public_url, staff=staff)
+    if ahead is None:
+        ahead = ahead_of(db, ticket)
+    if stats is None:
+        stats = service_stats(db, ticket.branch, local_day(clock.utcnow(), ticket.branch.timezone))
+    line = stats.get(ticket.service_id)
+    older = older_of(db, ticket, line.others) if line is not None and line.others else None
+    return ticket_view(ticket, ahead=ahead, stats=line, public_url=public_url, staff=staff, older=older)
 
 
 # What a ticket's view needs of its own columns (view_of), read without the ORM.

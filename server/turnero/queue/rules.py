@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -594,54 +595,63 @@ DEFAULT_SPREAD = 0.6
 
 
 class Desk(NamedTuple):
-    """A counter as a line's wait sees it: the `share` of its turns that go to the line
-    (1 unless it serves other lines too, `counter_shares`) and the minutes until it
-    ends what it is doing (`free_in`: 0 when idle, the rest of its turn, or until it
-    is back from a pause). `first`: the chance that its next free moment goes to this
-    line (its `share`, unless given: 1 when no one waits in its other lines)."""
-    share: float
+    """A counter as the waits see it: the minutes until it ends what it is doing
+    (`free_in`: 0 when idle, the rest of its turn, or until it is back from a pause)
+    and the `lines` it serves (service ids; empty: only the line being estimated)."""
     free_in: float
-    first: float | None = None
+    lines: frozenset[int] = frozenset()
 
 
-# How many places are counted one by one before the line is taken to move at its
+# How many turns are counted one by one before the line is taken to move at its
 # steady pace (all counters at work): the estimate costs the same however long the line.
 EXACT_PLACES = 50
 
 
 def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, spread: float = DEFAULT_SPREAD,
-                  desks: tuple[Desk, ...] | None = None, placed_ahead: tuple[float, float] = (0.0, 0.0)) -> Eta:
-    """The wait of a ticket with `ahead` people before it, as a range of minutes.
+                  desks: tuple[Desk, ...] | None = None, placed_ahead: tuple[float, float] = (0.0, 0.0),
+                  line: int = 0, older: Mapping[int, int] | None = None, here: Mapping[int, float] | None = None,
+                  means: Mapping[int, float] | None = None, working: float | None = None) -> Eta:
+    """The wait of a ticket of `line` with `ahead` people before it in that line, as a
+    range of minutes.
 
-    Each counter (`desks`; else `open_counters` counters, each busy for an unknown
-    part of its turn) takes the next person in line once it is free, and then a turn
-    of `mean_service_min` (longer for a counter sharing its time, `Desk.share`). The
-    ticket's expected call is when a counter takes it, `ahead` people later. The turns
-    vary (`spread`, their coefficient of variation; many counters end turns nearly at
-    random) and so does the pace itself (ETA_DRIFT): the range is the expected wait
-    give or take ETA_Z of its standard deviations. No counter is treated as one busy
-    counter, so an estimate is still shown before the branch opens.
+    Each counter (`desks`; else `open_counters` counters of this line alone, each busy
+    for an unknown part of its turn) takes the next person once it is free, a turn of
+    `mean_service_min`. A counter that serves other lines too calls whoever waited
+    longest, so it also calls their tickets placed before this one (`older`: per
+    line, how many): of those, the share `here` (per line; 1 where all its counters
+    serve this line too) falls to this line's counters, each a turn of that line's
+    mean (`means`). The ticket's expected call is when one of its line's counters is
+    free after all that. The turns vary (`spread`, their coefficient of variation;
+    many counters end turns nearly at random) and so does the pace itself
+    (ETA_DRIFT): the range is the expected wait give or take ETA_Z of its standard
+    deviations. No counter is treated as one busy counter, so an estimate is still
+    shown before the branch opens.
 
     `placed_ahead` is (how many tickets a minute join the line with a place before
     their time, the mean of that head start in minutes): priority turns and checked-in
     appointments that come during the wait and are called before this ticket.
+    `working` is the counters' worth at this line once the line moves at its steady
+    pace (past EXACT_PLACES turns; `line_shares`); by default, every counter serving it.
     """
     if ahead < 0:
         raise ValueError("ahead must be >= 0")
     mean = max(0.5, float(mean_service_min))
-    if not desks:
+    pool = tuple(d for d in desks or () if not d.lines or line in d.lines)
+    if not pool:
         # A counter met busy at a random moment has (1 + spread²) / 2 of a turn left.
         unknown = (1 + spread ** 2) / 2 * mean
-        desks = tuple(Desk(1.0, unknown) for _ in range(max(1, math.ceil(open_counters - 1e-9))))
-    middle, working = _time_to_be_called(ahead, mean, desks)
+        pool = tuple(Desk(unknown) for _ in range(max(1, math.ceil(open_counters - 1e-9))))
+        older = None
+    counters = float(len(pool))
+    middle = time_to_be_called(ahead, mean, pool, line, older or {}, here or {}, means or {}, working or counters)
     rate, head_start = placed_ahead
     # One coming `head_start` minutes early is placed before this ticket if it comes
     # within that time of it; each adds a turn.
-    middle += max(0.0, rate) * min(middle, max(0.0, head_start)) * mean / working
-    per_turn = mean / working
+    middle += max(0.0, rate) * min(middle, max(0.0, head_start)) * mean / counters
+    per_turn = mean / counters
     turns = middle / per_turn
     # One counter ends turns as varied as the service times; many, nearly at random (1).
-    turn_cv2 = (spread ** 2 + max(0.0, working - 1)) / max(1.0, working)
+    turn_cv2 = (spread ** 2 + max(0.0, counters - 1)) / max(1.0, counters)
     deviation = math.sqrt(turns * per_turn ** 2 * turn_cv2 + (ETA_DRIFT * middle) ** 2)
     # A wait is skewed (never below 0, sometimes long): the range is centred on its
     # median, which a lognormal of this mean and deviation puts below the mean.
@@ -651,24 +661,41 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
     return Eta(low_min=low, high_min=max(high, low + 1))
 
 
-def _time_to_be_called(ahead: int, mean: float, desks: tuple[Desk, ...]) -> tuple[float, float]:
-    """(minutes until a counter takes the person `ahead` places back, the counters'
-    worth at work): each of the first EXACT_PLACES goes to the counter free for the
-    line first; the rest at the counters' steady pace."""
-    # A counter shared with other lines takes this line's next ticket only `first` of
-    # the times it is free: on average (1 / first - 1) turns later.
-    free = [(max(0.0, d.free_in) + (1 / max(1e-3, d.share if d.first is None else d.first) - 1) * mean, n)
-            for n, d in enumerate(desks) if d.share > 1e-3]
-    shares = [d.share for d in desks]
-    working = sum(shares[n] for _, n in free) or 1.0
-    if not free:
-        return (ahead + 1) * mean, working
+def time_to_be_called(ahead: int, mean: float, pool: tuple[Desk, ...], line: int, older: Mapping[int, int],
+                      here: Mapping[int, float], means: Mapping[int, float], working: float) -> float:
+    """Minutes until one of `pool` (the counters serving `line`) calls the ticket with
+    `ahead` before it in its line and `older` before it in the other lines.
+
+    First the other lines' tickets placed before it that fall to these counters (the
+    share `here` of them; a fraction of a ticket, a fraction of a turn), each to the
+    counter of the pool free first that serves that line; then this line's, each to
+    the counter free first. Past EXACT_PLACES turns of either kind, the rest is shared
+    evenly (the other lines') or goes at the steady pace (this line's, `working`
+    counters' worth). The other lines' tickets go first as their places among this
+    line's are unknown: so one more ticket before it, in any line, never brings the
+    call forward."""
+    free = [max(0.0, d.free_in) for d in pool]
+    room = EXACT_PLACES
+    for other in sorted(older):
+        at_it = [n for n, d in enumerate(pool) if other in d.lines]
+        share = min(1.0, max(0.0, here.get(other, 1.0)))
+        if other == line or older[other] <= 0 or not at_it or share <= 0:
+            continue
+        length = max(0.5, means.get(other, mean))
+        tickets = older[other] * share
+        counted = min(tickets, room)
+        for _ in range(math.floor(counted)):
+            n = min(at_it, key=free.__getitem__)
+            free[n] += length
+        free[min(at_it, key=free.__getitem__)] += (counted - math.floor(counted)) * length
+        room -= math.floor(counted)
+        for n in at_it:
+            free[n] += (tickets - counted) * length / len(at_it)
     heapq.heapify(free)
     exact = min(ahead, EXACT_PLACES)
     for _ in range(exact):
-        at, n = heapq.heappop(free)
-        heapq.heappush(free, (at + mean / shares[n], n))
-    return free[0][0] + (ahead - exact) * mean / working, working
+        heapq.heapreplace(free, free[0] + mean)
+    return free[0] + (ahead - exact) * mean / max(working, 1e-3)
 
 
 def remaining_turn(mean_min: float, spread: float, elapsed_min: float) -> float:

@@ -108,7 +108,9 @@ def list_tickets(uow: UnitOfWork, slug: str, actor: Actor, status: str | None = 
     tickets = session.scalars(query.order_by(*views.LINE_ORDER)).all()
     stats = views.service_stats(session, branch, today(branch))
     positions = {t.seq: ahead for t, ahead in views.waiting_with_positions(session, branch.id, stats.keys())}
-    return [views.ticket_view(t, ahead=positions.get(t.seq), stats=stats[t.service_id],
+    # The tickets of the lines sharing counters placed before each (the wait counts them).
+    older = views.older_in_lines(session, branch.id, set().union(*(s.others for s in stats.values())), positions)
+    return [views.ticket_view(t, ahead=positions.get(t.seq), stats=stats[t.service_id], older=older.get(t.seq),
                               public_url=uow.db.public_url, staff=True) for t in tickets]
 
 

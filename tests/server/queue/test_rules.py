@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from turnero.queue.rules import (Action, Desk, Place, Status, TransitionNotAllowed, back_in, day_bounds_utc,
-                                  estimate_wait, format_code, line_shares, local_day, mean_service_minutes,
-                                  next_status, remaining_turn, service_spread, sort_time)
+from turnero.queue.rules import (EXACT_PLACES, Action, Desk, Place, Status, TransitionNotAllowed, back_in,
+                                  day_bounds_utc, estimate_wait, format_code, line_shares, local_day,
+                                  mean_service_minutes, next_status, remaining_turn, service_spread, sort_time,
+                                  time_to_be_called)
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
@@ -104,10 +105,10 @@ def test_estimate_is_always_a_proper_range(ahead, mean, counters):
 
 
 def test_a_free_counter_calls_at_once_and_one_ending_its_turn_soon_before_one_just_started():
-    assert estimate_wait(0, 5, 1, desks=(Desk(1.0, 0.0),)) == estimate_wait(0, 12, 1, desks=(Desk(1.0, 0.0),))
-    assert estimate_wait(0, 5, 1, desks=(Desk(1.0, 0.0),)).high_min == 1
-    ending = estimate_wait(2, 10, 1, desks=(Desk(1.0, remaining_turn(10, 0.5, 9)),))
-    starting = estimate_wait(2, 10, 1, desks=(Desk(1.0, remaining_turn(10, 0.5, 0)),))
+    assert estimate_wait(0, 5, 1, desks=(Desk(0.0),)) == estimate_wait(0, 12, 1, desks=(Desk(0.0),))
+    assert estimate_wait(0, 5, 1, desks=(Desk(0.0),)).high_min == 1
+    ending = estimate_wait(2, 10, 1, desks=(Desk(remaining_turn(10, 0.5, 9)),))
+    starting = estimate_wait(2, 10, 1, desks=(Desk(remaining_turn(10, 0.5, 0)),))
     assert ending.high_min < starting.high_min and ending.low_min <= starting.low_min
 
 
@@ -117,10 +118,65 @@ def test_the_rest_of_a_turn_shrinks_as_it_runs_but_never_to_nothing():
     assert remaining_turn(10, 0.5, 60) > 0
 
 
+CAJA, PLATAFORMA = 1, 2
+
+
 def test_a_counter_shared_with_another_line_moves_this_one_slower():
-    own = estimate_wait(6, 5, 2, desks=(Desk(1.0, 0.0), Desk(1.0, 0.0)))
-    shared = estimate_wait(6, 5, 2, desks=(Desk(1.0, 0.0), Desk(0.3, 0.0)))
+    own = estimate_wait(6, 5, 2, desks=(Desk(0.0, frozenset({CAJA})), Desk(0.0, frozenset({CAJA}))), line=CAJA)
+    shared = estimate_wait(6, 5, 2, desks=(Desk(0.0, frozenset({CAJA})), Desk(0.0, frozenset({CAJA, PLATAFORMA}))),
+                           line=CAJA, older={PLATAFORMA: 4}, means={PLATAFORMA: 12})
     assert shared.low_min > own.low_min and shared.high_min > own.high_min
+
+
+# One counter serving both lines, free now; caja's turns last 5 minutes, plataforma's 10.
+SHARED = (Desk(0.0, frozenset({CAJA, PLATAFORMA})),)
+MEANS = {CAJA: 5.0, PLATAFORMA: 10.0}
+
+
+def called_at(ahead, pool, older, here=None, working=1.0):
+    """When a caja ticket with `ahead` before it in caja and `older` in plataforma is called."""
+    return time_to_be_called(ahead, 5.0, pool, CAJA, older, here or {}, MEANS, working)
+
+
+@pytest.mark.parametrize("ahead, older, expected", [
+    # Alone: called at once. Only tickets of the other line before it: each is a turn of theirs.
+    (0, {}, 0), (0, {PLATAFORMA: 2}, 20),
+    # Both lines' tickets before it, one order for the counter: 10 + 5, 10 + 5 + 5.
+    (1, {PLATAFORMA: 1}, 15), (2, {PLATAFORMA: 1}, 20),
+    # The other line's tickets placed after it (not in `older`) do not count.
+    (2, {PLATAFORMA: 0}, 10),
+])
+def test_a_shared_counter_calls_both_lines_in_one_order(ahead, older, expected):
+    assert called_at(ahead, SHARED, older) == pytest.approx(expected)
+
+
+def test_a_counter_of_this_line_alone_calls_it_while_the_shared_one_takes_the_other():
+    # caja's own counter is free in 3 minutes, the shared one now; two of caja and one of
+    # plataforma before the ticket: the shared counter takes plataforma's (0-10), caja's
+    # own counter both of caja (3-8, 8-13); the shared one, free again, calls the ticket.
+    pool = (Desk(0.0, frozenset({CAJA, PLATAFORMA})), Desk(3.0, frozenset({CAJA})))
+    assert called_at(2, pool, {PLATAFORMA: 1}) == pytest.approx(10)
+    assert called_at(1, pool, {PLATAFORMA: 1}) == pytest.approx(8)
+    assert called_at(0, pool, {PLATAFORMA: 1}) == pytest.approx(3)
+
+
+def test_where_the_other_line_has_counters_of_its_own_this_one_takes_its_share():
+    # The shared counter (free in 4) makes half of plataforma's calls (its own counter,
+    # not serving caja, the rest): of the two plataforma tickets before the caja ticket,
+    # one is its turn (4-14); of one, half a turn.
+    pool = (Desk(4.0, frozenset({CAJA, PLATAFORMA})),)
+    assert called_at(0, pool, {PLATAFORMA: 2}, {PLATAFORMA: 0.5}) == pytest.approx(14)
+    assert called_at(0, pool, {PLATAFORMA: 1}, {PLATAFORMA: 0.5}) == pytest.approx(9)
+    assert called_at(0, pool, {}, {PLATAFORMA: 0.5}) == pytest.approx(4)
+
+
+def test_past_the_turns_counted_one_by_one_the_line_moves_at_its_steady_pace():
+    one = (Desk(0.0, frozenset({CAJA})),)
+    counted = called_at(EXACT_PLACES, one, {})
+    assert counted == pytest.approx(EXACT_PLACES * 5)
+    assert called_at(EXACT_PLACES + 10, one, {}) == pytest.approx(counted + 50)
+    # Half a counter's worth at this line at its steady pace: twice as long a turn.
+    assert called_at(EXACT_PLACES + 10, one, {}, working=0.5) == pytest.approx(counted + 100)
 
 
 def test_a_shared_counter_goes_where_the_work_waits():
@@ -137,9 +193,9 @@ def test_a_shared_counter_goes_where_the_work_waits():
 
 
 def test_a_counter_at_lunch_counts_once_it_is_back():
-    alone = estimate_wait(10, 5, 1, desks=(Desk(1.0, 0.0),))
-    back_soon = estimate_wait(10, 5, 1, desks=(Desk(1.0, 0.0), Desk(1.0, back_in("lunch", 50))))
-    both_now = estimate_wait(10, 5, 2, desks=(Desk(1.0, 0.0), Desk(1.0, 0.0)))
+    alone = estimate_wait(10, 5, 1, desks=(Desk(0.0),))
+    back_soon = estimate_wait(10, 5, 1, desks=(Desk(0.0), Desk(back_in("lunch", 50))))
+    both_now = estimate_wait(10, 5, 2, desks=(Desk(0.0), Desk(0.0)))
     assert both_now.high_min < back_soon.high_min < alone.high_min
     assert back_in("lunch", 0) == 60 and back_in("lunch", 90) > 0 and back_in("went home", 5) is None
 
@@ -150,8 +206,8 @@ def test_more_varied_service_times_widen_the_range():
 
 
 def test_people_placed_ahead_during_the_wait_lengthen_it():
-    plain = estimate_wait(8, 6, 1, desks=(Desk(1.0, 0.0),))
-    jumped = estimate_wait(8, 6, 1, desks=(Desk(1.0, 0.0),), placed_ahead=(0.1, 15))
+    plain = estimate_wait(8, 6, 1, desks=(Desk(0.0),))
+    jumped = estimate_wait(8, 6, 1, desks=(Desk(0.0),), placed_ahead=(0.1, 15))
     assert jumped.high_min > plain.high_min
 
 
@@ -168,12 +224,20 @@ def test_mean_service_time_prefers_recent_real_times():
     assert 5 < blended < 10
 
 
+LINES = st.sampled_from([frozenset({CAJA}), frozenset({PLATAFORMA}), frozenset({CAJA, PLATAFORMA})])
+
+
 @given(st.integers(0, 300), st.floats(0.5, 60), st.floats(0, 1.5),
-       st.lists(st.tuples(st.floats(0.05, 1), st.floats(0, 90)), min_size=1, max_size=6),
-       st.floats(0, 0.5), st.floats(0, 60))
-def test_estimate_over_counters_is_a_proper_range_that_grows_with_the_line(ahead, mean, spread, desks, rate, start):
-    desks = tuple(Desk(share, free_in) for share, free_in in desks)
-    eta = estimate_wait(ahead, mean, len(desks), spread=spread, desks=desks, placed_ahead=(rate, start))
-    later = estimate_wait(ahead + 1, mean, len(desks), spread=spread, desks=desks, placed_ahead=(rate, start))
+       st.lists(st.tuples(st.floats(0, 90), LINES), min_size=1, max_size=6),
+       st.integers(0, 300), st.floats(0.5, 60), st.floats(0, 1), st.floats(0, 0.5), st.floats(0, 60))
+def test_estimate_over_counters_is_a_proper_range_that_grows_with_the_line(ahead, mean, spread, desks, others,
+                                                                           other_mean, share, rate, start):
+    desks = tuple(Desk(free_in, lines) for free_in, lines in desks)
+    kwargs = dict(spread=spread, desks=desks, placed_ahead=(rate, start), line=CAJA, here={PLATAFORMA: share},
+                  means={CAJA: mean, PLATAFORMA: other_mean})
+    eta = estimate_wait(ahead, mean, len(desks), older={PLATAFORMA: others}, **kwargs)
     assert 0 <= eta.low_min < eta.high_min
-    assert later.low_min >= eta.low_min and later.high_min >= eta.high_min
+    # One more person ahead, in this line or the other, never shortens the wait.
+    for later in (estimate_wait(ahead + 1, mean, len(desks), older={PLATAFORMA: others}, **kwargs),
+                  estimate_wait(ahead, mean, len(desks), older={PLATAFORMA: others + 1}, **kwargs)):
+        assert later.low_min >= eta.low_min and later.high_min >= eta.high_min
