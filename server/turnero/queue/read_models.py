@@ -587,23 +587,41 @@ def older_of(db: Session | Connection, ticket, lines) -> dict[int, int]:
 
 
 def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dict[int, dict[int, int]]:
-    """`older_of` for many waiting tickets (by `seq`) at once: the branch's waiting
-    tickets are numbered per line of `lines` inside the database (a window in line
-    order) and only these tickets' numbers come back."""
+    """`older_of` for many waiting tickets (by `seq`) at once, reading the branch's
+    waiting tickets once: on PostgreSQL numbered per line of `lines` inside the
+    database (a window in line order), only these tickets' numbers coming back; on
+    SQLite, where a window costs more than the walk, their lines in order, counted here."""
     lines, seqs = sorted(lines), list(seqs)
     if not lines or not seqs:
         return {}
+    conn, found = _conn(db), {}
+    if conn.dialect.name == "sqlite":
+        wanted, counts = set(seqs), dict.fromkeys(lines, 0)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            for seq, service_id in cursor.execute(_BRANCH_IN_ORDER, (branch_id,)):
+                if seq in wanted:
+                    found[seq] = dict(counts)
+                if service_id in counts:
+                    counts[service_id] += 1
+        finally:
+            cursor.close()
+        return found
     numbered = (select(Ticket.seq.label("seq"),
                        *(func.count(case((Ticket.service_id == line, 1))).over(order_by=LINE_ORDER)
                          for line in lines))
                 .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING.value)
                 .subquery())
     query = select(numbered).where(numbered.c.seq.in_(bindparam("seqs", expanding=True)))
-    conn, found = _conn(db), {}
     for start in range(0, len(seqs), _IDS_PER_QUERY):
-        for seq, *counts in conn.execute(query, {"seqs": seqs[start:start + _IDS_PER_QUERY]}):
-            found[seq] = dict(zip(lines, counts))
+        for seq, *counted in conn.execute(query, {"seqs": seqs[start:start + _IDS_PER_QUERY]}):
+            found[seq] = dict(zip(lines, counted))
     return found
+
+
+# The branch's waiting tickets in line order across its lines (SQLite: older_in_lines).
+_BRANCH_IN_ORDER = ("SELECT seq, service_id FROM tickets WHERE branch_id = ? AND status = 'waiting' "
+                    "ORDER BY sort_at, seq")
 
 
 @dataclass(frozen=True)
