@@ -1,4 +1,5 @@
 """The queue's rules, without a server or a database."""
+import math
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -7,8 +8,8 @@ from hypothesis import strategies as st
 
 from turnero.queue.rules import (EXACT_PLACES, Action, Desk, Place, Status, TransitionNotAllowed, back_in,
                                   day_bounds_utc, estimate_wait, format_code, line_shares, local_day,
-                                  mean_service_minutes, next_status, remaining_turn, service_spread, sort_time,
-                                  time_to_be_called)
+                                  mean_service_minutes, next_status, racing, remaining_turn, service_spread,
+                                  sort_time, time_to_be_called)
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
@@ -168,6 +169,22 @@ def test_where_the_other_line_has_counters_of_its_own_this_one_takes_its_share()
     assert called_at(0, pool, {PLATAFORMA: 2}, {PLATAFORMA: 0.5}) == pytest.approx(14)
     assert called_at(0, pool, {PLATAFORMA: 1}, {PLATAFORMA: 0.5}) == pytest.approx(9)
     assert called_at(0, pool, {}, {PLATAFORMA: 0.5}) == pytest.approx(4)
+
+
+def test_of_several_busy_counters_the_first_is_free_before_the_soonest_expected_end():
+    # Rests that varied as an exponential's (spread² = 1/2: weight 1): the first of two
+    # counters each 10 minutes from the end is free after 1 / (1/10 + 1/10) = 5; the
+    # other then has its own 10 left, as an exponential would.
+    raced = racing((Desk(10.0), Desk(10.0)), math.sqrt(0.5))
+    assert sorted(d.free_in for d in raced) == pytest.approx([5, 10])
+    # Rests of lognormal turns of spread 0.5 vary less (weight 2/3): 10/3 + 2/3 x 5.
+    raced = racing((Desk(10.0), Desk(10.0)), 0.5)
+    assert sorted(d.free_in for d in raced) == pytest.approx([20 / 3, 10])
+    # One busy counter alone, or beside an idle one, is free when its turn ends.
+    assert racing((Desk(10.0),), 0.5) == (Desk(10.0),)
+    assert racing((Desk(0.0), Desk(10.0)), 0.5) == (Desk(0.0), Desk(10.0))
+    assert estimate_wait(0, 10, 2, desks=(Desk(10.0), Desk(10.0)), spread=0.5).high_min \
+        < estimate_wait(0, 10, 1, desks=(Desk(10.0),), spread=0.5).high_min
 
 
 def test_past_the_turns_counted_one_by_one_the_line_moves_at_its_steady_pace():
