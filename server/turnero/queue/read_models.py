@@ -2,6 +2,7 @@
 only, from the database, so all channels agree at the same moment."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -587,23 +588,24 @@ def older_of(db: Session | Connection, ticket, lines) -> dict[int, int]:
 
 
 def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dict[int, dict[int, int]]:
-    """`older_of` for many waiting tickets (by `seq`) at once, reading the branch's
-    waiting tickets once: on PostgreSQL numbered per line of `lines` inside the
-    database (a window in line order), only these tickets' numbers coming back; on
-    SQLite, where a window costs more than the walk, their lines in order, counted here."""
+    """`older_of` for many waiting tickets (by `seq`) at once, reading each line once:
+    on PostgreSQL numbered per line of `lines` inside the database (a window in line
+    order), only these tickets' numbers coming back; on SQLite, where a window costs
+    more than a walk, each line's places in order, each ticket's count found here."""
     lines, seqs = sorted(lines), list(seqs)
     if not lines or not seqs:
         return {}
     conn, found = _conn(db), {}
     if conn.dialect.name == "sqlite":
-        wanted, counts = set(seqs), dict.fromkeys(lines, 0)
+        # Places as stored (text that sorts as the moments do), each line's from a walk
+        # of its index; each ticket's count in a line found by bisection.
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            for seq, service_id in cursor.execute(_BRANCH_IN_ORDER, (branch_id,)):
-                if seq in wanted:
-                    found[seq] = dict(counts)
-                if service_id in counts:
-                    counts[service_id] += 1
+            places = {line: cursor.execute(_LINE_PLACES, (branch_id, line)).fetchall() for line in lines}
+            for start in range(0, len(seqs), _IDS_PER_QUERY):
+                chunk = seqs[start:start + _IDS_PER_QUERY]
+                for place in cursor.execute(_PLACES_OF % ",".join("?" * len(chunk)), chunk):
+                    found[place[1]] = {line: bisect_left(placed, place) for line, placed in places.items()}
         finally:
             cursor.close()
         return found
@@ -619,9 +621,10 @@ def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dic
     return found
 
 
-# The branch's waiting tickets in line order across its lines (SQLite: older_in_lines).
-_BRANCH_IN_ORDER = ("SELECT seq, service_id FROM tickets WHERE branch_id = ? AND status = 'waiting' "
-                    "ORDER BY sort_at, seq")
+# A line's places in order, and some tickets' places (SQLite: older_in_lines).
+_LINE_PLACES = ("SELECT sort_at, seq FROM tickets WHERE branch_id = ? AND status = 'waiting' AND service_id = ? "
+                "ORDER BY sort_at, seq")
+_PLACES_OF = "SELECT sort_at, seq FROM tickets WHERE seq IN (%s)"
 
 
 @dataclass(frozen=True)

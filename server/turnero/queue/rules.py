@@ -12,8 +12,8 @@ once committed.
 """
 from __future__ import annotations
 
-import heapq
 import math
+from bisect import insort
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -704,18 +704,30 @@ def time_to_be_called(ahead: int, mean: float, pool: tuple[Desk, ...], line: int
         length = max(0.5, means.get(other, mean))
         tickets = older[other] * share
         counted = min(tickets, room)
-        for _ in range(math.floor(counted)):
-            n = min(at_it, key=free.__getitem__)
-            free[n] += length
-        free[min(at_it, key=free.__getitem__)] += (counted - math.floor(counted)) * length
         room -= math.floor(counted)
-        for n in at_it:
-            free[n] += (tickets - counted) * length / len(at_it)
-    heapq.heapify(free)
+        taken = _turns([(free[n], n) for n in at_it], math.floor(counted), length)
+        taken[0] = (taken[0][0] + (counted - math.floor(counted)) * length, taken[0][1])
+        for at, n in taken:
+            free[n] = at + (tickets - counted) * length / len(at_it)
     exact = min(ahead, EXACT_PLACES)
-    for _ in range(exact):
-        heapq.heapreplace(free, free[0] + mean)
-    return free[0] + (ahead - exact) * mean / max(working, 1e-3)
+    return min(_turns([(at, n) for n, at in enumerate(free)], exact, mean))[0] \
+        + (ahead - exact) * mean / max(working, 1e-3)
+
+
+def _turns(free: list[tuple[float, int]], turns: int, length: float) -> list[tuple[float, int]]:
+    """The counters' (free moment, index) after `turns` turns of `length`, each taken by
+    the counter free first, in order of when they are free. A counter free well before
+    the next takes the turns until then at once; once they are all free within a turn
+    of each other they take turns in that order, whole rounds at once."""
+    free = sorted(free)
+    while turns > 0 and free[-1][0] - free[0][0] > length:
+        at, n = free.pop(0)
+        alone = min(turns, int((free[0][0] - at) // length) + 1)
+        insort(free, (at + alone * length, n))
+        turns -= alone
+    rounds, rest = divmod(turns, len(free))
+    moved = [(at + (rounds + (k < rest)) * length, n) for k, (at, n) in enumerate(free)]
+    return moved[rest:] + moved[:rest]
 
 
 def remaining_turn(mean_min: float, spread: float, elapsed_min: float) -> float:
