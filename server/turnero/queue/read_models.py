@@ -39,9 +39,10 @@ class ServiceStats:
     """A line as its wait is estimated: how many wait, the mean turn, the open
     counters serving it, the branch's counters as the waits see them (`desks`: the
     lines each serves, when it is free; None when none serves this line) and the
-    turns' spread. `others`: the other lines that share a counter with this one
-    (directly or through another line), and how many wait in each; `means`: every
-    line's mean turn; `working`: the counters' worth at this line at its steady pace."""
+    turns' spread. `others`: the other lines that share a counter with this one, and
+    how many wait in each; `here`: per such line, the share of its calls this line's
+    counters make; `means`: every line's mean turn; `working`: the counters' worth at
+    this line at its steady pace."""
     waiting: int
     mean_min: float
     open_counters: int
