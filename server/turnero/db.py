@@ -138,8 +138,8 @@ class Database:
         self.ticket_listeners: list[TicketListener] = []
         self.commit_listeners: list[CommitListener] = []
         # What this process remembers of each branch between requests, by branch id:
-        # its setup ((setup_version, day), views.BranchSetup) and its waiting lines
-        # ((seq, setup_version), views.Lines). See services.views.setup_for and
+        # its setup ((setup_version, day), queue.setup.BranchSetup) and its waiting lines
+        # ((seq, setup_version), queue.setup.Lines). See queue.setup.setup_for and
         # services.queue.take_ticket for why each is safe to reuse.
         self.setups: dict[int, tuple[tuple, Any]] = {}
         self.lines: dict[int, tuple[tuple, Any]] = {}

@@ -106,7 +106,7 @@ class Branch(Base):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     # A new random value with every change to what a branch.state shows besides who
     # waits: services, counters, calls, service times (migration 0004). While it
-    # stands, those parts read once can be reused (services.views.BranchSetup).
+    # stands, those parts read once can be reused (queue.setup.BranchSetup).
     setup_version: Mapped[str] = mapped_column(String(32), default=new_version, server_default="")
 
     services: Mapped[list[Service]] = relationship(back_populates="branch", order_by="Service.prefix")

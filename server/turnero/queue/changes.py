@@ -18,6 +18,7 @@ from ..models import Branch, Counter, Ticket, TicketEvent, new_version
 from ..realtime import branch_room, notice_lines_moved
 from . import followers
 from . import read_models as views
+from . import setup as branch_setup
 from .rules import Action, Event, Moved, Place, TransitionNotAllowed, local_day, place_of
 
 TRANSITION_REFUSED = {
@@ -96,7 +97,7 @@ def today(branch: Branch):
     return local_day(clock.utcnow(), branch.timezone)
 
 
-def ticket_result(uow: UnitOfWork, ticket: Ticket, stats: dict[int, views.ServiceStats] | None = None,
+def ticket_result(uow: UnitOfWork, ticket: Ticket, stats: dict[int, branch_setup.ServiceStats] | None = None,
                   ahead: int | None = None, staff: bool = False) -> views.TicketView:
     """The ticket as its holder sees it (`staff`: as staff see it); `ahead`/`stats`
     when the caller has them."""
@@ -105,7 +106,7 @@ def ticket_result(uow: UnitOfWork, ticket: Ticket, stats: dict[int, views.Servic
 
 def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_behind: Place | None = None,
             also: Iterable[Ticket] = (), called: Ticket | None = None, counter: Counter | None = None,
-            eta_changed: bool = False, setup_changed: bool = True) -> dict[int, views.ServiceStats]:
+            eta_changed: bool = False, setup_changed: bool = True) -> dict[int, branch_setup.ServiceStats]:
     """A change of the branch, queued for after the commit: bump `seq`, then
     `ticket.called`, the new `branch.state`, and the notice from which every process
     updates the followers of the tickets whose place or wait moved (followers.py).
@@ -132,11 +133,11 @@ def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_b
     if setup_changed:
         # Read once for the change, its followers and the next ticket: a change is the
         # last thing its transaction does, with the branch locked.
-        setup = views.read_setup(session, branch.id, day)
-        views.remember_setup(uow, branch.id, branch.setup_version, day, setup)
+        setup = branch_setup.read_setup(session, branch.id, day)
+        branch_setup.remember_setup(uow, branch.id, branch.setup_version, day, setup)
     else:
-        setup = views.setup_for(session, branch.id, branch.setup_version, day)
-    stats = setup.stats(views.waiting_counts(session, branch.id))
+        setup = branch_setup.setup_for(session, branch.id, branch.setup_version, day)
+    stats = setup.stats(branch_setup.waiting_counts(session, branch.id))
     uow.emit("branch.state", views.state_payload(branch, setup, stats), room)
     service_ids = set(services)
     if setup_changed:

@@ -30,6 +30,7 @@ from . import rules, texts
 from .changes import apply, changed
 from .lookups import TICKET_LOAD, find_branch, find_service
 from .rules import Status, local_day
+from .setup import OPEN, Joining, pause_of, week_of
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ CLOSE_EVERY_S = 60
 
 # ---------------------------------------------------------------- joining
 
-def refused_join(joining: views.Joining, tz_name: str) -> Conflict:
+def refused_join(joining: Joining, tz_name: str) -> Conflict:
     """The 409 every door shows for a line that takes no new turns now: staff's message
     for a paused line, when it opens next for a closed branch (`opens_at` in the
     problem's members, and in the customer's words in its detail)."""
@@ -88,7 +89,7 @@ def set_joining(uow: UnitOfWork, branch_slug: str, service_slug: str | None, *, 
         lines = list(session.scalars(select(Service).where(Service.branch_id == branch.id, Service.active)
                                      .order_by(Service.prefix)))
     # The whole branch: the lines not yet in that state; one line: refused if it is.
-    lines = [s for s in lines if (views.pause_of(s, now) is not None) == open]
+    lines = [s for s in lines if (pause_of(s, now) is not None) == open]
     if not lines:
         raise Conflict(N_("This line already takes new turns.") if open else
                        N_("This line is already paused for new turns."))
@@ -98,7 +99,7 @@ def set_joining(uow: UnitOfWork, branch_slug: str, service_slug: str | None, *, 
                      branch=branch.slug, target=service.slug,
                      changes={"message": message, "until": views.iso(until)} if not open else None)
     changed(uow, branch, services=[s.id for s in lines])
-    result = [{"service": s.slug, **(views.pause_of(s, now) or views.OPEN).as_dict()} for s in lines]
+    result = [{"service": s.slug, **(pause_of(s, now) or OPEN).as_dict()} for s in lines]
     uow.commit()
     log.info("new turns %s at %s for %s", "reopened" if open else "paused", branch.slug,
              ", ".join(s.slug for s in lines))
@@ -118,7 +119,7 @@ def refresh_joining(uow: UnitOfWork, branch_slug: str, now: datetime, since: dat
         service.join_paused, service.join_message, service.join_until = False, None, None
     flipped = False
     if branch.join_hours and since is not None:
-        week = views.week_of(session, branch.id, branch.timezone)
+        week = week_of(session, branch.id, branch.timezone)
         flipped = week.may_join(since, branch.last_entry_min) != week.may_join(now, branch.last_entry_min)
     if not (ended or flipped):
         return False
@@ -138,7 +139,7 @@ def due_turns(session, branch: Branch, now: datetime, *, everything: bool = Fals
     if not everything:
         today = local_day(now, branch.timezone)
         due = Ticket.day < today
-        closing = views.week_of(session, branch.id, branch.timezone).closing(today)
+        closing = week_of(session, branch.id, branch.timezone).closing(today)
         if closing is not None and now >= closing:
             due = or_(due, and_(Ticket.day == today, Ticket.created_at < closing))
         query = query.where(due)

@@ -35,6 +35,7 @@ from .day import refused_join
 from .lookups import TICKET_LOAD, no_branch, no_service
 from .rules import (CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of,
                     sort_time)
+from .setup import Lines, counts, read_lines, setup_for
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
 
     now = clock.utcnow()
     day = local_day(now, branch.timezone)
-    setup = views.setup_for(session, branch.id, branch.setup_version, day, remember=True)
+    setup = setup_for(session, branch.id, branch.setup_version, day, remember=True)
     svc = setup.service(service)
     if svc is None:
         raise no_service(service)
@@ -183,7 +184,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     waiting, last = lines.get(svc.id, (0, None))
     behind = last is not None and last > ticket.sort_at
     lines[svc.id] = (waiting + 1, ticket.sort_at if last is None or ticket.sort_at > last else last)
-    stats = setup.stats(views.counts(lines))
+    stats = setup.stats(counts(lines))
     uow.emit("branch.state", views.state_payload(branch, setup, stats), branch_room(branch.slug))
     if behind:
         ahead = views.ahead_of(conn, ticket)
@@ -212,7 +213,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     return TicketTaken(view, created=True)
 
 
-def _waiting_lines(uow: UnitOfWork, conn, branch) -> views.Lines:
+def _waiting_lines(uow: UnitOfWork, conn, branch) -> Lines:
     """The branch's waiting lines before this new ticket, and once it is committed,
     remembered with it for the next one.
 
@@ -226,7 +227,7 @@ def _waiting_lines(uow: UnitOfWork, conn, branch) -> views.Lines:
     if known is not None and known[0] == (branch.seq - 1, branch.setup_version):
         lines = dict(known[1])
     else:
-        lines = views.read_lines(conn, branch.id)
+        lines = read_lines(conn, branch.id)
     uow.on_commit(lambda: memory.__setitem__(branch.id, ((branch.seq, branch.setup_version), lines)))
     return lines
 

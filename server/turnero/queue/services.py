@@ -26,6 +26,7 @@ from .issuing import TicketTaken, fingerprint, issue_ticket, take_ticket
 from .lookups import (NO_TICKET, TICKET_LOAD, find_branch, find_counter, find_service, find_ticket_by_id,
                       find_ticket_by_token, holders_ticket, locked_ticket)
 from .rules import COUNTER_STATES, Action, Status, place_of
+from .setup import service_stats, setup_for
 from .undo import check_may_return
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def branch_directory(uow: UnitOfWork, lang: str | None = None) -> list[dict]:
     for branch in session.scalars(select(Branch).order_by(Branch.name)):
         day = today(branch)
         detail = views.branch_detail(session, branch, day, lang)
-        week = views.setup_for(session, branch.id, branch.setup_version, day).week
+        week = setup_for(session, branch.id, branch.setup_version, day).week
         found.append({**detail, "address": branch.address, "hours": [(r.opens, r.closes) for r in week.ranges_on(day)],
                       "has_hours": bool(week.ranges), "open_now": week.may_join(now),
                       "books": any(s.get("takes_appointments") for s in detail["services"])})
@@ -106,7 +107,7 @@ def list_tickets(uow: UnitOfWork, slug: str, actor: Actor, status: str | None = 
     if service:
         query = query.where(Ticket.service_id == find_service(session, branch, service).id)
     tickets = session.scalars(query.order_by(*views.LINE_ORDER)).all()
-    stats = views.service_stats(session, branch, today(branch))
+    stats = service_stats(session, branch, today(branch))
     positions = {t.seq: ahead for t, ahead in views.waiting_with_positions(session, branch.id, stats.keys())}
     # The tickets of the lines sharing counters placed before each (the wait counts them).
     older = views.older_in_lines(session, branch.id, set().union(*(s.others for s in stats.values())), positions)

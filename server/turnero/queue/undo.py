@@ -28,6 +28,7 @@ from . import rules
 from .changes import changed, record, ticket_result, today
 from .lookups import TICKET_LOAD, find_branch, find_ticket_by_id, locked_ticket
 from .rules import Status, place_of
+from .setup import undone_events
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def _before_call(session, ticket: Ticket, call: TicketEvent) -> tuple[int | None
             select(TicketEvent.kind, TicketEvent.counter_id, TicketEvent.data).where(
                 TicketEvent.ticket_seq == ticket.seq, TicketEvent.id < call.id,
                 TicketEvent.kind.in_(("issued", "called", "requeued", "transferred")),
-                TicketEvent.id.not_in(views.undone_events(ticket.branch_id)))
+                TicketEvent.id.not_in(undone_events(ticket.branch_id)))
             .order_by(TicketEvent.id.desc())):
         if kind != "transferred":
             break

@@ -31,9 +31,9 @@ from ..db import UnitOfWork
 from ..errors import N_, Busy, Invalid, Message
 from ..leader import always
 from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User
-from ..queue import read_models as views
 from ..queue.lookups import find_branch
 from ..queue.rules import Status, day_bounds_utc, local_day
+from ..queue.setup import service_stats, undone_events
 from . import erlang, figures
 from .figures import BY, Visit
 from .models import ReportDay
@@ -108,7 +108,7 @@ def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]
     start, end = period.utc_bounds(branch.timezone)
     # A call or finish that staff undid (queue.undo) did not happen, for the figures.
     events = (TicketEvent.branch_id == branch.id, TicketEvent.at >= start, TicketEvent.at < end,
-              TicketEvent.id.not_in(views.undone_events(branch.id)))
+              TicketEvent.id.not_in(undone_events(branch.id)))
     calls = {seq: (first, user) for seq, first, user in conn.execute(
         select(TicketEvent.ticket_seq, func.min(epoch(TicketEvent.at)), func.max(TicketEvent.user_id))
         .where(TicketEvent.kind == "called", *events).group_by(TicketEvent.ticket_seq)).all()}
@@ -467,7 +467,7 @@ def right_now(uow: UnitOfWork, branch_slug: str, actor: Actor, *, lang: str = "e
     now = now or clock.utcnow()
     # The lines' waiting and open counters as every screen shows them; how long the
     # first of each line has waited, read here.
-    stats = views.service_stats(session, branch, local_day(now, branch.timezone))
+    stats = service_stats(session, branch, local_day(now, branch.timezone))
     first_taken = dict(session.execute(
         select(Ticket.service_id, func.min(Ticket.created_at))
         .where(Ticket.branch_id == branch.id, Ticket.status == Status.WAITING).group_by(Ticket.service_id)).all())

@@ -7,6 +7,7 @@ from sqlalchemy import event, select, text
 from turnero.models import Ticket
 from turnero.queue import followers
 from turnero.queue import read_models as views
+from turnero.queue import setup as branch_setup
 from turnero.queue.rules import Status
 
 API = "/api/v1"
@@ -121,12 +122,12 @@ def test_a_call_reads_the_setup_once_for_itself_its_followers_and_the_next_ticke
     clients = follow(sio, [t["token"] for t in line[5:25]])
     open_counter()
     reads = []
-    real = views.read_setup
+    real = branch_setup.read_setup
 
     def counting(*args, **kwargs):
         reads.append(args[1])
         return real(*args, **kwargs)
-    monkeypatch.setattr(views, "read_setup", counting)
+    monkeypatch.setattr(branch_setup, "read_setup", counting)
     for c in clients:
         c.get_received()
     called = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).get_json()
@@ -264,13 +265,14 @@ def test_a_notice_for_a_deleted_branch_or_unfollowed_tickets_sends_nothing(app, 
 
 
 @pytest.mark.parametrize("statement, params, index", [
-    ("_AHEAD", {"branch_id": 1, "service_id": 1, "sort_at": "2026-01-01 00:00:00", "seq": 1}, "ix_tickets_line"),
-    ("_HEAD_OF_LINE", {"branch_id": 1, "service_id": 1, "counter_id": 1}, "ix_tickets_line"),
-    ("_FIRST_SENT_TO", {"counter_id": 1}, "ix_tickets_target_counter"),
+    ("read_models._AHEAD", {"branch_id": 1, "service_id": 1, "sort_at": "2026-01-01 00:00:00", "seq": 1},
+     "ix_tickets_line"),
+    ("read_models._HEAD_OF_LINE", {"branch_id": 1, "service_id": 1, "counter_id": 1}, "ix_tickets_line"),
+    ("read_models._FIRST_SENT_TO", {"counter_id": 1}, "ix_tickets_target_counter"),
     # What the setup reads of the day's calls after each call: the called tickets only,
     # not the thousands still waiting that day.
-    ("_TODAYS_CALLED", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
-    ("_TODAYS_PLACED_AHEAD", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
+    ("setup._TODAYS_CALLED", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
+    ("setup._TODAYS_PLACED_AHEAD", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
 ])
 def test_positions_and_calls_are_read_through_an_index(app, statement, params, index):
     """A ticket's `ahead` is counted inside ix_tickets_line (the waiting tickets of one
@@ -279,7 +281,8 @@ def test_positions_and_calls_are_read_through_an_index(app, statement, params, i
     SQLite's plan says so; PostgreSQL, which chooses by its statistics, is shown able
     to answer each from the index."""
     db = app.extensions["turnero.db"]
-    compiled = getattr(views, statement).compile(db.engine)
+    module, name = statement.split(".")
+    compiled = getattr({"read_models": views, "setup": branch_setup}[module], name).compile(db.engine)
     values = compiled.construct_params(params)
     with db.engine.begin() as conn:
         if db.is_sqlite:

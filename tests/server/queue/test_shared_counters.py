@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from turnero.clock import utcnow
 from turnero.models import Branch, Service
-from turnero.queue import read_models as views
 from turnero.queue.rules import local_day
+from turnero.queue.setup import service_stats
 
 API = "/api/v1"
 
@@ -72,4 +72,4 @@ def _stats(app):
     with db.unit_of_work() as uow:
         branch = uow.session.scalar(select(Branch).where(Branch.slug == "centro"))
         ids = dict(uow.session.execute(select(Service.slug, Service.id).where(Service.branch_id == branch.id)).all())
-        return views.service_stats(uow.session, branch, local_day(utcnow(), branch.timezone)), ids
+        return service_stats(uow.session, branch, local_day(utcnow(), branch.timezone)), ids
