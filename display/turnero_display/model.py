@@ -386,7 +386,9 @@ class DisplayModel(QObject):
             self.highlight_changed.emit(on)
 
     def _tick(self) -> None:
-        now = datetime.now(timezone.utc)
+        # The server's clock (corrected by its HTTP Date): a screen whose own clock is off
+        # still shows the time and day the counters and phones go by.
+        now = self.server_now()
         local = now.astimezone(self.zone) if self.zone else now.astimezone()
         text, date = local.strftime("%H:%M"), i18n.long_date(local.date(), self.lang)
         if (text, date) != (self.clock, self.date):
