@@ -610,7 +610,8 @@ EXACT_PLACES = 50
 def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, spread: float = DEFAULT_SPREAD,
                   desks: tuple[Desk, ...] | None = None, placed_ahead: tuple[float, float] = (0.0, 0.0),
                   line: int = 0, older: Mapping[int, int] | None = None, here: Mapping[int, float] | None = None,
-                  means: Mapping[int, float] | None = None, working: float | None = None) -> Eta:
+                  means: Mapping[int, float] | None = None, working: float | None = None,
+                  memo: dict | None = None) -> Eta:
     """The wait of a ticket of `line` with `ahead` people before it in that line, as a
     range of minutes.
 
@@ -632,6 +633,11 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
     appointments that come during the wait and are called before this ticket.
     `working` is the counters' worth at this line once the line moves at its steady
     pace (past EXACT_PLACES turns; `line_shares`); by default, every counter serving it.
+
+    `memo`, a dict kept by the caller for estimates of one line with the same inputs
+    but `ahead` and `older` (ServiceStats keeps one): the first EXACT_PLACES turns
+    counted one by one are the same for every ticket further back, so they are counted
+    once for all of them. The figures are the same with it or without.
     """
     if ahead < 0:
         raise ValueError("ahead must be >= 0")
@@ -643,8 +649,16 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
         pool = tuple(Desk(unknown) for _ in range(max(1, math.ceil(open_counters - 1e-9))))
         older = None
     counters = float(len(pool))
-    middle = time_to_be_called(ahead, mean, racing(pool, spread), line, older or {}, here or {}, means or {},
-                               working or counters)
+    working = working or counters
+    exact = min(ahead, EXACT_PLACES)
+    key = (exact, tuple(sorted(older.items())) if older else ())
+    head = memo.get(key) if memo is not None else None
+    if head is None:
+        head = time_to_be_called(exact, mean, racing(pool, spread), line, older or {}, here or {}, means or {},
+                                 working)
+        if memo is not None:
+            memo[key] = head
+    middle = head + (ahead - exact) * mean / max(working, 1e-3)
     rate, head_start = placed_ahead
     # One coming `head_start` minutes early is placed before this ticket if it comes
     # within that time of it; each adds a turn.

@@ -51,6 +51,9 @@ class ServiceStats:
     here: dict[int, float] = field(default_factory=dict)
     means: dict[int, float] = field(default_factory=dict)
     working: float | None = None
+    # The estimate's turns counted one by one, shared by the tickets further back
+    # (rules.estimate_wait's `memo`): a thousand followed tickets count them once.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def eta(self, ahead: int, older: dict[int, int] | None = None) -> Eta:
         """The wait of a ticket with `ahead` before it in this line and `older` (per line
@@ -61,7 +64,7 @@ class ServiceStats:
         return estimate_wait(ahead, self.mean_min, self.open_counters, spread=self.spread, desks=self.desks,
                              placed_ahead=self.placed_ahead, line=self.service_id,
                              older=self.others if older is None else older, here=self.here, means=self.means,
-                             working=self.working)
+                             working=self.working, memo=self.memo)
 
 
 @dataclass(frozen=True)
