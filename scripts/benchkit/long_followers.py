@@ -1,0 +1,108 @@
+"""The followers of the long part: forked client processes, each holding a raw Socket.IO
+client per followed ticket (a ticket's token and the port of the server it connects to),
+driven through a pipe: subscribe, mark, wait until every follower heard the call, last."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+
+from .common import child_setup
+from .fanout import ClientProcesses, RawSioClient, pipe_commands
+
+
+def _follower_main(conn, port: int, first_cid: int) -> None:
+    child_setup()
+    asyncio.run(_followers(conn, port, first_cid))
+
+
+async def _followers(conn, port: int, first_cid: int) -> None:
+    """One client process: a raw Socket.IO client per followed ticket, driven by the pipe."""
+    clients: list[RawSioClient] = []
+    last: dict[int, dict] = {}  # cid -> the last ticket.update it got
+    since_mark: dict[int, float] = {}  # cid -> when its first update after the mark came
+    token_of: dict[int, str] = {}
+    expected: set[int] = set()  # the clients whose ticket was waiting at the mark: each must hear the call
+
+    def on_event(cid: int, payload: dict, t: float) -> None:
+        last[cid] = payload
+        since_mark.setdefault(cid, t)
+
+    commands = pipe_commands(conn)
+    cid = first_cid
+    try:
+        while True:
+            cmd = await commands.get()
+            if cmd[0] == "follow":
+                _, tokens, batch = cmd
+                failed, errs = 0, Counter()
+                for start in range(0, len(tokens), batch):
+                    chunk = []
+                    for token in tokens[start:start + batch]:
+                        token_of[cid] = token
+                        chunk.append(RawSioClient(cid, port, on_event, {"ticket": token}, "ticket.update"))
+                        cid += 1
+                    res = await asyncio.gather(*(asyncio.wait_for(c.connect(), 20) for c in chunk),
+                                               return_exceptions=True)
+                    for c, r in zip(chunk, res):
+                        if isinstance(r, BaseException):
+                            failed += 1
+                            errs[f"{type(r).__name__}: {r}"[:100]] += 1
+                            await c.close()
+                        else:
+                            clients.append(c)
+                conn.send(("followed", sum(1 for c in clients if c.alive), failed, dict(errs.most_common(3))))
+            elif cmd[0] == "mark":
+                since_mark.clear()
+                expected.clear()
+                expected.update(c.cid for c in clients
+                                if c.alive and (last.get(c.cid) or {}).get("status", "waiting") == "waiting")
+                conn.send(("marked",))
+            elif cmd[0] == "wait":
+                _, t0, timeout = cmd
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    if all(cid in since_mark for cid in expected):
+                        break
+                    await asyncio.sleep(0.002)
+                conn.send(("waited", [since_mark[cid] - t0 for cid in expected if cid in since_mark], len(expected)))
+            elif cmd[0] == "last":
+                conn.send(("last", [(token_of[c.cid], last.get(c.cid)) for c in clients]))
+            elif cmd[0] == "stop":
+                break
+    finally:
+        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+        try:
+            conn.send(("stopped",))
+        except OSError:
+            pass
+
+
+class Followers(ClientProcesses):
+    """The follower processes of the long part."""
+
+    def __init__(self, port: int, nprocs: int):
+        super().__init__(_follower_main, nprocs, port)
+
+    def follow(self, tokens: list[str], batch: int) -> tuple[int, int, dict]:
+        shares = [tokens[i::len(self.pipes)] for i in range(len(self.pipes))]
+        answers = self.ask_all([("follow", s, batch) for s in shares], 60 + 20 * (len(tokens) // batch + 1))
+        errs = Counter()
+        for a in answers:
+            errs.update(a[3])
+        return sum(a[1] for a in answers), sum(a[2] for a in answers), dict(errs)
+
+    def mark(self) -> None:
+        self.ask_all([("mark",)] * len(self.pipes), 30)
+
+    def wait(self, t0: float, timeout: float) -> tuple[list[float], int]:
+        """Until every client whose ticket was waiting at the mark had an update ->
+        (each one's delay after t0, how many were expected)."""
+        answers = self.ask_all([("wait", t0, timeout)] * len(self.pipes), timeout + 30)
+        return [t for a in answers for t in a[1]], sum(a[2] for a in answers)
+
+    def last(self) -> list[tuple[str, dict | None]]:
+        return [item for a in self.ask_all([("last",)] * len(self.pipes), 30) for item in a[1]]
+
+
+__all__ = ["Followers"]
