@@ -11,7 +11,9 @@ Parts (choose with --only, comma separated; default all, in this order):
           server memory at N and 2N connections
   long    call-next on a line of 50, 1,000 and 10,000 waiting, with 0, 100 and
           1,000 Socket.IO clients following tickets of it: call-next p50, server
-          CPU per call (its updates included), the followers' update latency
+          CPU per call (its updates included), the followers' update latency;
+          on SQLite by default, --long-setups adds PostgreSQL (one process) and
+          two processes on PostgreSQL sharing Redis
   stats   the manager's figures over a year of a busy branch (300,000 tickets written
           into SQLite, then PostgreSQL): GET /stats by each grouping, tickets.csv
   flood   one address sends 5,000 joins (default limits) while an agent calls the
@@ -38,6 +40,7 @@ from benchkit.common import TURNERO, BenchError, Servers, out, raise_nofile
 from benchkit.fanout import part_fanout
 from benchkit.flood import part_flood
 from benchkit.issuing import part_issue, part_pg, part_redis
+from benchkit.long import SETUPS as LONG_SETUPS
 from benchkit.long import part_long
 from benchkit.stats import part_stats
 
@@ -68,17 +71,27 @@ def main() -> int:
     ap.add_argument("--long-followers", default="0,100,1000",
                     help="long: followers at each length (default 0,100,1000)")
     ap.add_argument("--long-rounds", type=int, default=20, help="long: calls at each setting (default 20)")
+    ap.add_argument("--long-setups", default="sqlite",
+                    help="long: comma-separated setups, each with a fresh database per length: sqlite (one "
+                         "process), pg (one process on PostgreSQL), pg+redis (two processes on PostgreSQL sharing "
+                         "Redis, the followers split over both, call-next to the first; server CPU summed over "
+                         "both) (default sqlite)")
     ap.add_argument("--stats-days", type=int, default=300, help="stats: days of tickets (default 300)")
     ap.add_argument("--stats-per-day", type=int, default=1000, help="stats: tickets a day (default 1000)")
     ap.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
                     help="PostgreSQL database to create the bench databases from")
-    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="Redis for the redis part")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14",
+                    help="Redis for the redis part and long's pg+redis")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, SQLite files)")
     args = ap.parse_args()
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         ap.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    unknown = [s for s in (s.strip() for s in args.long_setups.split(",")) if s and s not in LONG_SETUPS]
+    if unknown or not args.long_setups.strip(" ,"):
+        ap.error(f"--long-setups: unknown setup(s) {', '.join(unknown) or '(none given)'}; "
+                 f"choose from {', '.join(LONG_SETUPS)}")
     for name, url in (("--pg-url", args.pg_url), ("--redis-url", args.redis_url)):
         if "127.0.0.1" not in url and "localhost" not in url:
             ap.error(f"{name} must point at 127.0.0.1")

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .common import (API, BRANCH, HOST, SERVICES, TURNERO, BenchError, KeepAlive, Servers, child_setup, cpu_s,
                      free_port, http_json, log_problems, ms, out, pct, port_open, prepare_instance, server_env,
@@ -212,6 +213,11 @@ def _pg_reachable(url: str) -> bool:
     return port_open(u.host or HOST, u.port or 5432)
 
 
+def redis_reachable(url: str) -> bool:
+    u = urlsplit(url)
+    return port_open(u.hostname or HOST, u.port or 6379)
+
+
 def part_pg(args, tmp: Path, servers: Servers) -> None:
     if not _pg_reachable(args.pg_url):
         out(f"pg: skipped: PostgreSQL not reachable ({args.pg_url})")
@@ -230,7 +236,7 @@ def part_redis(args, tmp: Path, servers: Servers) -> None:
     if not _pg_reachable(args.pg_url):
         out(f"redis: skipped: PostgreSQL not reachable ({args.pg_url})")
         return
-    if not port_open(HOST, 6379):
+    if not redis_reachable(args.redis_url):
         out(f"redis: skipped: Redis not reachable ({args.redis_url})")
         return
     pg = PgDatabase(args.pg_url)

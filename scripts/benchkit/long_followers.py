@@ -11,12 +11,12 @@ from .common import child_setup
 from .fanout import ClientProcesses, RawSioClient, pipe_commands
 
 
-def _follower_main(conn, port: int, first_cid: int) -> None:
+def _follower_main(conn, first_cid: int) -> None:
     child_setup()
-    asyncio.run(_followers(conn, port, first_cid))
+    asyncio.run(_followers(conn, first_cid))
 
 
-async def _followers(conn, port: int, first_cid: int) -> None:
+async def _followers(conn, first_cid: int) -> None:
     """One client process: a raw Socket.IO client per followed ticket, driven by the pipe."""
     clients: list[RawSioClient] = []
     last: dict[int, dict] = {}  # cid -> the last ticket.update it got
@@ -34,11 +34,11 @@ async def _followers(conn, port: int, first_cid: int) -> None:
         while True:
             cmd = await commands.get()
             if cmd[0] == "follow":
-                _, tokens, batch = cmd
+                _, pairs, batch = cmd
                 failed, errs = 0, Counter()
-                for start in range(0, len(tokens), batch):
+                for start in range(0, len(pairs), batch):
                     chunk = []
-                    for token in tokens[start:start + batch]:
+                    for token, port in pairs[start:start + batch]:
                         token_of[cid] = token
                         chunk.append(RawSioClient(cid, port, on_event, {"ticket": token}, "ticket.update"))
                         cid += 1
@@ -81,11 +81,14 @@ async def _followers(conn, port: int, first_cid: int) -> None:
 class Followers(ClientProcesses):
     """The follower processes of the long part."""
 
-    def __init__(self, port: int, nprocs: int):
-        super().__init__(_follower_main, nprocs, port)
+    def __init__(self, nprocs: int):
+        super().__init__(_follower_main, nprocs)
 
-    def follow(self, tokens: list[str], batch: int) -> tuple[int, int, dict]:
+    def follow(self, tokens: list[str], ports: list[int], batch: int) -> tuple[int, int, dict]:
+        """Each process takes its share of the tokens and spreads it over the servers' ports in turn
+        (with two servers, each process has half its clients on each) -> (subscribed, failed, errors)."""
         shares = [tokens[i::len(self.pipes)] for i in range(len(self.pipes))]
+        shares = [[(tok, ports[k % len(ports)]) for k, tok in enumerate(share)] for share in shares]
         answers = self.ask_all([("follow", s, batch) for s in shares], 60 + 20 * (len(tokens) // batch + 1))
         errs = Counter()
         for a in answers:
