@@ -96,10 +96,9 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
                                                                        if s in stats)), sharing)
         done: set[str] = set()
         for row in lines:
-            view = views.view_of(row, branch_slug=branch.slug, service=services[row.service_id], counter=None,
-                                 ahead=row.ahead, stats=stats.get(row.service_id), public_url=db.public_url,
-                                 older=older.get(row.seq))
-            emit("ticket.update", view.to_json(token=False), ticket_room(row.id))
+            update = views.followed_update(row, branch_slug=branch.slug, service=services[row.service_id],
+                                           stats=stats.get(row.service_id), older=older.get(row.seq))
+            emit("ticket.update", update, ticket_room(row.id))
             done.add(row.id)
             sent += 1
         changed_here = session.scalars(select(Ticket).options(*TICKET_LOAD).where(Ticket.id.in_(mine))).unique() \

@@ -318,6 +318,33 @@ def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter
         priority_class=ticket.priority_class_id, **staff)
 
 
+# The fixed part of a followed ticket's update (all but its place and wait), by what
+# it is made of: the ticket's own columns, its branch and its service's name. A call
+# moves a thousand followed tickets by one place and changes nothing else of them,
+# so their views are built once, not at every call. Kept by content, nothing to
+# forget when a ticket changes; emptied when it grows past FIXED_KEPT.
+_FIXED: dict[tuple, dict] = {}
+FIXED_KEPT = 50_000
+
+
+def followed_update(row: FollowedRow, *, branch_slug: str, service: ServiceInfo, stats: ServiceStats | None,
+                    older: dict[int, int] | None = None) -> dict:
+    """The `ticket.update` of a waiting followed ticket (a FollowedRow): the same JSON
+    as `view_of(row, ...).to_json(token=False)`, its fixed part built once."""
+    key = (row[:-1], branch_slug, service.slug, service.name(row.lang))
+    fixed = _FIXED.get(key)
+    if fixed is None:
+        if len(_FIXED) >= FIXED_KEPT:
+            _FIXED.clear()
+        fixed = _FIXED[key] = view_of(row, branch_slug=branch_slug, service=service, counter=None, ahead=None,
+                                      stats=None, public_url="").to_json(token=False)
+    update = fixed.copy()
+    update["position"] = row.ahead + 1
+    update["ahead"] = row.ahead
+    update["eta"] = stats.eta(row.ahead, older).as_dict() if stats is not None else None
+    return update
+
+
 def view_now(db: Session, ticket: Ticket, *, public_url: str, stats: dict[int, ServiceStats] | None = None,
              ahead: int | None = None, staff: bool = False) -> TicketView:
     """A ticket's view as every door showing one ticket shows it: while it waits, its

@@ -4,11 +4,12 @@ ends with exactly its place (Flask-SocketIO's test client, SQLite and PostgreSQL
 import pytest
 from sqlalchemy import event, select, text
 
-from turnero.models import Ticket
+from turnero import clock
+from turnero.models import Branch, Service, Ticket
 from turnero.queue import followers
 from turnero.queue import read_models as views
 from turnero.queue import setup as branch_setup
-from turnero.queue.rules import Status
+from turnero.queue.rules import Status, local_day
 
 API = "/api/v1"
 
@@ -56,13 +57,25 @@ def expected_aheads(app) -> dict:
 
 
 def count_views(monkeypatch) -> list:
-    built = []
-    real = views.view_of
+    """The codes of the tickets whose view or followed update gets built (an update
+    builds its fixed part with view_of the first time: counted once, as the update)."""
+    built, inside = [], []
+    real, real_update = views.view_of, views.followed_update
 
     def counting(*args, **kwargs):
-        built.append(args[0].code if args else kwargs["ticket"].code)
+        if not inside:
+            built.append(args[0].code if args else kwargs["ticket"].code)
         return real(*args, **kwargs)
+
+    def counting_update(row, **kwargs):
+        built.append(row.code)
+        inside.append(row)
+        try:
+            return real_update(row, **kwargs)
+        finally:
+            inside.pop()
     monkeypatch.setattr(views, "view_of", counting)
+    monkeypatch.setattr(views, "followed_update", counting_update)
     return built
 
 
@@ -297,6 +310,31 @@ def test_positions_and_calls_are_read_through_an_index(app, statement, params, i
             plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + str(compiled), values).all()]
             assert any(f"using {index}" in step for step in plan), plan
             assert not any("Sort" in step for step in plan), plan
+
+
+def test_a_followed_update_is_the_tickets_view_whether_its_fixed_part_is_kept_or_not(app, fill, monkeypatch):
+    """followed_update keeps each followed ticket's fixed part; the JSON is the view's,
+    at any place, the first time and the next, and when the ticket itself changed."""
+    line = fill(30)
+    db = app.extensions["turnero.db"]
+    monkeypatch.setattr(views, "_FIXED", {})
+    with db.unit_of_work() as uow:
+        session = uow.session
+        branch = session.scalars(select(Branch).where(Branch.slug == "centro")).one()
+        caja = session.scalars(select(Service).where(Service.branch_id == branch.id,
+                                                     Service.slug == "caja")).one()
+        setup = branch_setup.setup_for(session, branch.id, branch.setup_version, local_day(clock.utcnow(), branch.timezone))
+        stats = setup.stats(branch_setup.waiting_counts(session, branch.id))
+        service = {s.id: s for s in setup.services}[caja.id]
+        rows = views.followed_in_lines(session, branch.id, [caja.id], [t["id"] for t in line[::3]])
+        assert len(rows) == 10
+        for row in rows + [row._replace(ahead=row.ahead + 7) for row in rows] + \
+                [row._replace(recalls=2, lang="en", late_moves=1) for row in rows]:
+            expected = views.view_of(row, branch_slug="centro", service=service, counter=None, ahead=row.ahead,
+                                     stats=stats[caja.id], public_url=db.public_url).to_json(token=False)
+            got = views.followed_update(row, branch_slug="centro", service=service, stats=stats[caja.id])
+            assert got == expected and list(got) == list(expected)
+    assert len(views._FIXED) == 20  # each ticket's fixed part once, and once more after it changed
 
 
 def test_notices_heard_together_are_merged_per_branch():
