@@ -322,9 +322,10 @@ def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter
 # it is made of: the ticket's own columns, its branch and its service's name. A call
 # moves a thousand followed tickets by one place and changes nothing else of them,
 # so their views are built once, not at every call. Kept by content, nothing to
-# forget when a ticket changes; emptied when it grows past FIXED_KEPT.
+# forget when a ticket changes; emptied when it grows past FIXED_KEPT (about 1 KB
+# each, measured: 20 MB at most).
 _FIXED: dict[tuple, dict] = {}
-FIXED_KEPT = 50_000
+FIXED_KEPT = 20_000
 
 
 def followed_update(row: FollowedRow, *, branch_slug: str, service: ServiceInfo, stats: ServiceStats | None,
