@@ -130,14 +130,16 @@ def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_b
             "branch": branch.slug, "seq": branch.seq, "code": called.code,
             "service": called.service.slug, "counter": {"id": counter.slug, "name": counter.name},
             "recall": called.recalls > 0}, room)
+    # Read once for the change, its followers and the next ticket: a change is the
+    # last thing its transaction does, with the branch locked.
+    lines = branch_setup.read_lines(session, branch.id)
+    branch_setup.remember_lines(uow, branch, lines)
     if setup_changed:
-        # Read once for the change, its followers and the next ticket: a change is the
-        # last thing its transaction does, with the branch locked.
-        setup = branch_setup.read_setup(session, branch.id, day)
+        setup = branch_setup.read_setup(session, branch.id, day, lines)
         branch_setup.remember_setup(uow, branch.id, branch.setup_version, day, setup)
     else:
         setup = branch_setup.setup_for(session, branch.id, branch.setup_version, day)
-    stats = setup.stats(branch_setup.waiting_counts(session, branch.id))
+    stats = setup.stats(branch_setup.counts(lines))
     uow.emit("branch.state", views.state_payload(branch, setup, stats), room)
     service_ids = set(services)
     if setup_changed:

@@ -24,7 +24,7 @@ from ..realtime import branch_room, ticket_room
 from . import read_models as views
 from .lookups import TICKET_LOAD
 from .rules import Place, local_day
-from .setup import setup_for, waiting_counts
+from .setup import counts, lines_now, setup_for
 
 Emit = Callable[[str, dict, str], None]
 
@@ -88,7 +88,7 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
             return 0
         day = local_day(clock.utcnow(), branch.timezone)
         setup = setup_for(session, branch.id, branch.setup_version, day)
-        stats = setup.stats(waiting_counts(session, branch.id))
+        stats = setup.stats(counts(lines_now(session, branch)))
         services = {s.id: s for s in setup.services}
         # Where counters serve several lines, the tickets of the others placed before each.
         sharing = {row.seq for row in lines if stats[row.service_id].others}

@@ -19,7 +19,8 @@ from ..db import UnitOfWork
 from ..models import Branch, Counter, PriorityClass, Service, Ticket, TicketEvent, UTCDateTime
 from .lookups import TICKET_LOAD, find_branch, find_counter
 from .rules import REMOTE_CHANNELS, Eta, Place, Status, day_bounds_utc, local_day, place_of
-from .setup import BranchSetup, Joining, ServiceInfo, ServiceStats, _conn, iso, service_stats, setup_for, waiting_counts
+from .setup import (BranchSetup, Joining, ServiceInfo, ServiceStats, _conn, counts, iso, lines_now, service_stats,
+                    setup_for)
 
 
 def state_payload(branch, setup: BranchSetup, stats: dict[int, ServiceStats], lang: str | None = None) -> dict:
@@ -40,7 +41,7 @@ def state_payload(branch, setup: BranchSetup, stats: dict[int, ServiceStats], la
 
 def branch_state(session: Session, branch: Branch, today, lang: str | None = None) -> dict:
     setup = setup_for(session, branch.id, branch.setup_version, today)
-    return state_payload(branch, setup, setup.stats(waiting_counts(session, branch.id)), lang)
+    return state_payload(branch, setup, setup.stats(counts(lines_now(session, branch))), lang)
 
 
 def _service_entry(service: ServiceInfo, stats: ServiceStats, lang: str, joining: Joining) -> dict:

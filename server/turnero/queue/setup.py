@@ -317,8 +317,9 @@ def week_of(db: Session | Connection, branch_id: int, tz_name: str, today=None) 
                 tuple(tuple(row) for row in conn.execute(_CLOSURES, params)))
 
 
-def read_setup(db: Session | Connection, branch_id: int, today) -> BranchSetup:
-    """Read a branch's setup from the database (a dozen small indexed queries)."""
+def read_setup(db: Session | Connection, branch_id: int, today, lines: Lines | None = None) -> BranchSetup:
+    """Read a branch's setup from the database (a dozen small indexed queries);
+    `lines`: its waiting lines, when the caller has just read them."""
     conn = _conn(db)
     params = {"branch_id": branch_id}
     services = tuple(ServiceInfo(*row) for row in conn.execute(_SERVICES, params))
@@ -360,7 +361,7 @@ def read_setup(db: Session | Connection, branch_id: int, today) -> BranchSetup:
         counters=tuple((frozenset(ids), busy.get(counter_id)) for counter_id, ids in sorted(serves.items())),
         spread={s.id: service_spread(durations.get(s.id, [])) for s in services},
         paused=tuple((frozenset(ids), reason, since) for _, (ids, reason, since) in sorted(paused.items())),
-        placed_ahead=_placed_ahead(spans, early), waiting_then=waiting_counts(conn, branch_id), as_of=as_of)
+        placed_ahead=_placed_ahead(spans, early), waiting_then=counts(lines) if lines is not None else waiting_counts(conn, branch_id), as_of=as_of)
 
 
 def setup_for(session: Session, branch_id: int, version: str, today, *, remember: bool = False) -> BranchSetup:
@@ -400,6 +401,26 @@ def read_lines(db: Session | Connection, branch_id: int) -> Lines:
             _conn(db).execute(_LINES, {"branch_id": branch_id})}
 
 
+def lines_now(session: Session, branch) -> Lines:
+    """The branch's waiting lines as its row (`seq`, `setup_version`) says they are:
+    from this process's memory when a change or a ticket committed them here at that
+    `seq`, else read. Every change of a branch's tickets bumps its `seq` under the
+    branch lock (see issuing._waiting_lines), so lines kept at that `seq` are the
+    database's. Don't change what it gives: it may be the one kept."""
+    known = session.info["turnero.db"].lines.get(branch.id)
+    if known is not None and known[0] == (branch.seq, branch.setup_version):
+        return known[1]
+    return read_lines(session, branch.id)
+
+
+def remember_lines(uow, branch, lines: Lines) -> None:
+    """Keep the lines a change read as its last step (the branch locked, its `seq`
+    bumped), once it has committed: the followers' refresh, the screens' reads and
+    the next ticket then find them instead of counting the lines again."""
+    key = (branch.seq, branch.setup_version)
+    uow.on_commit(lambda: uow.db.lines.__setitem__(branch.id, (key, lines)))
+
+
 def counts(lines: Lines) -> dict[int, int]:
     """How many wait, per service id."""
     return {service_id: count for service_id, (count, _last) in lines.items()}
@@ -412,7 +433,7 @@ def waiting_counts(db: Session | Connection, branch_id: int) -> dict[int, int]:
 def service_stats(session: Session, branch: Branch, today) -> dict[int, ServiceStats]:
     """Waiting count, recent mean service time and open counters, per service."""
     setup = setup_for(session, branch.id, branch.setup_version, today)
-    return setup.stats(waiting_counts(session, branch.id))
+    return setup.stats(counts(lines_now(session, branch)))
 
 
 def _placed_ahead(spans, early) -> dict[int, tuple[float, float]]:
@@ -445,4 +466,4 @@ def _seconds(started, finished) -> float:
 
 __all__ = ["RECENT_SAMPLES", "CALLING_LIMIT", "iso", "ServiceStats", "ServiceInfo", "ClassInfo", "Joining", "OPEN",
            "pause_of", "BranchSetup", "undone_events", "week_of", "read_setup", "setup_for", "remember_setup",
-           "Lines", "read_lines", "counts", "waiting_counts", "service_stats"]
+           "Lines", "read_lines", "lines_now", "remember_lines", "counts", "waiting_counts", "service_stats"]

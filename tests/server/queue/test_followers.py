@@ -152,6 +152,48 @@ def test_a_call_reads_the_setup_once_for_itself_its_followers_and_the_next_ticke
     assert len(reads) == 1, "the next ticket read the setup again"
 
 
+def test_a_call_counts_the_waiting_lines_once_for_itself_its_followers_and_the_next_ticket(
+        app, client, sio, fill, take, agent, open_counter, monkeypatch):
+    """Counting the waiting lines walks every waiting ticket: the change counts them
+    once (after it changed them, the branch locked) and keeps them at its `seq`; its
+    followers' refresh, a screen's read of the branch and the next ticket use them.
+    Counted again once anything else changed the branch."""
+    from turnero.queue import issuing
+    line = fill(30)
+    clients = follow(sio, [t["token"] for t in line[5:25]])
+    open_counter()
+    reads = []
+    real = branch_setup.read_lines
+
+    def counting(*args, **kwargs):
+        reads.append(args[1])
+        return real(*args, **kwargs)
+    monkeypatch.setattr(branch_setup, "read_lines", counting)
+    monkeypatch.setattr(issuing, "read_lines", counting)
+    for c in clients:
+        c.get_received()
+    called = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).get_json()
+    assert called["code"] == line[0]["code"]
+    got = last_updates(clients, {})
+    assert len(got) == 20 and got[line[5]["id"]]["ahead"] == 4  # the followers did hear the call
+    assert len(reads) == 1
+    caja = client.get(f"{API}/branches/centro").get_json()["services"]
+    assert [s["waiting"] for s in caja if s["id"] == "caja"] == [29]
+    assert client.get(f"{API}/tickets/{line[7]['token']}").get_json()["ahead"] == 6
+    assert len(reads) == 1, "a read of the branch or a ticket counted the lines again"
+    assert take("caja")["ahead"] == 29
+    assert len(reads) == 1, "the next ticket counted the lines again"
+    # Another process's change (here: the database changed behind this one's back, as
+    # the other process would, with the branch's seq bumped) is counted afresh.
+    engine = app.extensions["turnero.db"].engine
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE tickets SET status = 'cancelled' WHERE id = :id"), {"id": line[20]["id"]})
+        conn.execute(text("UPDATE branches SET seq = seq + 1 WHERE slug = 'centro'"))
+    caja = client.get(f"{API}/branches/centro").get_json()["services"]
+    assert [s["waiting"] for s in caja if s["id"] == "caja"] == [29]
+    assert len(reads) == 2
+
+
 def test_near_the_front_is_told_for_the_head_of_the_line_only(app, client, fill, agent, open_counter):
     db = app.extensions["turnero.db"]
     heard = []
