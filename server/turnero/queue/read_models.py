@@ -3,6 +3,7 @@ only, from the database, so all channels agree at the same moment. The branch's
 setup they read the waits from (services, counters, service times) is setup.py's."""
 from __future__ import annotations
 
+import json
 from bisect import bisect_left
 from collections import namedtuple
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from .. import branding, clock
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..models import Branch, Counter, PriorityClass, Service, Ticket, TicketEvent, UTCDateTime
+from ..realtime import Encoded
 from .lookups import TICKET_LOAD, find_branch, find_counter
 from .rules import REMOTE_CHANNELS, Eta, Place, Status, day_bounds_utc, local_day, place_of
 from .setup import (BranchSetup, Joining, ServiceInfo, ServiceStats, _conn, counts, iso, lines_now, service_stats,
@@ -322,29 +324,42 @@ def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter
 # The fixed part of a followed ticket's update (all but its place and wait), by what
 # it is made of: the ticket's own columns, its branch and its service's name. A call
 # moves a thousand followed tickets by one place and changes nothing else of them,
-# so their views are built once, not at every call. Kept by content, nothing to
-# forget when a ticket changes; emptied when it grows past FIXED_KEPT (about 1 KB
-# each, measured: 20 MB at most).
-_FIXED: dict[tuple, dict] = {}
+# so their views are built and encoded once, not at every call. Kept by content,
+# nothing to forget when a ticket changes; emptied when it grows past FIXED_KEPT
+# (about 1.5 KB each with its text: 30 MB at most).
+_FIXED: dict[tuple, tuple[dict, str, str]] = {}
 FIXED_KEPT = 20_000
+# The fields of an update that move with its place, in the view's order.
+_MOVING = ("position", "ahead", "eta")
 
 
 def followed_update(row: FollowedRow, *, branch_slug: str, service: ServiceInfo, stats: ServiceStats | None,
-                    older: dict[int, int] | None = None) -> dict:
+                    older: dict[int, int] | None = None) -> Encoded:
     """The `ticket.update` of a waiting followed ticket (a FollowedRow): the same JSON
-    as `view_of(row, ...).to_json(token=False)`, its fixed part built once."""
+    as `view_of(row, ...).to_json(token=False)`, with its text (realtime.Encoded),
+    its fixed part built and encoded once."""
     key = (row[:-1], branch_slug, service.slug, service.name(row.lang))
-    fixed = _FIXED.get(key)
-    if fixed is None:
+    kept = _FIXED.get(key)
+    if kept is None:
         if len(_FIXED) >= FIXED_KEPT:
             _FIXED.clear()
-        fixed = _FIXED[key] = view_of(row, branch_slug=branch_slug, service=service, counter=None, ahead=None,
-                                      stats=None, public_url="").to_json(token=False)
-    update = fixed.copy()
-    update["position"] = row.ahead + 1
-    update["ahead"] = row.ahead
-    update["eta"] = stats.eta(row.ahead, older).as_dict() if stats is not None else None
-    return update
+        fixed = view_of(row, branch_slug=branch_slug, service=service, counter=None, ahead=None, stats=None,
+                        public_url="").to_json(token=False)
+        names = list(fixed)
+        first, last = names.index(_MOVING[0]), names.index(_MOVING[-1])
+        head = json.dumps({k: fixed[k] for k in names[:first]}, separators=(",", ":"))[:-1]
+        tail = json.dumps({k: fixed[k] for k in names[last + 1:]}, separators=(",", ":"))[1:]
+        kept = _FIXED[key] = (fixed, head, tail)
+    fixed, head, tail = kept
+    ahead = row.ahead
+    eta = stats.eta(ahead, older) if stats is not None else None
+    moved = Encoded(fixed, f'{head},"position":{ahead + 1},"ahead":{ahead},"eta":'
+                           + (f'{{"low_min":{eta.low_min},"high_min":{eta.high_min}}},' if eta is not None
+                              else "null,") + tail)
+    moved["position"] = ahead + 1
+    moved["ahead"] = ahead
+    moved["eta"] = eta.as_dict() if eta is not None else None
+    return moved
 
 
 def view_now(db: Session, ticket: Ticket, *, public_url: str, stats: dict[int, ServiceStats] | None = None,

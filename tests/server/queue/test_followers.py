@@ -1,6 +1,8 @@
 """Long lines: a change builds views only for the tickets someone follows, tells the
 "near the front" listeners only about the head of the line, and every follower still
 ends with exactly its place (Flask-SocketIO's test client, SQLite and PostgreSQL)."""
+import json
+
 import pytest
 from sqlalchemy import event, select, text
 
@@ -10,6 +12,7 @@ from turnero.queue import followers
 from turnero.queue import read_models as views
 from turnero.queue import setup as branch_setup
 from turnero.queue.rules import Status, local_day
+from turnero.realtime import Encoded
 
 API = "/api/v1"
 
@@ -376,6 +379,7 @@ def test_a_followed_update_is_the_tickets_view_whether_its_fixed_part_is_kept_or
                                      stats=stats[caja.id], public_url=db.public_url).to_json(token=False)
             got = views.followed_update(row, branch_slug="centro", service=service, stats=stats[caja.id])
             assert got == expected and list(got) == list(expected)
+            assert got.json == json.dumps(expected, separators=(",", ":"))  # the text it leaves as
     assert len(views._FIXED) == 20  # each ticket's fixed part once, and once more after it changed
 
 
@@ -413,6 +417,15 @@ def test_an_update_leaves_as_the_packet_python_socketio_would_send(app, sio, fil
         manager.emit_here("ticket.update", payload, room)
         python_socketio.Manager.emit(manager, "ticket.update", payload, "/", room=room)
         manager.emit_here("ticket.update", payload, "ticket:no-one-follows-it")
+    finally:
+        socketio.server._send_eio_packet = real
+    assert len(sent) == 2 and sent[0] == sent[1]
+    # A payload that carries its own text (a followed ticket's update) leaves as the same bytes.
+    sent.clear()
+    socketio.server._send_eio_packet = lambda eio_sid, pkt: sent.append((eio_sid, pkt.encode()))
+    try:
+        manager.emit_here("ticket.update", Encoded(payload, json.dumps(payload, separators=(",", ":"))), room)
+        python_socketio.Manager.emit(manager, "ticket.update", payload, "/", room=room)
     finally:
         socketio.server._send_eio_packet = real
     assert len(sent) == 2 and sent[0] == sent[1]
