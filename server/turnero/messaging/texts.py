@@ -16,7 +16,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from ..errors import DomainError
 from ..queue.read_models import TicketView
-from ..queue.rules import Eta
+from ..queue.estimate import Eta
 from ..queue.texts import eta_text
 
 ELLIPSIS = "…"

@@ -1,6 +1,7 @@
 """The queue: the one turn-assignment model every channel reads and changes.
 
-    rules.py        states and transitions, order, codes, the wait estimate (plain Python)
+    rules.py        states and transitions, order, codes (plain Python)
+    estimate.py     the wait estimate (plain Python)
     lookups.py      finding branches, services, counters and tickets
     read_models.py  what every channel shows (positions, waits, branch state, the desk)
     services.py     the use cases, one function each, in a unit of work

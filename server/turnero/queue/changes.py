@@ -144,7 +144,7 @@ def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_b
     service_ids = set(services)
     if setup_changed:
         # A new setup moves every line's wait (its counters' turns are reckoned from
-        # this change: rules.estimate_wait, BranchSetup.desks), not only the lines touched.
+        # this change: estimate.estimate_wait, BranchSetup.desks), not only the lines touched.
         service_ids, eta_changed = {s.id for s in setup.services if s.active}, True
     moved = bool(service_ids) and (eta_changed or moved_behind is not None)
     after = None if eta_changed else moved_behind

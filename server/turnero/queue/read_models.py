@@ -20,7 +20,8 @@ from ..db import UnitOfWork
 from ..models import Branch, Counter, PriorityClass, Service, Ticket, TicketEvent, UTCDateTime
 from ..realtime import Encoded
 from .lookups import TICKET_LOAD, find_branch, find_counter
-from .rules import REMOTE_CHANNELS, Eta, Place, Status, day_bounds_utc, local_day, place_of
+from .estimate import Eta
+from .rules import REMOTE_CHANNELS, Place, Status, day_bounds_utc, local_day, place_of
 from .setup import (BranchSetup, Joining, ServiceInfo, ServiceStats, _conn, counts, iso, lines_now, service_stats,
                     setup_for)
 
@@ -161,7 +162,7 @@ _OLDER = (select(Ticket.service_id, func.count()).where(
 
 def older_of(db: Session | Connection, ticket, lines) -> dict[int, int]:
     """Per line of `lines` (others than the ticket's), its waiting tickets placed before
-    this one: a counter serving both calls them first (rules.estimate_wait's `older`)."""
+    this one: a counter serving both calls them first (estimate.estimate_wait's `older`)."""
     lines = sorted(lines)
     if not lines:
         return {}

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, aliased
 from ..hours import Week, weekday_ranges
 from ..models import (Branch, Closure, Counter, OpeningHours, PriorityClass, Service, Ticket, TicketEvent,
                       counter_services)
-from .rules import (DEFAULT_SPREAD, Desk, Eta, Status, back_in, estimate_wait, line_shares, mean_service_minutes,
-                    remaining_turn, service_spread)
+from .estimate import (DEFAULT_SPREAD, Desk, Eta, back_in, estimate_wait, line_shares, mean_service_minutes,
+                       remaining_turn, service_spread)
+from .rules import Status
 
 
 # The turns (call to end) a service's pace and spread are read from: the last hour or
@@ -52,7 +53,7 @@ class ServiceStats:
     means: dict[int, float] = field(default_factory=dict)
     working: float | None = None
     # The estimate's turns counted one by one, shared by the tickets further back
-    # (rules.estimate_wait's `memo`): a thousand followed tickets count them once.
+    # (estimate.estimate_wait's `memo`): a thousand followed tickets count them once.
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def eta(self, ahead: int, older: dict[int, int] | None = None) -> Eta:

@@ -11,7 +11,7 @@ from flask_babel import format_datetime, get_translations, gettext, ngettext
 from .. import clock
 from ..errors import N_
 from ..hours import to_local
-from .rules import Eta
+from .estimate import Eta
 
 STATUS = {
     "waiting": N_("Waiting"),

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from turnero.queue.rules import (EXACT_PLACES, Action, Desk, Place, Status, TransitionNotAllowed, back_in,
-                                  day_bounds_utc, estimate_wait, format_code, line_shares, local_day,
-                                  mean_service_minutes, next_status, racing, remaining_turn, service_spread,
-                                  sort_time, time_to_be_called)
+from turnero.queue.estimate import (EXACT_PLACES, Desk, back_in, estimate_wait, line_shares, mean_service_minutes,
+                                     racing, remaining_turn, service_spread, time_to_be_called)
+from turnero.queue.rules import (Action, Place, Status, TransitionNotAllowed, day_bounds_utc, format_code, local_day,
+                                 next_status, sort_time)
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
