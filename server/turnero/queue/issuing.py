@@ -35,7 +35,7 @@ from .day import refused_join
 from .lookups import TICKET_LOAD, no_branch, no_service
 from .rules import (CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of,
                     sort_time)
-from .setup import Lines, counts, read_lines, setup_for
+from .setup import Lines, counts, read_lines, remember_lines, setup_for
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ def _waiting_lines(uow: UnitOfWork, conn, branch) -> Lines:
         lines = dict(known[1])
     else:
         lines = read_lines(conn, branch.id)
-    uow.on_commit(lambda: memory.__setitem__(branch.id, ((branch.seq, branch.setup_version), lines)))
+    remember_lines(uow, branch, lines)  # the new ticket is added to them below, before the commit
     return lines
 
 
