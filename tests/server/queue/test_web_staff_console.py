@@ -320,3 +320,31 @@ def test_an_agent_finds_a_waiting_turn_and_adds_a_walk_in_at_the_desk(live, new_
     given = next(t for t in listed if t["name"] == "Rosa")
     assert (given["channel"], given["phone"], given["priority"]) == ("staff", "+525512340099", True)
     expect(items.filter(has_text=given["code"])).to_have_count(1)
+
+
+def test_the_consoles_keys_do_nothing_behind_an_open_dialog(live, new_page):
+    """N calls the next turn, but not while a dialog is open over the console (here
+    the walk-in's, its Cancel button focused): a dialog's keys are its own."""
+    page = new_page(viewport=DESKTOP, locale="en-US")
+    sign_in(page, live)
+    open_console(page, live, "Ventanilla 1")
+    button(page, "Open counter").click()
+    expect(page.locator("#counter-state")).to_have_text("Open")
+    waiting = take(live, "caja")
+    expect(page.locator("#waiting-list .waiting-row", has_text=waiting["code"])).to_be_visible()
+    page.evaluate("""() => {
+        window.sent = [];
+        const real = window.fetch;
+        window.fetch = function (url) { window.sent.push(String(url)); return real.apply(this, arguments); };
+    }""")
+    page.get_by_role("button", name="Add a walk-in").click()
+    dialog = page.get_by_role("dialog", name="Add a walk-in")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").focus()
+    page.keyboard.press("n")
+    assert [url for url in page.evaluate("window.sent") if "call-next" in url] == []
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    page.keyboard.press("n")  # the dialog closed: N calls
+    expect(page.locator("#current-code")).to_have_text(waiting["code"])

@@ -91,6 +91,25 @@
     button.addEventListener("click", function () { run(button.dataset.action); });
   });
 
+  // A dialog's request: the console is busy meanwhile; the dialog closes once it is
+  // done and shows the server's reason when it is not; the console is drawn again
+  // either way, and `reload` brings what the request changed.
+  function submitDialog(dlg, errorId, request, done, reload) {
+    if (C.busy) return;
+    C.busy = true;
+    request().then(function (result) {
+      dlg.close();
+      done(result);
+    }, function (error) {
+      $(errorId).textContent = fmt(T.error, { detail: error.message });
+    }).then(function () {
+      C.busy = false;
+      C.renderCurrent();
+      C.renderWaiting();
+      reload();
+    });
+  }
+
   // ------------------------------------------------------------ transfer dialog
 
   var dialog = $("transfer-dialog");
@@ -113,20 +132,14 @@
     var body = {};
     body[parts[0]] = parts[1];
     var target = parts[0] === "service" ? serviceName(parts[1]) : (counterById[parts[1]] || {}).name;
-    C.busy = true;
-    api("POST", "/tickets/" + C.current.id + "/transfer", body).then(function (ticket) {
-      dialog.close();
+    var id = C.current.id;
+    submitDialog(dialog, "transfer-error", function () {
+      return api("POST", "/tickets/" + id + "/transfer", body);
+    }, function (ticket) {
       say(fmt(T.transferred, { code: ticket.code, target: target }), "ok");
       C.historyOf = ticket;
       C.current = null;
-    }, function (error) {
-      $("transfer-error").textContent = fmt(T.error, { detail: error.message });
-    }).then(function () {
-      C.busy = false;
-      C.renderCurrent();
-      C.renderWaiting();
-      C.loadHistory();
-    });
+    }, C.loadHistory);
   });
 
   // ------------------------------------------------------------ call a chosen ticket
@@ -147,22 +160,15 @@
     event.preventDefault();
     var reason = $("call-reason").value.trim();
     if (!reason) { $("call-error").textContent = T.reason_needed; $("call-reason").focus(); return; }
-    if (!chosen || C.busy) return;
-    C.busy = true;
-    api("POST", "/branches/" + branch + "/counters/" + C.counter.id + "/call", { ticket: chosen.id, reason: reason })
-      .then(function (ticket) {
-        callDialog.close();
-        C.current = ticket;
-        C.historyOf = ticket;
-        say(fmt(T.called, { code: ticket.code }), "ok");
-      }, function (error) {
-        $("call-error").textContent = fmt(T.error, { detail: error.message });
-      }).then(function () {
-        C.busy = false;
-        C.renderCurrent();
-        C.renderWaiting();
-        C.loadHistory();
-      });
+    if (!chosen) return;
+    var body = { ticket: chosen.id, reason: reason };
+    submitDialog(callDialog, "call-error", function () {
+      return api("POST", "/branches/" + branch + "/counters/" + C.counter.id + "/call", body);
+    }, function (ticket) {
+      C.current = ticket;
+      C.historyOf = ticket;
+      say(fmt(T.called, { code: ticket.code }), "ok");
+    }, C.loadHistory);
   });
 
   // ------------------------------------------------------------ a walk-in at the desk
@@ -228,21 +234,13 @@
     var chosen = pauseDialog.querySelector('input[name="pause-reason"]:checked');
     var reason = chosen ? (chosen.value === "other" ? $("pause-other").value.trim() : chosen.value) : "";
     if (!reason) { $("pause-error").textContent = T.pause_reason_needed; return; }
-    if (C.busy) return;
-    C.busy = true;
-    api("POST", "/branches/" + branch + "/counters/" + C.counter.id + "/pause", { reason: reason }).then(function (view) {
-      pauseDialog.close();
+    submitDialog(pauseDialog, "pause-error", function () {
+      return api("POST", "/branches/" + branch + "/counters/" + C.counter.id + "/pause", { reason: reason });
+    }, function (view) {
       C.counter = view;
       say(T.paused, "ok");
       C.renderCounter();
-    }, function (error) {
-      $("pause-error").textContent = fmt(T.error, { detail: error.message });
-    }).then(function () {
-      C.busy = false;
-      C.renderCurrent();
-      C.renderWaiting();
-      C.loadCounters();
-    });
+    }, C.loadCounters);
   });
 
   // ------------------------------------------------------------ new turns to each line (managers)
@@ -309,7 +307,7 @@
                b: "requeue", p: "pause", o: "open", u: "undo" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    if (dialog.open || callDialog.open || pauseDialog.open || lineDialog.open) return;
+    if (document.querySelector("dialog[open]")) return;  // a dialog's keys are its own
     var tag = (event.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable) return;
     var action = KEYS[event.key.toLowerCase()];
