@@ -28,7 +28,7 @@ from ..db import UnitOfWork
 from ..errors import N_, NotFound, Unauthorized
 from ..models import Branch, Counter, Device, PriorityClass, Service, User
 from ..queue.lookups import find_branch, find_counter
-from ..queue.read_models import next_calls
+from ..queue.places import next_calls
 from ..queue.services import branch_changed
 from . import validation as check
 from .validation import COLOR_RE, PREFIX_RE, FieldErrors, Message

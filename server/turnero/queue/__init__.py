@@ -3,7 +3,8 @@
     rules.py        states and transitions, order, codes (plain Python)
     estimate.py     the wait estimate (plain Python)
     lookups.py      finding branches, services, counters and tickets
-    read_models.py  what every channel shows (positions, waits, branch state, the desk)
+    places.py       where waiting tickets stand in their lines, read from the database
+    read_models.py  what every channel shows (ticket views, waits, branch state, the desk)
     services.py     the use cases, one function each, in a unit of work
     alerts.py       where a turn's messages go (SMS or WhatsApp) and who may choose it for the customer
     changes.py      what every change goes through (event, seq, broadcast after commit)

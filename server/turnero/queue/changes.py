@@ -16,7 +16,7 @@ from ..db import UnitOfWork
 from ..errors import N_, Conflict
 from ..models import Branch, Counter, Ticket, TicketEvent, new_version
 from ..realtime import branch_room, notice_lines_moved
-from . import followers
+from . import followers, places
 from . import read_models as views
 from . import setup as branch_setup
 from .rules import Action, Event, Moved, Place, TransitionNotAllowed, local_day, place_of
@@ -163,7 +163,7 @@ def near_the_front(uow: UnitOfWork, branch, service_ids: Iterable[int], after: P
     session = uow.session
     told = []
     for service_id in sorted(service_ids):
-        for ahead, ticket in enumerate(views.line_head(session, branch.id, service_id, branch.notify_ahead + 1)):
+        for ahead, ticket in enumerate(places.line_head(session, branch.id, service_id, branch.notify_ahead + 1)):
             if after is None or place_of(ticket) > after:
                 told.append((ticket, Moved(at=ticket.created_at, ahead=ahead)))
     tell_listeners_many(session, told)

@@ -26,7 +26,7 @@ from ..errors import N_, Conflict, Invalid
 from ..leader import always
 from ..models import Branch, Service, Ticket
 from . import read_models as views
-from . import rules, texts
+from . import places, rules, texts
 from .changes import apply, changed
 from .lookups import TICKET_LOAD, find_branch, find_service
 from .rules import Status, local_day
@@ -143,7 +143,7 @@ def due_turns(session, branch: Branch, now: datetime, *, everything: bool = Fals
         if closing is not None and now >= closing:
             due = or_(due, and_(Ticket.day == today, Ticket.created_at < closing))
         query = query.where(due)
-    return list(session.scalars(query.order_by(*views.LINE_ORDER)))
+    return list(session.scalars(query.order_by(*places.LINE_ORDER)))
 
 
 def not_arrived(session, branch: Branch, now: datetime) -> list[Ticket]:
@@ -154,7 +154,7 @@ def not_arrived(session, branch: Branch, now: datetime) -> list[Ticket]:
     return list(session.scalars(select(Ticket).options(*TICKET_LOAD).where(
         Ticket.branch_id == branch.id, Ticket.status == Status.WAITING, Ticket.arrived_at.is_(None),
         Ticket.passed_at.is_not(None), Ticket.passed_at <= now - timedelta(minutes=branch.remote_grace_min))
-        .order_by(*views.LINE_ORDER)))
+        .order_by(*places.LINE_ORDER)))
 
 
 def expire_turns(uow: UnitOfWork, tickets: list[Ticket], now: datetime, reason: str | None = None) -> set[int]:

@@ -21,6 +21,7 @@ from .. import clock
 from ..db import Database
 from ..models import Branch, Ticket
 from ..realtime import branch_room, ticket_room
+from . import places
 from . import read_models as views
 from .lookups import TICKET_LOAD
 from .rules import Place, local_day
@@ -83,7 +84,7 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
             return 0
         after = notice["after"]
         place = Place(*_place(after)) if after is not None else None
-        lines = views.followed_in_lines(session, branch.id, notice["services"], followed, place)
+        lines = places.followed_in_lines(session, branch.id, notice["services"], followed, place)
         if not lines and not mine:
             return 0
         day = local_day(clock.utcnow(), branch.timezone)
@@ -92,8 +93,8 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
         services = {s.id: s for s in setup.services}
         # Where counters serve several lines, the tickets of the others placed before each.
         sharing = {row.seq for row in lines if stats[row.service_id].others}
-        older = views.older_in_lines(session, branch.id, set().union(*(stats[s].others for s in notice["services"]
-                                                                       if s in stats)), sharing)
+        older = places.older_in_lines(session, branch.id, set().union(*(stats[s].others for s in notice["services"]
+                                                                        if s in stats)), sharing)
         done: set[str] = set()
         for row in lines:
             update = views.followed_update(row, branch_slug=branch.slug, service=services[row.service_id],

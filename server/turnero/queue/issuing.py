@@ -28,7 +28,7 @@ from ..errors import N_, Conflict, Forbidden, Invalid
 from ..models import Branch, Customer, DailyNumber, Ticket, TicketEvent, new_uuid
 from ..realtime import branch_room, notice_lines_moved
 from . import read_models as views
-from . import followers
+from . import followers, places
 from .alerts import choice_for_turn
 from .changes import near_the_front, tell_listeners, ticket_result
 from .day import refused_join
@@ -187,7 +187,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     stats = setup.stats(counts(lines))
     uow.emit("branch.state", views.state_payload(branch, setup, stats), branch_room(branch.slug))
     if behind:
-        ahead = views.ahead_of(conn, ticket)
+        ahead = places.ahead_of(conn, ticket)
         near_the_front(uow, branch, [svc.id], place_of(ticket))
         notice_lines_moved(uow, followers.moved(branch.id, [svc.id], place_of(ticket)))
     else:
@@ -195,7 +195,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     # Where its counters serve other lines too, their tickets placed before it count:
     # all that wait there, unless some were placed after it (priority, appointments).
     others = stats[svc.id].others
-    older = views.older_of(conn, ticket, others) \
+    older = places.older_of(conn, ticket, others) \
         if any(lines.get(o, (0, None))[1] is not None and lines[o][1] > ticket.sort_at for o in others) else None
     # No `ticket.update` of its own: no one can follow a ticket before its holder has
     # its token, which this answer gives.

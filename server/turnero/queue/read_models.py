@@ -1,29 +1,25 @@
-"""Read models: what every channel shows. Positions and waits are computed here
-only, from the database, so all channels agree at the same moment. The branch's
-setup they read the waits from (services, counters, service times) is setup.py's."""
+"""Read models: what every channel shows. Views and waits are built here only, on
+the places read from the database (places.py), so all channels agree at the same
+moment. The branch's setup they read the waits from (services, counters, service
+times) is setup.py's."""
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
-from collections import namedtuple
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from operator import attrgetter
 
-from sqlalchemy import ColumnElement, DateTime, bindparam, case, func, or_, select, tuple_, type_coerce, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import branding, clock
 from ..access.services import Actor
 from ..db import UnitOfWork
-from ..models import Branch, Counter, PriorityClass, Service, Ticket, TicketEvent, UTCDateTime
+from ..models import Branch, Counter, Service, Ticket, TicketEvent
 from ..realtime import Encoded
 from .lookups import TICKET_LOAD, find_branch, find_counter
 from .estimate import Eta
-from .rules import REMOTE_CHANNELS, Place, Status, day_bounds_utc, local_day, place_of
-from .setup import (BranchSetup, Joining, ServiceInfo, ServiceStats, _conn, counts, iso, lines_now, service_stats,
-                    setup_for)
+from .places import FollowedRow, ahead_of, older_of
+from .rules import Status, day_bounds_utc, local_day
+from .setup import BranchSetup, Joining, ServiceInfo, ServiceStats, counts, iso, lines_now, service_stats, setup_for
 
 
 def state_payload(branch, setup: BranchSetup, stats: dict[int, ServiceStats], lang: str | None = None) -> dict:
@@ -114,102 +110,6 @@ def branch_summary(branch: Branch) -> dict:
 
 
 # ---------------------------------------------------------------- tickets
-
-# The line's order (rules.Place): place in time, ties by issue order. Every query
-# that orders a line or compares places uses these two columns, in this order.
-LINE_ORDER = (Ticket.sort_at, Ticket.seq)
-
-
-def behind(place) -> ColumnElement[bool]:
-    """The tickets whose place comes after `place` (a rules.Place)."""
-    return tuple_(*LINE_ORDER) > tuple_(place.sort_at, place.seq)
-
-
-# A counter's head of a line passes over the tickets that counter transferred away.
-_HEAD_OF_LINE = (select(Ticket.seq, Ticket.sort_at)
-                 .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value,
-                        Ticket.service_id == bindparam("service_id"), Ticket.target_counter_id.is_(None),
-                        or_(Ticket.sent_from_counter_id.is_(None),
-                            Ticket.sent_from_counter_id != bindparam("counter_id")))
-                 .order_by(*LINE_ORDER).limit(1))
-_FIRST_SENT_TO = (select(Ticket.seq, Ticket.sort_at)
-                  .where(Ticket.target_counter_id == bindparam("counter_id"), Ticket.status == Status.WAITING.value)
-                  .order_by(*LINE_ORDER).limit(1))
-# With `remote_check_in`: a remote turn is called only once its holder arrived.
-_READY = or_(Ticket.arrived_at.is_not(None), Ticket.channel.not_in(REMOTE_CHANNELS))
-_READY_HEAD_OF_LINE = _HEAD_OF_LINE.where(_READY)
-_READY_FIRST_SENT_TO = _FIRST_SENT_TO.where(_READY)
-_AHEAD = (select(func.count()).select_from(Ticket).where(
-    Ticket.branch_id == bindparam("branch_id"), Ticket.service_id == bindparam("service_id"),
-    Ticket.status == Status.WAITING.value,
-    tuple_(*LINE_ORDER) < tuple_(bindparam("sort_at", type_=Ticket.sort_at.type), bindparam("seq"))))
-
-
-def ahead_of(db: Session | Connection, ticket) -> int:
-    """Tickets of the same line that will be called before this one."""
-    return _conn(db).execute(_AHEAD, {"branch_id": ticket.branch_id, "service_id": ticket.service_id,
-                                      "sort_at": ticket.sort_at, "seq": ticket.seq}).scalar_one()
-
-
-# The waiting tickets of some lines placed before a ticket, per line (a range of the
-# lines' index each).
-_OLDER = (select(Ticket.service_id, func.count()).where(
-    Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value,
-    Ticket.service_id.in_(bindparam("service_ids", expanding=True)),
-    tuple_(*LINE_ORDER) < tuple_(bindparam("sort_at", type_=Ticket.sort_at.type), bindparam("seq")))
-    .group_by(Ticket.service_id))
-
-
-def older_of(db: Session | Connection, ticket, lines) -> dict[int, int]:
-    """Per line of `lines` (others than the ticket's), its waiting tickets placed before
-    this one: a counter serving both calls them first (estimate.estimate_wait's `older`)."""
-    lines = sorted(lines)
-    if not lines:
-        return {}
-    found = dict(_conn(db).execute(_OLDER, {"branch_id": ticket.branch_id, "service_ids": lines,
-                                            "sort_at": ticket.sort_at, "seq": ticket.seq}).all())
-    return {line: found.get(line, 0) for line in lines}
-
-
-def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dict[int, dict[int, int]]:
-    """`older_of` for many waiting tickets (by `seq`) at once, reading each line once:
-    on PostgreSQL numbered per line of `lines` inside the database (a window in line
-    order), only these tickets' numbers coming back; on SQLite, where a window costs
-    more than a walk, each line's places in order, each ticket's count found here."""
-    lines, seqs = sorted(lines), list(seqs)
-    if not lines or not seqs:
-        return {}
-    conn, found = _conn(db), {}
-    if conn.dialect.name == "sqlite":
-        # Places as stored (text that sorts as the moments do), each line's from a walk
-        # of its index; each ticket's count in a line found by bisection.
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            places = {line: cursor.execute(_LINE_PLACES, (branch_id, line)).fetchall() for line in lines}
-            for start in range(0, len(seqs), _IDS_PER_QUERY):
-                chunk = seqs[start:start + _IDS_PER_QUERY]
-                for place in cursor.execute(_PLACES_OF % ",".join("?" * len(chunk)), chunk):
-                    found[place[1]] = {line: bisect_left(placed, place) for line, placed in places.items()}
-        finally:
-            cursor.close()
-        return found
-    numbered = (select(Ticket.seq.label("seq"),
-                       *(func.count(case((Ticket.service_id == line, 1))).over(order_by=LINE_ORDER)
-                         for line in lines))
-                .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING.value)
-                .subquery())
-    query = select(numbered).where(numbered.c.seq.in_(bindparam("seqs", expanding=True)))
-    for start in range(0, len(seqs), _IDS_PER_QUERY):
-        for seq, *counted in conn.execute(query, {"seqs": seqs[start:start + _IDS_PER_QUERY]}):
-            found[seq] = dict(zip(lines, counted))
-    return found
-
-
-# A line's places in order, and some tickets' places (SQLite: older_in_lines).
-_LINE_PLACES = ("SELECT sort_at, seq FROM tickets WHERE branch_id = ? AND status = 'waiting' AND service_id = ? "
-                "ORDER BY sort_at, seq")
-_PLACES_OF = "SELECT sort_at, seq FROM tickets WHERE seq IN (%s)"
-
 
 @dataclass(frozen=True)
 class CounterRef:
@@ -380,178 +280,6 @@ def view_now(db: Session, ticket: Ticket, *, public_url: str, stats: dict[int, S
     return ticket_view(ticket, ahead=ahead, stats=line, public_url=public_url, staff=staff, older=older)
 
 
-# What a ticket's view needs of its own columns (view_of), read without the ORM.
-_VIEW_COLUMNS = (Ticket.seq, Ticket.id, Ticket.code, Ticket.service_id, Ticket.status, Ticket.channel,
-                 Ticket.priority, Ticket.lang, Ticket.recalls, Ticket.sort_at, Ticket.created_at, Ticket.called_at,
-                 Ticket.started_at, Ticket.finished_at, Ticket.token, Ticket.arrived_at, Ticket.late_moves,
-                 Ticket.priority_class_id)
-# The same, with its moments as stored (naive UTC): a view only prints them (iso, the
-# same text either way) and sorts them, and UTCDateTime's two calls a value were
-# six a row.
-_STORED_VIEW_COLUMNS = tuple(type_coerce(c, DateTime).label(c.key) if isinstance(c.type, UTCDateTime) else c
-                             for c in _VIEW_COLUMNS)
-# A followed ticket as followed_in_lines gives it: those columns and its `ahead`, as a
-# named tuple. A view reads about twenty columns, and reading one of a SQLAlchemy Row
-# by name costs a microsecond: with a thousand tickets followed, that was a fifth of a
-# call's work.
-FollowedRow = namedtuple("FollowedRow", [column.key for column in _VIEW_COLUMNS] + ["ahead"])
-# Enough ids per statement for any database's limit on parameters.
-_IDS_PER_QUERY = 2000
-# The places of these lines numbered inside the database (a window over the line's
-# index), joined to the followed tickets only.
-_RANKED = (select(Ticket.seq.label("seq"),
-                  (func.row_number().over(partition_by=Ticket.service_id, order_by=LINE_ORDER) - 1).label("ahead"))
-           .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value,
-                  Ticket.service_id.in_(bindparam("service_ids", expanding=True)))
-           .subquery())
-_FOLLOWED = (select(*_STORED_VIEW_COLUMNS, _RANKED.c.ahead).join(_RANKED, _RANKED.c.seq == Ticket.seq)
-             .where(Ticket.id.in_(bindparam("ids", expanding=True))))
-_BEHIND = tuple_(*LINE_ORDER) > tuple_(bindparam("after_at", type_=Ticket.sort_at.type), bindparam("after_seq"))
-_FOLLOWED_BEHIND = _FOLLOWED.where(_BEHIND)
-# On SQLite the same, numbered here: the line's seqs in order (a walk of ix_tickets_line,
-# about 0.4 µs a waiting ticket through the driver) and the followed rows by id. SQLite's
-# window over the line and its join cost about three times as much; PostgreSQL numbers
-# a line faster than Python can read it.
-_LINE_SEQS = ("SELECT seq FROM tickets WHERE branch_id = ? AND status = 'waiting' AND service_id = ? "
-              "ORDER BY sort_at, seq")
-# By id alone: given the line's columns too, SQLite walks the whole line through its
-# index testing each id, where this looks up each followed ticket.
-_FOLLOWED_ROWS = select(*_STORED_VIEW_COLUMNS).where(Ticket.id.in_(bindparam("ids", expanding=True)))
-
-
-def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, ticket_ids,
-                      after=None) -> list[FollowedRow]:
-    """The waiting tickets among `ticket_ids` in these lines of the branch (behind
-    `after`, a rules.Place, when given), each a FollowedRow (its `ahead` included), in
-    line order.
-
-    Only the followed tickets come back and are built into rows: on PostgreSQL the
-    lines' places are numbered inside the database (one statement), on SQLite the
-    followed rows are read by id and the lines' seqs numbered here (_LINE_SEQS)."""
-    conn = _conn(db)
-    service_ids, ticket_ids = list(service_ids), list(ticket_ids)
-    if not service_ids or not ticket_ids:
-        return []
-    params = {"branch_id": branch_id, "service_ids": service_ids}
-    if after is not None:
-        params.update(after_at=after.sort_at, after_seq=after.seq)
-    rows = []
-    if conn.dialect.name == "sqlite":
-        # The rows first: that read begins the transaction the numbering then shares.
-        # A row is kept when its ticket waits in one of these lines (it has a place).
-        found = []
-        for start in range(0, len(ticket_ids), _IDS_PER_QUERY):
-            found += conn.execute(_FOLLOWED_ROWS, {"ids": ticket_ids[start:start + _IDS_PER_QUERY]}).all()
-        places = _numbered_lines(conn, branch_id, service_ids) if found else {}
-        behind = (_stored_utc(after.sort_at), after.seq) if after is not None else None
-        rows = [FollowedRow(*row, places[row[0]]) for row in found
-                if row[0] in places and (behind is None or (row[9], row[0]) > behind)]
-    else:
-        statement = _FOLLOWED if after is None else _FOLLOWED_BEHIND
-        for start in range(0, len(ticket_ids), _IDS_PER_QUERY):
-            chunk = conn.execute(statement, {**params, "ids": ticket_ids[start:start + _IDS_PER_QUERY]}).all()
-            rows += map(FollowedRow._make, chunk)
-    rows.sort(key=attrgetter("sort_at", "seq"))
-    return rows
-
-
-def _stored_utc(moment: datetime) -> datetime:
-    """A moment as SQLite stores it (naive UTC), to compare with what it gives back."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo is not None else moment
-
-
-def _numbered_lines(conn: Connection, branch_id: int, service_ids) -> dict[int, int]:
-    """seq -> people ahead, for every waiting ticket of these lines (SQLite; inside the
-    transaction the caller's read began, so the rows and their places agree)."""
-    cursor = conn.connection.dbapi_connection.cursor()
-    places: dict[int, int] = {}
-    try:
-        for service_id in service_ids:
-            line = cursor.execute(_LINE_SEQS, (branch_id, service_id)).fetchall()
-            places.update(zip((seq for seq, in line), range(len(line))))
-    finally:
-        cursor.close()
-    return places
-
-
-def first_for_counter(db: Session | Connection, branch_id: int, counter_id: int, service_ids,
-                      ready_only: bool = False) -> int | None:
-    """The seq of the ticket a counter calls next: the first in line among those sent
-    to this counter and the heads of the lines it serves (tickets sent to another
-    counter wait for that one). One indexed look per line, not a sort of the branch.
-    `ready_only` (a branch with `remote_check_in`) passes over remote turns whose
-    holder has not arrived."""
-    conn = _conn(db)
-    head, sent_to = (_READY_HEAD_OF_LINE, _READY_FIRST_SENT_TO) if ready_only else (_HEAD_OF_LINE, _FIRST_SENT_TO)
-    heads = [conn.execute(head, {"branch_id": branch_id, "service_id": service_id, "counter_id": counter_id}).first()
-             for service_id in service_ids]
-    heads.append(conn.execute(sent_to, {"counter_id": counter_id}).first())
-    heads = [h for h in heads if h is not None]
-    return min(heads, key=lambda h: (h.sort_at, h.seq)).seq if heads else None
-
-
-def places_behind(session: Session, ticket: Ticket, limit: int) -> list[Place]:
-    """The places of the first `limit` waiting tickets behind this one in its line."""
-    rows = session.execute(
-        select(Ticket.sort_at, Ticket.seq)
-        .where(Ticket.branch_id == ticket.branch_id, Ticket.status == Status.WAITING,
-               Ticket.service_id == ticket.service_id, behind(place_of(ticket)))
-        .order_by(*LINE_ORDER).limit(limit)).all()
-    return [Place(at, seq) for at, seq in rows]
-
-
-def mark_passed(session: Session, branch_id: int, service_ids, before: Place | None, now) -> None:
-    """Remote turns not yet arrived whose place came (a counter called someone behind
-    them, or found no one else ready: `before` None): their grace time starts now
-    (`passed_at`), once."""
-    query = update(Ticket).where(
-        Ticket.branch_id == branch_id, Ticket.service_id.in_(list(service_ids)),
-        Ticket.status == Status.WAITING, Ticket.channel.in_(REMOTE_CHANNELS), Ticket.arrived_at.is_(None),
-        Ticket.passed_at.is_(None))
-    if before is not None:
-        query = query.where(tuple_(Ticket.sort_at, Ticket.seq) < tuple_(before.sort_at, before.seq))
-    session.execute(query.values(passed_at=now).execution_options(synchronize_session=False))
-
-
-def next_calls(session: Session, branch_id: int, limit: int = 10) -> list[dict]:
-    """The branch's next `limit` calls in line order (every line together, as one
-    counter serving all of them would call them): code, service, priority class,
-    channel, and when it was taken."""
-    rows = session.execute(
-        select(Ticket.code, Service.name_es, PriorityClass.name_es, Ticket.priority, Ticket.channel,
-               Ticket.created_at)
-        .join(Service, Service.id == Ticket.service_id)
-        .outerjoin(PriorityClass, PriorityClass.id == Ticket.priority_class_id)
-        .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING)
-        .order_by(*LINE_ORDER).limit(limit)).all()
-    return [{"code": code, "service": service, "priority_class": kind, "priority": priority, "channel": channel,
-             "created_at": iso(created)} for code, service, kind, priority, channel, created in rows]
-
-
-def line_head(session: Session, branch_id: int, service_id: int, limit: int) -> list[Ticket]:
-    """The first `limit` waiting tickets of a line, in order (index i has i ahead)."""
-    return list(session.scalars(
-        select(Ticket).options(*TICKET_LOAD)
-        .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING, Ticket.service_id == service_id)
-        .order_by(*LINE_ORDER).limit(limit)).unique())
-
-
-def waiting_with_positions(session: Session, branch_id: int, service_ids, after=None):
-    """Every waiting ticket of these lines with its `ahead`, in one query.
-
-    With `after` (a rules.Place), only the tickets behind that place (the ones whose
-    position a change there moved)."""
-    ahead = func.row_number().over(partition_by=Ticket.service_id, order_by=LINE_ORDER) - 1
-    inner = (select(Ticket.seq.label("seq"), ahead.label("ahead"))
-             .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING,
-                    Ticket.service_id.in_(list(service_ids)))
-             .subquery())
-    query = select(Ticket, inner.c.ahead).join(inner, inner.c.seq == Ticket.seq)
-    if after is not None:
-        query = query.where(behind(after))
-    return session.execute(query.order_by(*LINE_ORDER)).all()
-
-
 # ---------------------------------------------------------------- the staff console
 
 def counter_view(counter: Counter) -> dict:
@@ -624,7 +352,5 @@ def counter_desk(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Ac
 
 # `iso` is defined with the setup (setup.py) and shown from here, as every door prints times with it.
 __all__ = ["state_payload", "branch_state", "branch_detail",
-           "branch_summary", "ahead_of", "ticket_view", "view_of", "TicketView", "CounterRef", "LINE_ORDER", "behind",
-           "waiting_with_positions", "followed_in_lines", "FollowedRow", "line_head", "first_for_counter",
-           "places_behind", "mark_passed", "next_calls", "iso", "counter_view",
+           "branch_summary", "ticket_view", "view_of", "TicketView", "CounterRef", "iso", "counter_view",
            "counters_to_choose", "counter_desk"]

@@ -525,7 +525,7 @@ def set_priority(ticket: TicketState, priority: bool, boost_minutes: int, now: d
 class Place(NamedTuple):
     """A ticket's place in its line: tickets are called by place in time (`sort_at`),
     ties by issue order (`seq`). Every query orders the line by these two, in this
-    order (queue.read_models.LINE_ORDER)."""
+    order (queue.places.LINE_ORDER)."""
     sort_at: datetime
     seq: int
 

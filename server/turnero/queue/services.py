@@ -25,6 +25,8 @@ from .alerts import Alerts, alert_phone, set_alert_channel, set_ticket_phone
 from .issuing import TicketTaken, fingerprint, issue_ticket, take_ticket
 from .lookups import (NO_TICKET, TICKET_LOAD, find_branch, find_counter, find_service, find_ticket_by_id,
                       find_ticket_by_token, holders_ticket, locked_ticket)
+from .places import (LINE_ORDER, first_for_counter, mark_passed, older_in_lines, places_behind,
+                     waiting_with_positions)
 from .rules import COUNTER_STATES, Action, Status, place_of
 from .setup import service_stats, setup_for
 from .undo import check_may_return
@@ -106,11 +108,11 @@ def list_tickets(uow: UnitOfWork, slug: str, actor: Actor, status: str | None = 
         query = query.where(Ticket.status == status)
     if service:
         query = query.where(Ticket.service_id == find_service(session, branch, service).id)
-    tickets = session.scalars(query.order_by(*views.LINE_ORDER)).all()
+    tickets = session.scalars(query.order_by(*LINE_ORDER)).all()
     stats = service_stats(session, branch, today(branch))
-    positions = {t.seq: ahead for t, ahead in views.waiting_with_positions(session, branch.id, stats.keys())}
+    positions = {t.seq: ahead for t, ahead in waiting_with_positions(session, branch.id, stats.keys())}
     # The tickets of the lines sharing counters placed before each (the wait counts them).
-    older = views.older_in_lines(session, branch.id, set().union(*(s.others for s in stats.values())), positions)
+    older = older_in_lines(session, branch.id, set().union(*(s.others for s in stats.values())), positions)
     return [views.ticket_view(t, ahead=positions.get(t.seq), stats=stats[t.service_id], older=older.get(t.seq),
                               public_url=uow.db.public_url, staff=True) for t in tickets]
 
@@ -181,7 +183,7 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
     The branch row is locked first (every change of the branch's tickets takes it), and
     on PostgreSQL the claimed ticket row too, FOR UPDATE: two counters never get the
     same ticket.
-    The first ticket is found at the head of each line (read_models.first_for_counter),
+    The first ticket is found at the head of each line (places.first_for_counter),
     so a call costs the same however many wait.
     Whatever the counter still had called or in service is finished first.
     """
@@ -200,8 +202,8 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
     if branch.remote_check_in:
         # Remote turns whose holder has not arrived keep their place and were passed
         # over: their grace time starts (day.due_turns expires them after it).
-        views.mark_passed(session, branch.id, [s.id for s in counter.services],
-                          place_of(ticket) if ticket is not None else None, now)
+        mark_passed(session, branch.id, [s.id for s in counter.services],
+                    place_of(ticket) if ticket is not None else None, now)
     if ticket is None:
         if touched_services:
             changed(uow, branch, services=touched_services, eta_changed=True, also=finished)
@@ -280,8 +282,8 @@ def _call(uow: UnitOfWork, branch: Branch, counter, ticket: Ticket, now, actor: 
 
 def _first_waiting(session, branch: Branch, counter) -> Ticket | None:
     """The ticket the counter calls next, its row locked (FOR UPDATE on PostgreSQL)."""
-    first = views.first_for_counter(session, branch.id, counter.id, [s.id for s in counter.services],
-                                    ready_only=branch.remote_check_in)
+    first = first_for_counter(session, branch.id, counter.id, [s.id for s in counter.services],
+                              ready_only=branch.remote_check_in)
     if first is None:
         return None
     return session.scalar(select(Ticket).where(Ticket.seq == first, Ticket.status == Status.WAITING)
@@ -338,7 +340,7 @@ def let_pass(uow: UnitOfWork, token: str, places: int, actor: Actor, channel: st
     if ticket.late_moves >= rules.MAX_LATE_MOVES:
         raise Conflict(N_("You already let people pass twice; ask at the branch if you need more time."))
     before = place_of(ticket)
-    spot = rules.place_after(views.places_behind(session, ticket, places + 10), places)
+    spot = rules.place_after(places_behind(session, ticket, places + 10), places)
     if spot is None:
         raise Conflict(N_("No one is behind you: you keep your place."))
     sort_at, passed = spot

@@ -8,7 +8,7 @@ from sqlalchemy import event, select, text
 
 from turnero import clock
 from turnero.models import Branch, Service, Ticket
-from turnero.queue import followers
+from turnero.queue import followers, places
 from turnero.queue import read_models as views
 from turnero.queue import setup as branch_setup
 from turnero.queue.rules import Status, local_day
@@ -323,10 +323,10 @@ def test_a_notice_for_a_deleted_branch_or_unfollowed_tickets_sends_nothing(app, 
 
 
 @pytest.mark.parametrize("statement, params, index", [
-    ("read_models._AHEAD", {"branch_id": 1, "service_id": 1, "sort_at": "2026-01-01 00:00:00", "seq": 1},
+    ("places._AHEAD", {"branch_id": 1, "service_id": 1, "sort_at": "2026-01-01 00:00:00", "seq": 1},
      "ix_tickets_line"),
-    ("read_models._HEAD_OF_LINE", {"branch_id": 1, "service_id": 1, "counter_id": 1}, "ix_tickets_line"),
-    ("read_models._FIRST_SENT_TO", {"counter_id": 1}, "ix_tickets_target_counter"),
+    ("places._HEAD_OF_LINE", {"branch_id": 1, "service_id": 1, "counter_id": 1}, "ix_tickets_line"),
+    ("places._FIRST_SENT_TO", {"counter_id": 1}, "ix_tickets_target_counter"),
     # What the setup reads of the day's calls after each call: the called tickets only,
     # not the thousands still waiting that day.
     ("setup._TODAYS_CALLED", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
@@ -340,7 +340,7 @@ def test_positions_and_calls_are_read_through_an_index(app, statement, params, i
     to answer each from the index."""
     db = app.extensions["turnero.db"]
     module, name = statement.split(".")
-    compiled = getattr({"read_models": views, "setup": branch_setup}[module], name).compile(db.engine)
+    compiled = getattr({"places": places, "setup": branch_setup}[module], name).compile(db.engine)
     values = compiled.construct_params(params)
     with db.engine.begin() as conn:
         if db.is_sqlite:
@@ -371,7 +371,7 @@ def test_a_followed_update_is_the_tickets_view_whether_its_fixed_part_is_kept_or
         setup = branch_setup.setup_for(session, branch.id, branch.setup_version, local_day(clock.utcnow(), branch.timezone))
         stats = setup.stats(branch_setup.waiting_counts(session, branch.id))
         service = {s.id: s for s in setup.services}[caja.id]
-        rows = views.followed_in_lines(session, branch.id, [caja.id], [t["id"] for t in line[::3]])
+        rows = places.followed_in_lines(session, branch.id, [caja.id], [t["id"] for t in line[::3]])
         assert len(rows) == 10
         for row in rows + [row._replace(ahead=row.ahead + 7) for row in rows] + \
                 [row._replace(recalls=2, lang="en", late_moves=1) for row in rows]:
