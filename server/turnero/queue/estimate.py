@@ -115,7 +115,9 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
     deviation = math.sqrt(turns * per_turn ** 2 * turn_cv2 + (ETA_DRIFT * middle) ** 2)
     # A wait is skewed (never below 0, sometimes long): the range is centred on its
     # median, which a lognormal of this mean and deviation puts below the mean.
-    centre = middle / math.sqrt(1 + (deviation / middle) ** 2) if middle > 0 else 0.0
+    # (A middle so small that the ratio's square would overflow has its median at 0.)
+    ratio = deviation / middle if middle > 0 else math.inf
+    centre = middle / math.sqrt(1 + ratio ** 2) if ratio < 1e150 else 0.0
     low = math.floor(max(0.0, centre - ETA_Z * deviation))
     high = math.ceil(centre + ETA_Z * deviation)
     return Eta(low_min=low, high_min=max(high, low + 1))

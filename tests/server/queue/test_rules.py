@@ -105,6 +105,14 @@ def test_estimate_is_always_a_proper_range(ahead, mean, counters):
     assert later.low_min >= eta.low_min and later.high_min >= eta.high_min
 
 
+def test_a_counter_free_in_next_to_no_time_gives_a_range_not_an_overflow():
+    """Found by the property test below: a middle of a few hundred-thousandths of
+    a minute squared its ratio to the deviation past what a float holds."""
+    for free_in in (1e-310, 1e-320):
+        eta = estimate_wait(0, 5, 1, desks=(Desk(free_in),))
+        assert (eta.low_min, eta.high_min) == (0, 1)
+
+
 def test_a_free_counter_calls_at_once_and_one_ending_its_turn_soon_before_one_just_started():
     assert estimate_wait(0, 5, 1, desks=(Desk(0.0),)) == estimate_wait(0, 12, 1, desks=(Desk(0.0),))
     assert estimate_wait(0, 5, 1, desks=(Desk(0.0),)).high_min == 1
