@@ -23,7 +23,7 @@ _WRITING = contextvars.ContextVar("turnero_writing", default=False)
 Publisher = Callable[[list[tuple[str, Any, str]]], None]
 # Called inside the transaction with (session, ticket, event) for every event of a
 # ticket (queue.changes.record), and for every waiting ticket whose place moved
-# (queue.rules.Moved): where messaging writes its outbox rows, so they commit or
+# (queue.events.Moved): where messaging writes its outbox rows, so they commit or
 # roll back with the change.
 TicketListener = Callable[..., None]
 # Called once a unit of work committed, with the (branch slug, event) pairs it

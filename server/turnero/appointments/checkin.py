@@ -20,7 +20,8 @@ from ..models import Branch, Customer, Ticket
 from ..queue import services as queue
 from ..queue.lookups import find_branch
 from ..queue.read_models import TicketView
-from ..queue.rules import Cancelled, Event, Finished, NoShow, Requeued, Undone, day_bounds_utc, local_day
+from ..queue.events import Cancelled, Event, Finished, NoShow, Requeued, Undone
+from ..queue.rules import day_bounds_utc, local_day
 from ..queue.services import TicketTaken
 from . import rules
 from .models import Appointment

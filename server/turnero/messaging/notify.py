@@ -17,9 +17,8 @@ from .. import clock
 from ..customers import find_customer
 from ..models import Customer, Feedback, Ticket
 from ..queue import read_models as views
-from ..queue.rules import (PHONE_CHANNELS, Called, Event, Expired, Finished, Issued, Moved, PhoneAdded, Recalled, Status,
-                           Undone,
-                           alert_channel)
+from ..queue.events import Called, Event, Expired, Finished, Issued, Moved, PhoneAdded, Recalled, Undone
+from ..queue.rules import PHONE_CHANNELS, Status, alert_channel
 from . import push, texts
 from .models import OutboxMessage, TicketNotice
 from .outbox import address, enqueue

@@ -1,6 +1,7 @@
 """The queue: the one turn-assignment model every channel reads and changes.
 
     rules.py        states and transitions, order, codes (plain Python)
+    events.py       what happened to a ticket: the transitions' typed events (plain Python)
     estimate.py     the wait estimate (plain Python)
     lookups.py      finding branches, services, counters and tickets
     places.py       where waiting tickets stand in their lines, read from the database

@@ -21,7 +21,7 @@ from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, TooMany
 from ..models import Customer, Ticket, TicketEvent
 from . import read_models as views
-from . import rules
+from . import events, rules
 from .changes import changed, record, ticket_result
 from .lookups import find_ticket_by_token, holders_ticket
 from .rules import ACTIVE, NOTIFY_CHANNELS, Status
@@ -114,13 +114,13 @@ def set_ticket_phone(uow: UnitOfWork, token: str, phone: str, actor: Actor,
     _not_over(ticket)
     if max_changes is not None and not actor.is_staff:
         changes = session.scalar(select(func.count()).select_from(TicketEvent).where(
-            TicketEvent.ticket_seq == ticket.seq, TicketEvent.kind == rules.PhoneAdded.kind))
+            TicketEvent.ticket_seq == ticket.seq, TicketEvent.kind == events.PhoneAdded.kind))
         if changes >= max_changes:
             raise TooMany(N_("This turn's phone number was changed too many times; ask at the branch."))
     ticket.customer = customer_for(session, phone, branch.country, ticket.name, ticket.lang)
     # A choice made for the number before is not one for this number.
     ticket.notify_by = choice_for_turn(session, ticket.customer, notify_by, owner=actor.is_staff)
-    record(uow, ticket, rules.PhoneAdded(at=clock.utcnow()), actor, branch_slug=branch.slug,
+    record(uow, ticket, events.PhoneAdded(at=clock.utcnow()), actor, branch_slug=branch.slug,
            channel=None if actor.kind == "user" else actor.default_channel)
     stats = changed(uow, branch, services=[], also=[ticket], setup_changed=False)
     result = ticket_result(uow, ticket, stats)

@@ -19,7 +19,8 @@ from ..realtime import branch_room, notice_lines_moved
 from . import followers, places
 from . import read_models as views
 from . import setup as branch_setup
-from .rules import Action, Event, Moved, Place, TransitionNotAllowed, local_day, place_of
+from .events import Event, Moved
+from .rules import Action, Place, TransitionNotAllowed, local_day, place_of
 
 TRANSITION_REFUSED = {
     Action.CALL: N_("Only a waiting ticket can be called."),

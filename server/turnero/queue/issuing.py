@@ -33,8 +33,8 @@ from .alerts import choice_for_turn
 from .changes import near_the_front, tell_listeners, ticket_result
 from .day import refused_join
 from .lookups import TICKET_LOAD, no_branch, no_service
-from .rules import (CHANNELS, PHONE_CHANNELS, Issued, Status, format_code, local_day, place_of,
-                    sort_time)
+from .events import Issued
+from .rules import CHANNELS, PHONE_CHANNELS, Status, format_code, local_day, place_of, sort_time
 from .setup import Lines, counts, read_lines, remember_lines, setup_for
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from ..db import UnitOfWork
 from ..errors import N_, Conflict, Invalid, NotFound
 from ..models import Branch, Counter, Customer, Feedback, PriorityClass, Service, Ticket, TicketEvent
 from ..realtime import staff_room
-from . import day, rules
+from . import day, events, rules
 from . import read_models as views
 from .changes import apply, changed, record, refused, ticket_result, today
 from .alerts import Alerts, alert_phone, set_alert_channel, set_ticket_phone
@@ -320,7 +320,7 @@ def act(uow: UnitOfWork, ticket_id: str, action: Action, actor: Actor) -> views.
 
 def _requeued(session, ticket: Ticket) -> bool:
     return session.scalar(select(func.count()).select_from(TicketEvent).where(
-        TicketEvent.ticket_seq == ticket.seq, TicketEvent.kind == rules.Requeued.kind)) > 0
+        TicketEvent.ticket_seq == ticket.seq, TicketEvent.kind == events.Requeued.kind)) > 0
 
 
 # ---------------------------------------------------------------- the holder: running late, arriving
@@ -485,7 +485,7 @@ def give_feedback(uow: UnitOfWork, token: str, score: int, comment: str | None,
     feedback = Feedback(ticket_seq=ticket.seq, score=score, comment=comment or None, channel=channel,
                         at=clock.utcnow())
     session.add(feedback)
-    record(uow, ticket, rules.Rated(at=feedback.at, score=score), None, branch_slug=ticket.branch.slug,
+    record(uow, ticket, events.Rated(at=feedback.at, score=score), None, branch_slug=ticket.branch.slug,
            channel=channel)
     if score <= LOW_SCORE:  # the managers' consoles hear it at once
         uow.emit("feedback.low", _rating_of(ticket, feedback), staff_room(ticket.branch.slug))
