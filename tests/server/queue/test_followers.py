@@ -130,26 +130,35 @@ def test_the_cost_of_a_call_does_not_grow_with_the_line(app, client, fill, agent
     assert len(long[1]) == len(short[1]) == 1  # the called ticket's answer
 
 
-def test_a_call_reads_the_setup_once_for_itself_its_followers_and_the_next_ticket(app, client, sio, fill, take,
-                                                                                  agent, open_counter, monkeypatch):
-    """The branch's setup (a dozen queries, some over the day's calls) is read by the
-    change that made it new; the followers' refresh and the next ticket reuse it."""
+def call_with_followers_counting(client, sio, fill, agent, open_counter, monkeypatch, name, also=()):
+    """A line of 30 with 20 followed, counter v1 open; then, counting the calls of
+    setup.`name` (and of the same function imported into the modules `also`), a call
+    that every follower hears. -> (the line, the branch ids of the calls counted)."""
     line = fill(30)
     clients = follow(sio, [t["token"] for t in line[5:25]])
     open_counter()
     reads = []
-    real = branch_setup.read_setup
+    real = getattr(branch_setup, name)
 
     def counting(*args, **kwargs):
         reads.append(args[1])
         return real(*args, **kwargs)
-    monkeypatch.setattr(branch_setup, "read_setup", counting)
+    for module in (branch_setup, *also):
+        monkeypatch.setattr(module, name, counting)
     for c in clients:
         c.get_received()
     called = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).get_json()
     assert called["code"] == line[0]["code"]
     got = last_updates(clients, {})
     assert len(got) == 20 and got[line[5]["id"]]["ahead"] == 4  # the followers did hear the call
+    return line, reads
+
+
+def test_a_call_reads_the_setup_once_for_itself_its_followers_and_the_next_ticket(app, client, sio, fill, take,
+                                                                                  agent, open_counter, monkeypatch):
+    """The branch's setup (a dozen queries, some over the day's calls) is read by the
+    change that made it new; the followers' refresh and the next ticket reuse it."""
+    line, reads = call_with_followers_counting(client, sio, fill, agent, open_counter, monkeypatch, "read_setup")
     assert len(reads) == 1
     assert take("caja")["ahead"] == 29
     assert len(reads) == 1, "the next ticket read the setup again"
@@ -162,23 +171,8 @@ def test_a_call_counts_the_waiting_lines_once_for_itself_its_followers_and_the_n
     followers' refresh, a screen's read of the branch and the next ticket use them.
     Counted again once anything else changed the branch."""
     from turnero.queue import issuing
-    line = fill(30)
-    clients = follow(sio, [t["token"] for t in line[5:25]])
-    open_counter()
-    reads = []
-    real = branch_setup.read_lines
-
-    def counting(*args, **kwargs):
-        reads.append(args[1])
-        return real(*args, **kwargs)
-    monkeypatch.setattr(branch_setup, "read_lines", counting)
-    monkeypatch.setattr(issuing, "read_lines", counting)
-    for c in clients:
-        c.get_received()
-    called = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).get_json()
-    assert called["code"] == line[0]["code"]
-    got = last_updates(clients, {})
-    assert len(got) == 20 and got[line[5]["id"]]["ahead"] == 4  # the followers did hear the call
+    line, reads = call_with_followers_counting(client, sio, fill, agent, open_counter, monkeypatch, "read_lines",
+                                               also=(issuing,))
     assert len(reads) == 1
     caja = client.get(f"{API}/branches/centro").get_json()["services"]
     assert [s["waiting"] for s in caja if s["id"] == "caja"] == [29]
