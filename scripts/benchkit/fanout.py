@@ -270,6 +270,20 @@ def _fanout_client_main(conn, port: int, kind: str, first_cid: int) -> None:
     asyncio.run(_fanout_client(conn, port, kind, first_cid))
 
 
+async def connect_all(chunk: list, errs: Counter) -> list:
+    """Connect the clients of `chunk` together (20 s each); each failure is counted in
+    `errs` by its message and its client closed. -> the clients that connected."""
+    res = await asyncio.gather(*(asyncio.wait_for(c.connect(), 20) for c in chunk), return_exceptions=True)
+    connected = []
+    for c, r in zip(chunk, res):
+        if isinstance(r, BaseException):
+            errs[f"{type(r).__name__}: {r}"[:120]] += 1
+            await c.close()
+        else:
+            connected.append(c)
+    return connected
+
+
 async def _fanout_client(conn, port: int, kind: str, first_cid: int) -> None:
     cls = _client_class(kind)
     clients = []
@@ -290,16 +304,10 @@ async def _fanout_client(conn, port: int, kind: str, first_cid: int) -> None:
                 for start in range(0, n, batch):
                     chunk = [cls(next_cid + i, port, on_event) for i in range(min(batch, n - start))]
                     next_cid += len(chunk)
-                    res = await asyncio.gather(*(asyncio.wait_for(c.connect(), 20) for c in chunk),
-                                               return_exceptions=True)
-                    for c, r in zip(chunk, res):
-                        if isinstance(r, BaseException):
-                            failed += 1
-                            errs[f"{type(r).__name__}: {r}"[:120]] += 1
-                            await c.close()
-                        else:
-                            ok += 1
-                            clients.append(c)
+                    connected = await connect_all(chunk, errs)
+                    ok += len(connected)
+                    failed += len(chunk) - len(connected)
+                    clients += connected
                 conn.send(("connected", ok, failed, dict(errs.most_common(3)), time.monotonic() - t0,
                            sum(1 for c in clients if c.alive)))
             elif cmd[0] == "wait":

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 
 from .common import child_setup
-from .fanout import ClientProcesses, RawSioClient, pipe_commands
+from .fanout import ClientProcesses, RawSioClient, connect_all, pipe_commands
 
 
 def _follower_main(conn, first_cid: int) -> None:
@@ -42,15 +42,9 @@ async def _followers(conn, first_cid: int) -> None:
                         token_of[cid] = token
                         chunk.append(RawSioClient(cid, port, on_event, {"ticket": token}, "ticket.update"))
                         cid += 1
-                    res = await asyncio.gather(*(asyncio.wait_for(c.connect(), 20) for c in chunk),
-                                               return_exceptions=True)
-                    for c, r in zip(chunk, res):
-                        if isinstance(r, BaseException):
-                            failed += 1
-                            errs[f"{type(r).__name__}: {r}"[:100]] += 1
-                            await c.close()
-                        else:
-                            clients.append(c)
+                    connected = await connect_all(chunk, errs)
+                    failed += len(chunk) - len(connected)
+                    clients += connected
                 conn.send(("followed", sum(1 for c in clients if c.alive), failed, dict(errs.most_common(3))))
             elif cmd[0] == "mark":
                 since_mark.clear()
