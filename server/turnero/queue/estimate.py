@@ -82,25 +82,25 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
     `memo`, a dict kept by the caller for estimates of one line with the same inputs
     but `ahead` and `older` (ServiceStats keeps one): the first EXACT_PLACES turns
     counted one by one are the same for every ticket further back, so they are counted
-    once for all of them. The figures are the same with it or without.
+    once for all of them, and what is reckoned of the line itself (its counters as
+    they race, its pace) once for every ticket. The figures are the same with it or
+    without.
     """
     if ahead < 0:
         raise ValueError("ahead must be >= 0")
-    mean = max(0.5, float(mean_service_min))
-    pool = tuple(d for d in desks or () if not d.lines or line in d.lines)
-    if not pool:
-        # A counter met busy at a random moment has (1 + spread²) / 2 of a turn left.
-        unknown = (1 + spread ** 2) / 2 * mean
-        pool = tuple(Desk(unknown) for _ in range(max(1, math.ceil(open_counters - 1e-9))))
+    line_of = memo.get(_LINE) if memo is not None else None
+    if line_of is None:
+        line_of = _line(mean_service_min, open_counters, spread, desks, line, working)
+        if memo is not None:
+            memo[_LINE] = line_of
+    mean, served, raced, counters, working, per_turn, turn_cv2 = line_of
+    if not served:  # no counter of this line: the others' tickets are not counted
         older = None
-    counters = float(len(pool))
-    working = working or counters
     exact = min(ahead, EXACT_PLACES)
     key = (exact, tuple(sorted(older.items())) if older else ())
     head = memo.get(key) if memo is not None else None
     if head is None:
-        head = time_to_be_called(exact, mean, racing(pool, spread), line, older or {}, here or {}, means or {},
-                                 working)
+        head = time_to_be_called(exact, mean, raced, line, older or {}, here or {}, means or {}, working)
         if memo is not None:
             memo[key] = head
     middle = head + (ahead - exact) * mean / max(working, 1e-3)
@@ -108,10 +108,7 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
     # One coming `head_start` minutes early is placed before this ticket if it comes
     # within that time of it; each adds a turn.
     middle += max(0.0, rate) * min(middle, max(0.0, head_start)) * mean / counters
-    per_turn = mean / counters
     turns = middle / per_turn
-    # One counter ends turns as varied as the service times; many, nearly at random (1).
-    turn_cv2 = (spread ** 2 + max(0.0, counters - 1)) / max(1.0, counters)
     deviation = math.sqrt(turns * per_turn ** 2 * turn_cv2 + (ETA_DRIFT * middle) ** 2)
     # A wait is skewed (never below 0, sometimes long): the range is centred on its
     # median, which a lognormal of this mean and deviation puts below the mean.
@@ -121,6 +118,30 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
     low = math.floor(max(0.0, centre - ETA_Z * deviation))
     high = math.ceil(centre + ETA_Z * deviation)
     return Eta(low_min=low, high_min=max(high, low + 1))
+
+
+# The memo's key for what estimate_wait reckons of the line itself, before any ticket.
+_LINE = "line"
+
+
+def _line(mean_service_min: float, open_counters: float, spread: float, desks: tuple[Desk, ...] | None,
+          line: int, working: float | None) -> tuple:
+    """What every estimate of one line shares: (mean turn, whether `desks` has a
+    counter serving it, the counters it reckons with as they race (`racing`; when
+    none of `desks` serves it, `open_counters` counters met busy), how many, the
+    counters' worth at the steady pace, a turn's share of the line's pace, how varied
+    the moments turns end are)."""
+    mean = max(0.5, float(mean_service_min))
+    pool = tuple(d for d in desks or () if not d.lines or line in d.lines)
+    served = bool(pool)
+    if not served:
+        # A counter met busy at a random moment has (1 + spread²) / 2 of a turn left.
+        unknown = (1 + spread ** 2) / 2 * mean
+        pool = tuple(Desk(unknown) for _ in range(max(1, math.ceil(open_counters - 1e-9))))
+    counters = float(len(pool))
+    # One counter ends turns as varied as the service times; many, nearly at random (1).
+    turn_cv2 = (spread ** 2 + max(0.0, counters - 1)) / max(1.0, counters)
+    return mean, served, racing(pool, spread), counters, working or counters, mean / counters, turn_cv2
 
 
 def racing(pool: tuple[Desk, ...], spread: float) -> tuple[Desk, ...]:
