@@ -41,7 +41,9 @@ def one_or_raise(session: Session, statement, error: Exception, params: dict | N
 
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 10, "check_same_thread": False})
+        # A request waits for a free connection as long as a write waits for the lock.
+        engine = create_engine(url, echo=echo, pool_timeout=WRITE_WAIT_S,
+                               connect_args={"timeout": 10, "check_same_thread": False})
         _sqlite_setup(engine)
         return engine
     # A write waits at most WRITE_WAIT_S for a row another transaction holds (the branch

@@ -22,6 +22,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from marshmallow import INCLUDE
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as NoConnectionFree
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 from .db import Database
@@ -189,6 +190,13 @@ def register_json_errors(app) -> None:
         # restarted (unavailable): nothing was written; the client tries again.
         log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
         return busy_answer(Busy() if _lock_wait(exc) else Unavailable())
+
+    @app.errorhandler(NoConnectionFree)
+    def _no_connection_free(exc: NoConnectionFree):
+        # Every connection of this process's pool stayed in use past the wait: busy,
+        # like a lock wait (nothing was written), not a failure of the server.
+        log.warning("no database connection free on %s %s", request.method, request.path)
+        return busy_answer(Busy())
 
     @app.error_processor
     def _http_error(error: HTTPError):

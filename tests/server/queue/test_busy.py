@@ -5,6 +5,7 @@ import re
 import pytest
 from conftest import problem
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import TimeoutError as NoConnectionFree
 
 from turnero.errors import Busy
 from turnero.models import Ticket
@@ -48,5 +49,27 @@ def test_a_write_that_waits_too_long_is_a_503_and_writes_nothing(short_wait, app
         assert "No se cambió nada" in page.get_data(as_text=True)
     finally:
         release()
+    assert count(app) == 0
+    assert client.post("/api/v1/branches/centro/tickets", json={"service": "caja"}).status_code == 201
+
+
+def test_every_connection_in_use_past_the_wait_is_a_503_not_a_failure(short_wait, app, client):
+    """A flood holding every connection of the process's pool: the next request waits
+    as long as a write waits for the lock, then answers busy (503, Retry-After), as a
+    JSON door and as a page; the server answers again once connections are free."""
+    engine = app.extensions["turnero.db"].engine
+    held = []
+    try:
+        with pytest.raises(NoConnectionFree):  # take them all, until the pool refuses one
+            while len(held) < 100:
+                held.append(engine.connect())
+        r = client.post("/api/v1/branches/centro/tickets", json={"service": "caja"},
+                        headers={"Accept-Language": "en"})
+        assert problem(r, 503)["title"] == "Busy" and r.headers["Retry-After"] == str(Busy.retry_after)
+        page = client.get("/b/centro/join", headers={"Accept-Language": "es"})
+        assert page.status_code == 503 and page.mimetype == "text/html" and "Retry-After" in page.headers
+    finally:
+        for conn in held:
+            conn.close()
     assert count(app) == 0
     assert client.post("/api/v1/branches/centro/tickets", json={"service": "caja"}).status_code == 201
