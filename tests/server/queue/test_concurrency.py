@@ -7,9 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as NoConnectionFree
 
 from turnero.access.services import ANONYMOUS, actor_for_user
-from turnero.errors import Conflict
+from turnero.errors import Busy, Conflict
 from turnero.models import Branch, Counter, Service, Ticket, TicketEvent, User
 from turnero.queue import services as queue
 from turnero.queue.rules import Action
@@ -33,12 +35,24 @@ def add_counters(db, n):
 
 
 def take_many(db, n, service):
-    codes = []
-    for _ in range(n):
-        with db.unit_of_work(write=True) as uow:
-            taken = queue.take_ticket(uow, "centro", service=service, actor=ANONYMOUS)
-            assert taken.created
-            codes.append(taken.ticket.code)
+    """n tickets, one transaction each. A take told the database is busy (a wait for the
+    branch or for a connection past WRITE_WAIT_S: a 503 to a client, nothing written,
+    as fifty threads on a loaded machine may see) is tried again, as a client would."""
+    codes, tries = [], 0
+    while len(codes) < n:
+        tries += 1
+        assert tries <= 20 * n, "busy again and again"
+        try:
+            with db.unit_of_work(write=True) as uow:
+                taken = queue.take_ticket(uow, "centro", service=service, actor=ANONYMOUS)
+        except (Busy, NoConnectionFree):
+            continue
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03":  # not PostgreSQL's lock_timeout
+                raise
+            continue
+        assert taken.created
+        codes.append(taken.ticket.code)
     return codes
 
 
