@@ -7,7 +7,8 @@ one clock (`turnero.clock.utcnow`) is moved by the simulation. Everything that h
 goes through the service layer every door calls: taking a turn (issuing.take_ticket,
 kiosk and web), appointments booked the day before and checked in at the kiosk
 (appointments.checkin.check_in), counters opened, paused for lunch and closed
-(set_counter_state), call-next, start, done, no-show and cancel (queue.services).
+(set_counter_state) and call-next (queue.counters), start, done, no-show and cancel
+(queue.services).
 
 The day, all from `--seed` (same seed, same figures):
   arrivals   Poisson, a rate per hour and service (the scenario's profile)
@@ -276,7 +277,7 @@ class Day:
     # -- the counters
 
     def open_counter(self, slug: str) -> None:
-        from turnero.queue.services import set_counter_state
+        from turnero.queue.counters import set_counter_state
 
         plan = self.counters[slug]
         plan.closing, plan.reason = False, None
@@ -296,7 +297,7 @@ class Day:
 
     def shut(self, slug: str) -> None:
         """Close (pause) the counter; at the day's end, only once it found no one left to call."""
-        from turnero.queue.services import set_counter_state
+        from turnero.queue.counters import set_counter_state
 
         plan = self.counters[slug]
         if plan.reason is None and local(self.day, self.scenario.closes) <= self.clock.now and not plan.draining:
@@ -315,7 +316,7 @@ class Day:
                 self.next_customer(slug)
 
     def next_customer(self, slug: str) -> None:
-        from turnero.queue.services import call_next
+        from turnero.queue.counters import call_next
 
         plan = self.counters[slug]
         if plan.busy or not plan.open:

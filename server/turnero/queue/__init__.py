@@ -7,6 +7,7 @@
     places.py       where waiting tickets stand in their lines, read from the database
     read_models.py  what every channel shows (ticket views, waits, branch state, the desk)
     services.py     the use cases, one function each, in a unit of work
+    counters.py     a counter's use cases: open, pause, close, call the next or a chosen ticket
     alerts.py       where a turn's messages go (SMS or WhatsApp) and who may choose it for the customer
     changes.py      what every change goes through (event, seq, broadcast after commit)
     followers.py    each process updates the tickets its clients follow, after a line moved

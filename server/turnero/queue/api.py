@@ -13,7 +13,7 @@ from ..access.requests import BEARER, request_actor
 from ..errors import N_, Invalid
 from ..qr import svg_response
 from ..web import current_lang, database, json_rate_limited, require_uuid
-from . import day
+from . import counters, day
 from . import services as queue
 from . import undo as undo_case
 from .lookups import NO_TICKET
@@ -154,7 +154,7 @@ COUNTER_STATES = (("open", "open", "Open a counter (its agent: who opens it)"), 
 for _verb, _state, _summary in COUNTER_STATES:
     _staff_operation(f"/branches/<branch>/counters/<counter>/{_verb}", f"{_verb}_counter", _summary, StaffCounterOut,
                      [401, 403, 404], lambda uow, who, branch, counter, state=_state:
-                     queue.set_counter_state(uow, branch, counter, state, who))
+                     counters.set_counter_state(uow, branch, counter, state, who))
 
 
 @api.post("/branches/<branch>/counters/<counter>/pause")
@@ -166,7 +166,7 @@ for _verb, _state, _summary in COUNTER_STATES:
          responses=[401, 403, 404, 422], **BEARER)
 def pause_counter(branch, counter, body):
     with database().unit_of_work(write=True) as uow:
-        return queue.set_counter_state(uow, branch, counter, "paused", request_actor(uow), reason=body.get("reason"))
+        return counters.set_counter_state(uow, branch, counter, "paused", request_actor(uow), reason=body.get("reason"))
 
 
 @api.get("/branches/<branch>/counters")
@@ -175,7 +175,7 @@ def pause_counter(branch, counter, body):
          tags=["Staff"], responses=[401, 403, 404], **BEARER)
 def branch_counters(branch):
     with database().unit_of_work() as uow:
-        return queue.list_counters(uow, branch, request_actor(uow))
+        return counters.list_counters(uow, branch, request_actor(uow))
 
 
 def _until(text: str | None):
@@ -225,7 +225,7 @@ def branch_joining(branch, body):
          responses=[204, 401, 403, 404, 409], **BEARER)
 def call_next(branch, counter):
     with database().unit_of_work(write=True) as uow:
-        ticket = queue.call_next(uow, branch, counter, request_actor(uow))
+        ticket = counters.call_next(uow, branch, counter, request_actor(uow))
     if ticket is None:
         return "", 204
     return ticket
@@ -243,7 +243,7 @@ def call_next(branch, counter):
 def call_ticket(branch, counter, body):
     ticket_id = check_uuid(body["ticket"])
     with database().unit_of_work(write=True) as uow:
-        return queue.call_ticket(uow, branch, counter, ticket_id, body["reason"], request_actor(uow))
+        return counters.call_ticket(uow, branch, counter, ticket_id, body["reason"], request_actor(uow))
 
 
 TICKET_ACTIONS = (

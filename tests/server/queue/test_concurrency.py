@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as NoConnectionFree
 from turnero.access.services import ANONYMOUS, actor_for_user
 from turnero.errors import Busy, Conflict
 from turnero.models import Branch, Counter, Service, Ticket, TicketEvent, User
+from turnero.queue import counters
 from turnero.queue import services as queue
 from turnero.queue.rules import Action
 
@@ -114,7 +115,7 @@ def test_ten_counters_calling_at_once_never_claim_the_same_ticket(app):
         claimed = []
         while True:
             with db.unit_of_work(write=True) as uow:
-                ticket = queue.call_next(uow, "centro", counter_slug, agent)
+                ticket = counters.call_next(uow, "centro", counter_slug, agent)
             if ticket is None:
                 return claimed
             claimed.append(ticket.id)
@@ -145,7 +146,7 @@ def test_calls_and_issues_interleaved_keep_the_line_consistent(app):
         idle = 0
         while idle < 200 and len(got) < issued:
             with db.unit_of_work(write=True) as uow:
-                t = queue.call_next(uow, "centro", counter_slug, agent)
+                t = counters.call_next(uow, "centro", counter_slug, agent)
             if t is None:
                 idle += 1
             else:
@@ -173,7 +174,7 @@ def test_two_agents_acting_on_one_ticket_at_once_apply_it_once(app, action):
     agent = add_counters(db, 1)
     take_many(db, 1, "caja")
     with db.unit_of_work(write=True) as uow:
-        ticket = queue.call_next(uow, "centro", "c00", agent)
+        ticket = counters.call_next(uow, "centro", "c00", agent)
 
     def attempt(_):
         try:
@@ -218,7 +219,7 @@ def test_counters_calling_chosen_tickets_and_the_next_at_once_never_call_one_tic
         claimed = []
         while True:
             with db.unit_of_work(write=True) as uow:
-                ticket = queue.call_next(uow, "centro", counter_slug, agent)
+                ticket = counters.call_next(uow, "centro", counter_slug, agent)
             if ticket is None:
                 return claimed, 0
             claimed.append(ticket.id)
@@ -228,8 +229,8 @@ def test_counters_calling_chosen_tickets_and_the_next_at_once_never_call_one_tic
         for ticket_id in order:
             try:
                 with db.unit_of_work(write=True) as uow:
-                    claimed.append(queue.call_ticket(uow, "centro", counter_slug, ticket_id, "en la puerta",
-                                                     agent).id)
+                    claimed.append(counters.call_ticket(uow, "centro", counter_slug, ticket_id, "en la puerta",
+                                                        agent).id)
             except Conflict:
                 refused += 1
         return claimed, refused

@@ -207,7 +207,7 @@ def test_an_undo_racing_other_counters_calls_never_leaves_a_ticket_called_twice(
     from test_concurrency import add_counters, run_threads, take_many
     from turnero.errors import Conflict
     from turnero.models import Counter, Ticket
-    from turnero.queue import services as queue
+    from turnero.queue import counters
     from turnero.queue.undo import undo
 
     db = app.extensions["turnero.db"]
@@ -216,7 +216,7 @@ def test_an_undo_racing_other_counters_calls_never_leaves_a_ticket_called_twice(
 
     def call(counter):
         with db.unit_of_work(write=True) as uow:
-            view = queue.call_next(uow, "centro", counter, agent)
+            view = counters.call_next(uow, "centro", counter, agent)
             return view.id if view is not None else None
 
     def job(kind, arg):
@@ -330,7 +330,7 @@ def test_an_undo_racing_its_own_counters_next_call_leaves_the_counter_one_ticket
     from test_concurrency import add_counters, run_threads, take_many
     from turnero.errors import Conflict
     from turnero.models import Counter, Ticket
-    from turnero.queue import services as queue
+    from turnero.queue import counters
     from turnero.queue.undo import undo
 
     db = app.extensions["turnero.db"]
@@ -339,7 +339,7 @@ def test_an_undo_racing_its_own_counters_next_call_leaves_the_counter_one_ticket
 
     def call():
         with db.unit_of_work(write=True) as uow:
-            return queue.call_next(uow, "centro", "c00", agent).id
+            return counters.call_next(uow, "centro", "c00", agent).id
 
     def job(kind, ticket_id=None):
         if kind == "call":
