@@ -1,7 +1,8 @@
 """The manager's view: the branch's figures from its ticket log.
 
     figures.py    the counting: outcomes, percentiles, the target wait, feedback (plain Python)
-    services.py   reading the log for a period; the figures and the ticket rows
+    visits.py     reading the log for a period: each ticket's visit
+    services.py   the figures and the ticket rows
     models.py     each closed day's figures, kept (a cache of the log)
     api.py        REST under /api/v1 (JSON and CSV)     schemas.py
     pages.py      /staff/reports: charts, tables, comments, downloads

@@ -1,6 +1,6 @@
 """The manager's figures as plain functions over what happened to each ticket (a
 `Visit`): counts by outcome, waits and service times as percentiles, the share called
-within the target wait, feedback. No database, no Flask: services.py reads the visits
+within the target wait, feedback. No database, no Flask: visits.py reads the visits
 from the ticket log, this module only counts."""
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from turnero.models import Branch, Counter, Feedback, Service, Ticket, TicketEve
 from turnero.reports import figures
 from turnero.reports import services as reports
 from turnero.reports.models import ReportDay
+from turnero.reports.visits import Period, read_visits
 
 ADMIN = Actor(kind="user", user_id=None, username="admin", role="admin")
 FIRST = date(2031, 2, 20)  # eight days, the last two not closed when the clock says 2031-02-28
@@ -79,7 +80,7 @@ def _from_the_log_only(app) -> dict:
     """The reference: every day counted from the log, nothing kept or read back."""
     with app.app_context(), app.extensions["turnero.db"].unit_of_work() as uow:
         branch = uow.session.scalar(select(Branch).where(Branch.slug == "centro"))
-        visits = reports.read_visits(uow.session, branch, reports.Period(FIRST, FIRST + timedelta(days=DAYS - 1)))
+        visits = read_visits(uow.session, branch, Period(FIRST, FIRST + timedelta(days=DAYS - 1)))
     out = {}
     for by in figures.BY:
         groups = figures.tally(visits, by)
