@@ -2,7 +2,6 @@
 reports. A small day (two hours, one line each way) so that it takes seconds."""
 from __future__ import annotations
 
-import importlib.util
 import sys
 
 from sqlalchemy import create_engine, func, select
@@ -10,18 +9,13 @@ from sqlalchemy import create_engine, func, select
 from conftest import ROOT
 from turnero.models import Ticket, TicketEvent
 
+# As when scripts/simulate.py runs as a script: scripts/ on sys.path, for it and its parts (simkit).
+sys.path.insert(0, str(ROOT / "scripts"))
+import simulate  # noqa: E402
+from simkit.scenarios import REAL_TIMES, Scenario  # noqa: E402
 
-def _simulate_module():
-    spec = importlib.util.spec_from_file_location("simulate", ROOT / "scripts" / "simulate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["simulate"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-simulate = _simulate_module()
-SMALL = simulate.Scenario(
-    "small", arrivals={"caja": (8, 10), "plataforma": (3, 3)}, service_min=simulate.REAL_TIMES,
+SMALL = Scenario(
+    "small", arrivals={"caja": (8, 10), "plataforma": (3, 3)}, service_min=REAL_TIMES,
     shifts=(("v1", 9, 11), ("v3", 9, 11)), booked=0.4)
 
 
