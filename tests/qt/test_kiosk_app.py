@@ -208,7 +208,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_makes_one_ticket(qtbot, 
 
 def test_the_appointment_button_shows_when_the_server_offers_check_in(qtbot, make_kiosk, live):
     # This server has the appointments API; without it the button stays hidden
-    # (test_kiosk_flow.py: test_the_appointment_button_follows_what_the_server_offers).
+    # (test_kiosk_check_in.py: test_the_appointment_button_follows_what_the_server_offers).
     paths = requests.get(f"{live.url}/api/v1/openapi.json", timeout=10).json()["paths"]
     assert CHECK_IN_PATH in paths
     flow, window = make_kiosk()

@@ -1,6 +1,8 @@
 """Helpers for the kiosk tests (no tests here): printers that keep what they print,
 the `make_kiosk` fixture (a kiosk built as `turnero-kiosk` builds it, against the
-module's server), and a customer's taps through the screens."""
+module's server), and a customer's taps through the screens; for KioskFlow alone, a
+fake link that hands it branch data and answers its requests (no server), and the
+`flow` fixture on it."""
 from __future__ import annotations
 
 import os
@@ -15,9 +17,12 @@ from test_qt_client_support import FAST, device_token, layout_settled  # noqa: E
 
 from turnero_kiosk.config import KioskOptions  # noqa: E402
 from turnero_kiosk.main import build  # noqa: E402
-from turnero_kiosk.printing import EscposPrinter  # noqa: E402
+from turnero_kiosk.flow import KioskFlow  # noqa: E402
+from turnero_kiosk.printing import EscposPrinter, PrintService, make_printer  # noqa: E402
 from turnero_kiosk.states import KioskSettings, Screen  # noqa: E402
 from turnero_qt import ClientConfig, DeviceLink  # noqa: E402
+from turnero_qt.link import LinkSignals  # noqa: E402
+from turnero_qt.rest import ApiError, RestReply  # noqa: E402
 
 PORTRAIT, LANDSCAPE = (1080, 1920), (1920, 1080)
 ADMIN_PIN = "2468"
@@ -104,3 +109,100 @@ def take_through_screens(qtbot, flow, window, service="caja", phone="5512345678"
         tap(qtbot, screen.skip)
     qtbot.waitUntil(lambda: flow.screen == Screen.TICKET, timeout=WAIT)
     return flow.ticket
+
+
+# ---------------------------------------------------------------- KioskFlow alone: a fake link, no server
+
+BRANCH = {"slug": "centro", "name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es",
+          "country": "MX", "offers_priority": True,
+          "services": [{"id": "caja", "names": {"es": "Caja", "en": "Cashier"}, "prefix": "A",
+                        "waiting": 2, "eta": {"low_min": 3, "high_min": 8}}]}
+TICKET = {"id": "t-7", "token": "tok-7", "status": "waiting",
+          "code": "A007", "service": "caja", "ahead": 2, "eta": {"low_min": 3, "high_min": 8},
+          "track_url": "http://turnero.test/t/abc", "created_at": "2026-11-23T15:04:05Z", "priority": False}
+
+
+class FakeRest:
+    def __init__(self):
+        self.lang = None
+        self.sent: list[tuple[str, dict, RestReply]] = []
+
+    def take_ticket(self, branch, service, **kw):
+        reply = RestReply("POST", f"/branches/{branch}/tickets", kw.get("idempotency_key"))
+        self.sent.append(("ticket", {"service": service, **kw}, reply))
+        return reply
+
+    def check_in(self, branch, **kw):
+        reply = RestReply("POST", f"/branches/{branch}/check-in", kw.get("idempotency_key"))
+        self.sent.append(("check-in", kw, reply))
+        return reply
+
+    def get(self, path, params=None):
+        reply = RestReply("GET", path, None)
+        self.sent.append(("get", {"path": path}, reply))
+        return reply
+
+    def last(self, kind):
+        return next(item for item in reversed(self.sent) if item[0] == kind)
+
+
+class FakeLink(LinkSignals):
+    """A DeviceLink's signals, emitted by the test; no server."""
+
+    def __init__(self):
+        super().__init__()
+        self.rest = FakeRest()
+        self.device = {"branch": "centro", "kind": "kiosk"}
+        self.watched: list[str] = []
+
+    def watch_ticket(self, token):
+        self.watched.append(token)
+
+    def unwatch_ticket(self, token):
+        self.watched.remove(token)
+
+    def start(self):
+        self.online_changed.emit(True)
+        self.branch_state.emit({"seq": 1, "services": BRANCH["services"]}, "subscribe")
+        self.branch_changed.emit(BRANCH)
+
+    def stop(self):
+        pass
+
+
+def answer(reply: RestReply, data=None, error: ApiError | None = None):
+    reply.done = True
+    if error is None:
+        reply.status, reply.data = 201, data
+        reply.succeeded.emit(data)
+    else:
+        reply.status, reply.error = error.status, error
+        reply.failed.emit(error)
+    reply.finished.emit()
+
+
+@pytest.fixture
+def flow(qtbot):
+    made = []
+
+    def _make(printer=None, **settings):
+        link = FakeLink()
+        f = KioskFlow(link, PrintService(printer or make_printer("none")), KioskSettings(**settings))
+        f.start()
+        made.append(f)
+        assert f.screen == Screen.WELCOME
+        return f
+
+    yield _make
+    for f in made:
+        f.stop()
+
+
+def to_taking(f, phone_digits=""):
+    f.choose_service("caja")
+    for d in phone_digits:
+        f.press_digit(d)
+    f.submit_phone()
+    f.choose_priority(False)
+    assert f.screen == Screen.TAKING
+    return f.link.rest.last("ticket")

@@ -2,7 +2,7 @@
 the fields, the confirmation and manage page (calendar, move, cancel, check in,
 late walk-in), CSRF, both languages; the staff day view, booking for a customer,
 no-shows and the settings. SQLite only: the use cases below them are tested on
-both databases in test_appointments_api.py."""
+both databases in test_appointments_api.py and test_appointments_check_in.py."""
 import re
 from datetime import datetime, timezone
 
