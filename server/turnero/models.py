@@ -315,6 +315,9 @@ class Ticket(Base):
         Index("ix_tickets_called_day", "branch_id", "day", "service_id",
               sqlite_where=text("called_at IS NOT NULL"), postgresql_where=text("called_at IS NOT NULL")),
         Index("ix_tickets_target_counter", "target_counter_id", "status", "sort_at", "seq"),
+        # What a counter has called or is serving (finished by its next call): a look,
+        # not a walk of every ticket the branch ever had.
+        Index("ix_tickets_counter_status", "counter_id", "status"),
     )
     # `seq` is the issue order (ties in the line); `id` is the public UUID for staff.
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
@@ -142,6 +142,12 @@ def call_ticket(uow: UnitOfWork, branch_slug: str, counter_slug: str, ticket_id:
                  reason=reason)
 
 
+# What a counter has called or is serving, which its next call finishes: looked up in
+# ix_tickets_counter_status, not found by walking every ticket the branch ever had.
+AT_COUNTER = select(Ticket).options(*TICKET_LOAD).where(Ticket.counter_id == bindparam("counter_id"),
+                                                        Ticket.status.in_((Status.CALLED, Status.SERVING)))
+
+
 def _calling_counter(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor):
     """Lock the branch, check the counter is open, and finish what it still had
     called or in service: (branch, counter, now, the tickets finished)."""
@@ -152,8 +158,7 @@ def _calling_counter(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor
     if counter.state != "open":
         raise Conflict(N_("The counter is not open; open it first."))
     now = clock.utcnow()
-    finished = list(session.scalars(select(Ticket).options(*TICKET_LOAD).where(
-        Ticket.counter_id == counter.id, Ticket.status.in_((Status.CALLED, Status.SERVING)))))
+    finished = list(session.scalars(AT_COUNTER, {"counter_id": counter.id}))
     for current in finished:
         # Recalled as often as the branch allows and still not here: a no-show.
         if (branch.no_show_after_recalls and current.status == Status.CALLED

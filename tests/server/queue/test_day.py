@@ -308,3 +308,30 @@ def test_an_end_time_without_an_offset_is_a_wall_time_of_the_branch(client, cloc
                     json={"open": False, "until": "2031-02-28T14:00"})
     assert r.status_code == 200, r.get_json()
     assert r.get_json()[0]["until"] == "2031-02-28T20:00:00Z"
+
+
+def test_the_lobbys_board_shows_the_days_calls_and_starts_each_day_empty(client, clock, take, open_counter,
+                                                                          agent, sio):
+    """The board (`calling` of the branch's state) lists the day's last calls, an undone
+    one left out; the next morning it is empty again, however many calls came before."""
+    def board():
+        state = sio().emit("subscribe", {"branch": "centro"}, callback=True)["state"]
+        shown = [c["code"] for c in state["calling"]]
+        assert [c["code"] for c in client.get(f"{API}/branches/centro").get_json()["recent_calls"]] == shown
+        return shown
+    clock.now = mx(2031, 2, 28, 16)
+    first, second = take(), take()
+    open_counter("v1")
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    undone = client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).get_json()
+    assert undone["code"] == second["code"]
+    assert board() == [second["code"], first["code"]]
+    # The counter's last step (finish the first, call the second) undone.
+    r = client.post(f"{API}/tickets/{first['id']}/undo", headers=agent, json={"counter": "v1"})
+    assert r.status_code == 200, r.get_json()
+    assert board() == [first["code"]]
+    clock.now = mx(2031, 3, 1, 9)  # Saturday morning
+    assert board() == []
+    later = take()
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    assert board() == [later["code"]]

@@ -8,7 +8,7 @@ from sqlalchemy import event, select, text
 
 from turnero import clock
 from turnero.models import Branch, Service, Ticket
-from turnero.queue import followers, places
+from turnero.queue import counters, followers, places
 from turnero.queue import read_models as views
 from turnero.queue import setup as branch_setup
 from turnero.queue.rules import Status, local_day
@@ -325,6 +325,8 @@ def test_a_notice_for_a_deleted_branch_or_unfollowed_tickets_sends_nothing(app, 
     # not the thousands still waiting that day.
     ("setup._TODAYS_CALLED", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
     ("setup._TODAYS_PLACED_AHEAD", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
+    # What the counter had called or was serving, which its call finishes.
+    ("counters.AT_COUNTER", {"counter_id": 1}, "ix_tickets_counter_status"),
 ])
 def test_positions_and_calls_are_read_through_an_index(app, statement, params, index):
     """A ticket's `ahead` is counted inside ix_tickets_line (the waiting tickets of one
@@ -334,19 +336,20 @@ def test_positions_and_calls_are_read_through_an_index(app, statement, params, i
     to answer each from the index."""
     db = app.extensions["turnero.db"]
     module, name = statement.split(".")
-    compiled = getattr({"places": places, "setup": branch_setup}[module], name).compile(db.engine)
-    values = compiled.construct_params(params)
+    compiled = getattr({"places": places, "setup": branch_setup, "counters": counters}[module], name) \
+        .compile(db.engine).construct_expanded_state(params)  # IN (...) written out
+    sql, values = compiled.statement, compiled.parameters
     with db.engine.begin() as conn:
         if db.is_sqlite:
-            plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled),
-                                                            tuple(values.values())).all()]
+            plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql,
+                                                            tuple(values[k] for k in compiled.positiontup)).all()]
             assert any(f"INDEX {index}" in step for step in plan), plan
             assert not any("TEMP B-TREE" in step or step.startswith("SCAN") for step in plan), plan
         else:
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
             conn.exec_driver_sql("SET LOCAL enable_sort = off")
-            plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + str(compiled), values).all()]
+            plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, values).all()]
             assert any(f"using {index}" in step for step in plan), plan
             assert not any("Sort" in step for step in plan), plan
 
