@@ -273,6 +273,10 @@ def take(client):
 
 # ---------------------------------------------------------------- live servers
 
+# How long a server process started by a test may take to answer /healthz.
+SERVER_START_S = 120
+
+
 def wait_until(condition, timeout_s: float, every_s: float = 0.1) -> bool:
     """Ask `condition()` until it holds (True) or `timeout_s` passed (False): for what a
     test cannot be told about, like a background worker having sent a message."""
@@ -329,7 +333,9 @@ class LiveServer:
         self._logfile = open(self.log, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "turnero.entry", "serve", "--port", str(self.port)],
                                      env=self.env, stdout=self._logfile, stderr=subprocess.STDOUT, cwd=ROOT)
-        deadline = time.monotonic() + 30
+        # A liveness bound, not a speed check: a slow machine with both cores busy took
+        # more than 30 s to import and start a server.
+        deadline = time.monotonic() + SERVER_START_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")

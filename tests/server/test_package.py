@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, free_port
+from conftest import ROOT, SERVER_START_S, free_port
 from turnero.maintenance import FRONTEND
 
 
@@ -54,7 +54,7 @@ def test_a_server_run_from_the_wheel_serves_live_pages(wheel, tmp_path):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + SERVER_START_S
         while True:
             try:
                 if requests.get(f"{base}/healthz", timeout=1).ok:
