@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,8 +41,10 @@ def one_or_raise(session: Session, statement, error: Exception, params: dict | N
 
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        # A request waits for a free connection as long as a write waits for the lock.
-        engine = create_engine(url, echo=echo, pool_timeout=WRITE_WAIT_S,
+        # A request waits for a free connection as long as a write waits for the lock
+        # (a database in memory has one connection per thread, no pool to wait for).
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        engine = create_engine(url, echo=echo, **({} if in_memory else {"pool_timeout": WRITE_WAIT_S}),
                                connect_args={"timeout": 10, "check_same_thread": False})
         _sqlite_setup(engine)
         return engine
