@@ -268,11 +268,27 @@ def insert_ignoring(session: Session, model, keys):
 
 
 def forget_changed_day(session: Session, ticket: Ticket, event) -> None:
-    """A ticket listener: a change to a ticket of a day that may be closed deletes what
-    was kept of that day, in the change's own transaction. (Days are kept from two days
-    after; a day before today in UTC may already be that old somewhere.)"""
-    if ticket.day <= clock.utcnow().date() - timedelta(days=1):
+    """A ticket listener: a change to a ticket of a closed day deletes what was kept of
+    that day, in the change's own transaction. A day is closed two local days after it,
+    so a change costs nothing while its ticket cannot be of one: its day is today or
+    later in UTC (kept days are before that in every zone), or the ticket was taken
+    less than a short local day ago (it is of the branch's today or yesterday; what
+    happens in the evening of a branch west of UTC). Else the branch's day decides."""
+    now = clock.utcnow()
+    if ticket.day >= now.date() or now - _aware(ticket.created_at) < SAME_OR_NEXT_DAY:
+        return
+    branch = session.get(Branch, ticket.branch_id)
+    if ticket.day <= local_day(now, branch.timezone) - CLOSED_AFTER:
         session.execute(delete(ReportDay).where(ReportDay.branch_id == ticket.branch_id, ReportDay.day == ticket.day))
+
+
+# Shorter than any local day (23 hours when the clocks go forward): a ticket taken less
+# than this ago is of its branch's today or yesterday.
+SAME_OR_NEXT_DAY = timedelta(hours=20)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def forget_branch(session: Session, branch_id: int, **_) -> None:

@@ -4,6 +4,9 @@ process and from another one on the same database, and check that every answer a
 every `branch.state` still says what the database says."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+import pytest
 from conftest import make_app
 from sqlalchemy import func, select
 
@@ -147,10 +150,15 @@ def test_remembered_lines_agree_with_the_database_after_a_mixed_day(app, client,
     assert _state_waiting(r.get_json()) == waiting
 
 
-def test_a_plain_ticket_costs_four_statements_once_warm(app, client):
+@pytest.mark.parametrize("utc", [datetime(2031, 2, 28, 18, tzinfo=timezone.utc),
+                                 # 20:00 in Mexico City: its day is already yesterday in UTC
+                                 datetime(2031, 3, 1, 2, tzinfo=timezone.utc)], ids=["afternoon", "evening"])
+def test_a_plain_ticket_costs_four_statements_once_warm(app, client, clock, utc):
     """Steady state: lock-and-bump the branch, take a number, insert the ticket and
-    its event. A fifth statement here means something is read again per ticket."""
+    its event. A fifth statement here means something is read again per ticket (a
+    DELETE: today's ticket taken for a closed day's)."""
     from sqlalchemy import event
+    clock.now = utc
     engine = app.extensions["turnero.db"].engine
     _post(client)
     _post(client, service="plataforma")
