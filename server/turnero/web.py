@@ -189,7 +189,7 @@ def register_json_errors(app) -> None:
         # A lock wait past its timeout (busy), or a lost connection, a database being
         # restarted (unavailable): nothing was written; the client tries again.
         log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
-        return busy_answer(Busy() if _lock_wait(exc) else Unavailable())
+        return busy_answer(Busy() if lock_wait(exc) else Unavailable())
 
     @app.errorhandler(NoConnectionFree)
     def _no_connection_free(exc: NoConnectionFree):
@@ -213,7 +213,7 @@ def register_json_errors(app) -> None:
         return problem(status, title, detail, errors, headers=error.headers)
 
 
-def _lock_wait(exc: OperationalError) -> bool:
+def lock_wait(exc: OperationalError) -> bool:
     """A wait for another writer that ran out (PostgreSQL's lock_timeout, SQLite's
     busy database), as opposed to a database that cannot be reached."""
     if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
