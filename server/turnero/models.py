@@ -367,6 +367,18 @@ class Ticket(Base):
     customer: Mapped[Customer | None] = relationship()
 
 
+class LineCount(Base):
+    """How many tickets wait in each line, kept by the database: triggers on `tickets`
+    (migration 0025) change it in the statement that moves a ticket into or out of
+    the waiting lines, whatever wrote it. Read, never written, by the code."""
+
+    __tablename__ = "line_counts"
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True,
+                                            autoincrement=False)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"), index=True)
+    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class TicketEvent(Base):
     """Append-only log of everything that happened to a ticket."""
 

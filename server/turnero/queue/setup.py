@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from ..hours import Week, day_start, weekday_ranges
-from ..models import (Branch, Closure, Counter, OpeningHours, PriorityClass, Service, Ticket, TicketEvent,
+from ..models import (Branch, Closure, Counter, LineCount, OpeningHours, PriorityClass, Service, Ticket, TicketEvent,
                       counter_services)
 from .estimate import (DEFAULT_SPREAD, Desk, Eta, back_in, estimate_wait, line_shares, mean_service_minutes,
                        remaining_turn, service_spread)
@@ -241,9 +241,14 @@ _SERVICE_COLUMNS = (Service.id, Service.slug, Service.prefix, Service.name_es, S
                     Service.avg_service_min, Service.takes_appointments, Service.active, Service.join_paused,
                     Service.join_message, Service.join_until)
 _SERVICES = select(*_SERVICE_COLUMNS).where(Service.branch_id == bindparam("branch_id")).order_by(Service.prefix)
-_LINES = (select(Ticket.service_id, func.count(), func.max(Ticket.sort_at))
-          .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value)
-          .group_by(Ticket.service_id))
+# Each line's count as the database keeps it (LineCount), and its last place, from the
+# end of its index: two looks a line, however long it is.
+_LAST_PLACE = (select(Ticket.sort_at)
+               .where(Ticket.branch_id == LineCount.branch_id, Ticket.status == Status.WAITING.value,
+                      Ticket.service_id == LineCount.service_id)
+               .order_by(Ticket.sort_at.desc()).limit(1).scalar_subquery())
+_LINES = (select(LineCount.service_id, LineCount.waiting, _LAST_PLACE)
+          .where(LineCount.branch_id == bindparam("branch_id"), LineCount.waiting > 0))
 _OPEN_COUNTERS = (select(counter_services.c.counter_id, counter_services.c.service_id, Counter.state_since)
                   .join(Counter, Counter.id == counter_services.c.counter_id)
                   .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "open"))

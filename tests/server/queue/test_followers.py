@@ -327,6 +327,8 @@ def test_a_notice_for_a_deleted_branch_or_unfollowed_tickets_sends_nothing(app, 
     ("setup._TODAYS_PLACED_AHEAD", {"branch_id": 1, "day": "2026-01-01"}, "ix_tickets_called_day"),
     # What the counter had called or was serving, which its call finishes.
     ("counters.AT_COUNTER", {"counter_id": 1}, "ix_tickets_counter_status"),
+    # Each line's count and last place, after every change: a row and the end of its index.
+    ("setup._LINES", {"branch_id": 1}, "ix_tickets_line"),
 ])
 def test_positions_and_calls_are_read_through_an_index(app, statement, params, index):
     """A ticket's `ahead` is counted inside ix_tickets_line (the waiting tickets of one
