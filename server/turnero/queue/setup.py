@@ -294,14 +294,14 @@ def undone_events(branch_id, since=None) -> Select:
 # The day's last calls (the lobby's board: a new day starts it empty), from the day's
 # calls alone (ix_ticket_events_branch_kind_at): over every call the branch ever made,
 # sorted at each call, a branch with two months behind it took 300 ms a call.
+_SINCE = bindparam("since", type_=TicketEvent.at.type)
 _RECENT_CALLS = (
     select(TicketEvent.kind, TicketEvent.at, Ticket.code, Service.slug, Counter.slug, Counter.name, Counter.state)
     .join(Ticket, Ticket.seq == TicketEvent.ticket_seq)
     .join(Service, Service.id == Ticket.service_id)
     .join(Counter, Counter.id == TicketEvent.counter_id)
     .where(TicketEvent.branch_id == bindparam("branch_id"), TicketEvent.kind.in_(("called", "recalled")),
-           TicketEvent.at >= bindparam("since", type_=TicketEvent.at.type),
-           TicketEvent.id.not_in(undone_events(bindparam("branch_id"), bindparam("since", type_=TicketEvent.at.type))))
+           TicketEvent.at >= _SINCE, TicketEvent.id.not_in(undone_events(bindparam("branch_id"), _SINCE)))
     .order_by(TicketEvent.id.desc())
     .limit(CALLING_LIMIT))
 _CLASSES = (select(PriorityClass.id, PriorityClass.name_es, PriorityClass.name_en, PriorityClass.boost_min,
