@@ -69,7 +69,11 @@ def test_the_reports_page_draws_its_charts_in_a_browser(live, new_page, viewport
     page.fill("#password", live.password)
     page.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    page.goto(f"{live.url}/staff/reports/centro")
+    # An admin chooses the branch first: a list of large buttons, no bullets beside them.
+    page.goto(f"{live.url}/staff/reports")
+    assert page.evaluate("getComputedStyle(document.querySelector('main li')).listStyleType") == "none"
+    page.get_by_role("link", name="Sucursal Centro").click()
+    page.wait_for_url(f"{live.url}/staff/reports/centro")
     assert page.locator("h1").inner_text() == title
     page.wait_for_function("() => ['chart-hours', 'chart-services', 'chart-channels', 'chart-feedback']"
                            ".every(id => Chart.getChart(id))")
