@@ -275,7 +275,7 @@ def forget_changed_day(session: Session, ticket: Ticket, event) -> None:
     less than a short local day ago (it is of the branch's today or yesterday; what
     happens in the evening of a branch west of UTC). Else the branch's day decides."""
     now = clock.utcnow()
-    if ticket.day >= now.date() or now - _aware(ticket.created_at) < SAME_OR_NEXT_DAY:
+    if ticket.day >= now.date() or now - ticket.created_at < SAME_OR_NEXT_DAY:
         return
     branch = session.get(Branch, ticket.branch_id)
     if ticket.day <= local_day(now, branch.timezone) - CLOSED_AFTER:
@@ -285,10 +285,6 @@ def forget_changed_day(session: Session, ticket: Ticket, event) -> None:
 # Shorter than any local day (23 hours when the clocks go forward): a ticket taken less
 # than this ago is of its branch's today or yesterday.
 SAME_OR_NEXT_DAY = timedelta(hours=20)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def forget_branch(session: Session, branch_id: int, **_) -> None:
