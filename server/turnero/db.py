@@ -147,11 +147,16 @@ class Database:
         # services.queue.take_ticket for why each is safe to reuse.
         self.setups: dict[int, tuple[tuple, Any]] = {}
         self.lines: dict[int, tuple[tuple, Any]] = {}
+        # The lines' places in order, as the followers' notices moved them
+        # (queue.known_lines.KnownLines, made by the first refresh that needs it).
+        self.known_lines: Any = None
 
     def forget_branch(self, branch_id: int) -> None:
         """Drop what this process remembers of a branch (it was deleted)."""
         self.setups.pop(branch_id, None)
         self.lines.pop(branch_id, None)
+        if self.known_lines is not None:
+            self.known_lines.forget(branch_id)
 
     def unit_of_work(self, write: bool = False) -> UnitOfWork:
         return UnitOfWork(self, write)

@@ -104,6 +104,10 @@ class Branch(Base):
     brand_logo_version: Mapped[str | None] = mapped_column(String(16))
     # Grows by one with every committed change of the branch (clients resync on gaps).
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The `seq` of the last change that told the followers its lines moved (its
+    # notice's `seq`; the next notice's `prev`): queue.known_lines checks the places it
+    # remembers against it (migration 0026).
+    moved_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # A new random value with every change to what a branch.state shows besides who
     # waits: services, counters, calls, service times (migration 0004). While it
     # stands, those parts read once can be reused (queue.setup.BranchSetup).

@@ -107,7 +107,8 @@ def ticket_result(uow: UnitOfWork, ticket: Ticket, stats: dict[int, branch_setup
 
 def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_behind: Place | None = None,
             also: Iterable[Ticket] = (), called: Ticket | None = None, counter: Counter | None = None,
-            eta_changed: bool = False, setup_changed: bool = True) -> dict[int, branch_setup.ServiceStats]:
+            eta_changed: bool = False, setup_changed: bool = True,
+            shifts: Iterable[tuple[int, Place, int]] | None = None) -> dict[int, branch_setup.ServiceStats]:
     """A change of the branch, queued for after the commit: bump `seq`, then
     `ticket.called`, the new `branch.state`, and the notice from which every process
     updates the followers of the tickets whose place or wait moved (followers.py).
@@ -117,7 +118,9 @@ def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_b
     new wait (a counter opened or closed, a service time ended). `also` are the
     tickets the change acted on. `setup_changed` (the default) gives the branch a new
     `setup_version`: say False only for a change that touches no service, counter,
-    call or service time.
+    call or service time. `shifts`, when given, is all the change did to the lines'
+    order: (service id, place, -1) for a ticket that left a line, +1 for one that
+    entered it (see known_lines); leave it None when it did anything else to them.
     """
     session = uow.session
     branch.seq += 1
@@ -153,7 +156,12 @@ def changed(uow: UnitOfWork, branch: Branch, *, services: Iterable[int], moved_b
         near_the_front(uow, branch, service_ids, after)
     tickets = [t.id for t in also]
     if moved or tickets:
-        notice_lines_moved(uow, followers.moved(branch.id, service_ids if moved else (), after, tickets))
+        # When no line moved nothing changed in their order (else their followers
+        # would hear of it): no shifts. The next notice follows from this one.
+        told = (None if shifts is None else list(shifts)) if moved else []
+        prev, branch.moved_seq = branch.moved_seq, branch.seq
+        notice_lines_moved(uow, followers.moved(branch.id, service_ids if moved else (), after, tickets,
+                                                seq=branch.seq, prev=prev, shifts=told))
     return stats
 
 

@@ -56,10 +56,11 @@ def set_counter_state(uow: UnitOfWork, branch_slug: str, counter_slug: str, stat
             counter.agent_id = None
         audit.record(session, actor, f"counter.{'opened' if state == 'open' else state}", branch=branch.slug,
                      target=counter.slug, changes={"reason": reason} if reason else None)
+        # A counter's state moves waits, never places.
         if moved:
-            changed(uow, branch, services=[s.id for s in counter.services], eta_changed=True)
+            changed(uow, branch, services=[s.id for s in counter.services], eta_changed=True, shifts=[])
         else:
-            changed(uow, branch, services=[], setup_changed=False)
+            changed(uow, branch, services=[], setup_changed=False, shifts=[])
     view = views.counter_view(counter)
     uow.commit()
     return view
@@ -89,6 +90,7 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
     branch, counter, now, finished = _calling_counter(uow, branch_slug, counter_slug, actor)
     touched_services = {t.service_id for t in finished}
     ticket = _first_waiting(session, branch, counter)
+    leftovers: list[Ticket] = []
     if ticket is not None and ticket.day < today(branch):
         # An earlier day's turn still waits (its day's end was not closed yet: the server
         # was down): that day ends now, and the line is read again.
@@ -107,7 +109,8 @@ def call_next(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor: Actor
             changed(uow, branch, services=touched_services, eta_changed=True, also=finished)
             uow.commit()
         return None
-    return _call(uow, branch, counter, ticket, now, actor, finished, touched_services)
+    # An earlier day's turns expired on the way left the lines too: not a plain removal.
+    return _call(uow, branch, counter, ticket, now, actor, finished, touched_services, plain=not leftovers)
 
 
 MAX_REASON = 200
@@ -170,13 +173,15 @@ def _calling_counter(uow: UnitOfWork, branch_slug: str, counter_slug: str, actor
 
 
 def _call(uow: UnitOfWork, branch: Branch, counter, ticket: Ticket, now, actor: Actor, finished: list[Ticket],
-          touched_services: set[int], reason: str | None = None) -> views.TicketView:
+          touched_services: set[int], reason: str | None = None, plain: bool = True) -> views.TicketView:
+    """Call the ticket. `plain`: leaving its line is all this change does to the lines."""
     place = place_of(ticket)
     apply(uow, ticket, rules.call, counter.id, now, actor=actor, reason=reason)
     eta_changed = bool(touched_services)
     touched_services.add(ticket.service_id)
     stats = changed(uow, branch, services=touched_services, moved_behind=place, also=[*finished, ticket],
-                    called=ticket, counter=counter, eta_changed=eta_changed)
+                    called=ticket, counter=counter, eta_changed=eta_changed,
+                    shifts=[(ticket.service_id, place, -1)] if plain else None)
     result = ticket_result(uow, ticket, stats)
     uow.commit()
     log.info("ticket %s called to %s at %s%s", ticket.code, counter.slug, branch.slug, " (chosen)" if reason else "")

@@ -23,6 +23,7 @@ from ..models import Branch, Ticket
 from ..realtime import branch_room, ticket_room
 from . import places
 from . import read_models as views
+from .known_lines import KnownLines
 from .lookups import TICKET_LOAD
 from .rules import Place, local_day
 from .setup import counts, lines_now, setup_for
@@ -30,13 +31,24 @@ from .setup import counts, lines_now, setup_for
 Emit = Callable[[str, dict, str], None]
 
 
-def moved(branch_id: int, services: Iterable[int], after: Place | None, tickets: Iterable[str] = ()) -> dict:
+def moved(branch_id: int, services: Iterable[int], after: Place | None, tickets: Iterable[str] = (), *,
+          seq: int | None = None, prev: int | None = None,
+          shifts: Iterable[tuple[int, Place, int]] | None = None) -> dict:
     """The notice (plain JSON: it may travel through Redis): the waiting tickets of
     `services` behind `after` (all of them when None) moved or have a new wait, and
-    each of `tickets` (ids) changed itself."""
+    each of `tickets` (ids) changed itself. `seq` is the branch's after the change,
+    `prev` the one of the notice before (the branch's `moved_seq`), `shifts` all the
+    change did to the lines' order, each (service id, place, -1 left or +1 entered),
+    or None when it did more (known_lines)."""
     return {"branch": branch_id, "services": sorted(services),
             "after": [after.sort_at.isoformat(), after.seq] if after is not None else None,
-            "tickets": list(tickets)}
+            "tickets": list(tickets), "seq": seq, "prev": prev,
+            "shifts": None if shifts is None else [[service, [place.sort_at.isoformat(), place.seq], by]
+                                                   for service, place, by in shifts]}
+
+
+def _step(notice: dict) -> dict:
+    return {"seq": notice.get("seq"), "prev": notice.get("prev"), "shifts": notice.get("shifts")}
 
 
 def refresh(db: Database, notices: list[dict], followed: set[str], emit: Emit) -> int:
@@ -48,14 +60,16 @@ def refresh(db: Database, notices: list[dict], followed: set[str], emit: Emit) -
 
 def merged(notices: list[dict]) -> list[dict]:
     """One notice per branch saying all that these said: the lines of any, behind the
-    earliest place (or all of a line when one said so), every ticket."""
+    earliest place (or all of a line when one said so), every ticket, and each one's
+    step (`seq`, `prev`, `shifts`) in the order heard."""
     by_branch: dict[int, dict] = {}
     for notice in notices:
         known = by_branch.get(notice["branch"])
         if known is None:
             by_branch[notice["branch"]] = {**notice, "services": list(notice["services"]),
-                                           "tickets": list(notice["tickets"])}
+                                           "tickets": list(notice["tickets"]), "steps": [_step(notice)]}
             continue
+        known["steps"].append(_step(notice))
         if notice["services"]:
             if not known["services"]:
                 known["after"] = notice["after"]
@@ -73,8 +87,13 @@ def _place(after: list) -> tuple[datetime, int]:
 
 
 def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
+    if db.known_lines is None:
+        db.known_lines = KnownLines()
     mine = [t for t in notice["tickets"] if t in followed]
+    steps = notice.get("steps", [_step(notice)])
     if not notice["services"] and not mine:
+        # Nothing to refresh; what this process knows of the lines still moves.
+        db.known_lines.advance(notice["branch"], steps)
         return 0
     sent = 0
     with db.unit_of_work() as uow:
@@ -84,12 +103,14 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
             return 0
         after = notice["after"]
         place = Place(*_place(after)) if after is not None else None
-        lines = places.followed_in_lines(session, branch.id, notice["services"], followed, place)
+        waiting = counts(lines_now(session, branch))
+        known = places.KnownPlaces(db.known_lines, branch.moved_seq, waiting, steps)
+        lines = places.followed_in_lines(session, branch.id, notice["services"], followed, place, known)
         if not lines and not mine:
             return 0
         day = local_day(clock.utcnow(), branch.timezone)
         setup = setup_for(session, branch.id, branch.setup_version, day)
-        stats = setup.stats(counts(lines_now(session, branch)))
+        stats = setup.stats(waiting)
         services = {s.id: s for s in setup.services}
         # Where counters serve several lines, the tickets of the others placed before each.
         sharing = {row.seq for row in lines if stats[row.service_id].others}

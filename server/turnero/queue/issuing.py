@@ -58,6 +58,8 @@ _BRANCHES = Branch.__table__
 # connection (same transaction), with no ORM object made for the new ticket.
 _TAKE_BRANCH = (update(_BRANCHES).where(_BRANCHES.c.slug == bindparam("b_slug"))
                 .values(seq=_BRANCHES.c.seq + 1).returning(*_BRANCHES.c))
+# A ticket placed before others moved them: its notice is the branch's last (known_lines).
+_MOVED = update(_BRANCHES).where(_BRANCHES.c.id == bindparam("b_id")).values(moved_seq=bindparam("b_seq"))
 _INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.seq)
 _INSERT_EVENT = insert(TicketEvent.__table__)
 
@@ -187,9 +189,11 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     stats = setup.stats(counts(lines))
     uow.emit("branch.state", views.state_payload(branch, setup, stats), branch_room(branch.slug))
     if behind:
-        ahead = places.ahead_of(conn, ticket)
-        near_the_front(uow, branch, [svc.id], place_of(ticket))
-        notice_lines_moved(uow, followers.moved(branch.id, [svc.id], place_of(ticket)))
+        ahead, place = places.ahead_of(conn, ticket), place_of(ticket)
+        near_the_front(uow, branch, [svc.id], place)
+        conn.execute(_MOVED, {"b_id": branch.id, "b_seq": branch.seq})
+        notice_lines_moved(uow, followers.moved(branch.id, [svc.id], place, seq=branch.seq, prev=branch.moved_seq,
+                                                shifts=[(svc.id, place, +1)]))
     else:
         ahead = waiting
     # Where its counters serve other lines too, their tickets placed before it count:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import namedtuple
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from operator import attrgetter
 
 from sqlalchemy import ColumnElement, DateTime, bindparam, case, func, or_, select, tuple_, type_coerce, update
@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..models import PriorityClass, Service, Ticket, UTCDateTime
+from .known_lines import KnownLines, key_of, stored_at
 from .lookups import TICKET_LOAD
 from .rules import REMOTE_CHANNELS, Place, Status, place_of
 from .setup import _conn, iso
@@ -155,14 +156,15 @@ _FOLLOWED_ROWS = select(*_STORED_VIEW_COLUMNS).where(Ticket.id.in_(bindparam("id
 
 
 def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, ticket_ids,
-                      after=None) -> list[FollowedRow]:
+                      after=None, known: KnownPlaces | None = None) -> list[FollowedRow]:
     """The waiting tickets among `ticket_ids` in these lines of the branch (behind
     `after`, a rules.Place, when given), each a FollowedRow (its `ahead` included), in
     line order.
 
-    Only the followed tickets come back and are built into rows: on PostgreSQL the
-    lines' places are numbered inside the database (one statement), on SQLite the
-    followed rows are read by id and the lines' seqs numbered here (_LINE_SEQS)."""
+    Only the followed tickets come back and are built into rows, read by id. Their
+    places come from the lines' order this process keeps (`known`, see
+    queue.known_lines) when given; else on PostgreSQL the lines are numbered inside
+    the database (one statement with the rows), on SQLite here (_LINE_SEQS)."""
     conn = _conn(db)
     service_ids, ticket_ids = list(service_ids), list(ticket_ids)
     if not service_ids or not ticket_ids:
@@ -171,14 +173,16 @@ def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, tic
     if after is not None:
         params.update(after_at=after.sort_at, after_seq=after.seq)
     rows = []
-    if conn.dialect.name == "sqlite":
+    if known is not None:
+        rows = _placed_by_known(conn, branch_id, service_ids, ticket_ids, after, known)
+    elif conn.dialect.name == "sqlite":
         # The rows first: that read begins the transaction the numbering then shares.
         # A row is kept when its ticket waits in one of these lines (it has a place).
         found = []
         for start in range(0, len(ticket_ids), _IDS_PER_QUERY):
             found += conn.execute(_FOLLOWED_ROWS, {"ids": ticket_ids[start:start + _IDS_PER_QUERY]}).all()
         places = _numbered_lines(conn, branch_id, service_ids) if found else {}
-        behind = (_stored_utc(after.sort_at), after.seq) if after is not None else None
+        behind = (stored_at(after.sort_at), after.seq) if after is not None else None
         rows = [FollowedRow(*row, places[row[0]]) for row in found
                 if row[0] in places and (behind is None or (row[9], row[0]) > behind)]
     else:
@@ -190,9 +194,46 @@ def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, tic
     return rows
 
 
-def _stored_utc(moment: datetime) -> datetime:
-    """A moment as SQLite stores it (naive UTC), to compare with what it gives back."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo is not None else moment
+@dataclass
+class KnownPlaces:
+    """What followed_in_lines needs to take places from the lines this process keeps:
+    the keeper, the branch's `moved_seq` and waiting counts read in this transaction,
+    and the notices' steps heard since the last refresh."""
+
+    lines: KnownLines
+    moved_seq: int
+    counts: dict[int, int]
+    steps: list[dict]
+
+
+def _placed_by_known(conn: Connection, branch_id: int, service_ids, ticket_ids, after,
+                     known: KnownPlaces) -> list[FollowedRow]:
+    waiting = set(service_ids)
+    found = []
+    for start in range(0, len(ticket_ids), _IDS_PER_QUERY):
+        found += [row for row in conn.execute(_FOLLOWED_ROWS, {"ids": ticket_ids[start:start + _IDS_PER_QUERY]}).all()
+                  if row[4] == Status.WAITING.value and row[3] in waiting]
+    if not found:
+        known.lines.advance(branch_id, known.steps)
+        return []
+    lines = known.lines.places(conn, branch_id, known.moved_seq, known.steps, sorted({row[3] for row in found}),
+                               known.counts)
+    behind = key_of(after.sort_at, after.seq) if after is not None else None
+    rows, reread = [], set()
+    for row in found:
+        key = (row[9], row[0])  # its place, as the lines hold it (naive UTC, seq)
+        if behind is not None and key <= behind:
+            continue
+        line = lines[row[3]]
+        i = bisect_left(line, key)
+        if (i == len(line) or line[i] != key) and row[3] not in reread:
+            # Not where the kept line says: read it whole (once) and look again.
+            reread.add(row[3])
+            line = lines[row[3]] = known.lines.reread(conn, branch_id, row[3], known.moved_seq)
+            i = bisect_left(line, key)
+        if i < len(line) and line[i] == key:
+            rows.append(FollowedRow(*row, i))
+    return rows
 
 
 def _numbered_lines(conn: Connection, branch_id: int, service_ids) -> dict[int, int]:
@@ -287,5 +328,5 @@ def waiting_with_positions(session: Session, branch_id: int, service_ids, after=
     return session.execute(query.order_by(*LINE_ORDER)).all()
 
 
-__all__ = ["LINE_ORDER", "behind", "ahead_of", "older_of", "older_in_lines", "FollowedRow", "followed_in_lines",
-           "first_for_counter", "places_behind", "mark_passed", "next_calls", "line_head", "waiting_with_positions"]
+__all__ = ["KnownPlaces", "LINE_ORDER", "behind", "ahead_of", "older_of", "older_in_lines", "FollowedRow",
+           "followed_in_lines", "first_for_counter", "places_behind", "mark_passed", "next_calls", "line_head", "waiting_with_positions"]

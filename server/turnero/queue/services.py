@@ -294,7 +294,7 @@ def cancel(uow: UnitOfWork, token: str, actor: Actor) -> views.TicketView:
     apply(uow, ticket, rules.cancel, clock.utcnow(), actor=actor,
           channel=None if actor.kind == "user" else ticket.channel)
     stats = changed(uow, branch, services=[ticket.service_id], moved_behind=place if was_waiting else None,
-                    also=[ticket], setup_changed=False)
+                    also=[ticket], setup_changed=False, shifts=[(ticket.service_id, place, -1)] if was_waiting else [])
     result = ticket_result(uow, ticket, stats)
     uow.commit()
     return result

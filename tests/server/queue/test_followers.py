@@ -9,6 +9,7 @@ from sqlalchemy import event, select, text
 from turnero import clock
 from turnero.models import Branch, Service, Ticket
 from turnero.queue import counters, followers, places
+from turnero.queue.known_lines import KnownLines
 from turnero.queue import read_models as views
 from turnero.queue import setup as branch_setup
 from turnero.queue.rules import Status, local_day
@@ -282,6 +283,74 @@ def test_followers_end_with_their_exact_place_after_every_kind_of_change(app, cl
     check()
 
 
+def test_calls_cancels_and_joins_move_the_kept_lines_instead_of_reading_them(app, client, sio, fill, agent, kiosk,
+                                                                           open_counter):
+    """After the first refresh has read the line, calls, cancels, joins at the end and
+    priority joins move the line this process keeps by their notices (known_lines): no
+    line is read whole again, and every follower shows the place the rows say. A
+    notice this process never heard makes the next refresh read the line whole, right."""
+    line = fill(120)
+    followed = line[::7] + line[40:43]
+    clients = follow(sio, [t["token"] for t in followed])
+    last = {t["id"]: t for t in followed}
+    db = app.extensions["turnero.db"]
+
+    def call():
+        assert client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).status_code == 200
+
+    def check():
+        last_updates(clients, last)
+        places = expected_aheads(app)
+        wrong = {t["code"]: (last[t["id"]]["ahead"], places.get(t["id"])) for t in followed
+                 if last[t["id"]]["ahead"] != places.get(t["id"])}
+        assert wrong == {}
+
+    open_counter("v1")
+    call()
+    check()
+    reads = db.known_lines.full_reads
+    assert reads >= 1
+    for _ in range(3):
+        call()
+    for t in (line[40], line[41], line[77]):  # two of them followed
+        assert client.post(f"{API}/tickets/{t['token']}/cancel").status_code == 200
+    check()
+    fill(5)  # at the end of the line: no notice, found behind the last known place
+    r = client.post(f"{API}/branches/centro/tickets", json={"service": "caja", "priority": True}, headers=kiosk)
+    assert r.status_code == 201 and r.get_json()["ahead"] < 100
+    call()
+    open_counter("v2")  # a counter's state moves waits, not places
+    call()
+    check()
+    assert db.known_lines.full_reads == reads
+
+    held = []
+    publish = db.publisher
+    db.publisher = held.extend  # this call's notices are never heard here
+    call()
+    db.publisher = publish
+    call()
+    check()
+    assert db.known_lines.full_reads == reads + 1
+
+
+def test_a_line_read_whole_is_kept_only_while_the_branchs_moved_seq_stands(app, fill):
+    """On PostgreSQL a line read whole may hold a change made after the refresh read
+    the branch's `moved_seq`: such a line serves that refresh and is not kept."""
+    db = app.extensions["turnero.db"]
+    fill(5)
+    with db.engine.connect() as conn:
+        branch_id, service_id, moved_seq = conn.execute(text(
+            "SELECT t.branch_id, t.service_id, b.moved_seq FROM tickets t JOIN branches b ON b.id = t.branch_id")).first()
+        kept = KnownLines()
+        stale = kept.places(conn, branch_id, moved_seq - 1, [], [service_id], {service_id: 5})
+        assert len(stale[service_id]) == 5 and kept.full_reads == 1
+        kept.places(conn, branch_id, moved_seq, [], [service_id], {service_id: 5})
+        assert kept.full_reads == 2  # the stale read was not kept
+        again = kept.places(conn, branch_id, moved_seq, [], [service_id], {service_id: 5})
+        assert kept.full_reads == 2 and again == stale  # this one was
+
+
 def test_a_late_notice_shows_the_newest_place_not_an_older_one(app, client, sio, fill, agent, open_counter):
     """A notice is read against the database when heard: heard after two more calls,
     it shows the place after them."""
@@ -384,18 +453,25 @@ def test_a_followed_update_is_the_tickets_view_whether_its_fixed_part_is_kept_or
 
 def test_notices_heard_together_are_merged_per_branch():
     early, late = ["2026-12-01T10:00:00+00:00", 5], ["2026-12-01T10:05:00+00:00", 9]
+    left = [[2, late, -1]]
     got = followers.merged([
-        {"branch": 1, "services": [2], "after": late, "tickets": ["a"]},
-        {"branch": 7, "services": [], "after": None, "tickets": ["x"]},
-        {"branch": 1, "services": [3], "after": early, "tickets": ["b", "a"]},
-        {"branch": 7, "services": [8], "after": late, "tickets": []},
-        {"branch": 1, "services": [], "after": None, "tickets": ["c"]},  # a ticket only: no line moved
+        {"branch": 1, "services": [2], "after": late, "tickets": ["a"], "seq": 4, "prev": 2, "shifts": left},
+        {"branch": 7, "services": [], "after": None, "tickets": ["x"], "seq": 9, "prev": 8, "shifts": []},
+        {"branch": 1, "services": [3], "after": early, "tickets": ["b", "a"], "seq": 5, "prev": 4, "shifts": None},
+        {"branch": 7, "services": [8], "after": late, "tickets": [], "seq": 10, "prev": 9, "shifts": None},
+        # a ticket only: no line moved
+        {"branch": 1, "services": [], "after": None, "tickets": ["c"], "seq": 7, "prev": 5, "shifts": []},
     ])
-    assert got == [{"branch": 1, "services": [2, 3], "after": early, "tickets": ["a", "b", "c"]},
-                   {"branch": 7, "services": [8], "after": late, "tickets": ["x"]}]
+    assert got == [{"branch": 1, "services": [2, 3], "after": early, "tickets": ["a", "b", "c"], "seq": 4, "prev": 2,
+                    "shifts": left, "steps": [{"seq": 4, "prev": 2, "shifts": left},
+                                              {"seq": 5, "prev": 4, "shifts": None},
+                                              {"seq": 7, "prev": 5, "shifts": []}]},
+                   {"branch": 7, "services": [8], "after": late, "tickets": ["x"], "seq": 9, "prev": 8, "shifts": [],
+                    "steps": [{"seq": 9, "prev": 8, "shifts": []}, {"seq": 10, "prev": 9, "shifts": None}]}]
     whole = followers.merged([{"branch": 1, "services": [2], "after": late, "tickets": []},
                               {"branch": 1, "services": [2], "after": None, "tickets": []}])
-    assert whole == [{"branch": 1, "services": [2], "after": None, "tickets": []}]
+    assert [{k: v for k, v in notice.items() if k != "steps"} for notice in whole] == \
+        [{"branch": 1, "services": [2], "after": None, "tickets": []}]
 
 
 def test_an_update_leaves_as_the_packet_python_socketio_would_send(app, sio, fill):
