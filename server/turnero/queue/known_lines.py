@@ -20,6 +20,7 @@ more.
 """
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -71,6 +72,10 @@ class KnownLines:
     def __init__(self) -> None:
         self._branches: dict[int, Known] = {}
         self.full_reads = 0  # lines read whole (tests look at it)
+        # One refresh at a time moves what is kept (a resync may run beside the
+        # notices' own; gevent's lock once `turnero serve` patched threading), and
+        # each gets its own copy of the lines it asked for.
+        self._lock = threading.Lock()
 
     def forget(self, branch_id: int) -> None:
         self._branches.pop(branch_id, None)
@@ -82,6 +87,11 @@ class KnownLines:
         wait in each line, as of the same moment), from what this process knew moved
         by `steps` (the notices heard since, in order: each's `seq`, `prev`, `shifts`)
         where they reach the branch's `moved_seq`, else read."""
+        with self._lock:
+            return self._places(conn, branch_id, moved_seq, steps, service_ids, counts)
+
+    def _places(self, conn: Connection, branch_id: int, moved_seq: int, steps: list[dict],
+                service_ids, counts: dict[int, int]) -> dict[int, list[Key]]:
         known = self._forward(self._branches.get(branch_id), steps)
         if known is None or known.seq != moved_seq:
             known = Known(moved_seq)
@@ -96,16 +106,17 @@ class KnownLines:
         self._branches[branch_id] = known
         if read_whole:
             self._kept_if_still(conn, branch_id, moved_seq)
-        return {service_id: known.lines[service_id] for service_id in service_ids}
+        return {service_id: list(known.lines[service_id]) for service_id in service_ids}
 
     def reread(self, conn: Connection, branch_id: int, service_id: int, moved_seq: int) -> list[Key]:
         """A line read whole again (a followed ticket was not where its list said)."""
-        line = self._whole(conn, branch_id, service_id)
-        known = self._branches.get(branch_id)
-        if known is not None:
-            known.lines[service_id] = line
-            self._kept_if_still(conn, branch_id, moved_seq)
-        return line
+        with self._lock:
+            line = self._whole(conn, branch_id, service_id)
+            known = self._branches.get(branch_id)
+            if known is not None and known.seq == moved_seq:
+                known.lines[service_id] = list(line)
+                self._kept_if_still(conn, branch_id, moved_seq)
+            return line
 
     def _kept_if_still(self, conn: Connection, branch_id: int, moved_seq: int) -> None:
         """Read whole on PostgreSQL, a line may hold a change committed after this
@@ -116,9 +127,9 @@ class KnownLines:
 
     def advance(self, branch_id: int, steps: list[dict]) -> None:
         """Move what is known of a branch by notices heard with nothing to refresh."""
-        known = self._forward(self._branches.get(branch_id), steps)
-        if known is None:
-            self._branches.pop(branch_id, None)
+        with self._lock:
+            if self._forward(self._branches.get(branch_id), steps) is None:
+                self._branches.pop(branch_id, None)
 
     def _forward(self, known: Known | None, steps: list[dict]) -> Known | None:
         """`known` moved by the steps that follow it, or None when a step does not
