@@ -12,6 +12,13 @@ REQUESTS = Histogram("turnero_http_request_seconds", "HTTP request latency", ["m
 TICKETS_ISSUED = Counter("turnero_tickets_issued_total", "Tickets issued", ["branch", "channel"])
 TICKETS_CALLED = Counter("turnero_tickets_called_total", "Tickets called", ["branch"])
 SOCKET_CLIENTS = Gauge("turnero_socketio_clients", "Connected Socket.IO clients")
+# The followers' refresh (queue.known_lines): lines given from the order this process
+# keeps, moved by the changes' notices, and lines it had to read whole (a notice missed
+# or heard late, a change that did more than a call, a cancel or a join).
+LINES_KEPT = Counter("turnero_followers_lines_kept_total",
+                     "Waiting lines whose places a followers' refresh took from the order this process keeps")
+LINES_READ = Counter("turnero_followers_lines_read_total",
+                     "Waiting lines a followers' refresh read whole from the database")
 IN_PROGRESS = Gauge("turnero_http_requests_in_progress", "HTTP requests being answered now (besides /metrics)")
 
 

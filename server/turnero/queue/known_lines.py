@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, bindparam, select, tuple_, type_coerce
 from sqlalchemy.engine import Connection
 
+from ..metrics import LINES_KEPT, LINES_READ
 from ..models import Branch, Ticket
 from .rules import Status
 
@@ -98,11 +99,13 @@ class KnownLines:
         read_whole = False
         for service_id in service_ids:
             line, count = known.lines.get(service_id), counts.get(service_id, 0)
-            if line is not None and len(line) < count:  # joined at the end since
-                line += self._tail(conn, branch_id, service_id, line[-1] if line else None)
+            if line and len(line) < count:  # joined at the end since
+                line += self._tail(conn, branch_id, service_id, line[-1])
             if line is None or len(line) != count:
                 line = known.lines[service_id] = self._whole(conn, branch_id, service_id)
                 read_whole = True
+            else:
+                LINES_KEPT.inc()
         self._branches[branch_id] = known
         if read_whole:
             self._kept_if_still(conn, branch_id, moved_seq)
@@ -162,14 +165,13 @@ class KnownLines:
 
     def _whole(self, conn: Connection, branch_id: int, service_id: int) -> list[Key]:
         self.full_reads += 1
+        LINES_READ.inc()
         if conn.dialect.name == "sqlite":
             return _raw(conn, _SQLITE_LINE, (branch_id, service_id))
         return [tuple(row) for row in conn.execute(_LINE, {"branch_id": branch_id, "service_id": service_id})]
 
-    def _tail(self, conn: Connection, branch_id: int, service_id: int, last: Key | None) -> list[Key]:
+    def _tail(self, conn: Connection, branch_id: int, service_id: int, last: Key) -> list[Key]:
         """The places behind `last` (tickets that joined at the end since)."""
-        if last is None:
-            return self._whole(conn, branch_id, service_id)
         if conn.dialect.name == "sqlite":
             return _raw(conn, _SQLITE_TAIL, (branch_id, service_id, _sqlite_text(last[0]), last[1]))
         return [tuple(row) for row in conn.execute(_TAIL, {"branch_id": branch_id, "service_id": service_id,

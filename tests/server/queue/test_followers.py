@@ -4,6 +4,7 @@ ends with exactly its place (Flask-SocketIO's test client, SQLite and PostgreSQL
 import json
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import event, select, text
 
 from turnero import clock
@@ -58,6 +59,11 @@ def expected_aheads(app) -> dict:
         places[row.id] = seen.get(row.service_id, 0)
         seen[row.service_id] = places[row.id] + 1
     return places
+
+
+def sample(name: str) -> float:
+    """A metric's value in this process (prometheus_client's registry, as /metrics shows it)."""
+    return REGISTRY.get_sample_value(name) or 0.0
 
 
 def count_views(monkeypatch) -> list:
@@ -310,6 +316,7 @@ def test_calls_cancels_and_joins_move_the_kept_lines_instead_of_reading_them(app
     check()
     reads = db.known_lines.full_reads
     assert reads >= 1
+    kept_before, read_before = sample("turnero_followers_lines_kept_total"), sample("turnero_followers_lines_read_total")
     for _ in range(3):
         call()
     for t in (line[40], line[41], line[77]):  # two of them followed
@@ -323,6 +330,9 @@ def test_calls_cancels_and_joins_move_the_kept_lines_instead_of_reading_them(app
     call()
     check()
     assert db.known_lines.full_reads == reads
+    # and the monitoring sees it (/metrics)
+    assert sample("turnero_followers_lines_kept_total") >= kept_before + 6
+    assert sample("turnero_followers_lines_read_total") == read_before
 
     held = []
     publish = db.publisher
