@@ -192,6 +192,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
         ahead, place = places.ahead_of(conn, ticket), place_of(ticket)
         near_the_front(uow, branch, [svc.id], place)
         conn.execute(_MOVED, {"b_id": branch.id, "b_seq": branch.seq})
+        _forget_seq(session, branch.id)
         notice_lines_moved(uow, followers.moved(branch.id, [svc.id], place, seq=branch.seq, prev=branch.moved_seq,
                                                 shifts=[(svc.id, place, +1)]))
     else:
@@ -247,11 +248,11 @@ def _replay(session: Session, branch_id: int, key: str, request: dict) -> Ticket
 
 
 def _forget_seq(session: Session, branch_id: int) -> None:
-    """The branch's `seq` was bumped by a Core statement: an ORM copy of the row in
-    this session (a caller that locked it first) must read it again."""
+    """The branch's `seq` (or `moved_seq`) was written by a Core statement: an ORM copy
+    of the row in this session (a caller that locked it first) must read it again."""
     known = session.identity_map.get(Session.identity_key(Branch, branch_id))
     if known is not None:
-        session.expire(known, ["seq"])
+        session.expire(known, ["seq", "moved_seq"])
 
 
 class _NewTicket:

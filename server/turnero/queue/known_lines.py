@@ -35,8 +35,8 @@ from .rules import Status
 Key = tuple  # (sort_at as naive UTC, seq)
 
 # SQLite: a line's places as stored, whole or behind a place (ix_tickets_line).
-_SQLITE_LINE = ("SELECT sort_at, seq FROM tickets WHERE branch_id = ? AND status = 'waiting' AND service_id = ? "
-                "ORDER BY sort_at, seq")
+SQLITE_LINE = ("SELECT sort_at, seq FROM tickets WHERE branch_id = ? AND status = 'waiting' AND service_id = ? "
+               "ORDER BY sort_at, seq")
 _SQLITE_TAIL = ("SELECT sort_at, seq FROM tickets WHERE branch_id = ? AND status = 'waiting' AND service_id = ? "
                 "AND (sort_at, seq) > (?, ?) ORDER BY sort_at, seq")
 _STORED_AT = type_coerce(Ticket.sort_at, DateTime)
@@ -167,7 +167,7 @@ class KnownLines:
         self.full_reads += 1
         LINES_READ.inc()
         if conn.dialect.name == "sqlite":
-            return _raw(conn, _SQLITE_LINE, (branch_id, service_id))
+            return _raw(conn, SQLITE_LINE, (branch_id, service_id))
         return [tuple(row) for row in conn.execute(_LINE, {"branch_id": branch_id, "service_id": service_id})]
 
     def _tail(self, conn: Connection, branch_id: int, service_id: int, last: Key) -> list[Key]:
@@ -194,4 +194,4 @@ def _sqlite_text(moment: datetime) -> str:
     return moment.isoformat(" ", "microseconds")
 
 
-__all__ = ["KnownLines", "Known", "key_of", "stored_at"]
+__all__ = ["KnownLines", "Known", "key_of", "stored_at", "SQLITE_LINE"]

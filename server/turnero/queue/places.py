@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..models import PriorityClass, Service, Ticket, UTCDateTime
-from .known_lines import KnownLines, key_of, stored_at
+from .known_lines import SQLITE_LINE, KnownLines, key_of, stored_at
 from .lookups import TICKET_LOAD
 from .rules import REMOTE_CHANNELS, Place, Status, place_of
 from .setup import _conn, iso
@@ -90,7 +90,7 @@ def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dic
         # of its index; each ticket's count in a line found by bisection.
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            places = {line: cursor.execute(_LINE_PLACES, (branch_id, line)).fetchall() for line in lines}
+            places = {line: cursor.execute(SQLITE_LINE, (branch_id, line)).fetchall() for line in lines}
             for start in range(0, len(seqs), _IDS_PER_QUERY):
                 chunk = seqs[start:start + _IDS_PER_QUERY]
                 for place in cursor.execute(_PLACES_OF % ",".join("?" * len(chunk)), chunk):
@@ -110,9 +110,7 @@ def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dic
     return found
 
 
-# A line's places in order, and some tickets' places (SQLite: older_in_lines).
-_LINE_PLACES = ("SELECT sort_at, seq FROM tickets WHERE branch_id = ? AND status = 'waiting' AND service_id = ? "
-                "ORDER BY sort_at, seq")
+# Some tickets' places as stored (SQLite: older_in_lines; a line's, known_lines.SQLITE_LINE).
 _PLACES_OF = "SELECT sort_at, seq FROM tickets WHERE seq IN (%s)"
 
 
