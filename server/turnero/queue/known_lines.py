@@ -70,6 +70,8 @@ class Known:
 class KnownLines:
     """Per process (db.Database.known_lines): each branch's Known."""
 
+    SEQS_KEPT = 200_000
+
     def __init__(self) -> None:
         self._branches: dict[int, Known] = {}
         self.full_reads = 0  # lines read whole (tests look at it)
@@ -77,6 +79,10 @@ class KnownLines:
         # notices' own; gevent's lock once `turnero serve` patched threading), and
         # each gets its own copy of the lines it asked for.
         self._lock = threading.Lock()
+        # Each followed ticket's seq by its id (neither ever changes), so its row is
+        # read by the table's key (places.followed_in_lines); started again past
+        # SEQS_KEPT ids.
+        self.seq_of: dict[str, int] = {}
 
     def forget(self, branch_id: int) -> None:
         self._branches.pop(branch_id, None)

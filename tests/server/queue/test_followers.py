@@ -316,6 +316,7 @@ def test_calls_cancels_and_joins_move_the_kept_lines_instead_of_reading_them(app
     check()
     reads = db.known_lines.full_reads
     assert reads >= 1
+    assert {t["id"] for t in followed} <= set(db.known_lines.seq_of)  # read by seq from now on
     kept_before, read_before = sample("turnero_followers_lines_kept_total"), sample("turnero_followers_lines_read_total")
     for _ in range(3):
         call()
