@@ -79,10 +79,10 @@ class KnownLines:
         # notices' own; gevent's lock once `turnero serve` patched threading), and
         # each gets its own copy of the lines it asked for.
         self._lock = threading.Lock()
-        # Each followed ticket's seq by its id (neither ever changes), so its row is
-        # read by the table's key (places.followed_in_lines); started again past
-        # SEQS_KEPT ids.
-        self.seq_of: dict[str, int] = {}
+        # Each followed ticket's (seq, branch id) by its id (none of them ever changes),
+        # so a refresh reads its branch's rows alone, by the table's key
+        # (places.followed_in_lines); started again past SEQS_KEPT ids.
+        self.seq_of: dict[str, tuple[int, int]] = {}
 
     def forget(self, branch_id: int) -> None:
         self._branches.pop(branch_id, None)

@@ -153,6 +153,8 @@ _LINE_SEQS = ("SELECT seq FROM tickets WHERE branch_id = ? AND status = 'waiting
 _FOLLOWED_ROWS = select(*_STORED_VIEW_COLUMNS).where(Ticket.id.in_(bindparam("ids", expanding=True)))
 # The same by seq, the table's own key (SQLite's rowid): a third cheaper than by id.
 _FOLLOWED_BY_SEQ = select(*_STORED_VIEW_COLUMNS).where(Ticket.seq.in_(bindparam("ids", expanding=True)))
+# What a followed ticket is for good: its seq and its branch.
+_SEQ_AND_BRANCH = select(Ticket.id, Ticket.seq, Ticket.branch_id).where(Ticket.id.in_(bindparam("ids", expanding=True)))
 
 
 def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, ticket_ids,
@@ -208,22 +210,24 @@ class KnownPlaces:
 
 def _placed_by_known(conn: Connection, branch_id: int, service_ids, ticket_ids, after,
                      known: KnownPlaces) -> list[FollowedRow]:
-    """followed_in_lines with `known`: the rows by seq where this process has met the
-    ticket before (else by id), their places by bisection in the kept lines."""
+    """followed_in_lines with `known`: only this branch's followed rows, read by seq
+    (what the process has met of each ticket: `KnownLines.seq_of`, looked up once),
+    their places by bisection in the kept lines. A process following tickets of many
+    branches reads, at a change, the rows of that branch's alone."""
     waiting, seq_of = set(service_ids), known.lines.seq_of
     if len(seq_of) > known.lines.SEQS_KEPT:
         seq_of.clear()
-    by_seq = [seq_of[t] for t in ticket_ids if t in seq_of]
-    by_id = [t for t in ticket_ids if t not in seq_of]
-    # By seq: each row once, whatever ids led to it (its update goes to its own id's room).
-    found_by_seq, status = {}, Status.WAITING.value
-    for statement, keys in ((_FOLLOWED_BY_SEQ, by_seq), (_FOLLOWED_ROWS, by_id)):
-        for start in range(0, len(keys), _IDS_PER_QUERY):
-            rows = conn.execute(statement, {"ids": keys[start:start + _IDS_PER_QUERY]}).all()
-            if statement is _FOLLOWED_ROWS:
-                seq_of.update((row[1], row[0]) for row in rows)
-            found_by_seq.update((row[0], row) for row in rows if row[4] == status and row[3] in waiting)
-    found = list(found_by_seq.values())
+    unmet = [t for t in ticket_ids if t not in seq_of]
+    for start in range(0, len(unmet), _IDS_PER_QUERY):
+        seq_of.update((ticket_id, (seq, branch))
+                      for ticket_id, seq, branch in conn.execute(_SEQ_AND_BRANCH,
+                                                                 {"ids": unmet[start:start + _IDS_PER_QUERY]}))
+    # Each row once, whatever ids led to it (its update goes to its own id's room).
+    seqs = sorted({met[0] for met in map(seq_of.get, ticket_ids) if met is not None and met[1] == branch_id})
+    found, status = [], Status.WAITING.value
+    for start in range(0, len(seqs), _IDS_PER_QUERY):
+        found += [row for row in conn.execute(_FOLLOWED_BY_SEQ, {"ids": seqs[start:start + _IDS_PER_QUERY]}).all()
+                  if row[4] == status and row[3] in waiting]
     if not found:
         known.lines.advance(branch_id, known.steps)
         return []

@@ -345,6 +345,34 @@ def test_calls_cancels_and_joins_move_the_kept_lines_instead_of_reading_them(app
     assert db.known_lines.full_reads == reads + 1
 
 
+def test_a_call_reads_the_followed_rows_of_its_own_branch_alone(app, client, sio, fill, take, agent, admin,
+                                                               open_counter):
+    """A process following tickets of two branches reads, at a call, the rows of the
+    called branch's followed tickets only (each by its seq), and both branches'
+    followers show the place the rows say."""
+    centro = fill(12)
+    norte = [take("caja", branch="norte", headers=admin) for _ in range(30)]  # (norte is closed now)
+    clients = follow(sio, [t["token"] for t in centro[2:8] + norte])
+    open_counter("v1")
+    db = app.extensions["turnero.db"]
+    read = []
+
+    def log(conn, cursor, statement, parameters, context, executemany):
+        if "WHERE tickets.seq IN" in statement:
+            read.append(len(parameters))
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        for _ in range(3):
+            assert client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    assert read and max(read) <= 6, read  # centro's six followed tickets, never norte's thirty
+    last = last_updates(clients, {})
+    places = expected_aheads(app)
+    assert {t["code"]: last[t["id"]]["ahead"] for t in centro[3:8]} == {t["code"]: places[t["id"]] for t in centro[3:8]}
+    assert norte[-1]["id"] not in last or last[norte[-1]["id"]]["ahead"] == 29
+
+
 def test_a_line_read_whole_is_kept_only_while_the_branchs_moved_seq_stands(app, fill):
     """On PostgreSQL a line read whole may hold a change made after the refresh read
     the branch's `moved_seq`: such a line serves that refresh and is not kept."""
