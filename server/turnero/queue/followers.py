@@ -90,7 +90,7 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
     if db.known_lines is None:
         db.known_lines = KnownLines()
     mine = [t for t in notice["tickets"] if t in followed]
-    steps = notice.get("steps", [_step(notice)])
+    steps = notice["steps"]  # merged() gives every notice its steps
     if not notice["services"] and not mine:
         # Nothing to refresh; what this process knows of the lines still moves.
         db.known_lines.advance(notice["branch"], steps)
@@ -105,7 +105,7 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
         place = Place(*_place(after)) if after is not None else None
         waiting = counts(lines_now(session, branch))
         known = places.KnownPlaces(db.known_lines, branch.moved_seq, waiting, steps)
-        lines = places.followed_in_lines(session, branch.id, notice["services"], followed, place, known)
+        lines = places.followed_in_lines(session, branch.id, notice["services"], followed, known, place)
         if not lines and not mine:
             return 0
         day = local_day(clock.utcnow(), branch.timezone)

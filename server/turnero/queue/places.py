@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..models import PriorityClass, Service, Ticket, UTCDateTime
-from .known_lines import SQLITE_LINE, KnownLines, key_of, stored_at
+from .known_lines import SQLITE_LINE, KnownLines, key_of
 from .lookups import TICKET_LOAD
 from .rules import REMOTE_CHANNELS, Place, Status, place_of
 from .setup import _conn, iso
@@ -131,69 +131,11 @@ _STORED_VIEW_COLUMNS = tuple(type_coerce(c, DateTime).label(c.key) if isinstance
 FollowedRow = namedtuple("FollowedRow", [column.key for column in _VIEW_COLUMNS] + ["ahead"])
 # Enough ids per statement for any database's limit on parameters.
 _IDS_PER_QUERY = 2000
-# The places of these lines numbered inside the database (a window over the line's
-# index), joined to the followed tickets only.
-_RANKED = (select(Ticket.seq.label("seq"),
-                  (func.row_number().over(partition_by=Ticket.service_id, order_by=LINE_ORDER) - 1).label("ahead"))
-           .where(Ticket.branch_id == bindparam("branch_id"), Ticket.status == Status.WAITING.value,
-                  Ticket.service_id.in_(bindparam("service_ids", expanding=True)))
-           .subquery())
-_FOLLOWED = (select(*_STORED_VIEW_COLUMNS, _RANKED.c.ahead).join(_RANKED, _RANKED.c.seq == Ticket.seq)
-             .where(Ticket.id.in_(bindparam("ids", expanding=True))))
-_BEHIND = tuple_(*LINE_ORDER) > tuple_(bindparam("after_at", type_=Ticket.sort_at.type), bindparam("after_seq"))
-_FOLLOWED_BEHIND = _FOLLOWED.where(_BEHIND)
-# On SQLite the same, numbered here: the line's seqs in order (a walk of ix_tickets_line,
-# about 0.4 µs a waiting ticket through the driver) and the followed rows by id. SQLite's
-# window over the line and its join cost about three times as much; PostgreSQL numbers
-# a line faster than Python can read it.
-_LINE_SEQS = ("SELECT seq FROM tickets WHERE branch_id = ? AND status = 'waiting' AND service_id = ? "
-              "ORDER BY sort_at, seq")
-# By id alone: given the line's columns too, SQLite walks the whole line through its
-# index testing each id, where this looks up each followed ticket.
-_FOLLOWED_ROWS = select(*_STORED_VIEW_COLUMNS).where(Ticket.id.in_(bindparam("ids", expanding=True)))
-# The same by seq, the table's own key (SQLite's rowid): a third cheaper than by id.
+# A followed ticket's row by its seq, the table's own key (SQLite's rowid): a third
+# cheaper than by its id.
 _FOLLOWED_BY_SEQ = select(*_STORED_VIEW_COLUMNS).where(Ticket.seq.in_(bindparam("ids", expanding=True)))
 # What a followed ticket is for good: its seq and its branch.
 _SEQ_AND_BRANCH = select(Ticket.id, Ticket.seq, Ticket.branch_id).where(Ticket.id.in_(bindparam("ids", expanding=True)))
-
-
-def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, ticket_ids,
-                      after=None, known: KnownPlaces | None = None) -> list[FollowedRow]:
-    """The waiting tickets among `ticket_ids` in these lines of the branch (behind
-    `after`, a rules.Place, when given), each a FollowedRow (its `ahead` included), in
-    line order.
-
-    Only the followed tickets come back and are built into rows, read by id. Their
-    places come from the lines' order this process keeps (`known`, see
-    queue.known_lines) when given; else on PostgreSQL the lines are numbered inside
-    the database (one statement with the rows), on SQLite here (_LINE_SEQS)."""
-    conn = _conn(db)
-    service_ids, ticket_ids = list(service_ids), list(ticket_ids)
-    if not service_ids or not ticket_ids:
-        return []
-    params = {"branch_id": branch_id, "service_ids": service_ids}
-    if after is not None:
-        params.update(after_at=after.sort_at, after_seq=after.seq)
-    rows = []
-    if known is not None:
-        rows = _placed_by_known(conn, branch_id, service_ids, ticket_ids, after, known)
-    elif conn.dialect.name == "sqlite":
-        # The rows first: that read begins the transaction the numbering then shares.
-        # A row is kept when its ticket waits in one of these lines (it has a place).
-        found = []
-        for start in range(0, len(ticket_ids), _IDS_PER_QUERY):
-            found += conn.execute(_FOLLOWED_ROWS, {"ids": ticket_ids[start:start + _IDS_PER_QUERY]}).all()
-        places = _numbered_lines(conn, branch_id, service_ids) if found else {}
-        behind = (stored_at(after.sort_at), after.seq) if after is not None else None
-        rows = [FollowedRow(*row, places[row[0]]) for row in found
-                if row[0] in places and (behind is None or (row[9], row[0]) > behind)]
-    else:
-        statement = _FOLLOWED if after is None else _FOLLOWED_BEHIND
-        for start in range(0, len(ticket_ids), _IDS_PER_QUERY):
-            chunk = conn.execute(statement, {**params, "ids": ticket_ids[start:start + _IDS_PER_QUERY]}).all()
-            rows += map(FollowedRow._make, chunk)
-    rows.sort(key=attrgetter("sort_at", "seq"))
-    return rows
 
 
 @dataclass
@@ -208,12 +150,21 @@ class KnownPlaces:
     steps: list[dict]
 
 
-def _placed_by_known(conn: Connection, branch_id: int, service_ids, ticket_ids, after,
-                     known: KnownPlaces) -> list[FollowedRow]:
-    """followed_in_lines with `known`: only this branch's followed rows, read by seq
-    (what the process has met of each ticket: `KnownLines.seq_of`, looked up once),
-    their places by bisection in the kept lines. A process following tickets of many
-    branches reads, at a change, the rows of that branch's alone."""
+def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, ticket_ids, known: KnownPlaces,
+                      after=None) -> list[FollowedRow]:
+    """The waiting tickets among `ticket_ids` in these lines of the branch (behind
+    `after`, a rules.Place, when given), each a FollowedRow (its `ahead` included), in
+    line order.
+
+    Only this branch's followed rows are read, by seq (what the process has met of
+    each ticket: `KnownLines.seq_of`, looked up once), so a process following tickets
+    of many branches reads, at a change, the rows of that branch's alone. Their places
+    come by bisection from the lines' order this process keeps (`known`, see
+    queue.known_lines)."""
+    conn = _conn(db)
+    service_ids, ticket_ids = list(service_ids), list(ticket_ids)
+    if not service_ids or not ticket_ids:
+        return []
     waiting, seq_of = set(service_ids), known.lines.seq_of
     if len(seq_of) > known.lines.SEQS_KEPT:
         seq_of.clear()
@@ -248,21 +199,8 @@ def _placed_by_known(conn: Connection, branch_id: int, service_ids, ticket_ids, 
             i = bisect_left(line, key)
         if i < len(line) and line[i] == key:
             rows.append(FollowedRow(*row, i))
+    rows.sort(key=attrgetter("sort_at", "seq"))
     return rows
-
-
-def _numbered_lines(conn: Connection, branch_id: int, service_ids) -> dict[int, int]:
-    """seq -> people ahead, for every waiting ticket of these lines (SQLite; inside the
-    transaction the caller's read began, so the rows and their places agree)."""
-    cursor = conn.connection.dbapi_connection.cursor()
-    places: dict[int, int] = {}
-    try:
-        for service_id in service_ids:
-            line = cursor.execute(_LINE_SEQS, (branch_id, service_id)).fetchall()
-            places.update(zip((seq for seq, in line), range(len(line))))
-    finally:
-        cursor.close()
-    return places
 
 
 def first_for_counter(db: Session | Connection, branch_id: int, counter_id: int, service_ids,

@@ -61,6 +61,15 @@ def expected_aheads(app) -> dict:
     return places
 
 
+def wrong_places(app, clients, followed, last: dict) -> dict:
+    """`last` brought up to date from what the clients received; then each followed
+    ticket whose last update shows another place than its row says: code -> (shown, right)."""
+    last_updates(clients, last)
+    places = expected_aheads(app)
+    return {t["code"]: (last[t["id"]]["ahead"], places.get(t["id"])) for t in followed
+            if last[t["id"]]["ahead"] != places.get(t["id"])}
+
+
 def sample(name: str) -> float:
     """A metric's value in this process (prometheus_client's registry, as /metrics shows it)."""
     return REGISTRY.get_sample_value(name) or 0.0
@@ -249,11 +258,7 @@ def test_followers_end_with_their_exact_place_after_every_kind_of_change(app, cl
     kiosk_headers = kiosk
 
     def check():
-        last_updates(clients, last)
-        places = expected_aheads(app)
-        wrong = {t["code"]: (last[t["id"]]["ahead"], places.get(t["id"])) for t in followed
-                 if last[t["id"]]["ahead"] != places.get(t["id"])}
-        assert wrong == {}
+        assert wrong_places(app, clients, followed, last) == {}
         for t in followed:  # and the same view as the ticket's own page reads
             page = client.get(f"{API}/tickets/{t['token']}").get_json()
             page.pop("token"), page.pop("track_url")
@@ -305,11 +310,7 @@ def test_calls_cancels_and_joins_move_the_kept_lines_instead_of_reading_them(app
         assert client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).status_code == 200
 
     def check():
-        last_updates(clients, last)
-        places = expected_aheads(app)
-        wrong = {t["code"]: (last[t["id"]]["ahead"], places.get(t["id"])) for t in followed
-                 if last[t["id"]]["ahead"] != places.get(t["id"])}
-        assert wrong == {}
+        assert wrong_places(app, clients, followed, last) == {}
 
     open_counter("v1")
     call()
@@ -478,7 +479,8 @@ def test_a_followed_update_is_the_tickets_view_whether_its_fixed_part_is_kept_or
         setup = branch_setup.setup_for(session, branch.id, branch.setup_version, local_day(clock.utcnow(), branch.timezone))
         stats = setup.stats(branch_setup.waiting_counts(session, branch.id))
         service = {s.id: s for s in setup.services}[caja.id]
-        rows = places.followed_in_lines(session, branch.id, [caja.id], [t["id"] for t in line[::3]])
+        known = places.KnownPlaces(KnownLines(), branch.moved_seq, branch_setup.waiting_counts(session, branch.id), [])
+        rows = places.followed_in_lines(session, branch.id, [caja.id], [t["id"] for t in line[::3]], known)
         assert len(rows) == 10
         for row in rows + [row._replace(ahead=row.ahead + 7) for row in rows] + \
                 [row._replace(recalls=2, lang="en", late_moves=1) for row in rows]:
