@@ -363,6 +363,9 @@ class Ticket(Base):
     notify_by: Mapped[str | None] = mapped_column(String(16))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Bumped by the database at every update of the row, whoever writes it (triggers,
+    # 0027): whether a row read before is still as read (queue.places).
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     branch: Mapped[Branch] = relationship()
     service: Mapped[Service] = relationship()

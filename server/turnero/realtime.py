@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import socketio as python_socketio
 from engineio import packet as eio_packet
@@ -42,15 +42,33 @@ LISTEN_RETRY_FIRST_S = 0.5
 LISTEN_RETRY_MAX_S = 4
 
 
-class Encoded(dict):
-    """A payload that carries its own JSON (`json`, the text json.dumps would give it
-    with the separators packets use): sent as it is, not encoded again. For the
-    followers' updates, a thousand a call, each mostly a text kept from the call before."""
-    __slots__ = ("json",)
+class Encoded(Mapping):
+    """A payload as the JSON text packets carry (json.dumps's, with their separators):
+    sent as it is, never encoded again. For the followers' updates, a thousand a call,
+    each mostly a text kept from the call before. Read as a mapping (the fields a client
+    gets: in-process listeners, tests), it is decoded then, once."""
+    __slots__ = ("json", "_fields")
 
-    def __init__(self, fields: dict, json: str):
-        super().__init__(fields)
-        self.json = json
+    def __init__(self, text: str):
+        self.json = text
+        self._fields: dict | None = None
+
+    def _decoded(self) -> dict:
+        if self._fields is None:
+            self._fields = json.loads(self.json)
+        return self._fields
+
+    def __getitem__(self, key):
+        return self._decoded()[key]
+
+    def __iter__(self):
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __repr__(self) -> str:
+        return f"Encoded({self.json!r})"
 
 
 def branch_room(slug: str) -> str:
@@ -73,6 +91,10 @@ def publish(events) -> None:
     queue when several processes share it)."""
     for name, payload, room in events:
         socketio.emit(name, payload, to=room)
+
+
+# Each event's packet up to its payload ("2[\"ticket.update\","), written once.
+_EVENT_HEADS: dict[str, str] = {}
 
 
 class _Followers:
@@ -104,7 +126,10 @@ class _Followers:
         if not members:
             return
         if isinstance(payload, Encoded):  # an EVENT packet of namespace "/", as packet_class encodes it
-            text = f"{sio_packet.EVENT}[{json.dumps(event)},{payload.json}]"
+            head = _EVENT_HEADS.get(event)
+            if head is None:
+                head = _EVENT_HEADS[event] = f"{sio_packet.EVENT}[{json.dumps(event)},"
+            text = f"{head}{payload.json}]"
         else:
             text = self.server.packet_class(sio_packet.EVENT, namespace="/", data=[event, payload],
                                             binary=False).encode()

@@ -227,8 +227,8 @@ def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter
 # moves a thousand followed tickets by one place and changes nothing else of them,
 # so their views are built and encoded once, not at every call. Kept by content,
 # nothing to forget when a ticket changes; emptied when it grows past FIXED_KEPT
-# (about 1.5 KB each with its text: 30 MB at most).
-_FIXED: dict[tuple, tuple[dict, str, str]] = {}
+# (under 1 KB each with its key: 20 MB at most).
+_FIXED: dict[tuple, tuple[str, str]] = {}
 FIXED_KEPT = 20_000
 # The fields of an update that move with its place, in the view's order.
 _MOVING = ("position", "ahead", "eta")
@@ -236,9 +236,9 @@ _MOVING = ("position", "ahead", "eta")
 
 def followed_update(row: FollowedRow, *, branch_slug: str, service: ServiceInfo, stats: ServiceStats | None,
                     older: dict[int, int] | None = None) -> Encoded:
-    """The `ticket.update` of a waiting followed ticket (a FollowedRow): the same JSON
-    as `view_of(row, ...).to_json(token=False)`, with its text (realtime.Encoded),
-    its fixed part built and encoded once."""
+    """The `ticket.update` of a waiting followed ticket (a FollowedRow) as its text
+    (realtime.Encoded): the JSON of `view_of(row, ...).to_json(token=False)`, its
+    fixed part built and encoded once."""
     key = (row[:-1], branch_slug, service.slug, service.name(row.lang))
     kept = _FIXED.get(key)
     if kept is None:
@@ -248,19 +248,14 @@ def followed_update(row: FollowedRow, *, branch_slug: str, service: ServiceInfo,
                         public_url="").to_json(token=False)
         names = list(fixed)
         first, last = names.index(_MOVING[0]), names.index(_MOVING[-1])
-        head = json.dumps({k: fixed[k] for k in names[:first]}, separators=(",", ":"))[:-1]
-        tail = json.dumps({k: fixed[k] for k in names[last + 1:]}, separators=(",", ":"))[1:]
-        kept = _FIXED[key] = (fixed, head, tail)
-    fixed, head, tail = kept
+        kept = _FIXED[key] = (json.dumps({k: fixed[k] for k in names[:first]}, separators=(",", ":"))[:-1],
+                              json.dumps({k: fixed[k] for k in names[last + 1:]}, separators=(",", ":"))[1:])
+    head, tail = kept
     ahead = row.ahead
     eta = stats.eta(ahead, older) if stats is not None else None
-    moved = Encoded(fixed, f'{head},"position":{ahead + 1},"ahead":{ahead},"eta":'
-                           + (f'{{"low_min":{eta.low_min},"high_min":{eta.high_min}}},' if eta is not None
-                              else "null,") + tail)
-    moved["position"] = ahead + 1
-    moved["ahead"] = ahead
-    moved["eta"] = eta.as_dict() if eta is not None else None
-    return moved
+    return Encoded(f'{head},"position":{ahead + 1},"ahead":{ahead},"eta":'
+                   + (f'{{"low_min":{eta.low_min},"high_min":{eta.high_min}}},' if eta is not None else "null,")
+                   + tail)
 
 
 def view_now(db: Session, ticket: Ticket, *, public_url: str, stats: dict[int, ServiceStats] | None = None,

@@ -374,6 +374,49 @@ def test_a_call_reads_the_followed_rows_of_its_own_branch_alone(app, client, sio
     assert norte[-1]["id"] not in last or last[norte[-1]["id"]]["ahead"] == 29
 
 
+def test_a_followed_row_is_read_again_only_once_the_database_changed_it(app, client, sio, fill, agent,
+                                                                       open_counter):
+    """Every update of a ticket bumps its `version` in the database, whoever writes it;
+    a refresh reads again the full rows of the followed tickets whose version moved,
+    and only those: a change made outside the application reaches the follower."""
+    line = fill(40)
+    followed = line[10:30:2]
+    clients = follow(sio, [t["token"] for t in followed])
+    db = app.extensions["turnero.db"]
+    full_rows = []
+
+    def log(conn, cursor, statement, parameters, context, executemany):
+        if "tickets.token" in statement and "WHERE tickets.seq IN" in statement:
+            full_rows.append(len(parameters))
+
+    def call():
+        assert client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).status_code == 200
+
+    def version(ticket_id):
+        with db.engine.connect() as conn:
+            return conn.execute(select(Ticket.version).where(Ticket.id == ticket_id)).scalar_one()
+
+    open_counter("v1")
+    call()  # the first refresh reads the followed rows
+    assert version(line[0]["id"]) == 1 and version(line[1]["id"]) == 0  # called once; never changed
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        call()
+        call()
+        assert full_rows == []  # no followed row changed
+        with db.engine.begin() as conn:  # a writer the application does not know of
+            conn.execute(text("UPDATE tickets SET lang = 'en' WHERE id = :id"), {"id": followed[3]["id"]})
+        assert version(followed[3]["id"]) == 1
+        call()
+        assert full_rows == [1]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    last = last_updates(clients, {})
+    assert last[followed[3]["id"]]["lang"] == "en" and last[followed[3]["id"]]["service_name"] == "Cashier"
+    assert last[followed[2]["id"]]["lang"] == "es"
+    assert wrong_places(app, clients, followed, last) == {}
+
+
 def test_a_line_read_whole_is_kept_only_while_the_branchs_moved_seq_stands(app, fill):
     """On PostgreSQL a line read whole may hold a change made after the refresh read
     the branch's `moved_seq`: such a line serves that refresh and is not kept."""
@@ -540,7 +583,7 @@ def test_an_update_leaves_as_the_packet_python_socketio_would_send(app, sio, fil
     sent.clear()
     socketio.server._send_eio_packet = lambda eio_sid, pkt: sent.append((eio_sid, pkt.encode()))
     try:
-        manager.emit_here("ticket.update", Encoded(payload, json.dumps(payload, separators=(",", ":"))), room)
+        manager.emit_here("ticket.update", Encoded(json.dumps(payload, separators=(",", ":"))), room)
         python_socketio.Manager.emit(manager, "ticket.update", payload, "/", room=room)
     finally:
         socketio.server._send_eio_packet = real
