@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)  # never changed once made (frozen costs twice as much to make)
 class Eta:
     low_min: int
     high_min: int
@@ -86,42 +86,73 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
     they race, its pace) once for every ticket. The figures are the same with it or
     without.
     """
-    if ahead < 0:
-        raise ValueError("ahead must be >= 0")
     line_of = memo.get(_LINE) if memo is not None else None
     if line_of is None:
-        line_of = _line(mean_service_min, open_counters, spread, desks, line, working)
+        line_of = LineWaits(mean_service_min, open_counters, spread, desks, placed_ahead, line, here, means, working)
         if memo is not None:
             memo[_LINE] = line_of
-    mean, served, raced, counters, working, per_turn, turn_cv2 = line_of
-    if not served:  # no counter of this line: the others' tickets are not counted
-        older = None
-    exact = min(ahead, EXACT_PLACES)
-    key = (exact, tuple(sorted(older.items())) if older else ())
-    head = memo.get(key) if memo is not None else None
-    if head is None:
-        head = time_to_be_called(exact, mean, raced, line, older or {}, here or {}, means or {}, working)
-        if memo is not None:
-            memo[key] = head
-    middle = head + (ahead - exact) * mean / max(working, 1e-3)
-    rate, head_start = placed_ahead
-    # One coming `head_start` minutes early is placed before this ticket if it comes
-    # within that time of it; each adds a turn.
-    middle += max(0.0, rate) * min(middle, max(0.0, head_start)) * mean / counters
-    turns = middle / per_turn
-    deviation = math.sqrt(turns * per_turn ** 2 * turn_cv2 + (ETA_DRIFT * middle) ** 2)
-    # A wait is skewed (never below 0, sometimes long): the range is centred on its
-    # median, which a lognormal of this mean and deviation puts below the mean.
-    # (A middle so small that the ratio's square would overflow has its median at 0.)
-    ratio = deviation / middle if middle > 0 else math.inf
-    centre = middle / math.sqrt(1 + ratio ** 2) if ratio < 1e150 else 0.0
-    low = math.floor(max(0.0, centre - ETA_Z * deviation))
-    high = math.ceil(centre + ETA_Z * deviation)
-    return Eta(low_min=low, high_min=max(high, low + 1))
+    return line_of.eta(ahead, older or {})
 
 
 # The memo's key for what estimate_wait reckons of the line itself, before any ticket.
 _LINE = "line"
+
+
+class LineWaits:
+    """estimate_wait for one line's inputs, but `ahead` and `older`: what is reckoned
+    of the line itself (its counters as they race, its pace) once, and the first
+    EXACT_PLACES turns counted one by one once for every ticket further back. A
+    thousand followed tickets each ask for theirs (ServiceStats.eta)."""
+
+    __slots__ = ("mean", "served", "raced", "counters", "working", "per_turn", "turn_cv2", "line", "here",
+                 "means", "rate", "head_start", "heads", "everyone", "_everyone")
+
+    def __init__(self, mean_service_min: float, open_counters: float, spread: float, desks: tuple[Desk, ...] | None,
+                 placed_ahead: tuple[float, float], line: int, here: Mapping[int, float] | None,
+                 means: Mapping[int, float] | None, working: float | None,
+                 everyone: Mapping[int, int] | None = None) -> None:
+        (self.mean, self.served, self.raced, self.counters, self.working, self.per_turn,
+         self.turn_cv2) = _line(mean_service_min, open_counters, spread, desks, line, working)
+        self.line, self.here, self.means = line, here or {}, means or {}
+        rate, head_start = placed_ahead
+        self.rate, self.head_start = max(0.0, rate), max(0.0, head_start)
+        self.heads: dict[tuple, float] = {}
+        self.everyone = everyone or {}
+        self._everyone = tuple(sorted(self.everyone.items()))
+
+    def eta(self, ahead: int, older: Mapping[int, int] | None = None) -> Eta:
+        """estimate_wait's range; `older` None: placed after `everyone` (per other
+        line, how many wait there; read once, when this is made)."""
+        if ahead < 0:
+            raise ValueError("ahead must be >= 0")
+        mean = self.mean
+        if not self.served:  # no counter of this line: the others' tickets are not counted
+            older = {}
+        exact = ahead if ahead < EXACT_PLACES else EXACT_PLACES
+        if older is None:  # placed after everyone waiting in the other lines
+            older, counts = self.everyone, self._everyone
+        else:
+            counts = tuple(sorted(older.items()))
+        key = (exact, counts)
+        head = self.heads.get(key)
+        if head is None:
+            head = self.heads[key] = time_to_be_called(exact, mean, self.raced, self.line, older, self.here,
+                                                       self.means, self.working)
+        middle = head + (ahead - exact) * mean / max(self.working, 1e-3)
+        # One coming `head_start` minutes early is placed before this ticket if it comes
+        # within that time of it; each adds a turn.
+        middle += self.rate * min(middle, self.head_start) * mean / self.counters
+        per_turn = self.per_turn
+        turns = middle / per_turn
+        deviation = math.sqrt(turns * per_turn ** 2 * self.turn_cv2 + (ETA_DRIFT * middle) ** 2)
+        # A wait is skewed (never below 0, sometimes long): the range is centred on its
+        # median, which a lognormal of this mean and deviation puts below the mean.
+        # (A middle so small that the ratio's square would overflow has its median at 0.)
+        ratio = deviation / middle if middle > 0 else math.inf
+        centre = middle / math.sqrt(1 + ratio ** 2) if ratio < 1e150 else 0.0
+        low = math.floor(max(0.0, centre - ETA_Z * deviation))
+        high = math.ceil(centre + ETA_Z * deviation)
+        return Eta(low, high if high > low else low + 1)
 
 
 def _line(mean_service_min: float, open_counters: float, spread: float, desks: tuple[Desk, ...] | None,

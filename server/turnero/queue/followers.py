@@ -117,12 +117,13 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
         older = places.older_in_lines(session, branch.id, set().union(*(stats[s].others for s in notice["services"]
                                                                         if s in stats)), sharing)
         done: set[str] = set()
+        slug, followed_update = branch.slug, views.followed_update
         for row in lines:
-            update = views.followed_update(row, branch_slug=branch.slug, service=services[row.service_id],
-                                           stats=stats.get(row.service_id), older=older.get(row.seq))
+            update = followed_update(row, branch_slug=slug, service=services[row.service_id],
+                                     stats=stats.get(row.service_id), older=older.get(row.seq))
             emit("ticket.update", update, ticket_room(row.id))
             done.add(row.id)
-            sent += 1
+        sent += len(lines)
         changed_here = session.scalars(select(Ticket).options(*TICKET_LOAD).where(Ticket.id.in_(mine))).unique() \
             if mine else ()
         for ticket in changed_here:

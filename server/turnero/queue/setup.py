@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, aliased
 from ..hours import Week, day_start, weekday_ranges
 from ..models import (Branch, Closure, Counter, LineCount, OpeningHours, PriorityClass, Service, Ticket, TicketEvent,
                       counter_services)
-from .estimate import (DEFAULT_SPREAD, Desk, Eta, back_in, estimate_wait, line_shares, mean_service_minutes,
-                       remaining_turn, service_spread)
+from .estimate import (DEFAULT_SPREAD, Desk, Eta, LineWaits, back_in, line_shares, mean_service_minutes, remaining_turn,
+                       service_spread)
 from .rules import Status
 
 
@@ -52,20 +52,20 @@ class ServiceStats:
     here: dict[int, float] = field(default_factory=dict)
     means: dict[int, float] = field(default_factory=dict)
     working: float | None = None
-    # The estimate's turns counted one by one, shared by the tickets further back
-    # (estimate.estimate_wait's `memo`): a thousand followed tickets count them once.
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # What the estimate reckons of this line once for every ticket (estimate.LineWaits):
+    # a thousand followed tickets count the first turns and the counters' race once.
+    _waits: LineWaits | None = field(default=None, init=False, repr=False, compare=False)
 
     def eta(self, ahead: int, older: dict[int, int] | None = None) -> Eta:
         """The wait of a ticket with `ahead` before it in this line and `older` (per line
         of `others`) placed before it in the others; None: every one waiting there (a
         ticket at the end of the line)."""
-        if older is not None:
-            older = {line: older.get(line, 0) for line in self.others}
-        return estimate_wait(ahead, self.mean_min, self.open_counters, spread=self.spread, desks=self.desks,
-                             placed_ahead=self.placed_ahead, line=self.service_id,
-                             older=self.others if older is None else older, here=self.here, means=self.means,
-                             working=self.working, memo=self.memo)
+        waits = self._waits
+        if waits is None:
+            waits = self._waits = LineWaits(self.mean_min, self.open_counters, self.spread, self.desks,
+                                                 self.placed_ahead, self.service_id, self.here, self.means,
+                                                 self.working, self.others)
+        return waits.eta(ahead, None if older is None else {line: older.get(line, 0) for line in self.others})
 
 
 @dataclass(frozen=True)
