@@ -6,9 +6,9 @@ over both, so each process refreshes its own from the Redis notice; call-next an
 joins go to the first; server CPU is summed over both). For each setup and line
 length (50, 1,000 and 10,000 waiting) a fresh database and server(s) are filled over
 HTTP; then, with 0, 100 and 1,000 Socket.IO clients each following one waiting ticket
-(spread evenly along the line, so at 50 waiting twenty clients share a ticket),
-`call-next` is timed for a number of
-rounds. Each round: the call, then until every follower has had its `ticket.update`
+(spread evenly over the tickets the rounds' calls do not reach, so every follower hears
+every call: at 50 waiting and 20 rounds, fifty clients share each of the last 30
+tickets), `call-next` is timed for a number of rounds. Each round: the call, then until every follower has had its `ticket.update`
 (its place moved by one); server CPU is counted over that window. Between rounds one
 ticket joins at the end (not counted), so the line keeps its length. At the end every
 follower's last `ahead` is checked against the line the bench kept."""
@@ -148,14 +148,19 @@ def _level(args, run: _Run, level: int) -> tuple[float, float, float]:
     followers = Followers(args.client_procs) if level else None
     try:
         if followers is not None:
-            tokens = [line[(i * size) // level if level <= size else i % size][0] for i in range(level)]
+            # Spread evenly over the tickets the run's calls do not reach, so every
+            # follower hears every call at every length (at 50 waiting the first rows'
+            # followers used to drop out as their tickets were called).
+            reach = min(args.long_rounds, size - 1)
+            pool = size - reach
+            tokens = [line[reach + ((i * pool) // level if level <= pool else i % pool)][0] for i in range(level)]
             alive, failed, errs = followers.follow(tokens, run.ports, args.batch)
             if alive != level:
                 raise BenchError(f"{label}: {level - alive} followers could not subscribe ({failed} failed: {errs}); "
                                  f"log: {logs}")
             time.sleep(1)
         ka = KeepAlive(port)
-        calls, cpus, updates, problems = [], [], [], Counter()
+        calls, cpus, updates, hearing, problems = [], [], [], [], Counter()
         path = f"{API}/branches/{BRANCH}/counters/v1/call-next"
         try:
             for _ in range(args.long_rounds):
@@ -174,6 +179,7 @@ def _level(args, run: _Run, level: int) -> tuple[float, float, float]:
                 if followers is not None:
                     times, expected = followers.wait(t0, 30.0)
                     updates += times
+                    hearing.append(expected)
                     if len(times) != expected:
                         problems["a follower had no update"] += 1
                 cpus.append([after - before for before, after in zip(cpu0, _server_cpu(run))])
@@ -197,7 +203,9 @@ def _level(args, run: _Run, level: int) -> tuple[float, float, float]:
             + (f", summed over {len(run.pids)} processes: " + " + ".join(f"{c * 1000:.1f}" for c in each)
                if len(run.pids) > 1 else "")
             + f"); followers' update p50 {ms(upd)} ms, "
-            f"p99 {ms(pct(updates, 99))} ms; followers showing a wrong place at the end: {wrong}"
+            f"p99 {ms(pct(updates, 99))} ms"
+            + (f"; followers told of each call: {sum(hearing) / len(hearing):.0f} on average" if hearing else "")
+            + f"; followers showing a wrong place at the end: {wrong}"
             + (f"; problems: {dict(problems)}" if problems else "")
             + "".join(f"; {note}" for note in notes))
         return p50, cpu, upd

@@ -134,7 +134,7 @@ class _Followers:
             text = self.server.packet_class(sio_packet.EVENT, namespace="/", data=[event, payload],
                                             binary=False).encode()
         packet = eio_packet.Packet(eio_packet.MESSAGE, text)
-        for eio_sid in list(members.values()):
+        for eio_sid in list(members.inverse):  # (a bidict's values() cost twice as much)
             self.server._send_eio_packet(eio_sid, packet)
 
     def hear(self, payload: dict) -> None:
