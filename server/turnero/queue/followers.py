@@ -113,13 +113,13 @@ def _refresh(db: Database, notice: dict, followed: set[str], emit: Emit) -> int:
         stats = setup.stats(waiting)
         services = {s.id: s for s in setup.services}
         # Where counters serve several lines, the tickets of the others placed before each.
-        sharing = {row.seq for row in lines if stats[row.service_id].others}
+        sharing = {row.seq for row, _ahead in lines if stats[row.service_id].others}
         older = places.older_in_lines(session, branch.id, set().union(*(stats[s].others for s in notice["services"]
                                                                         if s in stats)), sharing)
         done: set[str] = set()
         slug, followed_update = branch.slug, views.followed_update
-        for row in lines:
-            update = followed_update(row, branch_slug=slug, service=services[row.service_id],
+        for row, ahead in lines:
+            update = followed_update(row, ahead, branch_slug=slug, service=services[row.service_id],
                                      stats=stats.get(row.service_id), older=older.get(row.seq))
             emit("ticket.update", update, ticket_room(row.id))
             done.add(row.id)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, bindparam, select, tuple_, type_coerce
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from ..metrics import LINES_KEPT, LINES_READ
 from ..models import Branch, Ticket
@@ -85,7 +85,7 @@ class KnownLines:
         self.seq_of: dict[str, tuple[int, int]] = {}
         # The followed tickets' rows as last read, by seq, each with its version: read
         # again only once the database has bumped it (places.followed_in_lines).
-        self.rows: dict[int, Row] = {}
+        self.rows: dict[int, tuple] = {}
 
     def forget(self, branch_id: int) -> None:
         self._branches.pop(branch_id, None)

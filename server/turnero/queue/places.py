@@ -7,12 +7,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import namedtuple
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import itemgetter
 
 from sqlalchemy import (BigInteger, ColumnElement, DateTime, any_, bindparam, case, func, or_, select, tuple_, type_coerce,
                         update)
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..models import PriorityClass, Service, Ticket, UTCDateTime
@@ -126,11 +126,12 @@ _VIEW_COLUMNS = (Ticket.seq, Ticket.id, Ticket.code, Ticket.service_id, Ticket.s
 # six a row.
 _STORED_VIEW_COLUMNS = tuple(type_coerce(c, DateTime).label(c.key) if isinstance(c.type, UTCDateTime) else c
                              for c in _VIEW_COLUMNS)
-# A followed ticket as followed_in_lines gives it: those columns and its `ahead`, as a
-# named tuple. A view reads about twenty columns, and reading one of a SQLAlchemy Row
-# by name costs a microsecond: with a thousand tickets followed, that was a fifth of a
+# A followed ticket's row as followed_in_lines gives it (with its `ahead` beside it):
+# those columns as a named tuple, made once when read and kept while its version
+# stands. A view reads about twenty columns, and reading one of a SQLAlchemy Row by
+# name costs a microsecond: with a thousand tickets followed, that was a fifth of a
 # call's work.
-FollowedRow = namedtuple("FollowedRow", [column.key for column in _VIEW_COLUMNS] + ["ahead"])
+FollowedRow = namedtuple("FollowedRow", [column.key for column in _VIEW_COLUMNS])
 # Enough ids per statement for any database's limit on parameters.
 _IDS_PER_QUERY = 2000
 # A followed ticket's row by its seq, the table's own key (SQLite's rowid): a third
@@ -159,9 +160,9 @@ class KnownPlaces:
 
 
 def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, ticket_ids, known: KnownPlaces,
-                      after=None) -> list[FollowedRow]:
+                      after=None) -> list[tuple[FollowedRow, int]]:
     """The waiting tickets among `ticket_ids` in these lines of the branch (behind
-    `after`, a rules.Place, when given), each a FollowedRow (its `ahead` included), in
+    `after`, a rules.Place, when given), each as (its FollowedRow, its `ahead`), in
     line order.
 
     Only this branch's followed rows are read, by seq (what the process has met of
@@ -205,12 +206,12 @@ def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, tic
             line = lines[row[3]] = known.lines.reread(conn, branch_id, row[3], known.moved_seq)
             i = bisect_left(line, key)
         if i < len(line) and line[i] == key:
-            rows.append(FollowedRow(*row, i))
-    rows.sort(key=attrgetter("sort_at", "seq"))
-    return rows
+            rows.append((key, row, i))
+    rows.sort(key=itemgetter(0))
+    return [(row, i) for _key, row, i in rows]
 
 
-def _rows(conn: Connection, kept: dict[int, Row], seqs: list[int]) -> list[Row]:
+def _rows(conn: Connection, kept: dict[int, FollowedRow], seqs: list[int]) -> list[FollowedRow]:
     """The rows of these tickets as they are now: those this process read before and
     whose version has not moved since, as read then; the others read (and kept)."""
     found, stale = [], []
@@ -223,8 +224,8 @@ def _rows(conn: Connection, kept: dict[int, Row], seqs: list[int]) -> list[Row]:
     if stale and len(kept) + len(stale) > ROWS_KEPT:
         kept.clear()
     for start in range(0, len(stale), _IDS_PER_QUERY):
-        for row in conn.execute(_FOLLOWED_BY_SEQ, {"ids": stale[start:start + _IDS_PER_QUERY]}).all():
-            kept[row[0]] = row
+        for read in conn.execute(_FOLLOWED_BY_SEQ, {"ids": stale[start:start + _IDS_PER_QUERY]}).all():
+            row = kept[read[0]] = FollowedRow._make(read)
             found.append(row)
     return found
 

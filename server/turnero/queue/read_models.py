@@ -222,36 +222,35 @@ def view_of(ticket, *, branch_slug: str, service: Service | ServiceInfo, counter
         priority_class=ticket.priority_class_id, **staff)
 
 
-# The fixed part of a followed ticket's update (all but its place and wait), by what
-# it is made of: the ticket's own columns, its branch and its service's name. A call
-# moves a thousand followed tickets by one place and changes nothing else of them,
-# so their views are built and encoded once, not at every call. Kept by content,
-# nothing to forget when a ticket changes; emptied when it grows past FIXED_KEPT
-# (under 1 KB each with its key: 20 MB at most).
-_FIXED: dict[tuple, tuple[str, str]] = {}
+# The fixed part of a followed ticket's update (all but its place and wait), by the
+# row it is made of (places.followed_in_lines keeps each row, one object, while its
+# version stands), its branch and its service's name: a call moves a thousand followed
+# tickets by one place and changes nothing else of them, so their views are built and
+# encoded once, not at every call. Each entry holds its row, so the row's id names it
+# alone; emptied when it grows past FIXED_KEPT (under 2 KB each: 40 MB at most).
+_FIXED: dict[tuple, tuple[FollowedRow, str, str]] = {}
 FIXED_KEPT = 20_000
 # The fields of an update that move with its place, in the view's order.
 _MOVING = ("position", "ahead", "eta")
 
 
-def followed_update(row: FollowedRow, *, branch_slug: str, service: ServiceInfo, stats: ServiceStats | None,
-                    older: dict[int, int] | None = None) -> Encoded:
-    """The `ticket.update` of a waiting followed ticket (a FollowedRow) as its text
-    (realtime.Encoded): the JSON of `view_of(row, ...).to_json(token=False)`, its
+def followed_update(row: FollowedRow, ahead: int, *, branch_slug: str, service: ServiceInfo,
+                    stats: ServiceStats | None, older: dict[int, int] | None = None) -> Encoded:
+    """The `ticket.update` of a waiting followed ticket (its row, `ahead` of it) as its
+    text (realtime.Encoded): the JSON of `view_of(row, ...).to_json(token=False)`, its
     fixed part built and encoded once."""
-    key = (row[:-1], branch_slug, service.slug, service.name(row.lang))
+    key = (id(row), branch_slug, service.slug, service.name(row.lang))
     kept = _FIXED.get(key)
-    if kept is None:
+    if kept is None or kept[0] is not row:
         if len(_FIXED) >= FIXED_KEPT:
             _FIXED.clear()
         fixed = view_of(row, branch_slug=branch_slug, service=service, counter=None, ahead=None, stats=None,
                         public_url="").to_json(token=False)
         names = list(fixed)
         first, last = names.index(_MOVING[0]), names.index(_MOVING[-1])
-        kept = _FIXED[key] = (json.dumps({k: fixed[k] for k in names[:first]}, separators=(",", ":"))[:-1],
+        kept = _FIXED[key] = (row, json.dumps({k: fixed[k] for k in names[:first]}, separators=(",", ":"))[:-1],
                               json.dumps({k: fixed[k] for k in names[last + 1:]}, separators=(",", ":"))[1:])
-    head, tail = kept
-    ahead = row.ahead
+    _row, head, tail = kept
     eta = stats.eta(ahead, older) if stats is not None else None
     return Encoded(f'{head},"position":{ahead + 1},"ahead":{ahead},"eta":'
                    + (f'{{"low_min":{eta.low_min},"high_min":{eta.high_min}}},' if eta is not None else "null,")

@@ -86,11 +86,11 @@ def count_views(monkeypatch) -> list:
             built.append(args[0].code if args else kwargs["ticket"].code)
         return real(*args, **kwargs)
 
-    def counting_update(row, **kwargs):
+    def counting_update(row, ahead, **kwargs):
         built.append(row.code)
         inside.append(row)
         try:
-            return real_update(row, **kwargs)
+            return real_update(row, ahead, **kwargs)
         finally:
             inside.pop()
     monkeypatch.setattr(views, "view_of", counting)
@@ -525,11 +525,12 @@ def test_a_followed_update_is_the_tickets_view_whether_its_fixed_part_is_kept_or
         known = places.KnownPlaces(KnownLines(), branch.moved_seq, branch_setup.waiting_counts(session, branch.id), [])
         rows = places.followed_in_lines(session, branch.id, [caja.id], [t["id"] for t in line[::3]], known)
         assert len(rows) == 10
-        for row in rows + [row._replace(ahead=row.ahead + 7) for row in rows] + \
-                [row._replace(recalls=2, lang="en", late_moves=1) for row in rows]:
-            expected = views.view_of(row, branch_slug="centro", service=service, counter=None, ahead=row.ahead,
+        changed = [(row._replace(recalls=2, lang="en", late_moves=1, version=row.version + 1), ahead)
+                   for row, ahead in rows]
+        for row, ahead in rows + [(row, ahead + 7) for row, ahead in rows] + changed:
+            expected = views.view_of(row, branch_slug="centro", service=service, counter=None, ahead=ahead,
                                      stats=stats[caja.id], public_url=db.public_url).to_json(token=False)
-            got = views.followed_update(row, branch_slug="centro", service=service, stats=stats[caja.id])
+            got = views.followed_update(row, ahead, branch_slug="centro", service=service, stats=stats[caja.id])
             assert got == expected and list(got) == list(expected)
             assert got.json == json.dumps(expected, separators=(",", ":"))  # the text it leaves as
     assert len(views._FIXED) == 20  # each ticket's fixed part once, and once more after it changed
