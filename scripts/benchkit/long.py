@@ -6,11 +6,12 @@ over both, so each process refreshes its own from the Redis notice; call-next an
 joins go to the first; server CPU is summed over both). For each setup and line
 length (50, 1,000 and 10,000 waiting) a fresh database and server(s) are filled over
 HTTP; then, with 0, 100 and 1,000 Socket.IO clients each following one waiting ticket
-(spread evenly over the tickets the rounds' calls do not reach, so every follower hears
-every call: at 50 waiting and 20 rounds, fifty clients share each of the last 30
-tickets), `call-next` is timed for a number of rounds. Each round: the call, then until every follower has had its `ticket.update`
-(its place moved by one); server CPU is counted over that window. Between rounds one
-ticket joins at the end (not counted), so the line keeps its length. At the end every
+(spread evenly along the line, so at 50 waiting twenty clients share a ticket),
+`call-next` is timed for a number of rounds. Each round: the call, then until every
+follower has had its `ticket.update` (its place moved by one); server CPU is counted
+over that window. Between rounds one ticket joins at the end and the clients that
+followed the called ticket follow it instead (neither counted), so the line keeps its
+length and its followers: every follower hears every call. At the end every
 follower's last `ahead` is checked against the line the bench kept."""
 from __future__ import annotations
 
@@ -148,12 +149,7 @@ def _level(args, run: _Run, level: int) -> tuple[float, float, float]:
     followers = Followers(args.client_procs) if level else None
     try:
         if followers is not None:
-            # Spread evenly over the tickets the run's calls do not reach, so every
-            # follower hears every call at every length (at 50 waiting the first rows'
-            # followers used to drop out as their tickets were called).
-            reach = min(args.long_rounds, size - 1)
-            pool = size - reach
-            tokens = [line[reach + ((i * pool) // level if level <= pool else i % pool)][0] for i in range(level)]
+            tokens = [line[(i * size) // level if level <= size else i % size][0] for i in range(level)]
             alive, failed, errs = followers.follow(tokens, run.ports, args.batch)
             if alive != level:
                 raise BenchError(f"{label}: {level - alive} followers could not subscribe ({failed} failed: {errs}); "
@@ -163,7 +159,10 @@ def _level(args, run: _Run, level: int) -> tuple[float, float, float]:
         calls, cpus, updates, hearing, problems = [], [], [], [], Counter()
         path = f"{API}/branches/{BRANCH}/counters/v1/call-next"
         try:
+            moving = None  # (the ticket last called, the one that joined after it)
             for _ in range(args.long_rounds):
+                if followers is not None and moving is not None and followers.refollow(*moving):
+                    problems["a follower could not follow the next ticket"] += 1
                 if followers is not None:
                     followers.mark()
                 cpu0 = _server_cpu(run)
@@ -173,7 +172,7 @@ def _level(args, run: _Run, level: int) -> tuple[float, float, float]:
                 if status != 200 or not isinstance(body, dict):
                     problems[f"call-next {status}"] += 1
                     continue
-                expected_code = line.popleft()[1]
+                called_token, expected_code = line.popleft()
                 if body.get("code") != expected_code:
                     problems["called out of order"] += 1
                 if followers is not None:
@@ -185,6 +184,7 @@ def _level(args, run: _Run, level: int) -> tuple[float, float, float]:
                 cpus.append([after - before for before, after in zip(cpu0, _server_cpu(run))])
                 (_, tok, code), = _take(port, 1)
                 line.append((tok, code))
+                moving = (called_token, tok)
         finally:
             ka.close()
         wrong = 0

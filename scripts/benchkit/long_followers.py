@@ -1,6 +1,7 @@
 """The followers of the long part: forked client processes, each holding a raw Socket.IO
 client per followed ticket (a ticket's token and the port of the server it connects to),
-driven through a pipe: subscribe, mark, wait until every follower heard the call, last."""
+driven through a pipe: subscribe, follow another ticket, mark, wait until every follower
+heard the call, last."""
 from __future__ import annotations
 
 import asyncio
@@ -46,6 +47,21 @@ async def _followers(conn, first_cid: int) -> None:
                     failed += len(chunk) - len(connected)
                     clients += connected
                 conn.send(("followed", sum(1 for c in clients if c.alive), failed, dict(errs.most_common(3))))
+            elif cmd[0] == "refollow":
+                # The followers of a ticket just called follow the one that joined at the
+                # end instead: a line keeps its followers as people leave and come.
+                _, old, new = cmd
+                moved = [c for c in clients if token_of[c.cid] == old]
+                fresh = []
+                for c in moved:
+                    clients.remove(c)
+                    await c.close()
+                    token_of[cid] = new
+                    fresh.append(RawSioClient(cid, c.port, on_event, {"ticket": new}, "ticket.update"))
+                    cid += 1
+                errs = Counter()
+                clients += await connect_all(fresh, errs)
+                conn.send(("refollowed", len(moved), sum(errs.values())))
             elif cmd[0] == "mark":
                 since_mark.clear()
                 expected.clear()
@@ -88,6 +104,10 @@ class Followers(ClientProcesses):
         for a in answers:
             errs.update(a[3])
         return sum(a[1] for a in answers), sum(a[2] for a in answers), dict(errs)
+
+    def refollow(self, old: str, new: str) -> int:
+        """The clients following `old` follow `new` instead -> how many failed to."""
+        return sum(a[2] for a in self.ask_all([("refollow", old, new)] * len(self.pipes), 60))
 
     def mark(self) -> None:
         self.ask_all([("mark",)] * len(self.pipes), 30)
