@@ -110,12 +110,28 @@ class _Followers:
 
     def _start_hearing(self, on_notice: NoticeHandler) -> None:
         self.on_notice = on_notice
+        self._followed: set[str] = set()
         self._notices: deque[dict] = deque()
         self._draining = False
 
     def followed(self) -> set[str]:
-        return {room[len(TICKET_ROOM):] for room in self.rooms.get("/", {})
-                if isinstance(room, str) and room.startswith(TICKET_ROOM)}
+        """The ids of the tickets this process's clients follow (a copy): kept as
+        clients enter and leave ticket rooms, not found among every room (one a client)
+        at every notice."""
+        return set(self._followed)
+
+    # Every room python-socketio's managers fill or empty (a subscribe, an unsubscribe,
+    # a disconnect, a closed room) passes through these two.
+    def basic_enter_room(self, sid, namespace, room, eio_sid=None):
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        if namespace == "/" and isinstance(room, str) and room.startswith(TICKET_ROOM):
+            self._followed.add(room[len(TICKET_ROOM):])
+
+    def basic_leave_room(self, sid, namespace, room):
+        super().basic_leave_room(sid, namespace, room)
+        if namespace == "/" and isinstance(room, str) and room.startswith(TICKET_ROOM) \
+                and room not in self.rooms.get("/", {}):
+            self._followed.discard(room[len(TICKET_ROOM):])
 
     def emit_here(self, event: str, payload: dict, room: str) -> None:
         """Send to the clients of this process in `room`: as Manager.emit does without

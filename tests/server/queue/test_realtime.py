@@ -155,3 +155,32 @@ def test_ticket_listeners_hear_every_event_inside_the_transaction(app, client, t
     assert ("issued", "A001", 0, True) in heard and ("issued", "A002", 1, True) in heard
     assert ("called", "A001", None, True) in heard
     assert ("moved", "A002", 0, True) in heard
+
+
+def test_the_followed_tickets_are_kept_as_clients_enter_and_leave_their_rooms(sio, take):
+    """The manager keeps the ids of the followed tickets as clients subscribe,
+    unsubscribe and go: always what a walk of every room finds, never a ticket no one
+    follows any more."""
+    from turnero.extensions import socketio
+    manager = socketio.server.manager
+
+    def walked():
+        return {room[len("ticket:"):] for room in manager.rooms.get("/", {})
+                if isinstance(room, str) and room.startswith("ticket:")}
+
+    tickets = [take() for _ in range(4)]
+    a, b = sio(), sio()
+    for c, chosen in ((a, tickets[:3]), (b, tickets[1:])):
+        assert c.emit("subscribe", {"branch": "centro"}, callback=True)["ok"]
+        for t in chosen:
+            assert c.emit("subscribe", {"ticket": t["token"]}, callback=True)["ok"]
+    assert manager.followed() == walked() == {t["id"] for t in tickets}
+    assert a.emit("unsubscribe", {"ticket": tickets[0]["token"]}, callback=True)["ok"]
+    assert a.emit("unsubscribe", {"ticket": tickets[1]["token"]}, callback=True)["ok"]  # b still follows it
+    assert manager.followed() == walked() == {t["id"] for t in tickets[1:]}
+    b.disconnect()
+    assert manager.followed() == walked() == {tickets[2]["id"]}
+    manager.followed().clear()  # a copy: the manager's own is untouched
+    assert manager.followed() == {tickets[2]["id"]}
+    a.disconnect()
+    assert manager.followed() == walked() == set()
