@@ -93,6 +93,13 @@ def publish(events) -> None:
         socketio.emit(name, payload, to=room)
 
 
+def _ticket_of(namespace: str, room) -> str | None:
+    """The ticket id of a ticket room (ticket_room's), else None."""
+    if namespace == "/" and isinstance(room, str) and room.startswith(TICKET_ROOM):
+        return room[len(TICKET_ROOM):]
+    return None
+
+
 # Each event's packet up to its payload ("2[\"ticket.update\","), written once.
 _EVENT_HEADS: dict[str, str] = {}
 
@@ -124,14 +131,15 @@ class _Followers:
     # a disconnect, a closed room) passes through these two.
     def basic_enter_room(self, sid, namespace, room, eio_sid=None):
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
-        if namespace == "/" and isinstance(room, str) and room.startswith(TICKET_ROOM):
-            self._followed.add(room[len(TICKET_ROOM):])
+        ticket = _ticket_of(namespace, room)
+        if ticket is not None:
+            self._followed.add(ticket)
 
     def basic_leave_room(self, sid, namespace, room):
         super().basic_leave_room(sid, namespace, room)
-        if namespace == "/" and isinstance(room, str) and room.startswith(TICKET_ROOM) \
-                and room not in self.rooms.get("/", {}):
-            self._followed.discard(room[len(TICKET_ROOM):])
+        ticket = _ticket_of(namespace, room)
+        if ticket is not None and room not in self.rooms.get("/", {}):
+            self._followed.discard(ticket)
 
     def emit_here(self, event: str, payload: dict, room: str) -> None:
         """Send to the clients of this process in `room`: as Manager.emit does without

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import namedtuple
+from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -93,10 +94,8 @@ def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dic
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             places = {line: cursor.execute(SQLITE_LINE, (branch_id, line)).fetchall() for line in lines}
-            for start in range(0, len(seqs), _IDS_PER_QUERY):
-                chunk = seqs[start:start + _IDS_PER_QUERY]
-                for place in cursor.execute(_PLACES_OF % ",".join("?" * len(chunk)), chunk):
-                    found[place[1]] = {line: bisect_left(placed, place) for line, placed in places.items()}
+            for place in _sqlite_by_seq(cursor, _PLACES_OF, seqs):
+                found[place[1]] = {line: bisect_left(placed, place) for line, placed in places.items()}
         finally:
             cursor.close()
         return found
@@ -106,8 +105,8 @@ def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dic
                 .where(Ticket.branch_id == branch_id, Ticket.status == Status.WAITING.value)
                 .subquery())
     query = select(numbered).where(numbered.c.seq.in_(bindparam("seqs", expanding=True)))
-    for start in range(0, len(seqs), _IDS_PER_QUERY):
-        for seq, *counted in conn.execute(query, {"seqs": seqs[start:start + _IDS_PER_QUERY]}):
+    for chunk in _chunks(seqs):
+        for seq, *counted in conn.execute(query, {"seqs": chunk}):
             found[seq] = dict(zip(lines, counted))
     return found
 
@@ -178,10 +177,9 @@ def followed_in_lines(db: Session | Connection, branch_id: int, service_ids, tic
     if len(seq_of) > known.lines.SEQS_KEPT:
         seq_of.clear()
     unmet = [t for t in ticket_ids if t not in seq_of]
-    for start in range(0, len(unmet), _IDS_PER_QUERY):
-        seq_of.update((ticket_id, (seq, branch))
-                      for ticket_id, seq, branch in conn.execute(_SEQ_AND_BRANCH,
-                                                                 {"ids": unmet[start:start + _IDS_PER_QUERY]}))
+    for chunk in _chunks(unmet):
+        seq_of.update((ticket_id, (seq, branch)) for ticket_id, seq, branch in conn.execute(_SEQ_AND_BRANCH,
+                                                                                             {"ids": chunk}))
     # Each row once, whatever ids led to it (its update goes to its own id's room).
     seqs = sorted({met[0] for met in map(seq_of.get, ticket_ids) if met is not None and met[1] == branch_id})
     found = _rows(conn, known.lines.rows, seqs)
@@ -223,8 +221,8 @@ def _rows(conn: Connection, kept: dict[int, FollowedRow], seqs: list[int]) -> li
             stale.append(seq)
     if stale and len(kept) + len(stale) > ROWS_KEPT:
         kept.clear()
-    for start in range(0, len(stale), _IDS_PER_QUERY):
-        for read in conn.execute(_FOLLOWED_BY_SEQ, {"ids": stale[start:start + _IDS_PER_QUERY]}).all():
+    for chunk in _chunks(stale):
+        for read in conn.execute(_FOLLOWED_BY_SEQ, {"ids": chunk}).all():
             row = kept[read[0]] = FollowedRow._make(read)
             found.append(row)
     return found
@@ -234,15 +232,26 @@ def _versions(conn: Connection, seqs: list[int]) -> list[tuple[int, int]]:
     """(seq, version) of these tickets. On SQLite by its own cursor: SQLAlchemy's
     writing of a thousand parameters cost as much as the database's reading; on
     PostgreSQL as one array."""
-    chunks = [seqs[start:start + _IDS_PER_QUERY] for start in range(0, len(seqs), _IDS_PER_QUERY)]
     if conn.dialect.name != "sqlite":
-        return [row for chunk in chunks for row in conn.execute(_VERSIONS_BY_SEQ, {"ids": chunk}).all()]
+        return [row for chunk in _chunks(seqs) for row in conn.execute(_VERSIONS_BY_SEQ, {"ids": chunk}).all()]
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        return [row for chunk in chunks
-                for row in cursor.execute(_SQLITE_VERSIONS % ",".join("?" * len(chunk)), chunk).fetchall()]
+        return list(_sqlite_by_seq(cursor, _SQLITE_VERSIONS, seqs))
     finally:
         cursor.close()
+
+
+def _chunks(items: list) -> Iterator[list]:
+    """`items` in slices of at most _IDS_PER_QUERY: one statement's parameters each."""
+    for start in range(0, len(items), _IDS_PER_QUERY):
+        yield items[start:start + _IDS_PER_QUERY]
+
+
+def _sqlite_by_seq(cursor, statement: str, seqs: list[int]) -> Iterator[tuple]:
+    """The rows of a raw SQLite `statement` ("... WHERE seq IN (%s)") for these seqs,
+    a statement per chunk."""
+    for chunk in _chunks(seqs):
+        yield from cursor.execute(statement % ",".join("?" * len(chunk)), chunk).fetchall()
 
 
 _SQLITE_VERSIONS = "SELECT seq, version FROM tickets WHERE seq IN (%s)"
