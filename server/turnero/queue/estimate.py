@@ -55,8 +55,7 @@ EXACT_PLACES = 50
 def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, spread: float = DEFAULT_SPREAD,
                   desks: tuple[Desk, ...] | None = None, placed_ahead: tuple[float, float] = (0.0, 0.0),
                   line: int = 0, older: Mapping[int, int] | None = None, here: Mapping[int, float] | None = None,
-                  means: Mapping[int, float] | None = None, working: float | None = None,
-                  memo: dict | None = None) -> Eta:
+                  means: Mapping[int, float] | None = None, working: float | None = None) -> Eta:
     """The wait of a ticket of `line` with `ahead` people before it in that line, as a
     range of minutes.
 
@@ -79,23 +78,11 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
     `working` is the counters' worth at this line once the line moves at its steady
     pace (past EXACT_PLACES turns; `line_shares`); by default, every counter serving it.
 
-    `memo`, a dict kept by the caller for estimates of one line with the same inputs
-    but `ahead` and `older` (ServiceStats keeps one): the first EXACT_PLACES turns
-    counted one by one are the same for every ticket further back, so they are counted
-    once for all of them, and what is reckoned of the line itself (its counters as
-    they race, its pace) once for every ticket. The figures are the same with it or
-    without.
+    Estimates of one line with the same inputs but `ahead` and `older` share a
+    LineWaits (ServiceStats keeps one), which gives the same figures.
     """
-    line_of = memo.get(_LINE) if memo is not None else None
-    if line_of is None:
-        line_of = LineWaits(mean_service_min, open_counters, spread, desks, placed_ahead, line, here, means, working)
-        if memo is not None:
-            memo[_LINE] = line_of
-    return line_of.eta(ahead, older or {})
-
-
-# The memo's key for what estimate_wait reckons of the line itself, before any ticket.
-_LINE = "line"
+    return LineWaits(mean_service_min, open_counters, spread, desks, placed_ahead, line, here, means,
+                     working).eta(ahead, older or {})
 
 
 class LineWaits:

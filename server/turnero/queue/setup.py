@@ -63,8 +63,8 @@ class ServiceStats:
         waits = self._waits
         if waits is None:
             waits = self._waits = LineWaits(self.mean_min, self.open_counters, self.spread, self.desks,
-                                                 self.placed_ahead, self.service_id, self.here, self.means,
-                                                 self.working, self.others)
+                                            self.placed_ahead, self.service_id, self.here, self.means,
+                                            self.working, self.others)
         return waits.eta(ahead, None if older is None else {line: older.get(line, 0) for line in self.others})
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from turnero.queue.estimate import (EXACT_PLACES, Desk, back_in, estimate_wait, line_shares, mean_service_minutes,
+from turnero.queue.estimate import (EXACT_PLACES, Desk, LineWaits, back_in, estimate_wait, line_shares, mean_service_minutes,
                                      racing, remaining_turn, service_spread, time_to_be_called)
 from turnero.queue.rules import (Action, Place, Status, TransitionNotAllowed, day_bounds_utc, format_code, local_day,
                                  next_status, sort_time)
@@ -271,17 +271,17 @@ def test_estimate_over_counters_is_a_proper_range_that_grows_with_the_line(ahead
 @given(st.lists(st.tuples(st.integers(0, 400), st.integers(0, 80)), min_size=1, max_size=30),
        st.floats(0.5, 60), st.floats(0, 1.5), st.lists(st.tuples(st.floats(0, 90), LINES), min_size=0, max_size=6),
        st.floats(0.5, 60), st.floats(0, 1), st.floats(0.2, 4))
-def test_a_memo_shared_by_a_lines_tickets_changes_no_estimate(tickets, mean, spread, desks, other_mean, share,
-                                                             working):
+def test_a_line_reckoned_once_for_its_tickets_changes_no_estimate(tickets, mean, spread, desks, other_mean, share,
+                                                                 working):
     """The turns counted one by one, kept for the tickets further back (a refresh of a
     thousand followed tickets counts them once), and what is reckoned of the line
-    itself, kept for all its tickets, give the same figures as counting them for each
-    ticket, in any order of tickets, with counters serving the line or none."""
+    itself, kept for all its tickets (one LineWaits, as ServiceStats keeps), give the
+    same figures as counting them for each ticket, in any order of tickets, with
+    counters serving the line or none."""
     desks = tuple(Desk(free_in, lines) for free_in, lines in desks)
-    kwargs = dict(spread=spread, desks=desks, line=CAJA, here={PLATAFORMA: share},
-                  means={CAJA: mean, PLATAFORMA: other_mean}, working=working)
-    memo = {}
+    here, means = {PLATAFORMA: share}, {CAJA: mean, PLATAFORMA: other_mean}
+    kwargs = dict(spread=spread, desks=desks, line=CAJA, here=here, means=means, working=working)
+    shared = LineWaits(mean, len(desks), spread, desks, (0.0, 0.0), CAJA, here, means, working)
     for ahead, others in tickets:
         older = {PLATAFORMA: others} if others % 3 else None
-        assert estimate_wait(ahead, mean, len(desks), older=older, memo=memo, **kwargs) == \
-            estimate_wait(ahead, mean, len(desks), older=older, **kwargs)
+        assert shared.eta(ahead, older) == estimate_wait(ahead, mean, len(desks), older=older, **kwargs)
