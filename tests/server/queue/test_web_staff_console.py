@@ -229,6 +229,27 @@ def test_console_screenshots(live, new_page, lang, locale, size):
     screenshot(page, f"staff-console-{lang}-{size}{suffix}")
 
 
+@pytest.mark.parametrize(("lang", "locale"), [("es", "es-MX"), ("en", "en-US")])
+def test_on_a_phone_the_console_is_one_column_with_the_ticket_at_hand_first(live, new_page, lang, locale):
+    """A manager's console at phone width: every panel the column's full width, the
+    current ticket's first, and each line's name in "new turns" whole (its state and
+    button go under it rather than squeeze it)."""
+    page = new_page(viewport=PHONE, locale=locale)
+    sign_in(page, live, "admin")
+    open_console(page, live, "Ventanilla 2")
+    expect(page.locator("#lines-list .line-row").first).to_be_visible()
+    panels = page.locator(".console-grid section.panel:visible").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return {cls: e.className, top: r.top, width: r.width}; })")
+    assert len(panels) >= 6, panels
+    assert "current-panel" in min(panels, key=lambda p: p["top"])["cls"], panels
+    widths = {round(p["width"]) for p in panels}
+    assert len(widths) == 1, panels
+    names = page.locator("#lines-list .line-name").evaluate_all(
+        "els => els.map(e => [e.textContent, e.scrollWidth <= e.clientWidth, e.getBoundingClientRect().width])")
+    assert names and all(whole and width >= 80 for _text, whole, width in names), names
+
+
 def test_an_agent_calls_a_chosen_ticket_out_of_turn_saying_why(live, new_page):
     page = new_page(viewport=DESKTOP, locale="es-MX")
     sign_in(page, live)
