@@ -384,6 +384,13 @@ def test_screenshots_of_every_page_in_both_languages(live, staff, browse):
             shot(page, f"cancel-confirm-{lang}-{size}")
             page.goto(f"{live.url}/t/not-a-ticket")
             shot(page, f"404-{lang}-{size}")
+        for size, viewport in (("phone", PHONE), ("320", NARROW)):  # the lobby, looked at from a seat
+            page = browse(viewport, locale)
+            page.goto(f"{live.url}/b/centro/display")
+            expect(conn(page)).to_have_text("En vivo" if lang == "es" else "Live")
+            no_sideways_scroll(page)
+            names_whole(page)
+            shot(page, f"display-{lang}-{size}")
         page = browse(TV, locale)
         page.goto(f"{live.url}/b/centro/display")
         expect(conn(page)).to_have_text("En vivo" if lang == "es" else "Live")
