@@ -443,6 +443,7 @@ def live(live_server):
 
 CHROMIUM = os.environ.get("TURNERO_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
+NARROW = {"width": 320, "height": 640}  # the narrowest phones, and WCAG's reflow width
 DESKTOP = {"width": 1366, "height": 900}
 TV = {"width": 1920, "height": 1080}
 

@@ -10,12 +10,11 @@ import re
 
 import pytest
 import requests
-from conftest import DESKTOP, PHONE, TV, screenshot
+from conftest import DESKTOP, NARROW, PHONE, TV, screenshot
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.live
 
-NARROW = {"width": 320, "height": 640}
 WEIGHT_LIMIT = 60 * 1024
 
 

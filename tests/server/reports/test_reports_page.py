@@ -8,7 +8,7 @@ import io
 
 import pytest
 import requests
-from conftest import DESKTOP, PHONE, screenshot
+from conftest import DESKTOP, NARROW, PHONE, screenshot
 from test_stats import DAY, the_day  # noqa: F401  (the fixture: a day worked out by hand)
 from web_staff_helpers import make_user, sign_in
 
@@ -48,6 +48,7 @@ def test_agents_may_not_and_a_manager_sees_only_their_branch(app, client, clock)
 @pytest.mark.parametrize("viewport, locale, title, name", [
     (DESKTOP, "es-MX", "Informes de Sucursal Centro", "reports-desktop-es"),
     (PHONE, "en-US", "Reports of Sucursal Centro", "reports-phone-en"),
+    (NARROW, "es-MX", "Informes de Sucursal Centro", "reports-320-es"),
 ])
 def test_the_reports_page_draws_its_charts_in_a_browser(live, new_page, viewport, locale, title, name):
     staff = {"Authorization": "Bearer " + requests.post(
