@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -190,12 +191,9 @@ class KnownLines:
 def _raw(conn: Connection, sql: str, params: tuple) -> list[Key]:
     """SQLite: places read through the driver alone (a tenth of the cost through
     SQLAlchemy's rows), their moments parsed from the text SQLite keeps."""
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        parse = datetime.fromisoformat
+    parse = datetime.fromisoformat
+    with closing(conn.connection.dbapi_connection.cursor()) as cursor:
         return [(parse(at), seq) for at, seq in cursor.execute(sql, params)]
-    finally:
-        cursor.close()
 
 
 def _sqlite_text(moment: datetime) -> str:

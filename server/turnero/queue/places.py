@@ -7,6 +7,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import namedtuple
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -91,13 +92,10 @@ def older_in_lines(db: Session | Connection, branch_id: int, lines, seqs) -> dic
     if conn.dialect.name == "sqlite":
         # Places as stored (text that sorts as the moments do), each line's from a walk
         # of its index; each ticket's count in a line found by bisection.
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
+        with closing(conn.connection.dbapi_connection.cursor()) as cursor:
             places = {line: cursor.execute(SQLITE_LINE, (branch_id, line)).fetchall() for line in lines}
             for place in _sqlite_by_seq(cursor, _PLACES_OF, seqs):
                 found[place[1]] = {line: bisect_left(placed, place) for line, placed in places.items()}
-        finally:
-            cursor.close()
         return found
     numbered = (select(Ticket.seq.label("seq"),
                        *(func.count(case((Ticket.service_id == line, 1))).over(order_by=LINE_ORDER)
@@ -234,11 +232,8 @@ def _versions(conn: Connection, seqs: list[int]) -> list[tuple[int, int]]:
     PostgreSQL as one array."""
     if conn.dialect.name != "sqlite":
         return [row for chunk in _chunks(seqs) for row in conn.execute(_VERSIONS_BY_SEQ, {"ids": chunk}).all()]
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
+    with closing(conn.connection.dbapi_connection.cursor()) as cursor:
         return list(_sqlite_by_seq(cursor, _SQLITE_VERSIONS, seqs))
-    finally:
-        cursor.close()
 
 
 def _chunks(items: list) -> Iterator[list]:
