@@ -48,7 +48,10 @@ def kiosk_command(args: list[str], env: dict, ready: str = "kiosk of branch cent
             code = proc.wait(timeout=STOP_WAIT_S)
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGABRT)
-            proc.wait(timeout=STACKS_WAIT_S)
+            try:
+                proc.wait(timeout=STACKS_WAIT_S)
+            except subprocess.TimeoutExpired:
+                pass  # stuck even so: the failure says what it wrote (the finally kills it)
             reader.join(STACKS_WAIT_S)
             raise AssertionError(f"the kiosk did not end within {STOP_WAIT_S} s of SIGTERM; its log and "
                                  "its threads' stacks then (the last 300 lines):\n" + "".join(seen[-300:])) from None

@@ -234,9 +234,8 @@ def test_at_320_px_no_page_scrolls_sideways_or_cuts_its_text_short(live, scene, 
     failures: list[str] = []
 
     def check(path: str) -> None:
-        nonlocal failures
-        failures += too_wide(page, path, NARROW)
-        failures += [f"{path}: cut short: {text!r}" for text in page.evaluate(CUT_SHORT)]
+        failures.extend(too_wide(page, path, NARROW))
+        failures.extend(f"{path}: cut short: {text!r}" for text in page.evaluate(CUT_SHORT))
 
     ctx = browser.new_context(viewport=NARROW, locale="es-MX")
     try:
