@@ -21,8 +21,8 @@ The day, all from `--seed` (same seed, same figures):
 
 Then the figures are the reports' own (reports.services.stats over the day's log):
 the share of called tickets whose real wait fell inside the range they were shown,
-the mean error of the range's middle, the naive estimate's (people ahead x the
-configured average), the mean width of the range.
+the mean error of the wait told (the range's median: "about 6 min (4-9)"), the naive
+estimate's (people ahead x the configured average), the mean width of the range.
 
   scripts/simulate                       every day (quiet, busy, lunch), seed 1
   scripts/simulate --day busy --seed 7
@@ -176,7 +176,7 @@ def print_outcome(outcome: Outcome) -> None:
         gain = (1 - error / naive) * 100
         better = f" (estimate {abs(gain):.0f}% {'better' if gain >= 0 else 'worse'})"
     print(f"  honest waits ({f['estimated']} called): inside the range {share(f['estimate_inside'])}; "
-          f"error of its middle {minutes(error)}, naive {minutes(naive)}{better}; "
+          f"error of the wait told {minutes(error)}, naive {minutes(naive)}{better}; "
           f"mean width {minutes(f['estimate_width_min'])}")
 
 

@@ -44,6 +44,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "wait.no_one_serving": {"es": "Nadie atendiendo ahora", "en": "No one serving now"},
     "wait.upto": {"es": "hasta {high}", "en": "up to {high}"},
     "wait.range": {"es": "{low} – {high}", "en": "{low} – {high}"},
+    "wait.about_upto": {"es": "aprox. {about} (hasta {high})", "en": "about {about} (up to {high})"},
+    "wait.about_range": {"es": "aprox. {about} ({low} – {high})", "en": "about {about} ({low} – {high})"},
     "wait.minutes": {"es": "{n} min", "en": "{n} min"},
     "wait.hours": {"es": "{h} h", "en": "{h} h"},
     "wait.hours_minutes": {"es": "{h} h {m} min", "en": "{h} h {m} min"},

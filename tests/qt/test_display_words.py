@@ -89,4 +89,6 @@ def test_waits_are_worded_not_computed():
     assert i18n.wait_range({"low_min": 4, "high_min": 9}, "es") == "4–9 min"
     assert i18n.wait_range({"low_min": 0, "high_min": 6}, "en") == "up to 6 min"
     assert i18n.wait_range({"low_min": 45, "high_min": 90}, "en") == "45 min–1 h 30 min"
+    assert i18n.wait_range({"low_min": 4, "high_min": 9, "about_min": 6}, "es") == "aprox. 6 min (4–9)"
+    assert i18n.wait_range({"low_min": 0, "high_min": 6, "about_min": 2}, "en") == "about 2 min (up to 6)"
     assert i18n.people(0, "es") == "Nadie en fila" and i18n.people(3, "en") == "3 people"

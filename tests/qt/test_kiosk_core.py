@@ -30,6 +30,11 @@ def test_every_string_has_spanish_and_english_with_the_same_placeholders():
     ({"low_min": 0, "high_min": 0}, "Sin espera", "No wait"),
     ({"low_min": 45, "high_min": 75}, "45 min – 1 h 15 min", "45 min – 1 h 15 min"),
     ({"low_min": 60, "high_min": 120}, "1 h – 2 h", "1 h – 2 h"),
+    ({"low_min": 4, "high_min": 9, "about_min": 6}, "aprox. 6 min (4 – 9)", "about 6 min (4 – 9)"),
+    ({"low_min": 0, "high_min": 5, "about_min": 2}, "aprox. 2 min (hasta 5)", "about 2 min (up to 5)"),
+    ({"low_min": 0, "high_min": 1, "about_min": 0}, "hasta 1 min", "up to 1 min"),
+    ({"low_min": 45, "high_min": 75, "about_min": 58}, "aprox. 58 min (45 min – 1 h 15 min)",
+     "about 58 min (45 min – 1 h 15 min)"),
     (None, "", ""),
 ])
 def test_wait_ranges_are_worded_not_computed(eta, es, en):

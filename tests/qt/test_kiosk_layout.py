@@ -44,7 +44,7 @@ def test_every_control_is_named_and_large(qtbot, flow, size):
 
 
 LINES = [{"id": f"s{i}", "names": {"es": f"Servicio {i}", "en": f"Service {i}"}, "prefix": "ABCDEFGH"[i],
-          "color": "#0b4fb3", "waiting": i, "eta": {"low_min": i, "high_min": 2 * i + 3}} for i in range(8)]
+          "color": "#0b4fb3", "waiting": i, "eta": {"low_min": i, "high_min": 2 * i + 3, "about_min": (3 * i + 3) // 2}} for i in range(8)]
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (1366, 768)], ids=["portrait", "landscape", "laptop"])

@@ -20,7 +20,7 @@ from turnero_kiosk.printing import (EscposPrinter, NoPrinter, PrinterFault, Prin
 
 TRACK = "http://127.0.0.1:5000/t/6dM0pW1eO1rT3WcTfP7hS9kQyq2GvJc8l0Ya4uNn3sE"
 TICKET = {"code": "B007", "service": "plataforma", "service_name": "Atención a clientes",
-          "created_at": "2026-11-23T15:04:05Z", "ahead": 2, "eta": {"low_min": 4, "high_min": 9},
+          "created_at": "2026-11-23T15:04:05Z", "ahead": 2, "eta": {"low_min": 4, "high_min": 9, "about_min": 6},
           "track_url": TRACK, "priority": False, "lang": "es"}
 BRANCH = {"slug": "centro", "name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es"}
 QR_STORE = b"\x1d(k"  # GS ( k: the ESC/POS 2D-code command
@@ -36,7 +36,7 @@ def test_slip_is_in_the_branch_time_zone_and_language():
     # 15:04 UTC is 09:04 in Mexico City (no daylight saving time since 2022).
     assert s.date_line == "lun 23 nov 2026, 09:04"
     assert s.ahead_line == "2 personas antes que usted"
-    assert s.wait_line == "Espera estimada: 4 – 9 min"
+    assert s.wait_line == "Espera estimada: aprox. 6 min (4 – 9)"
     e = slip("en")
     assert e.date_line == "Mon 23 Nov 2026, 09:04"
     assert e.ahead_line == "2 people ahead of you"
@@ -60,7 +60,7 @@ def test_escpos_in_english():
     render_escpos(printer, slip("en"))
     assert b"Follow your turn on your phone" in printer.output
     assert b"2 people ahead of you" in printer.output
-    assert b"Estimated wait: 4 - 9 min" in printer.output
+    assert b"Estimated wait: about 6 min (4 - 9)" in printer.output
 
 
 class PaperOut(Dummy):

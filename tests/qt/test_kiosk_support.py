@@ -116,9 +116,9 @@ def take_through_screens(qtbot, flow, window, service="caja", phone="5512345678"
 BRANCH = {"slug": "centro", "name": "Sucursal Centro", "timezone": "America/Mexico_City", "lang": "es",
           "country": "MX", "offers_priority": True,
           "services": [{"id": "caja", "names": {"es": "Caja", "en": "Cashier"}, "prefix": "A",
-                        "waiting": 2, "eta": {"low_min": 3, "high_min": 8}}]}
+                        "waiting": 2, "eta": {"low_min": 3, "high_min": 8, "about_min": 5}}]}
 TICKET = {"id": "t-7", "token": "tok-7", "status": "waiting",
-          "code": "A007", "service": "caja", "ahead": 2, "eta": {"low_min": 3, "high_min": 8},
+          "code": "A007", "service": "caja", "ahead": 2, "eta": {"low_min": 3, "high_min": 8, "about_min": 5},
           "track_url": "http://turnero.test/t/abc", "created_at": "2026-11-23T15:04:05Z", "priority": False}
 
 

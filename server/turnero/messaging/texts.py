@@ -59,7 +59,7 @@ def _range(eta: Eta | None) -> tuple[int, int]:
 
 
 def place(ahead: int | None, eta: Eta | None) -> str:
-    """Place and wait as every channel writes them ("4–9 min", "up to 5 min")."""
+    """Place and wait as every channel writes them ("about 6 min (4–9)", "up to 1 min")."""
     if not ahead:
         return gettext("You are next.")
     if eta is None:
@@ -322,7 +322,14 @@ def voice_ticket(ticket: TicketView) -> str:
     head = gettext("Your turn is %(code)s, for %(service)s.", code=code, service=ticket.service_name)
     if not ticket.ahead:
         return head + " " + gettext("You are next.")
-    low, high = _range(ticket.eta)
+    eta = ticket.eta
+    if eta is not None and eta.about_min:
+        return " ".join((head, ngettext("There is %(num)d person ahead of you.", "There are %(num)d people ahead of you.",
+                                        ticket.ahead),
+                         ngettext("The wait is about %(num)d minute, between %(low)d and %(high)d.",
+                                  "The wait is about %(num)d minutes, between %(low)d and %(high)d.",
+                                  eta.about_min, low=eta.low_min, high=eta.high_min)))
+    low, high = _range(eta)
     return head + " " + ngettext(
         "There is %(num)d person ahead of you; the wait is about %(low)d to %(high)d minutes.",
         "There are %(num)d people ahead of you; the wait is about %(low)d to %(high)d minutes.",

@@ -17,16 +17,25 @@ from typing import NamedTuple
 
 @dataclass(unsafe_hash=True, slots=True)  # never changed once made (frozen costs twice as much to make)
 class Eta:
+    """A wait as every door shows it: "about `about_min` min (`low_min`-`high_min`)".
+    `about_min` is the wait's median (half wait less, half more), within the range;
+    None where it is not known (a range alone)."""
     low_min: int
     high_min: int
+    about_min: int | None = None
 
     def as_dict(self) -> dict:
-        return {"low_min": self.low_min, "high_min": self.high_min}
+        return {"low_min": self.low_min, "high_min": self.high_min, "about_min": self.about_min}
+
+    @property
+    def point(self) -> float:
+        """The one figure the wait is measured against: `about_min`, else the range's middle."""
+        return self.about_min if self.about_min is not None else (self.low_min + self.high_min) / 2
 
     @classmethod
     def of(cls, value: Eta | dict) -> Eta:
         """A range as a read model holds it: an Eta, or its JSON (`as_dict`)."""
-        return value if isinstance(value, Eta) else cls(value["low_min"], value["high_min"])
+        return value if isinstance(value, Eta) else cls(value["low_min"], value["high_min"], value.get("about_min"))
 
 
 # The range shown is the expected wait give or take ETA_Z standard deviations (a
@@ -57,7 +66,7 @@ def estimate_wait(ahead: int, mean_service_min: float, open_counters: float, *, 
                   line: int = 0, older: Mapping[int, int] | None = None, here: Mapping[int, float] | None = None,
                   means: Mapping[int, float] | None = None, working: float | None = None) -> Eta:
     """The wait of a ticket of `line` with `ahead` people before it in that line, as a
-    range of minutes.
+    range of minutes and its median.
 
     Each counter (`desks`; else `open_counters` counters of this line alone, each busy
     for an unknown part of its turn) takes the next person once it is free, a turn of
@@ -139,7 +148,9 @@ class LineWaits:
         centre = middle / math.sqrt(1 + ratio ** 2) if ratio < 1e150 else 0.0
         low = math.floor(max(0.0, centre - ETA_Z * deviation))
         high = math.ceil(centre + ETA_Z * deviation)
-        return Eta(low, high if high > low else low + 1)
+        # The median in whole minutes (half up), which the range holds: it is the figure a
+        # wait is best told by (the mean absolute error of a guess is least at the median).
+        return Eta(low, high if high > low else low + 1, math.floor(centre + 0.5))
 
 
 def _line(mean_service_min: float, open_counters: float, spread: float, desks: tuple[Desk, ...] | None,

@@ -43,7 +43,7 @@ class Issued(Event):
     def data(self) -> dict | None:
         if self.shown is None:
             return None
-        return {"eta": [self.shown.low_min, self.shown.high_min], "ahead": self.ahead,
+        return {"eta": [self.shown.low_min, self.shown.high_min, self.shown.about_min], "ahead": self.ahead,
                 "configured_min": self.configured_min}
 
 

@@ -253,7 +253,8 @@ def followed_update(row: FollowedRow, ahead: int, *, branch_slug: str, service: 
     _row, head, tail = kept
     eta = stats.eta(ahead, older) if stats is not None else None
     return Encoded(f'{head},"position":{ahead + 1},"ahead":{ahead},"eta":'
-                   + (f'{{"low_min":{eta.low_min},"high_min":{eta.high_min}}},' if eta is not None else "null,")
+                   + (f'{{"low_min":{eta.low_min},"high_min":{eta.high_min},"about_min":{"null" if eta.about_min is None else eta.about_min}}},'
+                      if eta is not None else "null,")
                    + tail)
 
 

@@ -29,6 +29,8 @@ class TicketIn(Schema):
 class Eta(Schema):
     low_min = Integer()
     high_min = Integer()
+    about_min = Integer(allow_none=True, metadata={"description": "the wait's median in whole minutes, within the "
+                                                                  "range: \"about 6 min (4-9)\""})
 
 
 class CounterRef(Schema):

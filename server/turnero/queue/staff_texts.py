@@ -65,7 +65,6 @@ MESSAGES = {
     "choose_target": N_("Choose a service or a counter."),
     "called_at_counter": N_("%(code)s → %(counter)s"),
     "no_calls": N_("No calls yet today."),
-    "eta": N_("about %(low)s–%(high)s min"),
     "call": N_("Call"),
     "call_code": N_("Call %(code)s out of turn"),
     "reason_needed": N_("Say why this ticket is called out of turn."),

@@ -4,6 +4,7 @@ the page) to show what the server sends later. Nothing here computes a position 
 a wait: it only words the numbers the server computed."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask_babel import format_datetime, get_translations, gettext, ngettext
@@ -86,13 +87,30 @@ def setup_missing(branch: dict) -> str:
 
 
 def eta_text(eta: Eta | dict | None) -> str:
-    """A wait range as people read it: "4–9 min", "up to 5 min"."""
+    """A wait as people read it: "about 6 min (4–9)", "about 2 min (up to 5)", "up to
+    1 min" (called any moment); a range without its "about", "4–9 min"."""
     if not eta:
         return ""
     eta = Eta.of(eta)
+    if not eta.about_min:
+        if eta.low_min <= 0:
+            return gettext("up to %(high)s min", high=eta.high_min)
+        return gettext("%(low)s–%(high)s min", low=eta.low_min, high=eta.high_min)
     if eta.low_min <= 0:
-        return gettext("up to %(high)s min", high=eta.high_min)
-    return gettext("%(low)s–%(high)s min", low=eta.low_min, high=eta.high_min)
+        return gettext("about %(about)s min (up to %(high)s)", about=eta.about_min, high=eta.high_min)
+    return gettext("about %(about)s min (%(low)s–%(high)s)", about=eta.about_min, low=eta.low_min,
+                   high=eta.high_min)
+
+
+_UNBROKEN = re.compile(r" (?=\d|min\b)")
+
+
+def unbroken(text: str) -> str:
+    """A wait as a page sets it: it breaks only before its range's bracket ("about 16
+    min" / "(10–21)"), never between a number and its unit (no-break spaces; pages
+    only: an SMS keeps plain spaces, which its cheapest alphabet has). live.js does
+    the same."""
+    return _UNBROKEN.sub("\u00a0", text)
 
 
 def ahead_text(ahead: int | None) -> str:
@@ -145,6 +163,8 @@ def script_strings() -> dict:
         "status": {key: gettext(label) for key, label in STATUS.items()},
         "eta_upto": gettext("up to %(high)s min"),
         "eta_range": gettext("%(low)s–%(high)s min"),
+        "eta_about_upto": gettext("about %(about)s min (up to %(high)s)"),
+        "eta_about_range": gettext("about %(about)s min (%(low)s–%(high)s)"),
         "next": gettext("You are next!"),
         "ahead": _forms(_ahead),
         "waiting": _forms(_waiting),

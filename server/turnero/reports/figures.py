@@ -31,7 +31,8 @@ class Visit:
     wait_s: float | None  # taken -> first call
     service_s: float | None  # service started -> done
     score: int | None     # feedback, 1-5
-    shown: tuple[float, float] | None = None  # the wait it was shown when taken, in seconds (low, high)
+    # The wait it was shown when taken, in seconds: (low, high, the figure told: "about ...").
+    shown: tuple[float, float, float] | None = None
     naive_s: float | None = None  # people ahead then x the service's configured average
 
 
@@ -66,7 +67,7 @@ class Tally:
     services: list[int] = field(default_factory=list)
     scores: list[int] = field(default_factory=lambda: [0] * 5)  # how many of each score, 1-5
     # Honest waits: of the called tickets that were shown an estimate, how many waited
-    # within it, and the errors of its middle and of the naive estimate.
+    # within it, and the errors of the wait told ("about ...") and of the naive estimate.
     estimated: int = 0
     inside: int = 0
     error_s: float = 0.0
@@ -83,10 +84,10 @@ class Tally:
         if visit.wait_s is not None:
             self.waits.append(round(visit.wait_s * 1000))
             if visit.shown is not None:
-                low, high = visit.shown
+                low, high, about = visit.shown
                 self.estimated += 1
                 self.inside += low <= visit.wait_s <= high
-                self.error_s += abs(visit.wait_s - (low + high) / 2)
+                self.error_s += abs(visit.wait_s - about)
                 self.width_s += high - low
                 self.naive_error_s += abs(visit.wait_s - (visit.naive_s or 0.0))
         if visit.service_s is not None and visit.status == "done":

@@ -46,7 +46,8 @@ class Figures(Schema):
     estimate_inside = Float(allow_none=True, metadata={"description": "share of them whose real wait fell inside "
                                                                       "the range shown"})
     estimate_error_min = Float(allow_none=True, metadata={"description": "mean distance of the real wait from the "
-                                                                         "middle of the range shown"})
+                                                                         "wait told (`about_min`; the range's middle "
+                                                                         "where a range alone was shown)"})
     naive_error_min = Float(allow_none=True, metadata={"description": "the same for the naive estimate: people "
                                                                       "ahead x the configured average"})
     estimate_width_min = Float(allow_none=True, metadata={"description": "mean width of the ranges shown"})

@@ -98,10 +98,13 @@ def read_visits(session: Session, branch: Branch, period: Period) -> list[Visit]
         .where(TicketEvent.kind == "done", TicketEvent.user_id.is_not(None), *events)
         .group_by(TicketEvent.ticket_seq)).all())
     data = TicketEvent.data
-    shown = {seq: ((low * 60, high * 60), (ahead or 0) * (average or 0) * 60)
-             for seq, low, high, ahead, average in conn.execute(
+    # The wait told (`about`, the range's middle for a ticket shown a range alone).
+    shown = {seq: ((low * 60, high * 60, (about if about is not None else (low + high) / 2) * 60),
+                   (ahead or 0) * (average or 0) * 60)
+             for seq, low, high, about, ahead, average in conn.execute(
                  select(TicketEvent.ticket_seq, data[("eta", 0)].as_float(), data[("eta", 1)].as_float(),
-                        data[("ahead",)].as_float(), data[("configured_min",)].as_float())
+                        data[("eta", 2)].as_float(), data[("ahead",)].as_float(),
+                        data[("configured_min",)].as_float())
                  .where(TicketEvent.kind == "issued", *events)).all()
              if low is not None and high is not None}
     in_period = (Ticket.branch_id == branch.id, Ticket.day >= period.first, Ticket.day <= period.last)

@@ -26,12 +26,15 @@ def test_kiosk_ticket_then_sms_status_then_call_then_called_then_rating(app, cli
     assert "A002" in http.sent()[0].data["Body"] and ticket["track_url"] in http.sent()[0].data["Body"]
 
     # The same phone texts: it is the same customer, whatever channel took the ticket.
-    assert text(client, app, "Estado") == "A002 (Caja): 1 persona antes que usted; espera: " \
-        f"{ticket['eta']['low_min']}–{ticket['eta']['high_min']} min."
+    eta = ticket["eta"]
+    wait = (f"aprox. {eta['about_min']} min ({eta['low_min']}–{eta['high_min']})" if eta["low_min"]
+            else f"aprox. {eta['about_min']} min (hasta {eta['high_min']})")
+    assert text(client, app, "Estado") == f"A002 (Caja): 1 persona antes que usted; espera: {wait}."
 
     # ... and calls: the voice menu knows the ticket too, and takes no second one.
     said = spoken(call(client, app))
-    assert "Su turno es A, 0, 0, 2, para Caja." in said and "Hay 1 persona antes que usted" in said
+    assert "Su turno es A, 0, 0, 2, para Caja." in said and "Hay 1 persona antes que usted." in said
+    assert f"unos {eta['about_min']} minutos, entre {eta['low_min']} y {eta['high_min']}." in said  # the same wait
 
     open_counter("v1")
     client.post("/api/v1/branches/centro/counters/v1/call-next", headers=agent)  # A001

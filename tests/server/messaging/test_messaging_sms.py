@@ -146,8 +146,10 @@ def test_estado_and_status_show_the_ticket_of_any_channel(sms, take):
     take("caja")
     web = take("caja", phone=PHONE, lang="es")  # taken on the web page, with a phone
     eta = web["eta"]
-    assert sms("estado") == f"{web['code']} (Caja): 1 persona antes que usted; " \
-        f"espera: {eta['low_min']}–{eta['high_min']} min."  # the range as every page writes it
+    wait = (f"aprox. {eta['about_min']} min (hasta {eta['high_min']})" if eta["low_min"] == 0
+            else f"aprox. {eta['about_min']} min ({eta['low_min']}–{eta['high_min']})")
+    assert eta["about_min"] >= 1  # one person ahead: a turn's wait
+    assert sms("estado") == f"{web['code']} (Caja): 1 persona antes que usted; espera: {wait}."  # as every page writes it
     reply = sms("STATUS")
     assert web["code"] in reply and "1 person ahead of you" in reply
 

@@ -30,7 +30,8 @@ def test_branch_shows_services_with_waits_counters_and_calls(client, take):
     services = {s["id"]: s for s in body["services"]}
     assert services["caja"]["waiting"] == 1 and services["plataforma"]["waiting"] == 0
     assert services["caja"]["prefix"] == "A" and services["caja"]["name"] == "Caja"
-    assert set(services["caja"]["eta"]) == {"low_min", "high_min"}
+    eta = services["caja"]["eta"]
+    assert set(eta) == {"low_min", "high_min", "about_min"} and eta["low_min"] <= eta["about_min"] <= eta["high_min"]
     assert {c["id"]: c["services"] for c in body["counters"]} == {
         "v1": ["caja"], "v2": ["caja", "plataforma"], "v3": ["plataforma"]}
     assert body["recent_calls"] == []

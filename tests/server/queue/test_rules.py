@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from turnero.queue.estimate import (EXACT_PLACES, Desk, LineWaits, back_in, estimate_wait, line_shares, mean_service_minutes,
+from turnero.queue.estimate import (EXACT_PLACES, Desk, Eta, LineWaits, back_in, estimate_wait, line_shares, mean_service_minutes,
                                      racing, remaining_turn, service_spread, time_to_be_called)
 from turnero.queue.rules import (Action, Place, Status, TransitionNotAllowed, day_bounds_utc, format_code, local_day,
                                  next_status, sort_time)
@@ -285,3 +285,21 @@ def test_a_line_reckoned_once_for_its_tickets_changes_no_estimate(tickets, mean,
     for ahead, others in tickets:
         older = {PLATAFORMA: others} if others % 3 else None
         assert shared.eta(ahead, older) == estimate_wait(ahead, mean, len(desks), older=older, **kwargs)
+
+
+def test_the_wait_told_is_the_median_within_the_range():
+    """"About N min": the wait's median in whole minutes, inside the range; where the
+    range is cut at 0 (a wait is never below), the median sits below its middle."""
+    for ahead, mean, counters in [(0, 5, 1), (1, 5, 1), (3, 12, 1), (10, 4, 2), (40, 6, 3), (200, 5, 4)]:
+        eta = estimate_wait(ahead, mean, counters)
+        assert eta.low_min <= eta.about_min <= eta.high_min
+    free = estimate_wait(0, 5, 1, desks=(Desk(0.0),))
+    assert (free.low_min, free.about_min, free.high_min) == (0, 0, 1)  # "up to 1 min": called at once
+    one_turn = estimate_wait(0, 10, 1, desks=(Desk(2.0),), spread=0.6)
+    assert one_turn.low_min == 0 and one_turn.about_min < (one_turn.low_min + one_turn.high_min) / 2
+
+
+def test_a_range_alone_is_told_by_its_middle():
+    assert Eta.of({"low_min": 4, "high_min": 9}).point == 6.5
+    assert Eta.of({"low_min": 4, "high_min": 9, "about_min": 6}).point == 6
+    assert Eta(2, 5, 3).as_dict() == {"low_min": 2, "high_min": 5, "about_min": 3}

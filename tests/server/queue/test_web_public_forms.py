@@ -185,7 +185,8 @@ def test_tracking_page_shows_code_position_and_wait(client, take, joined, open_c
     assert "2 personas delante de usted" in html
     assert 'data-status="waiting"' in html
     assert "A003: número 3 en la fila" in html  # the page title
-    assert re.search(r'data-f="eta">[^<]*min<', html)
+    # The wait told and its range, broken only before the bracket.
+    assert re.search('data-f="eta">aprox\\.\u00a0\\d+\u00a0min \\((\\d+–|hasta\u00a0)\\d+\\)<', html)
     en = client.get(f"/t/{token}?lang=en").get_data(as_text=True)
     assert "2 people ahead of you" in en
 

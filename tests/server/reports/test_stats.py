@@ -191,28 +191,38 @@ def test_percentiles_interpolate_between_ranks_like_postgresql():
 
 
 def test_the_waits_shown_at_joining_are_measured_against_the_real_ones(app, client, the_day, manager):
-    """Each ticket's answer when it was taken is what its customer was shown; the log
-    kept it. A001 waited 10 minutes, A002 18, A004 5 (A003 was never called)."""
+    """Each ticket's answer when it was taken is what its customer was shown ("about
+    N min (low-high)"); the log kept it. A001 waited 10 minutes, A002 18, A004 5 (A003
+    was never called). The error is the real wait's distance from the "about"."""
     from sqlalchemy import select
 
-    from turnero.models import Service
+    from turnero.models import Service, TicketEvent
     a, b, _c, d = the_day
     with app.extensions["turnero.db"].unit_of_work() as uow:
         configured = uow.session.scalar(select(Service.avg_service_min).where(Service.slug == "caja"))
     real = {"A001": 10, "A002": 18, "A004": 5}
-    shown = {t["code"]: (t["eta"]["low_min"], t["eta"]["high_min"]) for t in (a, b, d)}
+    shown = {t["code"]: (t["eta"]["low_min"], t["eta"]["high_min"], t["eta"]["about_min"]) for t in (a, b, d)}
     ahead = {"A001": 0, "A002": 1, "A004": 0}
     assert (a["ahead"], b["ahead"], d["ahead"]) == (0, 1, 0)
-    inside = sum(low <= real[c] <= high for c, (low, high) in shown.items())
-    error = sum(abs(real[c] - (low + high) / 2) for c, (low, high) in shown.items()) / 3
+    inside = sum(low <= real[c] <= high for c, (low, high, _) in shown.items())
+    error = sum(abs(real[c] - about) for c, (_, _, about) in shown.items()) / 3
     naive = sum(abs(real[c] - ahead[c] * configured) for c in real) / 3
-    width = sum(high - low for low, high in shown.values()) / 3
+    width = sum(high - low for low, high, _ in shown.values()) / 3
     total = stats(client, manager)["total"]
     assert total["estimated"] == 3
     assert total["estimate_inside"] == round(inside / 3, 3)
     assert total["estimate_error_min"] == round(error, 1)
     assert total["naive_error_min"] == round(naive, 1)
     assert total["estimate_width_min"] == round(width, 1)
+
+    # Tickets shown a range alone (as before the "about" was told) are measured from its middle.
+    middles = sum(abs(real[c] - (low + high) / 2) for c, (low, high, _) in shown.items()) / 3
+    assert round(middles, 1) != round(error, 1)
+    with app.extensions["turnero.db"].unit_of_work(write=True) as uow:
+        for event in uow.session.scalars(select(TicketEvent).where(TicketEvent.kind == "issued")):
+            event.data = {**event.data, "eta": event.data["eta"][:2]}
+        uow.commit()
+    assert stats(client, manager)["total"]["estimate_error_min"] == round(middles, 1)
 
 
 def test_right_now_each_lines_wait_so_far_and_each_counter(client, clock, take, agent, open_counter, manager):

@@ -12,10 +12,14 @@
     return String(pattern).replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
   };
   T.plural = function (forms, n) { return T.fmt(forms[n === 1 ? 0 : 1], { num: n }); };
+  /* "about 6 min (4–9)" (eta_text on the server): the range with the wait's median in
+     it; broken only before its bracket, as the server's `unbroken` sets it. */
   T.eta = function (eta) {
     if (!eta) return "";
-    return eta.low_min <= 0 ? T.fmt(S.eta_upto, { high: eta.high_min })
-                            : T.fmt(S.eta_range, { low: eta.low_min, high: eta.high_min });
+    var values = { about: eta.about_min, low: eta.low_min, high: eta.high_min };
+    var text = !eta.about_min ? T.fmt(eta.low_min <= 0 ? S.eta_upto : S.eta_range, values)
+                              : T.fmt(eta.low_min <= 0 ? S.eta_about_upto : S.eta_about_range, values);
+    return text.replace(/ (?=\d|min\b)/g, "\u00a0");
   };
   T.waiting = function (n) { return n ? T.plural(S.waiting, n) : S.no_one; };
   /* A line's wait: the range, or that no counter serving it is open (as the server's pages say). */
