@@ -1,11 +1,12 @@
 """`turnero-kiosk --server URL --token DEVICE_TOKEN [--printer SPEC] [--windowed]` (or, the first
 time, `--pair CODE` instead of the token):
 reads the options, builds the kiosk (`build`: the server link, the printer, the flow
-and the window) and runs it. Nothing else."""
+and the window) and runs it, scaled to its screen. Nothing else."""
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from dataclasses import dataclass
 
@@ -46,6 +47,50 @@ def build(config: ClientConfig, options: KioskOptions, printer: SlipPrinter, *,
     return Kiosk(link=link, window=window, flow=flow, printing=printing)
 
 
+# The screens are laid out for a display of 1920x1080 either way up (tested there); a
+# smaller one is scaled down to it as a whole (Qt's QT_SCALE_FACTOR), not cut.
+LAID_OUT_FOR = (1080, 1920)
+
+
+def screen_scale(width: int, height: int) -> float | None:
+    """The factor that fits the screens to a display of `width` x `height` (logical
+    pixels), or None when they fit as they are (or nearly: within 5%)."""
+    short, long = sorted((width, height))
+    factor = min(short / LAID_OUT_FOR[0], long / LAID_OUT_FOR[1])
+    return round(factor, 3) if factor < 0.95 else None
+
+
+def without_pairing(argv: list[str]) -> list[str]:
+    """The arguments less `--pair CODE`: a code is used once, and its token is in the
+    config file by now."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--pair":
+            skip = True
+        elif not arg.startswith("--pair="):
+            kept.append(arg)
+    return kept
+
+
+def rescale_if_small(app: QApplication, argv: list[str]) -> None:
+    """On a display smaller than the screens are laid out for (a 10-inch tablet,
+    1280x800), start again with Qt scaling everything to fit, as QT_SCALE_FACTOR
+    does, which Qt reads only as it starts. A QT_SCALE_FACTOR already set is the
+    installer's choice and is kept."""
+    if "QT_SCALE_FACTOR" in os.environ:
+        return
+    size = app.primaryScreen().size()
+    factor = screen_scale(size.width(), size.height())
+    if factor is None:
+        return
+    log.info("the screen is %dx%d, smaller than the %dx%d the kiosk is laid out for: scaled by %s "
+             "(QT_SCALE_FACTOR)", size.width(), size.height(), *LAID_OUT_FOR, factor)
+    os.environ["QT_SCALE_FACTOR"] = str(factor)
+    os.execv(sys.executable, [sys.executable, "-m", "turnero_kiosk.main", *without_pairing(argv)])
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="turnero-kiosk",
                                      description="Turnero's touch kiosk: take a turn at the branch door.")
@@ -56,6 +101,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -74,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("no admin_pin configured: the staff exit gesture is disabled")
 
     app = QApplication(sys.argv[:1])
+    if not options.windowed:
+        rescale_if_small(app, argv)
     app.setApplicationName("turnero-kiosk")
     unsound = unsound_message()
     if unsound:

@@ -350,6 +350,36 @@ def test_the_command_starts_and_stops_cleanly(live, tmp_path):
         pass  # it came up serving its branch; leaving stops it, and it must end cleanly
 
 
+def test_on_a_small_screen_the_command_scales_its_screens_to_fit(live, tmp_path):
+    """Full screen on a display smaller than 1920x1080 (the offscreen one is 800x800),
+    the kiosk starts again with Qt scaling it to fit, once, and serves; an installer's
+    own QT_SCALE_FACTOR is kept."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    env.pop("TURNERO_CONFIG", None)
+    env.pop("QT_SCALE_FACTOR", None)
+    command = ["--server", live.url, "--token", device_token(live, "kiosk"), "--printer", "none"]
+    with kiosk_command(command, env) as seen:
+        log = "".join(seen)
+        assert "the screen is 800x800" in log and log.count("scaled by 0.417") == 1, log
+    with kiosk_command(command, {**env, "QT_SCALE_FACTOR": "1"}) as seen:
+        assert "scaled by" not in "".join(seen)
+
+
+@pytest.mark.parametrize("size,factor", [((1920, 1080), None), ((1080, 1920), None), ((3840, 2160), None),
+                                         ((1280, 800), 0.667), ((800, 1280), 0.667), ((1366, 768), 0.711),
+                                         ((1850, 1040), None)])
+def test_the_screens_are_scaled_to_displays_smaller_than_they_are_laid_out_for(size, factor):
+    from turnero_kiosk.main import screen_scale
+    assert screen_scale(*size) == factor
+
+
+def test_starting_again_scaled_does_not_pair_again():
+    from turnero_kiosk.main import without_pairing
+    assert without_pairing(["--server", "http://x", "--pair", "ab12", "--windowed"]) == ["--server", "http://x",
+                                                                                         "--windowed"]
+    assert without_pairing(["--pair=ab12", "--printer", "none"]) == ["--printer", "none"]
+
+
 # ---------------------------------------------------------------- the ticket screen follows the line
 
 def test_the_ticket_screen_follows_the_line_live_and_says_where_to_go(qtbot, make_kiosk, staff):
