@@ -211,3 +211,22 @@ def test_problem_details_follow_accept_language(app, language, title, detail):
     assert response.mimetype == "application/problem+json"
     body = response.get_json(force=True)
     assert (body["title"], body["detail"]) == (title, detail)
+
+
+@pytest.mark.parametrize(("eta", "es", "en"), [
+    ({"low_min": 4, "high_min": 9, "about_min": 6}, "aprox. 6 min (4–9)", "about 6 min (4–9)"),
+    ({"low_min": 0, "high_min": 5, "about_min": 2}, "aprox. 2 min (hasta 5)", "about 2 min (up to 5)"),
+    ({"low_min": 0, "high_min": 1, "about_min": 0}, "hasta 1 min", "up to 1 min"),  # called any moment
+    ({"low_min": 4, "high_min": 9}, "4–9 min", "4–9 min"),  # a range alone
+])
+def test_a_wait_is_told_by_its_about_with_its_range(app, eta, es, en):
+    from flask_babel import force_locale
+
+    from turnero.queue.texts import eta_text, unbroken
+    for lang, told in (("es", es), ("en", en)):
+        with app.test_request_context(), force_locale(lang):
+            assert eta_text(eta) == told
+            # On a page a number keeps to its words (no-break spaces); it may break before the bracket.
+            page = unbroken(told)
+            assert page.replace("\u00a0", " ") == told and not re.search(r" (?=\d|min)", page)
+            assert (" (" in page) == (" (" in told)

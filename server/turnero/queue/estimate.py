@@ -27,11 +27,6 @@ class Eta:
     def as_dict(self) -> dict:
         return {"low_min": self.low_min, "high_min": self.high_min, "about_min": self.about_min}
 
-    @property
-    def point(self) -> float:
-        """The one figure the wait is measured against: `about_min`, else the range's middle."""
-        return self.about_min if self.about_min is not None else (self.low_min + self.high_min) / 2
-
     @classmethod
     def of(cls, value: Eta | dict) -> Eta:
         """A range as a read model holds it: an Eta, or its JSON (`as_dict`)."""

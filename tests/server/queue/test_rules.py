@@ -299,7 +299,6 @@ def test_the_wait_told_is_the_median_within_the_range():
     assert one_turn.low_min == 0 and one_turn.about_min < (one_turn.low_min + one_turn.high_min) / 2
 
 
-def test_a_range_alone_is_told_by_its_middle():
-    assert Eta.of({"low_min": 4, "high_min": 9}).point == 6.5
-    assert Eta.of({"low_min": 4, "high_min": 9, "about_min": 6}).point == 6
-    assert Eta(2, 5, 3).as_dict() == {"low_min": 2, "high_min": 5, "about_min": 3}
+def test_a_wait_read_back_keeps_its_about_or_its_absence():
+    assert Eta.of({"low_min": 4, "high_min": 9}) == Eta(4, 9, None)
+    assert Eta.of(Eta(2, 5, 3).as_dict()) == Eta(2, 5, 3)
