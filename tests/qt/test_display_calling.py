@@ -22,10 +22,10 @@ from turnero_display.window import DisplayWindow  # noqa: E402
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=timezone.utc)
 SERVICES = [{"id": "caja", "name": "Caja", "names": {"es": "Caja", "en": "Cashier"}, "prefix": "A",
-             "color": "#1f6feb", "waiting": 4, "eta": {"low_min": 4, "high_min": 9}},
+             "color": "#1f6feb", "waiting": 4, "eta": {"low_min": 4, "high_min": 9, "about_min": 6}},
             {"id": "plataforma", "name": "Atención a clientes",
              "names": {"es": "Atención a clientes", "en": "Customer service"}, "prefix": "B",
-             "color": "#8250df", "waiting": 1, "eta": {"low_min": 0, "high_min": 5}}]
+             "color": "#8250df", "waiting": 1, "eta": {"low_min": 0, "high_min": 5, "about_min": 2}}]
 DETAIL = {"slug": "centro", "name": "Sucursal Centro", "lang": "es", "timezone": "America/Mexico_City"}
 
 
