@@ -79,9 +79,10 @@ def rescale_if_small(app: QApplication, argv: list[str]) -> None:
     1280x800), start again with Qt scaling everything to fit, as QT_SCALE_FACTOR
     does, which Qt reads only as it starts. A QT_SCALE_FACTOR already set is the
     installer's choice and is kept."""
-    if "QT_SCALE_FACTOR" in os.environ:
+    screen = app.primaryScreen()
+    if "QT_SCALE_FACTOR" in os.environ or screen is None:
         return
-    size = app.primaryScreen().size()
+    size = screen.size()
     factor = screen_scale(size.width(), size.height())
     if factor is None:
         return
