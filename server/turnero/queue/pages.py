@@ -31,7 +31,6 @@ public_pages(web)
 for _function in (texts.status_label, texts.eta_text, texts.ahead_text, texts.waiting_text, texts.call_text,
                   texts.script_strings, texts.joining_note, texts.wait_estimate):
     web.add_app_template_global(_function)
-web.add_app_template_filter(texts.unbroken, "unbroken")
 
 TOO_LONG = N_("This is too long.")
 LIMITS = {"name": MAX_NAME, "phone": MAX_PHONE, "comment": MAX_COMMENT}

@@ -150,11 +150,11 @@ def _forms(function) -> list[str]:
 
 
 def wait_estimate(service: dict) -> str:
-    """A line's wait as every page writes it: the range, or that no counter serving it
-    is open (a range would promise a wait no one is working down)."""
+    """A line's wait as every page writes it (`unbroken`): the wait told, or that no
+    counter serving it is open (a range would promise a wait no one is working down)."""
     if service.get("serving") == 0:
         return gettext("No one is serving now")
-    return eta_text(service.get("eta"))
+    return unbroken(eta_text(service.get("eta")))
 
 
 def script_strings() -> dict:
