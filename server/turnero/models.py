@@ -112,6 +112,10 @@ class Branch(Base):
     # waits: services, counters, calls, service times (migration 0004). While it
     # stands, those parts read once can be reused (queue.setup.BranchSetup).
     setup_version: Mapped[str] = mapped_column(String(32), default=new_version, server_default="")
+    # When a turn taken last had every wait reckoned again, a while after the branch's
+    # last change (queue.issuing; migration 0028): one of the moments the waits are
+    # estimated as of (queue.setup.BranchSetup.as_of).
+    reckoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     services: Mapped[list[Service]] = relationship(back_populates="branch", order_by="Service.prefix")
     counters: Mapped[list[Counter]] = relationship(back_populates="branch", order_by="Counter.slug")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
@@ -25,7 +25,7 @@ from ..access.services import LINK_SECRET_BYTES, Actor, new_secret
 from ..customers import customer_for
 from ..db import UnitOfWork
 from ..errors import N_, Conflict, Forbidden, Invalid
-from ..models import Branch, Customer, DailyNumber, Ticket, TicketEvent, new_uuid
+from ..models import Branch, Customer, DailyNumber, Ticket, TicketEvent, new_uuid, new_version
 from ..realtime import branch_room, notice_lines_moved
 from . import read_models as views
 from . import followers, places
@@ -35,7 +35,7 @@ from .day import refused_join
 from .lookups import TICKET_LOAD, no_branch, no_service
 from .events import Issued
 from .rules import CHANNELS, PHONE_CHANNELS, Status, format_code, local_day, place_of, sort_time
-from .setup import Lines, counts, read_lines, remember_lines, setup_for
+from .setup import Lines, counts, read_lines, remember_lines, remember_setup, setup_for
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,9 @@ _TAKE_BRANCH = (update(_BRANCHES).where(_BRANCHES.c.slug == bindparam("b_slug"))
                 .values(seq=_BRANCHES.c.seq + 1).returning(*_BRANCHES.c))
 # A ticket placed before others moved them: its notice is the branch's last (known_lines).
 _MOVED = update(_BRANCHES).where(_BRANCHES.c.id == bindparam("b_id")).values(moved_seq=bindparam("b_seq"))
+# The waits reckoned again as of a turn taken (BranchSetup.aged): a new setup version.
+_RECKONED = update(_BRANCHES).where(_BRANCHES.c.id == bindparam("b_id")).values(
+    reckoned_at=bindparam("b_at"), setup_version=bindparam("b_version"))
 _INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.seq)
 _INSERT_EVENT = insert(TicketEvent.__table__)
 
@@ -154,7 +157,14 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     turn_choice = (choice_for_turn(session, customer, notify_by, owner=proven or actor.is_staff) if notify_by
                    else choice_for_turn(session, customer, turn_notify_by, owner=False))
 
-    lines = _waiting_lines(uow, conn, branch)
+    # The waits were reckoned half a minute or more ago while counters' turns ran on: this
+    # turn is told its wait as of now, and so is every door (a new setup version,
+    # which every process reads; the followers of every line hear of it below).
+    version, reckoned = branch.setup_version, setup.aged(now)
+    if reckoned:
+        version = new_version()
+        conn.execute(_RECKONED, {"b_id": branch.id, "b_at": now, "b_version": version})
+    lines = _waiting_lines(uow, conn, branch, version)
     number = _next_number(conn, svc.id, day)
     values = {
         "id": new_uuid(), "token": new_secret(LINK_SECRET_BYTES), "branch_id": branch.id, "service_id": svc.id, "day": day,
@@ -186,17 +196,25 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     waiting, last = lines.get(svc.id, (0, None))
     behind = last is not None and last > ticket.sort_at
     lines[svc.id] = (waiting + 1, ticket.sort_at if last is None or ticket.sort_at > last else last)
+    if reckoned:
+        # The setup as any process reads it from the database once this commits.
+        setup = replace(setup, as_of=now, waiting_then=counts(lines))
+        remember_setup(uow, branch.id, version, day, setup)
     stats = setup.stats(counts(lines))
     uow.emit("branch.state", views.state_payload(branch, setup, stats), branch_room(branch.slug))
+    place = place_of(ticket)
     if behind:
-        ahead, place = places.ahead_of(conn, ticket), place_of(ticket)
+        ahead = places.ahead_of(conn, ticket)
         near_the_front(uow, branch, [svc.id], place)
-        conn.execute(_MOVED, {"b_id": branch.id, "b_seq": branch.seq})
-        _forget_seq(session, branch.id)
-        notice_lines_moved(uow, followers.moved(branch.id, [svc.id], place, seq=branch.seq, prev=branch.moved_seq,
-                                                shifts=[(svc.id, place, +1)]))
     else:
         ahead = waiting
+    if behind or reckoned:
+        # Behind it, its line moved; reckoned again, every line has new waits.
+        conn.execute(_MOVED, {"b_id": branch.id, "b_seq": branch.seq})
+        _forget_seq(session, branch.id)
+        moved = [s.id for s in setup.services if s.active] if reckoned else [svc.id]
+        notice_lines_moved(uow, followers.moved(branch.id, moved, None if reckoned else place, seq=branch.seq,
+                                                prev=branch.moved_seq, shifts=[(svc.id, place, +1)] if behind else []))
     # Where its counters serve other lines too, their tickets placed before it count:
     # all that wait there, unless some were placed after it (priority, appointments).
     others = stats[svc.id].others
@@ -218,7 +236,7 @@ def issue_ticket(uow: UnitOfWork, branch_slug: str, *, service: str, actor: Acto
     return TicketTaken(view, created=True)
 
 
-def _waiting_lines(uow: UnitOfWork, conn, branch) -> Lines:
+def _waiting_lines(uow: UnitOfWork, conn, branch, version: str) -> Lines:
     """The branch's waiting lines before this new ticket, and once it is committed,
     remembered with it for the next one.
 
@@ -226,14 +244,15 @@ def _waiting_lines(uow: UnitOfWork, conn, branch) -> Lines:
     this process committed at `seq` N are still the database's when the next ticket
     finds the branch at N + 1 (at N before its own bump): nothing else changed in
     between. The `setup_version` in the key tells a deleted and re-made branch with
-    the same id apart."""
+    the same id apart; `version` is the one this ticket leaves (a new one when it had
+    the waits reckoned again)."""
     memory = uow.db.lines
     known = memory.get(branch.id)
     if known is not None and known[0] == (branch.seq - 1, branch.setup_version):
         lines = dict(known[1])
     else:
         lines = read_lines(conn, branch.id)
-    remember_lines(uow, branch, lines)  # the new ticket is added to them below, before the commit
+    remember_lines(uow, branch, lines, version)  # the new ticket is added to them below, before the commit
     return lines
 
 
@@ -248,11 +267,12 @@ def _replay(session: Session, branch_id: int, key: str, request: dict) -> Ticket
 
 
 def _forget_seq(session: Session, branch_id: int) -> None:
-    """The branch's `seq` (or `moved_seq`) was written by a Core statement: an ORM copy
-    of the row in this session (a caller that locked it first) must read it again."""
+    """The branch's `seq` (or `moved_seq`, its setup version) was written by a Core
+    statement: an ORM copy of the row in this session (a caller that locked it first)
+    must read it again."""
     known = session.identity_map.get(Session.identity_key(Branch, branch_id))
     if known is not None:
-        session.expire(known, ["seq", "moved_seq"])
+        session.expire(known, ["seq", "moved_seq", "setup_version", "reckoned_at"])
 
 
 class _NewTicket:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.engine import Connection
@@ -25,6 +25,10 @@ from .rules import Status
 # so of a busy line, and enough of them for a spread.
 RECENT_SAMPLES = 20
 CALLING_LIMIT = 10
+# How old the waits may grow between changes before a turn taken has them reckoned
+# again (BranchSetup.aged): half a minute, as they are told in whole minutes. Each
+# time, every follower of the branch is told its own again (as after a call).
+RECKON_AFTER = timedelta(seconds=30)
 
 
 def iso(moment) -> str | None:
@@ -160,11 +164,20 @@ class BranchSetup:
     # (how many a minute, their mean head start in minutes).
     placed_ahead: dict[int, tuple[float, float]] = field(default_factory=dict)
     # The moment the waits are estimated at: the branch's last change of the above (a
-    # call, a start, an end, a counter's state), so that every door and process reading
-    # this setup shows the same estimate until the next change.
+    # call, a start, an end, a counter's state) or a turn taken RECKON_AFTER or more after
+    # it (`aged`), so that every door and process reading this setup shows the same
+    # estimate until the next change.
     as_of: datetime | None = None
     # Per service, how many waited when this setup was read: how a shared counter's time splits.
     waiting_then: dict[int, int] = field(default_factory=dict)
+
+    def aged(self, now: datetime) -> bool:
+        """Whether the waits, reckoned as of `as_of`, are RECKON_AFTER old or more while
+        a counter's turn or pause runs on (what they count from `as_of`): a turn taken
+        now is told its wait as of now, and so is every door (issuing)."""
+        if self.as_of is None or now - self.as_of < RECKON_AFTER:
+            return False
+        return any(current is not None for _services, current in self.counters) or bool(self.paused)
 
     def service(self, slug: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.slug == slug and s.active), None)
@@ -357,7 +370,9 @@ def read_setup(db: Session | Connection, branch_id: int, today, lines: Lines | N
     for service_id, started, finished in conn.execute(_RECENT_DURATIONS, {**params, "day": today}):
         durations[service_id].append(_seconds(started, finished))
         moments.append(_aware_utc(finished))
-    tz_name = conn.execute(select(Branch.timezone).where(Branch.id == branch_id)).scalar_one()
+    tz_name, reckoned_at = conn.execute(select(Branch.timezone, Branch.reckoned_at)
+                                        .where(Branch.id == branch_id)).one()
+    moments.append(_aware_utc(reckoned_at))
     calling = tuple(
         {"code": code, "service": service, "counter": {"id": cslug, "name": cname, "state": cstate},
          "called_at": iso(at), "recall": kind == "recalled"}
@@ -426,11 +441,12 @@ def lines_now(session: Session, branch) -> Lines:
     return read_lines(session, branch.id)
 
 
-def remember_lines(uow, branch, lines: Lines) -> None:
+def remember_lines(uow, branch, lines: Lines, version: str | None = None) -> None:
     """Keep the lines a change read as its last step (the branch locked, its `seq`
     bumped), once it has committed: the followers' refresh, the screens' reads and
-    the next ticket then find them instead of counting the lines again."""
-    key = (branch.seq, branch.setup_version)
+    the next ticket then find them instead of counting the lines again. `version`:
+    the setup version the change leaves, when it gave a new one the row does not show."""
+    key = (branch.seq, version or branch.setup_version)
     uow.on_commit(lambda: uow.db.lines.__setitem__(branch.id, (key, lines)))
 
 
@@ -477,6 +493,6 @@ def _seconds(started, finished) -> float:
     return (finished - started).total_seconds()
 
 
-__all__ = ["RECENT_SAMPLES", "CALLING_LIMIT", "iso", "ServiceStats", "ServiceInfo", "ClassInfo", "Joining", "OPEN",
+__all__ = ["RECENT_SAMPLES", "CALLING_LIMIT", "RECKON_AFTER", "iso", "ServiceStats", "ServiceInfo", "ClassInfo", "Joining", "OPEN",
            "pause_of", "BranchSetup", "undone_events", "week_of", "read_setup", "setup_for", "remember_setup",
            "Lines", "read_lines", "lines_now", "remember_lines", "counts", "waiting_counts", "service_stats"]
