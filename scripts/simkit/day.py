@@ -48,6 +48,8 @@ class Outcome:
     target_wait_min: int
     taken: dict[str, int] = field(default_factory=dict)
     database: str | None = None
+    # The honest waits' sums, unrounded (reports.figures.Tally): several days' pool exactly.
+    tally: object = None
 
 
 class Day:
@@ -258,10 +260,21 @@ class Day:
 
     # -- the figures
 
-    def figures(self) -> tuple[dict, list[dict], int]:
+    def figures(self) -> tuple[dict, list[dict], int, object]:
+        """The reports' figures of the day, by hour, its target wait, and the day's
+        tally (the sums the figures are rounded from)."""
+        from sqlalchemy import select
+
         from turnero.access.services import SYSTEM
+        from turnero.models import Branch
+        from turnero.reports.figures import Tally
         from turnero.reports.services import stats
+        from turnero.reports.visits import Period, read_visits
 
         with self.app.app_context(), self.db.unit_of_work() as uow:
             report = stats(uow, BRANCH, SYSTEM, first=self.day, last=self.day, by="hour", now=self.clock.now)
-        return report["total"], report["groups"], report["target_wait_min"]
+            branch = uow.session.scalar(select(Branch).where(Branch.slug == BRANCH))
+            tally = Tally()
+            for visit in read_visits(uow.session, branch, Period(self.day, self.day)):
+                tally.add(visit)
+        return report["total"], report["groups"], report["target_wait_min"], tally

@@ -44,3 +44,19 @@ def test_the_simulated_day_is_in_the_database_log_the_reports_read(tmp_path):
     assert tickets == issued == outcome.figures["arrivals"] == taken["walk_in"] + taken["priority"] + taken["appointment"]
     assert called == outcome.figures["called"] == outcome.figures["estimated"]
     assert {"kiosk", "web", "appointment"} <= channels
+
+
+def test_days_of_several_seeds_pool_every_called_turn_once(tmp_path):
+    """scripts/simulate --seeds: the pooled figures are every called turn of the days
+    counted once, from the sums the reports round their figures from."""
+    days = [simulate.simulate(SMALL, seed, tmp_path / str(seed)) for seed in (3, 4)]
+    both = simulate.pooled(days)
+    assert both.estimated == sum(d.figures["estimated"] for d in days) > 0
+    for day in days:  # a day's tally is the day's figures unrounded
+        t, f = day.tally, day.figures
+        assert round(t.error_s / t.estimated / 60, 1) == f["estimate_error_min"]
+        assert round(t.naive_error_s / t.estimated / 60, 1) == f["naive_error_min"]
+        assert round(t.inside / t.estimated, 3) == f["estimate_inside"]
+    gains = [simulate.gain(d.tally) for d in days]
+    assert min(gains) <= simulate.gain(both) <= max(gains)
+    assert simulate.gain(both) == 1 - sum(d.tally.error_s for d in days) / sum(d.tally.naive_error_s for d in days)
