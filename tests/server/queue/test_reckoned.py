@@ -124,3 +124,35 @@ def test_a_turn_placed_before_others_and_reckoned_again_moves_its_line_and_every
     page_b = client.get(f"{API}/tickets/{b['token']}").get_json()
     assert update["ahead"] == page_b["ahead"] == 1 and update["eta"] == page_b["eta"]
     assert client.get(f"{API}/tickets/{p['token']}").get_json()["eta"] == p["eta"]
+
+
+def test_a_turn_that_reckoned_the_waits_again_leaves_them_remembered_for_the_next(
+        app, client, sio, take, kiosk, agent, open_counter, clock, monkeypatch):
+    """The setup as of the reckoning and the lines it counted are kept under the new
+    setup version: the followers' refresh, the pages and the next ticket read neither
+    again."""
+    from turnero.queue import issuing
+    from turnero.queue import setup as branch_setup
+    open_counter("v1")
+    take("caja", headers=kiosk)
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    b = take("caja", headers=kiosk)
+    follower = sio()
+    assert follower.emit("subscribe", {"ticket": b["token"]}, callback=True)["ok"]
+    reads = {"read_setup": 0, "read_lines": 0}
+    for name in reads:
+        real = getattr(branch_setup, name)
+
+        def counting(*args, _real=real, _name=name, **kwargs):
+            reads[_name] += 1
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(branch_setup, name, counting)
+        if hasattr(issuing, name):
+            monkeypatch.setattr(issuing, name, counting)
+    clock.now += timedelta(minutes=3)
+    take("caja", headers=kiosk)  # reckons again
+    assert _updates(follower)  # its followers' refresh ran
+    client.get(f"{API}/tickets/{b['token']}")
+    client.get(f"{API}/branches/centro")
+    assert take("caja", headers=kiosk)["ahead"] == 2
+    assert reads == {"read_setup": 0, "read_lines": 0}
