@@ -156,3 +156,34 @@ def test_a_turn_that_reckoned_the_waits_again_leaves_them_remembered_for_the_nex
     client.get(f"{API}/branches/centro")
     assert take("caja", headers=kiosk)["ahead"] == 2
     assert reads == {"read_setup": 0, "read_lines": 0}
+
+
+def test_twenty_turns_taken_at_once_minutes_after_a_call_are_each_told_the_wait_their_page_shows(
+        app, client, take, kiosk, agent, open_counter, clock):
+    """Twenty threads take a turn at the same moment, three minutes after v1's call:
+    one of them reckons the waits again (under the branch's lock), the others find them
+    reckoned; each was told the wait its page shows afterwards, as of that moment."""
+    from test_concurrency import Overlap, run_threads, write
+
+    from turnero.access.services import ANONYMOUS
+    from turnero.queue import services as queue
+
+    db = app.extensions["turnero.db"]
+    open_counter("v1")
+    take("caja", headers=kiosk)
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    version, _ = _branch(app)
+    clock.now += timedelta(minutes=3)
+    overlap = Overlap()
+
+    def join(_n):
+        taken = write(db, lambda uow: queue.take_ticket(uow, "centro", service="caja", actor=ANONYMOUS))
+        return taken.ticket.token, taken.ticket.eta.as_dict(), taken.ticket.ahead
+    told = run_threads(join, [(n,) for n in range(20)], overlap)
+    assert overlap.most >= 2
+    assert sorted(ahead for _token, _eta, ahead in told) == list(range(20))
+    new_version, reckoned = _branch(app)
+    assert new_version != version and reckoned.replace(tzinfo=None) == clock.now.replace(tzinfo=None)
+    for token, eta, ahead in told:
+        page = client.get(f"{API}/tickets/{token}").get_json()
+        assert (page["ahead"], page["eta"]) == (ahead, eta)
