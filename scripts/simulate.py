@@ -48,10 +48,14 @@ import argparse  # noqa: E402
 import logging  # noqa: E402
 import tempfile  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 # scripts/ is sys.path[0] when this file runs as a script (tests/server/reports/test_simulate.py puts it there too).
 from simkit.day import Clock, Day, Outcome  # noqa: E402
 from simkit.scenarios import BRANCH, DAY, SCENARIOS, SERVICES, Scenario, local  # noqa: E402
+
+if TYPE_CHECKING:
+    from turnero.reports.figures import Tally
 
 # Memory-backed when the machine has it: a day is thousands of small commits.
 SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -181,13 +185,13 @@ def print_outcome(outcome: Outcome) -> None:
           f"{told}; mean width {minutes(f['estimate_width_min'])}")
 
 
-def gain(tally) -> float | None:
+def gain(tally: Tally) -> float | None:
     """How much smaller the error of the wait told is than the naive estimate's (0.3:
     30% smaller), from a tally's unrounded sums."""
     return 1 - tally.error_s / tally.naive_error_s if tally.estimated and tally.naive_error_s else None
 
 
-def pooled(outcomes: list[Outcome]):
+def pooled(outcomes: list[Outcome]) -> Tally:
     """Several days' tallies as one: every called turn of them counts once."""
     from turnero.reports.figures import Tally
 

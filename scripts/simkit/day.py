@@ -10,8 +10,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .scenarios import BRANCH, OPENS, Scenario, local
+
+if TYPE_CHECKING:
+    from turnero.reports.figures import Tally
 
 
 # ---------------------------------------------------------------- the simulation
@@ -49,7 +53,7 @@ class Outcome:
     taken: dict[str, int] = field(default_factory=dict)
     database: str | None = None
     # The honest waits' sums, unrounded (reports.figures.Tally): several days' pool exactly.
-    tally: object = None
+    tally: Tally | None = None
 
 
 class Day:
@@ -260,7 +264,7 @@ class Day:
 
     # -- the figures
 
-    def figures(self) -> tuple[dict, list[dict], int, object]:
+    def figures(self) -> tuple[dict, list[dict], int, Tally]:
         """The reports' figures of the day, by hour, its target wait, and the day's
         tally (the sums the figures are rounded from)."""
         from sqlalchemy import select

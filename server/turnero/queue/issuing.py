@@ -4,7 +4,8 @@ page, SMS, WhatsApp, voice, the kiosk, appointment check-in).
 This is the busiest use case, so it runs as few statements as it can: lock and bump
 the branch (reading its settings), take a number, insert the ticket and its event.
 What else a `branch.state` needs is remembered between tickets (see `_waiting_lines`
-and read_models.setup_for)."""
+and read_models.setup_for). A turn taken a while after the branch's last change has the
+waits reckoned again as of its own moment, for every door (setup.BranchSetup.aged)."""
 from __future__ import annotations
 
 import hashlib
