@@ -111,6 +111,36 @@ def names_whole(page) -> None:
     assert cut == [], f"service names cut short: {cut}"
 
 
+def words_whole(page, selector: str) -> None:
+    """No word of the element's text is split across two lines (a wait's "aprox. 32
+    min" came out as "aprox. 32 mi" / "n" in a box too narrow for it): each run of
+    characters between plain spaces (no-break spaces bind theirs) sits on one line."""
+    split = page.evaluate("""(selector) => {
+        const split = [];
+        for (const el of document.querySelectorAll(selector)) {
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const text = node.textContent;
+                let start = 0;
+                for (const word of text.split(/[ \\n\\t]/)) {
+                    const tops = new Set();
+                    for (let i = start; i < start + word.length; i++) {
+                        const range = document.createRange();
+                        range.setStart(node, i);
+                        range.setEnd(node, i + 1);
+                        const rect = range.getBoundingClientRect();
+                        if (rect.width > 0) tops.add(Math.round(rect.top));
+                    }
+                    if (tops.size > 1) split.push(word);
+                    start += word.length + 1;
+                }
+            }
+        }
+        return split;
+    }""", selector)
+    assert split == [], f"words split across lines: {split}"
+
+
 def no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"the page is {width}px wide"
@@ -389,6 +419,7 @@ def test_screenshots_of_every_page_in_both_languages(live, staff, browse):
             expect(conn(page)).to_have_text("En vivo" if lang == "es" else "Live")
             no_sideways_scroll(page)
             names_whole(page)
+            words_whole(page, ".tv-waits .w-eta")
             shot(page, f"display-{lang}-{size}")
         page = browse(TV, locale)
         page.goto(f"{live.url}/b/centro/display")
@@ -397,6 +428,29 @@ def test_screenshots_of_every_page_in_both_languages(live, staff, browse):
         no_sideways_scroll(page)
         shot(page, f"display-{lang}-tv")
     assert browse.foreign == []
+
+
+def test_a_long_wait_keeps_its_words_whole_on_a_small_phone(live, staff, browse):
+    """A wait of tens of minutes ("aprox. 45 min (28–63)") on the tracking page at
+    390 and 320 px, in both languages: it breaks only between words (before the
+    range's bracket), never inside one."""
+    staff.open("v3")
+    for _ in range(5):
+        staff.take("plataforma")
+    for lang, locale in (("es", "es-MX"), ("en", "en-US")):
+        token = staff.take("plataforma", lang=lang)["token"]
+        for size, viewport in (("phone", PHONE), ("320", NARROW)):
+            page = browse(viewport, locale)
+            page.goto(f"{live.url}/t/{token}")
+            eta = page.locator('[data-f="eta"]')
+            expect(eta).to_contain_text(re.compile(r"\d\d\smin"))
+            words_whole(page, '[data-f="eta"]')
+            no_sideways_scroll(page)
+            shot(page, f"track-long-wait-{lang}-{size}")
+            page.goto(f"{live.url}/b/centro/display")  # the lobby's line of the same wait
+            expect(page.locator(".tv-waits .w-eta").filter(has_text=re.compile(r"\d\d\smin")).first).to_be_visible()
+            words_whole(page, ".tv-waits .w-eta")
+            shot(page, f"display-long-wait-{lang}-{size}")
 
 
 # ---------------------------------------------------------------- a line paused by its manager
