@@ -451,6 +451,11 @@ def test_a_long_wait_keeps_its_words_whole_on_a_small_phone(live, staff, browse)
             expect(page.locator(".tv-waits .w-eta").filter(has_text=re.compile(r"\d\d\smin")).first).to_be_visible()
             words_whole(page, ".tv-waits .w-eta")
             shot(page, f"display-long-wait-{lang}-{size}")
+            page.goto(f"{live.url}/b/centro/join")  # and the join page's
+            expect(page.locator("[data-wait]").filter(has_text=re.compile(r"\d\d\smin")).first).to_be_visible()
+            words_whole(page, "[data-wait]")
+            no_sideways_scroll(page)
+            shot(page, f"join-long-wait-{lang}-{size}")
 
 
 # ---------------------------------------------------------------- a line paused by its manager
