@@ -7,7 +7,9 @@ A turn expires at its day's closing time, or at local midnight when it was taken
 after closing or on a day the branch does not open (`hours.Week.turn_ends`).
 `close_due_days` runs every minute in `turnero serve`: it finds what is due from the
 clock and the tickets themselves, so a server that was down at closing time closes
-the day as soon as it is back, and a run that finds nothing due changes nothing.
+the day as soon as it is back, and a run that finds nothing due changes nothing. The
+same round tells every door the waits as of the minute while a counter's turn runs on
+(`reckon_waits`): they count down between calls.
 `turnero day close` expires a branch's turns at once (a branch closing early)."""
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from . import places, rules, texts
 from .changes import apply, changed
 from .lookups import TICKET_LOAD, find_branch, find_service
 from .rules import Status, local_day
-from .setup import OPEN, Joining, pause_of, week_of
+from .setup import OPEN, Joining, pause_of, setup_for, week_of
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,25 @@ def refresh_joining(uow: UnitOfWork, branch_slug: str, now: datetime, since: dat
     return True
 
 
+def reckon_waits(uow: UnitOfWork, branch_slug: str, now: datetime) -> bool:
+    """Tell every door the waits as of `now` once they have aged (setup.BranchSetup.aged:
+    half a minute or more since the branch's last change while a counter's turn or pause
+    runs on), as a turn taken then does (issuing): the lobby's waits and every
+    follower's count down while no one joins and no one is called. True when they were
+    reckoned again."""
+    session = uow.session
+    branch = find_branch(session, branch_slug, lock=True)
+    setup = setup_for(session, branch.id, branch.setup_version, local_day(now, branch.timezone))
+    if not setup.aged(now):
+        return False
+    branch.reckoned_at = now
+    # A change of the setup (a new version, read again as of `now`) that moved no one's
+    # place: the followers' kept lines move by no shift (known_lines).
+    changed(uow, branch, services=[s.id for s in setup.services if s.active], shifts=[])
+    uow.commit()
+    return True
+
+
 # ---------------------------------------------------------------- the end of the day
 
 def due_turns(session, branch: Branch, now: datetime, *, everything: bool = False) -> list[Ticket]:
@@ -188,8 +209,9 @@ def close_day(uow: UnitOfWork, branch_slug: str, *, now: datetime | None = None,
 
 def close_due_days(db: Database, now: datetime | None = None, since: datetime | None = None) -> dict[str, int]:
     """Close the ended day of every branch that has turns left from it (branch slug ->
-    turns expired), and show the lines whose joining changed with the time since
-    `since` (`refresh_joining`). Each branch in its own transactions."""
+    turns expired), show the lines whose joining changed with the time since `since`
+    (`refresh_joining`) and the waits as of `now` (`reckon_waits`). Each branch in its
+    own transactions."""
     now = now or clock.utcnow()
     with db.unit_of_work() as uow:
         slugs = uow.session.scalars(select(Branch.slug).order_by(Branch.slug)).all()
@@ -200,6 +222,8 @@ def close_due_days(db: Database, now: datetime | None = None, since: datetime | 
                 codes = close_day(uow, slug, now=now)
             with db.unit_of_work(write=True) as uow:
                 refresh_joining(uow, slug, now, since)
+            with db.unit_of_work(write=True) as uow:
+                reckon_waits(uow, slug, now)
         except Exception:  # one branch's failure must not keep the others open
             log.exception("the day's jobs at %s failed", slug)
             continue
@@ -235,5 +259,5 @@ def start_in_serve(app, every_s: float = CLOSE_EVERY_S, leads: Callable[[], bool
     return gevent.spawn(_run)
 
 
-__all__ = ["refused_join", "set_joining", "refresh_joining", "due_turns", "expire_turns", "close_day",
+__all__ = ["refused_join", "set_joining", "refresh_joining", "reckon_waits", "due_turns", "expire_turns", "close_day",
            "close_due_days", "start_in_serve"]

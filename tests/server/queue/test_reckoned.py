@@ -187,3 +187,48 @@ def test_twenty_turns_taken_at_once_minutes_after_a_call_are_each_told_the_wait_
     for token, eta, ahead in told:
         page = client.get(f"{API}/tickets/{token}").get_json()
         assert (page["ahead"], page["eta"]) == (ahead, eta)
+
+
+def test_the_minute_job_counts_the_waits_down_while_a_turn_runs_on(
+        app, client, sio, take, kiosk, agent, open_counter, clock):
+    """No one joins and no one is called: `turnero serve`'s minute round (close_due_days)
+    tells every door the waits as of then, once they are half a minute old, while v1's
+    turn runs on; an idle branch, or waits just reckoned, are left as they are."""
+    from turnero.queue.day import close_due_days
+
+    db = app.extensions["turnero.db"]
+    open_counter("v1")
+    take("caja", headers=kiosk)
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    b = take("caja", headers=kiosk)
+    follower, lobby = sio(), sio()
+    assert follower.emit("subscribe", {"ticket": b["token"]}, callback=True)["ok"]
+    assert lobby.emit("subscribe", {"branch": "centro"}, callback=True)["ok"]
+    follower.get_received(), lobby.get_received()
+
+    close_due_days(db, clock.now)  # nothing aged yet
+    assert _updates(follower) == [] and _branch(app)[1] is None
+    told = b["eta"]
+    for minute in (1, 2, 3):
+        clock.now += timedelta(minutes=1)
+        close_due_days(db, clock.now)
+        (update,) = _updates(follower)
+        page = client.get(f"{API}/tickets/{b['token']}").get_json()
+        assert update["eta"] == page["eta"] and update["ahead"] == page["ahead"] == 0
+        assert _branch(app)[1].replace(tzinfo=None) == clock.now.replace(tzinfo=None)
+    assert page["eta"]["about_min"] < told["about_min"]  # three minutes of the turn gone
+    states = [e["args"][0] for e in lobby.get_received() if e["name"] == "branch.state"]
+    assert len(states) == 3
+    caja = next(s for s in states[-1]["services"] if s["id"] == "caja")
+    assert caja["eta"] == _lobby_eta(client)
+
+    close_due_days(db, clock.now)  # just reckoned: nothing again
+    assert _updates(follower) == []
+
+    # v1 finishes and no one else waits to be called by it: nothing runs on, nothing ages.
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)  # calls B
+    client.post(f"{API}/tickets/{b['id']}/done", headers=agent)
+    version = _branch(app)[0]
+    clock.now += timedelta(minutes=5)
+    close_due_days(db, clock.now)
+    assert _branch(app)[0] == version
