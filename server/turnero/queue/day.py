@@ -32,7 +32,7 @@ from . import places, rules, texts
 from .changes import apply, changed
 from .lookups import TICKET_LOAD, find_branch, find_service
 from .rules import Status, local_day
-from .setup import OPEN, Joining, pause_of, setup_for, week_of
+from .setup import OPEN, Joining, counts, lines_now, pause_of, setup_for, week_of
 
 log = logging.getLogger(__name__)
 
@@ -134,13 +134,13 @@ def refresh_joining(uow: UnitOfWork, branch_slug: str, now: datetime, since: dat
 def reckon_waits(uow: UnitOfWork, branch_slug: str, now: datetime) -> bool:
     """Tell every door the waits as of `now` once they have aged (setup.BranchSetup.aged:
     half a minute or more since the branch's last change while a counter's turn or pause
-    runs on), as a turn taken then does (issuing): the lobby's waits and every
-    follower's count down while no one joins and no one is called. True when they were
-    reckoned again."""
+    runs on) and someone waits, as a turn taken then does (issuing): the lobby's waits
+    and every follower's count down while no one joins and no one is called. True when
+    they were reckoned again."""
     session = uow.session
     branch = find_branch(session, branch_slug, lock=True)
     setup = setup_for(session, branch.id, branch.setup_version, local_day(now, branch.timezone))
-    if not setup.aged(now):
+    if not setup.aged(now) or not any(counts(lines_now(session, branch)).values()):
         return False
     branch.reckoned_at = now
     # A change of the setup (a new version, read again as of `now`) that moved no one's

@@ -225,9 +225,15 @@ def test_the_minute_job_counts_the_waits_down_while_a_turn_runs_on(
     close_due_days(db, clock.now)  # just reckoned: nothing again
     assert _updates(follower) == []
 
-    # v1 finishes and no one else waits to be called by it: nothing runs on, nothing ages.
-    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)  # calls B
+    # v1 calls B: its turn runs on, but no one waits whose wait could count down.
+    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
+    version = _branch(app)[0]
+    clock.now += timedelta(minutes=5)
+    close_due_days(db, clock.now)
+    assert _branch(app)[0] == version
+    # B served, v1 idle, and someone waits at a line no counter serves: nothing runs on.
     client.post(f"{API}/tickets/{b['id']}/done", headers=agent)
+    take("plataforma", headers=kiosk)
     version = _branch(app)[0]
     clock.now += timedelta(minutes=5)
     close_due_days(db, clock.now)
