@@ -4,6 +4,7 @@ as of then; the new ticket, every follower, the pages, the lobby and a process r
 the setup afresh all show the same (SQLite and PostgreSQL)."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from turnero.models import Branch, Service
@@ -30,19 +31,29 @@ def _lobby_eta(client, service="caja") -> dict:
     return next(s["eta"] for s in body["services"] if s["id"] == service)
 
 
+@pytest.fixture
+def behind_a_turn(client, sio, take, kiosk, agent, open_counter):
+    """`behind_a_turn()` -> (B, a follower of B with nothing received yet): v1 open and
+    just called A, B the next caja turn, taken at that moment."""
+    def _make():
+        open_counter("v1")
+        take("caja", headers=kiosk)
+        assert client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).status_code == 200
+        b = take("caja", headers=kiosk)
+        follower = sio()
+        assert follower.emit("subscribe", {"ticket": b["token"]}, callback=True)["ok"]
+        follower.get_received()
+        return b, follower
+    return _make
+
+
 def test_a_turn_taken_minutes_after_the_last_change_tells_every_door_the_waits_as_of_then(
-        app, client, sio, take, kiosk, agent, open_counter, clock):
+        app, client, take, kiosk, behind_a_turn, clock):
     """v1 calls A at 12:00 (its turn about 5 minutes); B joins then, one ahead. At 12:04
     C joins: B's wait and C's are reckoned as of 12:04 (A's turn nearly over), lower
     than at 12:00; B's follower hears it, the pages and the lobby show it, and a setup
     read from the database (another process) is as of 12:04 too."""
-    open_counter("v1")
-    take("caja", headers=kiosk)
-    assert client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent).status_code == 200
-    b = take("caja", headers=kiosk)
-    follower = sio()
-    assert follower.emit("subscribe", {"ticket": b["token"]}, callback=True)["ok"]
-    follower.get_received()
+    b, follower = behind_a_turn()
     version, reckoned = _branch(app)
     assert reckoned is None
     told_b = b["eta"]
@@ -75,14 +86,8 @@ def test_a_turn_taken_minutes_after_the_last_change_tells_every_door_the_waits_a
 
 
 def test_within_half_a_minute_of_the_last_reckoning_a_turn_moves_no_one_elses_wait(
-        app, client, sio, take, kiosk, agent, open_counter, clock):
-    open_counter("v1")
-    take("caja", headers=kiosk)
-    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
-    b = take("caja", headers=kiosk)
-    follower = sio()
-    assert follower.emit("subscribe", {"ticket": b["token"]}, callback=True)["ok"]
-    follower.get_received()
+        app, client, take, kiosk, behind_a_turn, clock):
+    b, follower = behind_a_turn()
     clock.now += timedelta(minutes=2)
     take("caja", headers=kiosk)  # reckoned again: B hears its new wait
     assert len(_updates(follower)) == 1
@@ -107,16 +112,10 @@ def test_with_every_counter_idle_a_later_turn_reckons_nothing_again(app, client,
 
 
 def test_a_turn_placed_before_others_and_reckoned_again_moves_its_line_and_every_wait(
-        app, client, sio, take, kiosk, agent, open_counter, clock):
+        app, client, take, kiosk, behind_a_turn, clock):
     """A priority turn taken minutes after the last change: placed before B (B's place
     moves by one) and every wait reckoned as of then, in one notice."""
-    open_counter("v1")
-    take("caja", headers=kiosk)
-    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
-    b = take("caja", headers=kiosk)
-    follower = sio()
-    assert follower.emit("subscribe", {"ticket": b["token"]}, callback=True)["ok"]
-    follower.get_received()
+    b, follower = behind_a_turn()
     clock.now += timedelta(minutes=3)
     p = take("caja", headers=kiosk, priority=True)
     assert p["ahead"] == 0 and _branch(app)[1].replace(tzinfo=None) == clock.now.replace(tzinfo=None)
@@ -127,18 +126,13 @@ def test_a_turn_placed_before_others_and_reckoned_again_moves_its_line_and_every
 
 
 def test_a_turn_that_reckoned_the_waits_again_leaves_them_remembered_for_the_next(
-        app, client, sio, take, kiosk, agent, open_counter, clock, monkeypatch):
+        app, client, take, kiosk, behind_a_turn, clock, monkeypatch):
     """The setup as of the reckoning and the lines it counted are kept under the new
     setup version: the followers' refresh, the pages and the next ticket read neither
     again."""
     from turnero.queue import issuing
     from turnero.queue import setup as branch_setup
-    open_counter("v1")
-    take("caja", headers=kiosk)
-    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
-    b = take("caja", headers=kiosk)
-    follower = sio()
-    assert follower.emit("subscribe", {"ticket": b["token"]}, callback=True)["ok"]
+    b, follower = behind_a_turn()
     reads = {"read_setup": 0, "read_lines": 0}
     for name in reads:
         real = getattr(branch_setup, name)
@@ -190,21 +184,17 @@ def test_twenty_turns_taken_at_once_minutes_after_a_call_are_each_told_the_wait_
 
 
 def test_the_minute_job_counts_the_waits_down_while_a_turn_runs_on(
-        app, client, sio, take, kiosk, agent, open_counter, clock):
+        app, client, sio, take, kiosk, agent, behind_a_turn, clock):
     """No one joins and no one is called: `turnero serve`'s minute round (close_due_days)
     tells every door the waits as of then, once they are half a minute old, while v1's
     turn runs on; an idle branch, or waits just reckoned, are left as they are."""
     from turnero.queue.day import close_due_days
 
     db = app.extensions["turnero.db"]
-    open_counter("v1")
-    take("caja", headers=kiosk)
-    client.post(f"{API}/branches/centro/counters/v1/call-next", headers=agent)
-    b = take("caja", headers=kiosk)
-    follower, lobby = sio(), sio()
-    assert follower.emit("subscribe", {"ticket": b["token"]}, callback=True)["ok"]
+    b, follower = behind_a_turn()
+    lobby = sio()
     assert lobby.emit("subscribe", {"branch": "centro"}, callback=True)["ok"]
-    follower.get_received(), lobby.get_received()
+    lobby.get_received()
 
     close_due_days(db, clock.now)  # nothing aged yet
     assert _updates(follower) == [] and _branch(app)[1] is None
