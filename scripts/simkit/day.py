@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------- the simulation
 
+def _wall(hour: float) -> str:
+    """A local hour of the day (13.5) as a wall time ("13:30")."""
+    minutes = round(hour * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 class Clock:
     """The server's clock while the simulation runs (turnero.clock.utcnow)."""
 
@@ -76,6 +82,7 @@ class Day:
         with self.db.unit_of_work() as uow:
             branch = uow.session.scalar(select(Branch).where(Branch.slug == BRANCH))
             self.agent = actor_for_user(uow.session.scalar(select(User).where(User.username == "agente")))
+            self.manager = actor_for_user(uow.session.scalar(select(User).where(User.username == "admin")))
             self.classes = list(uow.session.scalars(select(PriorityClass.id).where(
                 PriorityClass.branch_id == branch.id, PriorityClass.at_kiosk).order_by(PriorityClass.position)))
             self.kiosk = Actor(kind="device", device_kind="kiosk", branch_id=branch.id)
@@ -110,6 +117,7 @@ class Day:
 
     def plan(self) -> None:
         shifts_given = self.given_shifts
+        self.plan_counters()
         self.book_appointments()
         for slug, start, end in self.shifts:
             self.at(local(self.day, start), lambda s=slug: self.open_counter(s))
@@ -126,6 +134,24 @@ class Day:
                     if moment >= end:
                         break
                     self.at(moment, lambda s=service: self.walk_in(s))
+
+    def plan_counters(self) -> None:
+        """The day before, the manager sets each counter's planned hours, its shift of
+        the day less its breaks ("09:00-13:00, 14:00-18:00"), as the counters' admin
+        page does: the waits count a counter in them."""
+        from turnero.admin.services import get_counter, update_counter
+
+        self.clock.now = local(self.day, OPENS) - timedelta(days=1)
+        breaks = self.scenario.pauses if self.given_shifts is None else ()
+        for slug, start, end in self.shifts:
+            ranges, begins = [], start
+            for _counter, paused, back, _reason in sorted(p for p in breaks if p[0] == slug):
+                ranges.append((begins, paused))
+                begins = back
+            ranges.append((begins, end))
+            counter = self.use(get_counter, self.manager, BRANCH, slug)
+            self.use(update_counter, self.manager, BRANCH, slug, name=counter["name"], services=counter["services"],
+                     planned_hours=", ".join(f"{_wall(a)}-{_wall(b)}" for a, b in ranges))
 
     def book_appointments(self) -> None:
         """The day before, customers book a share of plataforma's 20-minute slots; on the

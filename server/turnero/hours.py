@@ -8,6 +8,7 @@ here (the tables are `models.OpeningHours` and `models.Closure`).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -68,6 +69,31 @@ def range_problems(ranges: Sequence[tuple[time, time]]) -> dict[int, str]:
         if latest_close is None or ranges[i][1] > latest_close:
             latest_close, latest = ranges[i][1], i
     return problems
+
+
+_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_ranges(text: str) -> list[TimeRange]:
+    """"09:00-13:00, 14:00-17:00" -> ranges; "" -> closed that day. ValueError if not
+    well formed or if two ranges overlap."""
+    ranges = []
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        match = _RANGE.match(part)
+        if not match:
+            raise ValueError(part)
+        h1, m1, h2, m2 = map(int, match.groups())
+        try:
+            ranges.append(TimeRange(time(h1, m1), time(h2, m2)))
+        except ValueError as exc:  # hour 25, or closing before opening
+            raise ValueError(part) from exc
+    if range_problems([(r.opens, r.closes) for r in ranges]):
+        raise ValueError(f"ranges overlap: {text}")
+    return sorted(ranges, key=lambda r: r.opens)
+
+
+def format_ranges(ranges: Iterable[TimeRange]) -> str:
+    return ", ".join(f"{r.opens:%H:%M}-{r.closes:%H:%M}" for r in sorted(ranges, key=lambda r: r.opens))
 
 
 def is_closed(day: date, closures: Iterable[tuple[date, date]]) -> bool:

@@ -203,6 +203,10 @@ class Counter(Base):
     pause_reason: Mapped[str | None] = mapped_column(String(80))
     state_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The hours it is planned to serve each day the branch opens, in the branch's wall
+    # time, as "09:00-13:00, 14:00-18:00" (hours.parse_ranges; migration 0029): the
+    # waits count it in them (queue.setup). None: no set hours.
+    planned_hours: Mapped[str | None] = mapped_column(String(120))
 
     branch: Mapped[Branch] = relationship(back_populates="counters")
     services: Mapped[list[Service]] = relationship(secondary=counter_services, order_by="Service.prefix")

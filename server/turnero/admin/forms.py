@@ -115,6 +115,11 @@ class CounterForm(FlaskForm):
     name = StringField(_("Name"), description=_("What customers read: Ventanilla 4."))
     services = SelectMultipleField(_("Services it serves"), choices=[], validate_choice=False,
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    planned_hours = StringField(_("Planned hours"), render_kw={"placeholder": "09:00-13:00, 14:00-18:00"},
+                                description=_("When it is planned to serve each day the branch opens, like "
+                                              "09:00-13:00, 14:00-18:00 (empty: no set hours). The waits customers "
+                                              "are told count it from the time it opens, even before staff open "
+                                              "it, and no longer over its breaks and once it closes."))
 
 
 class UserForm(FlaskForm):

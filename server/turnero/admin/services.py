@@ -26,6 +26,7 @@ from ..access import audit
 from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, NotFound, Unauthorized
+from ..hours import format_ranges, parse_ranges
 from ..models import Branch, Counter, Device, PriorityClass, Service, User
 from ..queue.lookups import find_branch, find_counter
 from ..queue.places import next_calls
@@ -36,6 +37,8 @@ from .validation import COLOR_RE, PREFIX_RE, FieldErrors, Message
 log = logging.getLogger(__name__)
 
 LANGS = ("es", "en")
+# A counter's planned hours: a shift, or one split by a break or two.
+MAX_PLANNED_RANGES = 4
 DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 90, 1, 3650
 
 
@@ -71,6 +74,7 @@ def service_view(service: Service) -> dict:
 def counter_view(counter: Counter) -> dict:
     return {"slug": counter.slug, "name": counter.name, "state": counter.state,
             "services": [s.slug for s in counter.services],
+            "planned_hours": counter.planned_hours or "",
             "service_names": {"es": [s.name_es for s in counter.services], "en": [s.name_en for s in counter.services]}}
 
 
@@ -314,6 +318,18 @@ def _counter_fields(errors: FieldErrors, session: Session, branch: Branch, count
     elif not services:
         errors.add("services", N_("Choose at least one service."))
     counter.services = services
+    # The hours it is planned to serve each day: the waits count it in them.
+    given = (values.get("planned_hours") or "").strip()
+    try:
+        ranges = parse_ranges(given)
+    except ValueError:
+        errors.add("planned_hours", N_("Write the hours like 09:00-13:00, 14:00-18:00 (24-hour clock, "
+                                       "ranges that do not overlap)."))
+        return
+    if len(ranges) > MAX_PLANNED_RANGES:
+        errors.add("planned_hours", Message(N_("At most %(max)d ranges a day."), max=MAX_PLANNED_RANGES))
+        return
+    counter.planned_hours = format_ranges(ranges) or None
 
 
 # ---------------------------------------------------------------- creating and changing services and counters

@@ -12,11 +12,11 @@ import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from ..hours import TimeRange, is_closed, local_to_utc, range_problems
+from ..hours import TimeRange, is_closed, local_to_utc
 
 UTC = timezone.utc
 
@@ -156,31 +156,6 @@ def normalize_code(text: str) -> str:
 def looks_like_code(text: str) -> bool:
     code = normalize_code(text)
     return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
-
-
-_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def parse_ranges(text: str) -> list[TimeRange]:
-    """"09:00-13:00, 14:00-17:00" -> ranges; "" -> closed that day. ValueError if not
-    well formed or if two ranges overlap."""
-    ranges = []
-    for part in filter(None, (p.strip() for p in (text or "").split(","))):
-        match = _RANGE.match(part)
-        if not match:
-            raise ValueError(part)
-        h1, m1, h2, m2 = map(int, match.groups())
-        try:
-            ranges.append(TimeRange(time(h1, m1), time(h2, m2)))
-        except ValueError as exc:  # hour 25, or closing before opening
-            raise ValueError(part) from exc
-    if range_problems([(r.opens, r.closes) for r in ranges]):
-        raise ValueError(f"ranges overlap: {text}")
-    return sorted(ranges, key=lambda r: r.opens)
-
-
-def format_ranges(ranges: Iterable[TimeRange]) -> str:
-    return ", ".join(f"{r.opens:%H:%M}-{r.closes:%H:%M}" for r in sorted(ranges, key=lambda r: r.opens))
 
 
 def parse_start(text: str, tz_name: str) -> datetime:

@@ -14,7 +14,7 @@ from ..access.services import Actor
 from ..db import UnitOfWork
 from ..errors import N_, Invalid, NotFound
 from ..admin import schedule as opening
-from ..hours import weekday_ranges
+from ..hours import format_ranges, weekday_ranges
 from ..models import Service
 from ..queue.lookups import find_branch
 from ..queue.rules import local_day
@@ -45,7 +45,7 @@ def get_settings(uow: UnitOfWork, branch_slug: str, actor: Actor, lang: str = "e
     services = session.scalars(select(Service).where(Service.branch_id == branch.id).order_by(Service.prefix))
     return {
         "branch": branch.slug, "name": branch.name, "timezone": branch.timezone,
-        "hours": {d: rules.format_ranges(hours[d]) for d in WEEKDAYS},
+        "hours": {d: format_ranges(hours[d]) for d in WEEKDAYS},
         "closures": [{"id": c.id, "first_day": c.first_day.isoformat(), "last_day": c.last_day.isoformat(),
                       "reason": c.reason} for c in closures],
         "checkin_before_min": branch.checkin_before_min, "checkin_after_min": branch.checkin_after_min,

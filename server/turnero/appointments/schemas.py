@@ -10,7 +10,7 @@ from ..queue.rules import MAX_NAME, MAX_PHONE, NOTIFY_CHANNELS
 from .rules import AppointmentStatus, CheckIn
 
 STATUSES = [s.value for s in AppointmentStatus]
-# What rules.parse_start and rules.parse_ranges read, as the OpenAPI document says it.
+# What rules.parse_start and hours.parse_ranges read, as the OpenAPI document says it.
 START = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
 _WALL = r"([01]?\d|2[0-3]):[0-5]\d"
 _RANGE = rf"{_WALL}\s*-\s*{_WALL}"

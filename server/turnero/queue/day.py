@@ -134,7 +134,7 @@ def refresh_joining(uow: UnitOfWork, branch_slug: str, now: datetime, since: dat
 def reckon_waits(uow: UnitOfWork, branch_slug: str, now: datetime) -> bool:
     """Tell every door the waits as of `now` once they have aged (setup.BranchSetup.aged:
     half a minute or more since the branch's last change while a counter's turn or pause
-    runs on) and someone waits, as a turn taken then does (issuing): the lobby's waits
+    runs on, or a counter is yet to open as planned) and someone waits, as a turn taken then does (issuing): the lobby's waits
     and every follower's count down while no one joins and no one is called. True when
     they were reckoned again."""
     session = uow.session

@@ -45,10 +45,13 @@ DEFAULT_SPREAD = 0.6
 
 class Desk(NamedTuple):
     """A counter as the waits see it: the minutes until it ends what it is doing
-    (`free_in`: 0 when idle, the rest of its turn, or until it is back from a pause)
-    and the `lines` it serves (service ids; empty: only the line being estimated)."""
+    (`free_in`: 0 when idle, the rest of its turn, until it is back from a pause, or
+    until it opens as planned), the `lines` it serves (service ids; empty: only the
+    line being estimated) and, when it has planned hours, the times it may begin a
+    turn in (`hours`: (from, to) in minutes from now, in order; empty: any time)."""
     free_in: float
     lines: frozenset[int] = frozenset()
+    hours: tuple[tuple[float, float], ...] = ()
 
 
 # How many turns are counted one by one before the line is taken to move at its
@@ -183,7 +186,7 @@ def racing(pool: tuple[Desk, ...], spread: float) -> tuple[Desk, ...]:
     raced, at = list(pool), 0.0
     for k, (free_in, n) in enumerate(busy):
         at += 1 / sum(1 / rest for rest, _ in busy[k:])
-        raced[n] = Desk((1 - weight) * free_in + weight * min(free_in, at), pool[n].lines)
+        raced[n] = pool[n]._replace(free_in=(1 - weight) * free_in + weight * min(free_in, at))
     return tuple(raced)
 
 
@@ -199,8 +202,10 @@ def time_to_be_called(ahead: int, mean: float, pool: tuple[Desk, ...], line: int
     evenly (the other lines') or goes at the steady pace (this line's, `working`
     counters' worth). The other lines' tickets go first as their places among this
     line's are unknown: so one more ticket before it, in any line, never brings the
-    call forward."""
+    call forward. A counter begins turns only in its planned `hours` while another
+    can."""
     free = [max(0.0, d.free_in) for d in pool]
+    hours = [d.hours for d in pool]
     room = EXACT_PLACES
     for other in sorted(older):
         at_it = [n for n, d in enumerate(pool) if other in d.lines]
@@ -211,21 +216,34 @@ def time_to_be_called(ahead: int, mean: float, pool: tuple[Desk, ...], line: int
         tickets = older[other] * share
         counted = min(tickets, room)
         room -= math.floor(counted)
-        taken = _turns([(free[n], n) for n in at_it], math.floor(counted), length)
+        taken = _turns([(free[n], n) for n in at_it], math.floor(counted), length, hours)
         taken[0] = (taken[0][0] + (counted - math.floor(counted)) * length, taken[0][1])
         for at, n in taken:
             free[n] = at + (tickets - counted) * length / len(at_it)
     exact = min(ahead, EXACT_PLACES)
-    return min(_turns([(at, n) for n, at in enumerate(free)], exact, mean))[0] \
+    return _turns([(at, n) for n, at in enumerate(free)], exact, mean, hours)[0][0] \
         + (ahead - exact) * mean / max(working, 1e-3)
 
 
-def _turns(free: list[tuple[float, int]], turns: int, length: float) -> list[tuple[float, int]]:
+def _turns(free: list[tuple[float, int]], turns: int, length: float,
+           hours: list[tuple[tuple[float, float], ...]]) -> list[tuple[float, int]]:
     """The counters' (free moment, index) after `turns` turns of `length`, each taken by
-    the counter free first, in order of when they are free. A counter free well before
-    the next takes the turns until then at once; once they are all free within a turn
-    of each other they take turns in that order, whole rounds at once."""
+    the counter free first, the one to take the next turn first. A counter free well
+    before the next takes the turns until then at once; once they are all free within
+    a turn of each other they take turns in that order, whole rounds at once.
+
+    With planned `hours` (by index) a counter is free for a turn only in them: free in
+    a break, at its end; free after its last range, not at all while another is (when
+    none is, the one free first carries on: the line is served to its end)."""
     free = sorted(free)
+    if any(hours[n] for _at, n in free):
+        for _ in range(turns):
+            starts = [(_start(at, hours[n]), at, k) for k, (at, n) in enumerate(free)]
+            start, _at, k = min(starts) if any(s < math.inf for s, _a, _k in starts) else (free[0][0], 0, 0)
+            n = free.pop(k)[1]
+            insort(free, (start + length, n))
+        ready = [(_start(at, hours[n]), at, n) for at, n in free]
+        return [(start if start < math.inf else at, n) for start, at, n in sorted(ready, key=lambda r: (r[0], r[1]))]
     while turns > 0 and free[-1][0] - free[0][0] > length:
         at, n = free.pop(0)
         alone = min(turns, int((free[0][0] - at) // length) + 1)
@@ -234,6 +252,18 @@ def _turns(free: list[tuple[float, int]], turns: int, length: float) -> list[tup
     rounds, rest = divmod(turns, len(free))
     moved = [(at + (rounds + (k < rest)) * length, n) for k, (at, n) in enumerate(free)]
     return moved[rest:] + moved[:rest]
+
+
+def _start(free_at: float, hours: tuple[tuple[float, float], ...]) -> float:
+    """When a counter free at `free_at` may begin a turn in its planned `hours` (any
+    time when it has none): at once within a range, at the next range's start in a
+    break; inf past the last one."""
+    if not hours:
+        return free_at
+    for begins, ends in hours:
+        if free_at < ends:
+            return max(free_at, begins)
+    return math.inf
 
 
 def remaining_turn(mean_min: float, spread: float, elapsed_min: float) -> float:

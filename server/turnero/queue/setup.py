@@ -13,7 +13,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
-from ..hours import Week, day_start, weekday_ranges
+from ..hours import Week, day_start, local_to_utc, parse_ranges, weekday_ranges
 from ..models import (Branch, Closure, Counter, LineCount, OpeningHours, PriorityClass, Service, Ticket, TicketEvent,
                       counter_services)
 from .estimate import (DEFAULT_SPREAD, Desk, Eta, LineWaits, back_in, line_shares, mean_service_minutes, remaining_turn,
@@ -29,6 +29,8 @@ CALLING_LIMIT = 10
 # again (BranchSetup.aged): half a minute, as they are told in whole minutes. Each
 # time, every follower of the branch is told its own again (as after a call).
 RECKON_AFTER = timedelta(seconds=30)
+# A counter's planned hours on one day: (opens, closes) UTC instants, in order.
+Plan = tuple[tuple[datetime, datetime], ...]
 
 
 def iso(moment) -> str | None:
@@ -155,11 +157,14 @@ class BranchSetup:
     week: Week = field(default_factory=lambda: Week("UTC"))
     classes: tuple[ClassInfo, ...] = ()
     # The open counters: (the services each serves, the service and call time of the
-    # ticket it has called or in service, if any).
-    counters: tuple[tuple[frozenset[int], tuple[int, datetime] | None], ...] = ()
+    # ticket it has called or in service, if any, its planned hours today: Plan).
+    counters: tuple[tuple[frozenset[int], tuple[int, datetime] | None, Plan], ...] = ()
     spread: dict[int, float] = field(default_factory=dict)
-    # The paused counters: (the services each serves, the pause's reason, since when).
-    paused: tuple[tuple[frozenset[int], str | None, datetime | None], ...] = ()
+    # The paused counters: (the services each serves, the pause's reason, since when,
+    # its planned hours today).
+    paused: tuple[tuple[frozenset[int], str | None, datetime | None, Plan], ...] = ()
+    # The closed counters with planned hours today: (the services each serves, those hours).
+    planned: tuple[tuple[frozenset[int], Plan], ...] = ()
     # Per service, today's tickets placed before their time (priority, appointments):
     # (how many a minute, their mean head start in minutes).
     placed_ahead: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -173,11 +178,14 @@ class BranchSetup:
 
     def aged(self, now: datetime) -> bool:
         """Whether the waits, reckoned as of `as_of`, are RECKON_AFTER old or more while
-        a counter's turn or pause runs on (what they count from `as_of`): a turn taken
-        now is told its wait as of now, and so is every door (issuing)."""
-        if self.as_of is None or now - self.as_of < RECKON_AFTER:
+        a counter's turn or pause runs on or a counter is yet to open as planned (what
+        they count from `as_of`): a turn taken now is told its wait as of now, and so
+        is every door (issuing)."""
+        if self.as_of is not None and now - self.as_of < RECKON_AFTER:
             return False
-        return any(current is not None for _services, current in self.counters) or bool(self.paused)
+        running = any(current is not None for _services, current, _plan in self.counters) or bool(self.paused)
+        return (running and self.as_of is not None) or any(opens > now for _services, plan in self.planned
+                                                           for opens, _closes in plan)
 
     def service(self, slug: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.slug == slug and s.active), None)
@@ -212,9 +220,10 @@ class BranchSetup:
                 for s in self.services}
 
     def desks(self) -> tuple[tuple[Desk, ...], dict[int, float], dict[int, dict[int, float]]]:
-        """The counters that serve now or are back soon, each with the lines it serves
-        and when it is free, as of the last change (`as_of`: it is set whenever a
-        counter is busy or paused); per line, the counters' worth at it at its steady
+        """The counters that serve now, are back soon or open later as planned, each
+        with the lines it serves, when it is free and when it closes as planned, as of
+        the last change (`as_of`: it is set whenever a counter is busy or paused, and
+        a counter planned to open has it set at the first turn taken); per line, the counters' worth at it at its steady
         pace and, per other line sharing a counter with it, the share of that line's
         calls its counters make (both from `line_shares`)."""
         now = self.as_of
@@ -222,19 +231,23 @@ class BranchSetup:
         # (a new ticket in one line leaves the other lines' waits as they were).
         work = {s.id: max(1, self.waiting_then.get(s.id, 0)) * self.mean_min[s.id] for s in self.services}
         desks: list[Desk] = []
-        for services, current in self.counters:
+        for services, current, plan in self.counters:
             free_in = 0.0
             if current is not None:
                 service_id, called_at = current
                 free_in = remaining_turn(self.mean_min.get(service_id, 5.0),
                                          self.spread.get(service_id, DEFAULT_SPREAD),
                                          (now - called_at).total_seconds() / 60)
-            desks.append(Desk(free_in, services))
-        for services, reason, since in self.paused:
+            desks.append(Desk(free_in, services, _hours(plan, now, present=True)))
+        for services, reason, since, plan in self.paused:
             back = back_in(reason, (now - since).total_seconds() / 60 if since else 0.0)
             if back is not None:
-                desks.append(Desk(back, services))
-        desks = [Desk(d.free_in, d.lines & work.keys()) for d in desks if d.lines & work.keys()]
+                desks.append(Desk(back, services, _hours(plan, now, present=True)))
+        for services, plan in self.planned:
+            hours = _hours(plan, now, present=False)
+            if hours:
+                desks.append(Desk(hours[0][0], services, hours))
+        desks = [d._replace(lines=d.lines & work.keys()) for d in desks if d.lines & work.keys()]
         splits = line_shares([d.lines for d in desks], work)
         working: dict[int, float] = defaultdict(float)
         for split in splits:
@@ -246,6 +259,33 @@ class BranchSetup:
                 for other in d.lines - {service_id}:
                     here[service_id][other] = here[service_id].get(other, 0.0) + split[other] / working[other]
         return tuple(desks), dict(working), dict(here)
+
+
+def _hours(plan: Plan, now: datetime | None, *, present: bool) -> tuple[tuple[float, float], ...]:
+    """A counter's planned hours today as minutes from `now` (estimate.Desk.hours), the
+    ranges not over yet. One at work now (`present`, open or paused) begins no turn in
+    its breaks (it finishes its turn and goes), serves now when in before its first
+    range, and when past them all serves on (it is there); a closed one counts from the
+    next range to begin (staff not there in a range begun already)."""
+    if not plan or now is None:
+        return ()
+    ranges = [((opens - now).total_seconds() / 60, (closes - now).total_seconds() / 60) for opens, closes in plan]
+    if not present:
+        return tuple((begins, ends) for begins, ends in ranges if begins > 0)
+    if ranges[0][0] > 0:  # in before the day's first range
+        ranges[0] = (0.0, ranges[0][1])
+    return tuple((begins, ends) for begins, ends in ranges if ends > 0)
+
+
+def plan_of(planned_hours: str | None, today: date, tz_name: str) -> Plan:
+    """A counter's planned hours ("09:00-13:00, 14:00-18:00") on a local day, as UTC
+    instants; () when it has none (a range that daylight saving skips is left out)."""
+    try:
+        ranges = parse_ranges(planned_hours or "")
+    except ValueError:
+        return ()
+    plan = ((local_to_utc(today, r.opens, tz_name), local_to_utc(today, r.closes, tz_name)) for r in ranges)
+    return tuple((opens, closes) for opens, closes in plan if opens is not None and closes is not None)
 
 
 # Statements of the hot path are built once: building SQLAlchemy expressions costs
@@ -278,6 +318,11 @@ _PAUSED_COUNTERS = (select(counter_services.c.counter_id, counter_services.c.ser
                            Counter.state_since)
                     .join(Counter, Counter.id == counter_services.c.counter_id)
                     .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "paused"))
+# The counters with planned hours, each with the services it serves.
+_PLANNED_COUNTERS = (select(counter_services.c.counter_id, counter_services.c.service_id, Counter.state,
+                            Counter.planned_hours)
+                     .join(Counter, Counter.id == counter_services.c.counter_id)
+                     .where(Counter.branch_id == bindparam("branch_id"), Counter.planned_hours.is_not(None)))
 _BUSY_COUNTERS = (select(Ticket.counter_id, Ticket.service_id, Ticket.called_at, Ticket.started_at)
                   .where(Ticket.branch_id == bindparam("branch_id"), Ticket.counter_id.is_not(None),
                          Ticket.status.in_((Status.CALLED.value, Status.SERVING.value))))
@@ -373,6 +418,13 @@ def read_setup(db: Session | Connection, branch_id: int, today, lines: Lines | N
     tz_name, reckoned_at = conn.execute(select(Branch.timezone, Branch.reckoned_at)
                                         .where(Branch.id == branch_id)).one()
     moments.append(_aware_utc(reckoned_at))
+    plans: dict[int, Plan] = {}
+    planned: dict[int, set[int]] = defaultdict(set)
+    for counter_id, service_id, state, planned_hours in conn.execute(_PLANNED_COUNTERS, params):
+        if counter_id not in plans:
+            plans[counter_id] = plan_of(planned_hours, today, tz_name)
+        if state == "closed" and plans[counter_id]:
+            planned[counter_id].add(service_id)
     calling = tuple(
         {"code": code, "service": service, "counter": {"id": cslug, "name": cname, "state": cstate},
          "called_at": iso(at), "recall": kind == "recalled"}
@@ -386,9 +438,12 @@ def read_setup(db: Session | Connection, branch_id: int, today, lines: Lines | N
         mean_min={s.id: mean_service_minutes(durations.get(s.id, []), s.avg_service_min) for s in services},
         calling=calling, week=week_of(conn, branch_id, tz_name, today),
         classes=tuple(ClassInfo(*row) for row in conn.execute(_CLASSES, params)),
-        counters=tuple((frozenset(ids), busy.get(counter_id)) for counter_id, ids in sorted(serves.items())),
+        counters=tuple((frozenset(ids), busy.get(counter_id), plans.get(counter_id, ()))
+                       for counter_id, ids in sorted(serves.items())),
         spread={s.id: service_spread(durations.get(s.id, [])) for s in services},
-        paused=tuple((frozenset(ids), reason, since) for _, (ids, reason, since) in sorted(paused.items())),
+        paused=tuple((frozenset(ids), reason, since, plans.get(counter_id, ()))
+                     for counter_id, (ids, reason, since) in sorted(paused.items())),
+        planned=tuple((frozenset(ids), plans[counter_id]) for counter_id, ids in sorted(planned.items())),
         placed_ahead=_placed_ahead(spans, early), waiting_then=counts(lines) if lines is not None else waiting_counts(conn, branch_id), as_of=as_of)
 
 

@@ -8,7 +8,7 @@ from conftest import DEMO_PASSWORD
 from sqlalchemy import select
 from web_staff_helpers import csrf_of, make_user, post_form, sign_in
 
-from turnero.models import Branch, Device, Service, User
+from turnero.models import Branch, Counter, Device, Service, User
 
 API = "/api/v1"
 SERVICE = {"slug": "tramites", "prefix": "C", "name_es": "Trámites", "name_en": "Paperwork", "color": "#0e7c66",
@@ -222,6 +222,45 @@ def test_counter_rules_answer_next_to_the_fields(manager):
     assert "Choose at least one service." in r.get_data(as_text=True)
     r = post_form(manager, "/admin/branches/centro/counters/v2?lang=en", {"name": "V2", "services": ["nope"]})
     assert r.status_code == 422 and "Unknown service." in r.get_data(as_text=True)
+
+
+def _planned_hours(app, counter="v2"):
+    with app.extensions["turnero.db"].unit_of_work() as uow:
+        row = uow.session.scalar(select(Counter).where(Counter.slug == counter, Counter.branch.has(slug="centro")))
+        return row.name, [s.slug for s in row.services], row.planned_hours
+
+
+def test_a_counters_planned_hours_are_saved_shown_and_cleared(app, manager):
+    r = post_form(manager, "/admin/branches/centro/counters/v2",
+                  {"name": "Ventanilla 2", "services": ["caja", "plataforma"], "planned_hours": "14:00-18:00,9:00 - 13:00"})
+    assert r.status_code == 302
+    assert _planned_hours(app)[2] == "09:00-13:00, 14:00-18:00"  # in order, as the branch's hours are written
+    page = manager.get("/admin/branches/centro/counters/v2").get_data(as_text=True)
+    assert 'value="09:00-13:00, 14:00-18:00"' in page
+    listing = manager.get("/admin/branches/centro/counters?lang=en").get_data(as_text=True)
+    assert "09:00-13:00, 14:00-18:00" in listing and "Not set" in listing  # v2's hours; v1 and v3 have none
+    r = post_form(manager, "/admin/branches/centro/counters/v2",
+                  {"name": "Ventanilla 2", "services": ["caja", "plataforma"], "planned_hours": " "})
+    assert r.status_code == 302
+    assert _planned_hours(app)[2] is None
+
+
+@pytest.mark.parametrize("hours, message", [
+    ("14:00-12:00", "Escriba el horario como 09:00-13:00, 14:00-18:00 (formato de 24 horas, rangos que no se "
+                    "traslapen)."),
+    ("09:00-13:00, 12:00-15:00", None),
+    ("25:00-26:00", None),
+    ("de 9 a 5", None),
+    ("08:00-09:00, 10:00-11:00, 12:00-13:00, 14:00-15:00, 16:00-17:00", "Como máximo 4 horarios por día."),
+])
+def test_planned_hours_that_are_not_right_are_refused_next_to_their_field_and_nothing_changes(
+        app, manager, hours, message):
+    r = post_form(manager, "/admin/branches/centro/counters/v2",
+                  {"name": "Otro nombre", "services": ["caja"], "planned_hours": hours})
+    assert r.status_code == 422
+    assert field_errors(r, "planned_hours") == [message or "Escriba el horario como 09:00-13:00, 14:00-18:00 "
+                                                           "(formato de 24 horas, rangos que no se traslapen)."]
+    assert _planned_hours(app) == ("Ventanilla 2", ["caja", "plataforma"], None)
 
 
 # ---------------------------------------------------------------- users

@@ -185,12 +185,12 @@ def test_codes_have_six_characters_without_look_alikes():
 
 
 def test_opening_hours_text_is_parsed_and_checked():
-    assert rules.parse_ranges("14:00-17:00, 9:00 - 13:00") == [TimeRange(time(9), time(13)), TimeRange(time(14), time(17))]
-    assert rules.parse_ranges("") == []
-    assert rules.format_ranges(rules.parse_ranges("14:00-17:00,09:00-13:00")) == "09:00-13:00, 14:00-17:00"
+    assert hours.parse_ranges("14:00-17:00, 9:00 - 13:00") == [TimeRange(time(9), time(13)), TimeRange(time(14), time(17))]
+    assert hours.parse_ranges("") == []
+    assert hours.format_ranges(hours.parse_ranges("14:00-17:00,09:00-13:00")) == "09:00-13:00, 14:00-17:00"
     for bad in ("9-13", "13:00-09:00", "09:00-13:00, 12:00-15:00", "25:00-26:00", "09:00-09:00"):
         with pytest.raises(ValueError):
-            rules.parse_ranges(bad)
+            hours.parse_ranges(bad)
 
 
 # ---------------------------------------------------------------- the ends of the calendar

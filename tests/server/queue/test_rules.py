@@ -179,6 +179,55 @@ def test_where_the_other_line_has_counters_of_its_own_this_one_takes_its_share()
     assert called_at(0, pool, {}, {PLATAFORMA: 0.5}) == pytest.approx(4)
 
 
+def test_a_counter_planned_to_open_takes_turns_from_when_it_opens():
+    # caja's counter is free now, turns of 5 minutes; a second one opens in 7 minutes:
+    # of four before the ticket, the first counter takes those at 0 and 5, the second
+    # the one at 7, the first the one at 10; the ticket is called at 12, by the second.
+    alone = (Desk(0.0, frozenset({CAJA})),)
+    planned = alone + (Desk(7.0, frozenset({CAJA})),)
+    assert called_at(4, alone, {}) == pytest.approx(20)
+    assert called_at(4, planned, {}) == pytest.approx(12)
+    # Opening after the ticket's call, it changes nothing.
+    assert called_at(1, planned, {}) == pytest.approx(called_at(1, alone, {})) == pytest.approx(5)
+    assert estimate_wait(4, 5, 1, desks=planned, line=CAJA).about_min \
+        < estimate_wait(4, 5, 1, desks=alone, line=CAJA).about_min
+
+
+def test_a_counter_planned_to_close_takes_no_turn_from_then_on():
+    # Two counters free now, turns of 5 minutes; the second closes in 3 minutes: it takes
+    # the turn at 0 and no more; the first takes those at 0, 5 and 10: the ticket with
+    # four before it is called at 15, not at 10.
+    both = (Desk(0.0, frozenset({CAJA})), Desk(0.0, frozenset({CAJA})))
+    closing = (Desk(0.0, frozenset({CAJA})), Desk(0.0, frozenset({CAJA}), hours=((0.0, 3.0),)))
+    assert called_at(4, both, {}) == pytest.approx(10)
+    assert called_at(4, closing, {}) == pytest.approx(15)
+    # A turn it begins before closing counts: closing at 5.5, it takes the one at 5 too.
+    assert called_at(4, (both[0], Desk(0.0, frozenset({CAJA}), hours=((0.0, 5.5),))), {}) == pytest.approx(10)
+    # A shared counter closing soon leaves the other line's tickets to the rest as well.
+    shared = (Desk(0.0, frozenset({CAJA})), Desk(0.0, frozenset({CAJA, PLATAFORMA}), hours=((0.0, 3.0),)))
+    assert called_at(1, shared, {PLATAFORMA: 1}) == pytest.approx(5)
+
+
+def test_a_counter_on_a_planned_break_takes_turns_again_when_it_ends():
+    # Free now, turns of 5 minutes, a break planned from minute 3 to minute 20: it takes
+    # the turn at 0, then those at 20, 25 and 30; the ticket with four before it is
+    # called at 35 (20 without the break). Beside a counter without a plan, that one
+    # takes the turns at 0, 5 and 10 and calls the ticket at 15, before the break ends.
+    lunch = Desk(0.0, frozenset({CAJA}), hours=((0.0, 3.0), (20.0, 60.0)))
+    assert called_at(4, (lunch,), {}) == pytest.approx(35)
+    assert called_at(4, (Desk(0.0, frozenset({CAJA})),), {}) == pytest.approx(20)
+    assert called_at(4, (lunch, Desk(0.0, frozenset({CAJA}))), {}) == pytest.approx(15)
+
+
+def test_when_every_counter_is_past_its_planned_close_the_first_free_serves_the_line_to_its_end():
+    # Both close in a minute: the first takes the turn at 0 in time; then, neither there
+    # as planned, they take the rest as they are free (the second at 2, the first at 5),
+    # as though unplanned: the ticket with three before it is called at 7, by the second.
+    closing = (Desk(0.0, frozenset({CAJA}), hours=((0.0, 1.0),)), Desk(2.0, frozenset({CAJA}), hours=((0.0, 1.0),)))
+    unplanned = (Desk(0.0, frozenset({CAJA})), Desk(2.0, frozenset({CAJA})))
+    assert called_at(3, closing, {}) == pytest.approx(called_at(3, unplanned, {})) == pytest.approx(7)
+
+
 def test_of_several_busy_counters_the_first_is_free_before_the_soonest_expected_end():
     # Rests that varied as an exponential's (spread² = 1/2: weight 1): the first of two
     # counters each 10 minutes from the end is free after 1 / (1/10 + 1/10) = 5; the
