@@ -262,6 +262,25 @@ def open_counter(client, agent):
 
 
 @pytest.fixture
+def plan_counter(app):
+    """`plan_counter(counter, hours, branch="centro")`: an admin sets a counter's planned
+    hours ("09:00-13:00, 14:00-18:00"; "" none), as its admin page does."""
+    from sqlalchemy import select
+
+    from turnero.access.services import actor_for_user
+    from turnero.admin.services import get_counter, update_counter
+    from turnero.models import User
+
+    def _plan(counter: str, hours: str, branch: str = "centro") -> None:
+        with app.extensions["turnero.db"].unit_of_work(write=True) as uow:
+            admin = actor_for_user(uow.session.scalar(select(User).where(User.username == "admin")))
+            view = get_counter(uow, admin, branch, counter)
+            update_counter(uow, admin, branch, counter, name=view["name"], services=view["services"],
+                           planned_hours=hours)
+    return _plan
+
+
+@pytest.fixture
 def take(client):
     def _take(service="caja", branch="centro", headers=None, **body):
         r = client.post(f"/api/v1/branches/{branch}/tickets", json={"service": service, **body},

@@ -96,6 +96,16 @@ def format_ranges(ranges: Iterable[TimeRange]) -> str:
     return ", ".join(f"{r.opens:%H:%M}-{r.closes:%H:%M}" for r in sorted(ranges, key=lambda r: r.opens))
 
 
+def hour_covered(ranges: Iterable[TimeRange], hour: int) -> float:
+    """How much of the wall-clock hour `hour` (0-23) the ranges cover, 0 to 1."""
+    start = hour * 60
+    covered = 0
+    for r in ranges:
+        opens, closes = r.opens.hour * 60 + r.opens.minute, r.closes.hour * 60 + r.closes.minute
+        covered += max(0, min(start + 60, closes) - max(start, opens))
+    return covered / 60
+
+
 def is_closed(day: date, closures: Iterable[tuple[date, date]]) -> bool:
     return any(first <= day <= last for first, last in closures)
 

@@ -90,6 +90,9 @@ class StaffingHour(Schema):
     share = Float(metadata={"description": "the share called within the target wait with that many"})
     share_one_fewer = Float(allow_none=True)
     share_one_more = Float()
+    planned = Float(allow_none=True, metadata={
+        "description": "counters planned in this hour by their planned hours (one planned half the hour counts "
+                       "0.5); null when no counter of the branch has planned hours"})
 
 
 class StaffingOut(Schema):

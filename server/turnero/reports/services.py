@@ -22,6 +22,7 @@ from ..appointments.rules import AppointmentStatus
 from .. import clock
 from ..db import UnitOfWork
 from ..errors import N_, Busy, Invalid
+from ..hours import hour_covered, parse_ranges
 from ..leader import always
 from ..models import Branch, Counter, Customer, Feedback, Service, Ticket, TicketEvent, User
 from ..queue.lookups import find_branch
@@ -317,7 +318,8 @@ def staffing(uow: UnitOfWork, branch_slug: str, actor: Actor, *, day: date | Non
     `target_share` of the customers within the target wait, by Erlang C, from the same
     weekday of the `weeks` weeks before it: arrivals per hour (the mean over those of
     them that had turns) and the mean service time. With the share one counter fewer
-    or more would give, for a what-if."""
+    or more would give, for a what-if; and how many counters are planned in each hour
+    (their planned hours; None when no counter has any)."""
     session = uow.session
     branch = find_branch(session, branch_slug)
     actor.require_manager(branch)
@@ -337,6 +339,13 @@ def staffing(uow: UnitOfWork, branch_slug: str, actor: Actor, *, day: date | Non
             Service.branch_id == branch.id, Service.active)))
         aht_s = 60 * (sum(averages) / len(averages) if averages else 5.0)
     aht, wait = aht_s / 3600, target / 60  # hours
+    plans = []
+    for text in session.scalars(select(Counter.planned_hours).where(Counter.branch_id == branch.id,
+                                                                     Counter.planned_hours.is_not(None))):
+        try:
+            plans.append(parse_ranges(text))
+        except ValueError:  # stored before the rules it is checked by: no plan
+            continue
     hours = []
     for hour in sorted(per_hour):
         rate = per_hour[hour] / open_days
@@ -345,7 +354,8 @@ def staffing(uow: UnitOfWork, branch_slug: str, actor: Actor, *, day: date | Non
             "hour": hour, "arrivals": round(rate, 1), "traffic": round(rate * aht, 2), "counters": needed,
             "share": round(erlang.share_within(needed, rate, aht, wait), 3),
             "share_one_fewer": round(erlang.share_within(needed - 1, rate, aht, wait), 3) if needed > 1 else None,
-            "share_one_more": round(erlang.share_within(needed + 1, rate, aht, wait), 3)})
+            "share_one_more": round(erlang.share_within(needed + 1, rate, aht, wait), 3),
+            "planned": round(sum(hour_covered(plan, hour) for plan in plans), 1) if plans else None})
     return {"branch": branch.slug, "date": day, "weekday": day.weekday(), "weeks": weeks, "days_with_turns": open_days,
             "target_wait_min": target, "target_share": target_share, "service_min": round(aht_s / 60, 1),
             "hours": hours}

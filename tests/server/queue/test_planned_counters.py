@@ -5,28 +5,14 @@ count for nothing (SQLite and PostgreSQL). The clock stands at 12:00 in centro."
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-
-from turnero.access.services import actor_for_user
-from turnero.admin.services import get_counter, update_counter
-from turnero.models import User
 from turnero.queue.day import reckon_waits
 
 API = "/api/v1"
 
 
 @pytest.fixture
-def plan(app, clock):
-    """`plan(counter, hours)`: the manager sets a counter of centro's planned hours
-    ("09:00-13:00, 14:00-18:00"; "" none), as its admin page does."""
-    def _plan(counter: str, hours: str) -> None:
-        db = app.extensions["turnero.db"]
-        with db.unit_of_work(write=True) as uow:
-            manager = actor_for_user(uow.session.scalar(select(User).where(User.username == "admin")))
-            view = get_counter(uow, manager, "centro", counter)
-            update_counter(uow, manager, "centro", counter, name=view["name"], services=view["services"],
-                           planned_hours=hours)
-    return _plan
+def plan(plan_counter, clock):
+    return plan_counter
 
 
 def _eta(client, ticket) -> dict:

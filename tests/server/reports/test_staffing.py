@@ -2,13 +2,14 @@
 figures from a history written through the API. Both databases."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from conftest import problem
 from turnero.reports.erlang import counters_needed, erlang_c, share_within
-from web_staff_helpers import make_user
+from web_staff_helpers import make_user, sign_in
 
 API = "/api/v1"
 
@@ -38,7 +39,7 @@ def manager(app, login):
     return login("gerente")
 
 
-def test_staffing_from_two_fridays_of_history(client, clock, take, agent, open_counter, manager):
+def test_staffing_from_two_fridays_of_history(client, clock, take, agent, open_counter, manager, plan_counter):
     """Two Fridays before 2031-02-28, ten turns each between 12:00 and 12:10, each served
     in exactly 6 minutes: 10 arrivals an hour, 0.1 h each, 1 erlang. With a 15-minute
     target for 80%: one counter is not enough (1 erlang on 1 counter never ends), two
@@ -62,7 +63,17 @@ def test_staffing_from_two_fridays_of_history(client, clock, take, agent, open_c
     body = r.get_json()
     assert (body["weekday"], body["days_with_turns"], body["service_min"], body["target_wait_min"]) == (4, 2, 6.0, 15)
     assert body["hours"] == [{"hour": 12, "arrivals": 10.0, "traffic": 1.0, "counters": 2, "share": 0.973,
-                              "share_one_fewer": 0.0, "share_one_more": 0.999}]
+                              "share_one_fewer": 0.0, "share_one_more": 0.999, "planned": None}]
+    # The counters planned for that hour beside them: v1 all day, v2 from 12:30 (half the hour).
+    plan_counter("v1", "09:00-18:00")
+    plan_counter("v2", "12:30-14:00")
+    planned = client.get(f"{API}/branches/centro/staffing", query_string={"date": "2031-02-28"}, headers=manager)
+    assert planned.get_json()["hours"][0]["planned"] == 1.5
+    sign_in(client, "gerente")
+    page = client.get("/staff/reports/centro?period=day&date=2031-02-28&lang=en")
+    assert page.status_code == 200
+    assert re.search(r'<td class="num short">1.5 <span class="short-by">\(0.5 short\)</span></td>',
+                     page.get_data(as_text=True))
     # A harder target asks for more: 99% within 15 minutes.
     harder = client.get(f"{API}/branches/centro/staffing", headers=manager,
                         query_string={"date": "2031-02-28", "target_share": "0.99"}).get_json()

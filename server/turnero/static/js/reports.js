@@ -69,13 +69,15 @@
   });
 
   var plan = data.plan.hours;
+  var planned = plan.length > 0 && plan[0].planned !== null;  // counters with planned hours
   draw("chart-staffing", {
     type: "bar",
     data: {labels: plan.map(function (h) { return (h.hour < 10 ? "0" : "") + h.hour + ":00"; }),
-           datasets: [{label: words.counters, data: values(plan, "counters"), backgroundColor: "#0f766e"}]},
+           datasets: [{label: words.counters, data: values(plan, "counters"), backgroundColor: "#0f766e"}]
+             .concat(planned ? [{label: words.planned, data: values(plan, "planned"), backgroundColor: "#94a3b8"}] : [])},
     options: {scales: {y: {beginAtZero: true, ticks: {precision: 0},
                            suggestedMax: Math.max.apply(null, values(plan, "counters").concat([0])) + 1}},
-              plugins: {legend: {display: false}}}
+              plugins: {legend: {display: planned, position: "bottom"}}}
   });
 
   draw("chart-feedback", {
