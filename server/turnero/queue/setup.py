@@ -221,11 +221,11 @@ class BranchSetup:
 
     def desks(self) -> tuple[tuple[Desk, ...], dict[int, float], dict[int, dict[int, float]]]:
         """The counters that serve now, are back soon or open later as planned, each
-        with the lines it serves, when it is free and when it closes as planned, as of
-        the last change (`as_of`: it is set whenever a counter is busy or paused, and
-        a counter planned to open has it set at the first turn taken); per line, the counters' worth at it at its steady
-        pace and, per other line sharing a counter with it, the share of that line's
-        calls its counters make (both from `line_shares`)."""
+        with the lines it serves, when it is free and its planned hours, as of the last
+        change (`as_of`: set whenever a counter is busy or paused, and by the first turn
+        taken while one is yet to open as planned); per line, the counters' worth at it
+        at its steady pace and, per other line sharing a counter with it, the share of
+        that line's calls its counters make (both from `line_shares`)."""
         now = self.as_of
         # A shared counter's time goes where the work waits; as it waited at the last change
         # (a new ticket in one line leaves the other lines' waits as they were).
@@ -277,7 +277,7 @@ def _hours(plan: Plan, now: datetime | None, *, present: bool) -> tuple[tuple[fl
     return tuple((begins, ends) for begins, ends in ranges if ends > 0)
 
 
-def plan_of(planned_hours: str | None, today: date, tz_name: str) -> Plan:
+def _plan_of(planned_hours: str | None, today: date, tz_name: str) -> Plan:
     """A counter's planned hours ("09:00-13:00, 14:00-18:00") on a local day, as UTC
     instants; () when it has none (a range that daylight saving skips is left out)."""
     try:
@@ -422,7 +422,7 @@ def read_setup(db: Session | Connection, branch_id: int, today, lines: Lines | N
     planned: dict[int, set[int]] = defaultdict(set)
     for counter_id, service_id, state, planned_hours in conn.execute(_PLANNED_COUNTERS, params):
         if counter_id not in plans:
-            plans[counter_id] = plan_of(planned_hours, today, tz_name)
+            plans[counter_id] = _plan_of(planned_hours, today, tz_name)
         if state == "closed" and plans[counter_id]:
             planned[counter_id].add(service_id)
     calling = tuple(
