@@ -281,7 +281,8 @@ def counter_view(counter: Counter) -> dict:
     """A counter as staff see it (CONTRACT.md's fields, then who and why)."""
     return {"id": counter.slug, "name": counter.name, "state": counter.state,
             "services": [s.slug for s in counter.services], "pause_reason": counter.pause_reason,
-            "since": iso(counter.state_since), "agent": counter.agent.username if counter.agent else None}
+            "since": iso(counter.state_since), "agent": counter.agent.username if counter.agent else None,
+            "planned_hours": counter.planned_hours}
 
 
 def counters_to_choose(uow: UnitOfWork, actor: Actor, lang: str) -> list[dict]:

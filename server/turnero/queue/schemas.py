@@ -155,6 +155,9 @@ class StaffCounterOut(CounterOut):
                                                                     "back_office, or the agent's words"})
     since = UtcTime(allow_none=True, metadata={"description": "since when it is in its state"})
     agent = String(allow_none=True, metadata={"description": "who opened it (username)"})
+    planned_hours = String(allow_none=True, metadata={
+        "description": "the hours it is planned to serve each day, as \"09:00-13:00, 14:00-18:00\" in the "
+                       "branch's wall time (null: none set); the waits count it in them", "example": "09:00-18:00"})
 
 
 class PauseIn(Schema):

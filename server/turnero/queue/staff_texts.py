@@ -71,6 +71,7 @@ MESSAGES = {
     "out_of_turn": N_("out of turn: %(reason)s"),
     "pause_reason_needed": N_("Choose why the counter pauses."),
     "for_minutes": N_("for %(n)s min"),
+    "planned_hours": N_("planned %(hours)s"),
     "stop_turns": N_("Stop new turns"),
     "restart_turns": N_("Take new turns again"),
     "turns_stopped": N_("%(service)s takes no new turns now."),

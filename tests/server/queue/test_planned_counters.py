@@ -104,3 +104,9 @@ def test_with_no_counter_open_the_waits_count_down_to_the_planned_opening(app, c
     # Without the plan, nothing is known of when a counter opens: a turn's worth.
     plan("v1", "")
     assert _eta(client, first)["about_min"] < 8
+
+
+def test_staff_see_each_counters_planned_hours_in_the_console_list(client, agent, plan):
+    plan("v2", "12:00-14:00")
+    listed = {c["id"]: c for c in client.get(f"{API}/branches/centro/counters", headers=agent).get_json()}
+    assert (listed["v1"]["planned_hours"], listed["v2"]["planned_hours"]) == (None, "12:00-14:00")

@@ -255,6 +255,7 @@
       var who = [];
       if (c.agent && c.state !== "closed") who.push(c.agent);
       if (c.since) who.push(fmt(T.for_minutes, { n: minutesSince(c.since) }));
+      if (c.planned_hours) who.push(fmt(T.planned_hours, { hours: c.planned_hours }));
       li.appendChild(el("span", "counter-who", who.join(" · ")));
       list.appendChild(li);
     });
