@@ -9,7 +9,7 @@ after closing or on a day the branch does not open (`hours.Week.turn_ends`).
 clock and the tickets themselves, so a server that was down at closing time closes
 the day as soon as it is back, and a run that finds nothing due changes nothing. The
 same round tells every door the waits as of the minute while a counter's turn runs on
-(`reckon_waits`): they count down between calls.
+or one is yet to open as planned (`reckon_waits`): they count down between calls.
 `turnero day close` expires a branch's turns at once (a branch closing early)."""
 from __future__ import annotations
 
@@ -134,9 +134,9 @@ def refresh_joining(uow: UnitOfWork, branch_slug: str, now: datetime, since: dat
 def reckon_waits(uow: UnitOfWork, branch_slug: str, now: datetime) -> bool:
     """Tell every door the waits as of `now` once they have aged (setup.BranchSetup.aged:
     half a minute or more since the branch's last change while a counter's turn or pause
-    runs on, or a counter is yet to open as planned) and someone waits, as a turn taken then does (issuing): the lobby's waits
-    and every follower's count down while no one joins and no one is called. True when
-    they were reckoned again."""
+    runs on, or a counter is yet to open as planned) and someone waits, as a turn taken
+    then does (issuing): the lobby's waits and every follower's count down while no one
+    joins and no one is called. True when they were reckoned again."""
     session = uow.session
     branch = find_branch(session, branch_slug, lock=True)
     setup = setup_for(session, branch.id, branch.setup_version, local_day(now, branch.timezone))
