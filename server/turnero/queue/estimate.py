@@ -283,25 +283,27 @@ def remaining_turn(mean_min: float, spread: float, elapsed_min: float) -> float:
     return max(beyond / surviving - elapsed_min, 0.0)
 
 
-def line_shares(counters: list[frozenset[int]], work: dict[int, float], rounds: int = 30) -> list[dict[int, float]]:
+def line_shares(counters: list[frozenset[int]], work: dict[int, float]) -> list[dict[int, float]]:
     """How each counter's time splits between the lines it serves (per counter, line ->
     share). A counter of several lines calls the one whose first ticket waited longest,
-    so its time goes where the wait is longest until the waits even out: the shares
-    are moved, round by round, towards the lines whose `work` (minutes of work waiting,
-    positive: a line with no one waiting counts as one, the next to come) per share of
-    counter is largest."""
+    so more of its time goes where the wait is longer: each line's share of it is in
+    proportion to how long that line's `work` (minutes of work waiting, positive: a line
+    with no one waiting counts as one, the next to come) would take, the shared counters
+    split evenly. Not further: a counter given all its time to the longer line would
+    still call the other line's tickets that waited longer (moving the shares round by
+    round until the waits even out told the simulated days' waits worse)."""
     shares = [{s: 1 / len(services) for s in services} for services in counters]
-    for _ in range(rounds if any(len(services) > 1 for services in counters) else 0):
-        capacity: dict[int, float] = {}
-        for split in shares:
-            for s, share in split.items():
-                capacity[s] = capacity.get(s, 0.0) + share
-        wait = {s: work[s] / max(capacity[s], 1e-6) for s in capacity}
-        for n, split in enumerate(shares):
-            if len(split) > 1:
-                weights = {s: share * wait[s] for s, share in split.items()}
-                total = sum(weights.values())
-                shares[n] = {s: w / total for s, w in weights.items()}
+    if all(len(services) < 2 for services in counters):
+        return shares
+    capacity: dict[int, float] = {}
+    for split in shares:
+        for s, share in split.items():
+            capacity[s] = capacity.get(s, 0.0) + share
+    wait = {s: work[s] / max(capacity[s], 1e-6) for s in capacity}
+    for n, split in enumerate(shares):
+        if len(split) > 1:
+            total = sum(wait[s] for s in split)
+            shares[n] = {s: wait[s] / total for s in split}
     return shares
 
 
