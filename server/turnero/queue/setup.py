@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
@@ -302,9 +302,13 @@ _LAST_PLACE = (select(Ticket.sort_at)
                .order_by(Ticket.sort_at.desc()).limit(1).scalar_subquery())
 _LINES = (select(LineCount.service_id, LineCount.waiting, _LAST_PLACE)
           .where(LineCount.branch_id == bindparam("branch_id"), LineCount.waiting > 0))
-_OPEN_COUNTERS = (select(counter_services.c.counter_id, counter_services.c.service_id, Counter.state_since)
-                  .join(Counter, Counter.id == counter_services.c.counter_id)
-                  .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "open"))
+# The counters at work (open or paused) and those closed with planned hours, each with
+# the services it serves: one look for all the setup needs of them.
+_COUNTERS = (select(counter_services.c.counter_id, counter_services.c.service_id, Counter.state,
+                    Counter.state_since, Counter.pause_reason, Counter.planned_hours)
+             .join(Counter, Counter.id == counter_services.c.counter_id)
+             .where(Counter.branch_id == bindparam("branch_id"),
+                    or_(Counter.state != "closed", Counter.planned_hours.is_not(None))))
 # Today's called tickets (they change only with a call, as the rest of the setup): per
 # service, the first and last taken; and those of them placed before their time.
 _TODAYS_CALLED = (select(Ticket.service_id, func.min(Ticket.created_at), func.max(Ticket.created_at))
@@ -314,15 +318,6 @@ _TODAYS_CALLED = (select(Ticket.service_id, func.min(Ticket.created_at), func.ma
 _TODAYS_PLACED_AHEAD = (select(Ticket.service_id, Ticket.created_at, Ticket.sort_at)
                         .where(Ticket.branch_id == bindparam("branch_id"), Ticket.day == bindparam("day"),
                                Ticket.called_at.is_not(None), Ticket.sort_at < Ticket.created_at))
-_PAUSED_COUNTERS = (select(counter_services.c.counter_id, counter_services.c.service_id, Counter.pause_reason,
-                           Counter.state_since)
-                    .join(Counter, Counter.id == counter_services.c.counter_id)
-                    .where(Counter.branch_id == bindparam("branch_id"), Counter.state == "paused"))
-# The counters with planned hours, each with the services it serves.
-_PLANNED_COUNTERS = (select(counter_services.c.counter_id, counter_services.c.service_id, Counter.state,
-                            Counter.planned_hours)
-                     .join(Counter, Counter.id == counter_services.c.counter_id)
-                     .where(Counter.branch_id == bindparam("branch_id"), Counter.planned_hours.is_not(None)))
 _BUSY_COUNTERS = (select(Ticket.counter_id, Ticket.service_id, Ticket.called_at, Ticket.started_at)
                   .where(Ticket.branch_id == bindparam("branch_id"), Ticket.counter_id.is_not(None),
                          Ticket.status.in_((Status.CALLED.value, Status.SERVING.value))))
@@ -395,18 +390,25 @@ def read_setup(db: Session | Connection, branch_id: int, today, lines: Lines | N
     services = tuple(ServiceInfo(*row) for row in conn.execute(_SERVICES, params))
     moments: list[datetime] = []  # of the changes read here: the latest is `as_of`
     serves: dict[int, set[int]] = defaultdict(set)
-    for counter_id, service_id, since in conn.execute(_OPEN_COUNTERS, params):
-        serves[counter_id].add(service_id)
+    paused: dict[int, tuple[set[int], str | None, datetime | None]] = {}
+    closed: dict[int, set[int]] = defaultdict(set)
+    planned_hours: dict[int, str] = {}
+    for counter_id, service_id, state, since, reason, hours in conn.execute(_COUNTERS, params):
+        if hours is not None:
+            planned_hours[counter_id] = hours
+        if state == "open":
+            serves[counter_id].add(service_id)
+        elif state == "paused":
+            paused.setdefault(counter_id, (set(), reason, _aware_utc(since)))[0].add(service_id)
+        else:
+            closed[counter_id].add(service_id)
+            continue
         moments.append(_aware_utc(since))
     busy = {}
     for counter_id, service_id, called_at, started_at in conn.execute(_BUSY_COUNTERS, params):
         if called_at is not None:
             busy[counter_id] = (service_id, _aware_utc(called_at))
             moments += [_aware_utc(called_at), _aware_utc(started_at)]
-    paused: dict[int, tuple[set[int], str | None, datetime | None]] = {}
-    for counter_id, service_id, reason, since in conn.execute(_PAUSED_COUNTERS, params):
-        paused.setdefault(counter_id, (set(), reason, _aware_utc(since)))[0].add(service_id)
-        moments.append(_aware_utc(since))
     open_counts: dict[int, int] = defaultdict(int)
     for service_ids in serves.values():
         for service_id in service_ids:
@@ -418,13 +420,7 @@ def read_setup(db: Session | Connection, branch_id: int, today, lines: Lines | N
     tz_name, reckoned_at = conn.execute(select(Branch.timezone, Branch.reckoned_at)
                                         .where(Branch.id == branch_id)).one()
     moments.append(_aware_utc(reckoned_at))
-    plans: dict[int, Plan] = {}
-    planned: dict[int, set[int]] = defaultdict(set)
-    for counter_id, service_id, state, planned_hours in conn.execute(_PLANNED_COUNTERS, params):
-        if counter_id not in plans:
-            plans[counter_id] = _plan_of(planned_hours, today, tz_name)
-        if state == "closed" and plans[counter_id]:
-            planned[counter_id].add(service_id)
+    plans = {counter_id: _plan_of(hours, today, tz_name) for counter_id, hours in planned_hours.items()}
     calling = tuple(
         {"code": code, "service": service, "counter": {"id": cslug, "name": cname, "state": cstate},
          "called_at": iso(at), "recall": kind == "recalled"}
@@ -443,7 +439,8 @@ def read_setup(db: Session | Connection, branch_id: int, today, lines: Lines | N
         spread={s.id: service_spread(durations.get(s.id, [])) for s in services},
         paused=tuple((frozenset(ids), reason, since, plans.get(counter_id, ()))
                      for counter_id, (ids, reason, since) in sorted(paused.items())),
-        planned=tuple((frozenset(ids), plans[counter_id]) for counter_id, ids in sorted(planned.items())),
+        planned=tuple((frozenset(ids), plans[counter_id]) for counter_id, ids in sorted(closed.items())
+                      if plans[counter_id]),
         placed_ahead=_placed_ahead(spans, early), waiting_then=counts(lines) if lines is not None else waiting_counts(conn, branch_id), as_of=as_of)
 
 
